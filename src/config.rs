@@ -1,0 +1,1 @@
+//! Configuration file: see PRODUCT.md.

@@ -1,0 +1,3 @@
+//! Lookout: a Telegram bot for district emergency duty rooms.
+pub mod config;
+pub mod sim;
