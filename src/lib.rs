@@ -1,3 +1,11 @@
 //! Lookout: a Telegram bot for district emergency duty rooms.
+pub mod app;
+pub mod clock;
 pub mod config;
+pub mod delivery;
+pub mod demo;
+pub mod i18n;
+pub mod org;
 pub mod sim;
+pub mod store;
+pub mod telegram;

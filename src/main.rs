@@ -1,1 +1,218 @@
-fn main() {}
+//! The `lookout` command line: parse, build, run one command.
+use anyhow::{bail, Context as _};
+use clap::{Parser, Subcommand};
+use lookout::config::{Config, Span};
+use lookout::i18n::I18n;
+use lookout::org::{file as orgfile, invite, Role};
+use lookout::{app, clock::Clock, tr};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "lookout",
+    version,
+    about = "Zero reports, hazard reports and anonymous tips for emergency duty rooms, on Telegram"
+)]
+struct Cli {
+    /// Config file (TOML); built-in defaults when absent.
+    #[arg(long, env = "LOOKOUT_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    /// sqlite://FILE (created if missing) or postgres://…
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://lookout.db",
+        global = true,
+        hide_env_values = true
+    )]
+    database_url: String,
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Migrate the database, then serve the bot (long polling).
+    Run,
+    /// Run a sample district against the built-in Telegram simulator and print the conversation.
+    Demo,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// The unit tree.
+    Org {
+        #[command(subcommand)]
+        command: OrgCmd,
+    },
+    /// Create an invite code; the code is the last line printed.
+    Invite {
+        #[arg(long)]
+        unit: String,
+        #[arg(long)]
+        role: Role,
+        #[arg(long, default_value_t = 1)]
+        uses: u32,
+        /// How long the code stays valid, e.g. 7d, 12h.
+        #[arg(long, value_parser = Span::parse)]
+        expires: Option<Span>,
+    },
+}
+
+#[derive(Subcommand)]
+enum OrgCmd {
+    /// Upsert units by id from a TOML org file; the whole file or nothing.
+    Import { file: PathBuf },
+    /// Print the unit tree in the same format.
+    Export,
+}
+
+fn init_logging(default: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let config = match &cli.config {
+        Some(path) => Config::load(path)?,
+        None => Config::default(),
+    };
+    match cli.command {
+        Cmd::Run => {
+            init_logging("info");
+            let token = std::env::var("TELOXIDE_TOKEN")
+                .context("TELOXIDE_TOKEN is not set: `run` needs the bot token")?;
+            let api_url = std::env::var("TELOXIDE_API_URL")
+                .unwrap_or_else(|_| "https://api.telegram.org/".into());
+            let running = app::start(app::Settings::new(
+                &token,
+                &api_url,
+                &cli.database_url,
+                config,
+            ))
+            .await?;
+            tracing::info!("Lookout is running");
+            tokio::select! {
+                _ = running_until_signal() => tracing::info!("stopping"),
+            }
+            drop(running);
+        }
+        Cmd::Demo => {
+            init_logging("warn");
+            lookout::demo::run(config).await?;
+        }
+        Cmd::Migrate => {
+            init_logging("info");
+            app::open_store(&cli.database_url).await?;
+            println!("{}", tr!(I18n::load()?, config.locale, "cli-migrated"));
+        }
+        Cmd::Org { command } => {
+            init_logging("warn");
+            let store = app::open_store(&cli.database_url).await?;
+            match command {
+                OrgCmd::Import { file } => {
+                    let text = std::fs::read_to_string(&file)
+                        .with_context(|| format!("reading {}", file.display()))?;
+                    let existing = store.units().await?;
+                    let entries = orgfile::parse(&text, &file.display().to_string(), &existing)?;
+                    let added = entries
+                        .iter()
+                        .filter(|e| !existing.iter().any(|u| u.id == e.id))
+                        .count();
+                    let mut tx = store.begin().await?;
+                    tx.import_units(&entries).await?;
+                    tx.commit().await?;
+                    let i18n = I18n::load()?;
+                    let updated = entries.len() - added;
+                    println!(
+                        "{}",
+                        tr!(
+                            i18n,
+                            config.locale,
+                            "cli-imported",
+                            added = added,
+                            updated = updated
+                        )
+                    );
+                }
+                OrgCmd::Export => print!("{}", orgfile::export(&store.units().await?)),
+            }
+        }
+        Cmd::Invite {
+            unit,
+            role,
+            uses,
+            expires,
+        } => {
+            init_logging("warn");
+            let store = app::open_store(&cli.database_url).await?;
+            let Some(found) = store.unit(&unit).await? else {
+                bail!(
+                    "unknown unit {unit:?}: import the org file first (`lookout org import FILE`)"
+                );
+            };
+            if uses == 0 {
+                bail!("--uses must be at least 1");
+            }
+            let now = Clock::system().now_ms();
+            let expires_at = expires.map(|s| now + s.as_std().as_millis() as i64);
+            let code = invite::new_code();
+            let mut tx = store.begin().await?;
+            tx.create_invite(
+                &invite::hash_code(&code),
+                &found.id,
+                role,
+                i64::from(uses),
+                expires_at,
+                now,
+            )
+            .await?;
+            tx.commit().await?;
+            let i18n = I18n::load()?;
+            let expiry = match expires {
+                Some(s) => tr!(i18n, config.locale, "cli-expires-in", span = s.to_string()),
+                None => tr!(i18n, config.locale, "invite-expires-never"),
+            };
+            let role_name = i18n.t(config.locale, &format!("role-{}", role.as_str()), &[]);
+            println!(
+                "{}",
+                tr!(
+                    i18n,
+                    config.locale,
+                    "cli-invite",
+                    unit = found.name,
+                    role = role_name,
+                    uses = uses,
+                    expires = expiry
+                )
+            );
+            println!("{code}");
+        }
+    }
+    Ok(())
+}
+
+async fn running_until_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

@@ -1,0 +1,75 @@
+# Lookout — English
+
+role-grid_worker = grid worker
+role-duty_officer = duty officer
+role-supervisor = supervisor
+role-admin = admin
+
+start-welcome =
+    Hello! I am Lookout, the duty assistant of the district, town and village emergency duty rooms and their safety grid workers.
+    · During the forest fire season I remind every unit to file its daily zero report and escalate missing answers, level by level;
+    · grid workers report hazards and follow them to rectification;
+    · anyone can send an anonymous tip (whistleblower) without registering.
+    To join, ask your unit's admin for an invite code, then send /start CODE.
+    Send /help for the commands you can use, /lang to switch language (切换中文：/lang zh).
+joined = You joined { $unit } as { $role }. Send /help to see what you can do.
+already-member = You already are { $role } of { $unit }; nothing changed.
+invite-unknown = This invite code is not valid. Check it and try again, or ask your unit's admin for a new one.
+invite-expired = This invite code has expired. Ask your unit's admin for a new one.
+invite-used-up = This invite code has been used up. Ask your unit's admin for a new one.
+start-private-only = Please send /start CODE to me in a private chat.
+
+help-title = Commands:
+help-start = /start CODE — join your unit with an invite code
+help-help = /help — show this help
+help-lang = /lang — switch language (中文 / English)
+help-cancel = /cancel — cancel what you are doing
+help-bind = /bind — in a group: make it your unit's duty room
+help-invite = /invite UNIT ROLE — create an invite code (roles: grid_worker, duty_officer, supervisor, admin)
+help-stranger = You have not joined a unit yet. Ask your unit's admin for an invite code, then send /start CODE.
+help-roles = Your roles: { $roles }
+
+cmd-start = Join or read what this bot does
+cmd-help = Commands you can use
+cmd-lang = Switch language
+cmd-cancel = Cancel what you are doing
+cmd-bind = Make this group the duty room (groups)
+cmd-invite = Create an invite code (admins)
+
+lang-choose = Choose a language:
+lang-set = Language set to English.
+lang-unknown = Unknown language. Choose zh (中文) or en (English).
+
+cancel-done = Cancelled.
+cancel-nothing = There is nothing to cancel.
+
+bind-group-only = Send /bind in the duty room group.
+bind-not-allowed = Only a duty officer or admin of a unit can bind a duty room. Join with an invite code first.
+bind-choose = You hold roles in several units. Which unit is this group the duty room of?
+bind-done = This group is now the duty room of "{ $unit }". Reminders come here and any duty officer in it may answer.
+bind-moved = This group is now the duty room of "{ $unit }" (it was the duty room of "{ $previous }").
+bind-unknown-unit = You may not bind unit "{ $unit }", or it does not exist.
+
+invite-usage = Usage: /invite UNIT_ID ROLE, for example /invite wangcun duty_officer
+invite-not-allowed = Only admins can create invite codes.
+invite-unknown-unit = Unit "{ $unit }" does not exist or is outside the units you administer.
+invite-bad-role = Unknown role "{ $role }". Choose grid_worker, duty_officer, supervisor or admin.
+invite-created =
+    Invite created: { $unit }, { $role }, { $uses } use(s), { $expires }.
+    Pass this link or command on (it is shown only once):
+    { $link }
+    /start { $code }
+invite-expires-never = no expiry
+invite-expires-at = valid until { $when }
+
+unknown-command = I don't know that command. Send /help to see what you can do.
+not-understood = I did not understand that message. Send /help to see what you can do.
+private-only = This command works only in a private chat with me.
+button-expired = This button is no longer valid.
+internal-error = Sorry, something went wrong handling your message. Please try again later.
+list-separator = {", "}
+
+cli-migrated = Database migrated.
+cli-imported = Units imported: { $added } new, { $updated } updated.
+cli-invite = Invite: { $unit }, { $role }, { $uses } use(s), { $expires }. The person joins by sending /start and this code to the bot in a private chat:
+cli-expires-in = valid for { $span }

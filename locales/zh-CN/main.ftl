@@ -1,0 +1,75 @@
+# Lookout（瞭望）— 中文（默认）
+
+role-grid_worker = 网格员
+role-duty_officer = 值班员
+role-supervisor = 带班领导
+role-admin = 管理员
+
+start-welcome =
+    您好！我是“瞭望”值班助手，服务于区、镇（街道）、村（社区）应急值班室和安全网格员。
+    · 森林防火期提醒各单位每日报送“零报告”，无人应答时逐级上报；
+    · 网格员随手上报隐患，跟踪整改；
+    · 任何人均可匿名举报（吹哨人），无需注册。
+    加入：请向本单位管理员索取邀请码，然后发送 /start 邀请码。
+    发送 /help 查看可用命令，/lang 切换语言（Switch language: /lang en）。
+joined = 已加入：{ $unit }，身份：{ $role }。发送 /help 查看您可以使用的命令。
+already-member = 您已经是 { $unit } 的{ $role }，无需重复加入。
+invite-unknown = 邀请码无效。请核对后重试，或向本单位管理员索取新的邀请码。
+invite-expired = 邀请码已过期，请向本单位管理员索取新的邀请码。
+invite-used-up = 邀请码已被用完，请向本单位管理员索取新的邀请码。
+start-private-only = 请在与我的私聊中发送 /start 邀请码。
+
+help-title = 可用命令：
+help-start = /start 邀请码 — 用邀请码加入单位
+help-help = /help — 显示本帮助
+help-lang = /lang — 切换语言（中文 / English）
+help-cancel = /cancel — 取消当前操作
+help-bind = /bind — 在群里发送，把该群设为本单位值班室
+help-invite = /invite 单位 角色 — 生成邀请码（角色：grid_worker、duty_officer、supervisor、admin）
+help-stranger = 您尚未加入任何单位。向本单位管理员索取邀请码后发送 /start 邀请码。
+help-roles = 您的身份：{ $roles }
+
+cmd-start = 加入或查看说明
+cmd-help = 可用命令
+cmd-lang = 切换语言
+cmd-cancel = 取消当前操作
+cmd-bind = 设为本单位值班室（群内）
+cmd-invite = 生成邀请码（管理员）
+
+lang-choose = 请选择语言：
+lang-set = 已切换为中文。
+lang-unknown = 不支持该语言。可选：zh（中文）、en（English）。
+
+cancel-done = 已取消。
+cancel-nothing = 当前没有需要取消的操作。
+
+bind-group-only = 请在值班室群里发送 /bind。
+bind-not-allowed = 只有本单位的值班员或管理员可以绑定值班室。请先通过邀请码加入。
+bind-choose = 您在多个单位有权限，请选择要绑定的单位：
+bind-done = 本群已设为“{ $unit }”的值班室。提醒将发送到本群，群内值班员均可应答。
+bind-moved = 本群已设为“{ $unit }”的值班室（原为“{ $previous }”的值班室）。
+bind-unknown-unit = 您无权绑定单位“{ $unit }”，或该单位不存在。
+
+invite-usage = 用法：/invite 单位编号 角色，例如 /invite wangcun duty_officer
+invite-not-allowed = 只有管理员可以生成邀请码。
+invite-unknown-unit = 找不到单位“{ $unit }”，或它不在您管理的范围内。
+invite-bad-role = 未知角色“{ $role }”。可选：grid_worker、duty_officer、supervisor、admin。
+invite-created =
+    邀请码已生成：{ $unit }，{ $role }，可用 { $uses } 次，{ $expires }。
+    请把下面的链接或命令转交给对方（只显示这一次）：
+    { $link }
+    /start { $code }
+invite-expires-never = 长期有效
+invite-expires-at = 有效期至 { $when }
+
+unknown-command = 无法识别该命令。发送 /help 查看可用命令。
+not-understood = 我没有看懂这条消息。发送 /help 查看可用命令。
+private-only = 该命令只能在与我的私聊中使用。
+button-expired = 该按钮已失效。
+internal-error = 抱歉，处理您的消息时出错了，请稍后再试。
+list-separator = {"、"}
+
+cli-migrated = 数据库迁移完成。
+cli-imported = 单位导入完成：新增 { $added } 个，更新 { $updated } 个。
+cli-invite = 邀请码：{ $unit }，{ $role }，可用 { $uses } 次，{ $expires }。对方在私聊中发送 /start 加下面的邀请码即可加入：
+cli-expires-in = { $span } 内有效

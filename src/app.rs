@@ -1,0 +1,173 @@
+//! Builds the whole bot from settings: the one place `run`, the demo and the tests start it.
+use crate::clock::Clock;
+use crate::config::{Config, Lang};
+use crate::delivery::{Limits, Sender};
+use crate::i18n::I18n;
+use crate::store::{Outgoing, Store};
+use crate::telegram::api::BotApi;
+use crate::telegram::context::Ctx;
+use crate::telegram::{handlers, intake};
+use anyhow::Context as _;
+use serde_json::json;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+
+pub struct Settings {
+    pub token: String,
+    /// Bot API base URL (`TELOXIDE_API_URL`), e.g. `https://api.telegram.org/`.
+    pub api_url: String,
+    pub database_url: String,
+    pub config: Config,
+    pub clock: Clock,
+    pub limits: Limits,
+    /// Long-poll timeout; short in tests so a stopped bot lets go quickly.
+    pub poll_timeout_secs: u64,
+}
+
+impl Settings {
+    pub fn new(token: &str, api_url: &str, database_url: &str, config: Config) -> Settings {
+        Settings {
+            token: token.to_string(),
+            api_url: api_url.to_string(),
+            database_url: database_url.to_string(),
+            config,
+            clock: Clock::system(),
+            limits: Limits::telegram(),
+            poll_timeout_secs: 25,
+        }
+    }
+}
+
+/// A running bot: its background tasks and a handle on its store.
+pub struct Running {
+    pub store: Store,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Running {
+    /// Stop at once, as a crash would: whatever is not committed is redone on the next start.
+    pub fn kill(self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+
+    /// Run until one of the tasks ends (they do not, unless aborted).
+    pub async fn wait(self) {
+        let _ = futures::future::select_all(self.tasks).await;
+    }
+}
+
+pub async fn open_store(database_url: &str) -> anyhow::Result<Store> {
+    let store = Store::connect(database_url)
+        .await
+        .with_context(|| format!("opening database {}", redact(database_url)))?;
+    store.migrate().await.context("applying migrations")?;
+    Ok(store)
+}
+
+/// Hide a password in a database URL before it reaches a log or error.
+fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+pub async fn start(settings: Settings) -> anyhow::Result<Running> {
+    let store = open_store(&settings.database_url).await?;
+    let api = BotApi::new(&settings.api_url, &settings.token);
+    let me = api
+        .get_me()
+        .await
+        .context("asking Telegram who this bot is (getMe); check TELOXIDE_TOKEN")?;
+    let bot_username = me["username"].as_str().unwrap_or_default().to_string();
+    let i18n = I18n::load()?;
+    let ctx = Arc::new(Ctx {
+        store: store.clone(),
+        i18n,
+        config: Arc::new(settings.config),
+        clock: settings.clock.clone(),
+        bot_username,
+    });
+    store
+        .enqueue(&command_menus(&ctx), settings.clock.now_ms())
+        .await
+        .context("queueing the command menus")?;
+
+    let inbox_wake = Arc::new(Notify::new());
+    let outbox_wake = Arc::new(Notify::new());
+    let schema = Arc::new(handlers::schema());
+    let sender = Sender::new(
+        store.clone(),
+        api.clone(),
+        settings.clock.clone(),
+        settings.limits,
+        outbox_wake.clone(),
+    );
+    let tasks = vec![
+        tokio::spawn(intake::poll(
+            api,
+            ctx.clone(),
+            settings.poll_timeout_secs,
+            inbox_wake.clone(),
+        )),
+        tokio::spawn(intake::process(
+            ctx.clone(),
+            schema,
+            inbox_wake,
+            outbox_wake,
+        )),
+        tokio::spawn(sender.run()),
+        tokio::spawn(housekeeping(store.clone(), settings.clock)),
+    ];
+    Ok(Running { store, tasks })
+}
+
+/// The command menu, per language (setMyCommands). The idempotency key follows the content,
+/// so a changed menu is registered once after an upgrade.
+fn command_menus(ctx: &Ctx) -> Vec<Outgoing> {
+    let mut out = Vec::new();
+    for (lang, code) in [(Lang::ZhCn, None), (Lang::En, Some("en"))] {
+        for (scope, names) in [
+            (
+                "default",
+                &["start", "help", "lang", "cancel", "invite"][..],
+            ),
+            ("all_group_chats", &["bind", "help", "lang"][..]),
+        ] {
+            let commands: Vec<_> = names
+                .iter()
+                .map(|n| json!({ "command": n, "description": ctx.i18n.t(lang, &format!("cmd-{n}"), &[]) }))
+                .collect();
+            let mut payload = json!({ "commands": commands, "scope": { "type": scope } });
+            if let Some(c) = code {
+                payload["language_code"] = c.into();
+            }
+            let digest = crate::org::invite::hash_code(&payload.to_string());
+            out.push(Outgoing {
+                idem_key: format!("menu.{}", &digest[..16]),
+                chat_id: 0,
+                method: "setMyCommands".into(),
+                payload,
+                edit_of: None,
+            });
+        }
+    }
+    out
+}
+
+async fn housekeeping(store: Store, clock: Clock) {
+    loop {
+        let day_ago = clock.now_ms() - 24 * 3600 * 1000;
+        if let Err(e) = store.prune_updates(day_ago).await {
+            tracing::warn!(error = %e, "pruning handled updates failed");
+        }
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+    }
+}

@@ -1,1 +1,0 @@
-//! Configuration file: see PRODUCT.md.

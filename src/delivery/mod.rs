@@ -1,0 +1,185 @@
+//! The outbox sender: drains the durable outbox within Telegram's limits, retries what can
+//! be retried, and records what never can be delivered.
+mod pacing;
+
+pub use pacing::{Limits, Pacer};
+
+use crate::clock::Clock;
+use crate::store::{DueMessage, SentState, Store};
+use crate::telegram::api::{ApiError, BotApi};
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Notify, Semaphore};
+
+/// How long a claimed message stays reserved for this sender.
+const LEASE: Duration = Duration::from_secs(60);
+const SEND_TIMEOUT: Duration = Duration::from_secs(30);
+const MAX_BACKOFF_SECS: u64 = 300;
+/// Look at the database at least this often (other processes may enqueue too).
+const IDLE_CHECK: Duration = Duration::from_secs(1);
+
+#[derive(Clone)]
+pub struct Sender {
+    store: Store,
+    api: BotApi,
+    clock: Clock,
+    pacer: Arc<Pacer>,
+    wake: Arc<Notify>,
+    in_flight: Arc<Semaphore>,
+}
+
+impl Sender {
+    pub fn new(
+        store: Store,
+        api: BotApi,
+        clock: Clock,
+        limits: Limits,
+        wake: Arc<Notify>,
+    ) -> Sender {
+        Sender {
+            store,
+            api,
+            clock,
+            pacer: Arc::new(Pacer::new(limits)),
+            wake,
+            in_flight: Arc::new(Semaphore::new(32)),
+        }
+    }
+
+    pub async fn run(self) {
+        loop {
+            let wait = match self.pass().await {
+                Ok(wait) => wait,
+                Err(e) => {
+                    tracing::error!(error = %e, "outbox pass failed");
+                    Duration::from_secs(1)
+                }
+            };
+            tokio::select! {
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(wait) => {}
+            }
+        }
+    }
+
+    /// Start sending every message that may go now; returns how long to wait before the next pass.
+    async fn pass(&self) -> Result<Duration, crate::store::StoreError> {
+        let now = self.clock.now_ms();
+        let due = self.store.due_messages(now, 500).await?;
+        let mut wait = IDLE_CHECK;
+        for msg in due {
+            match self.pacer.reserve(msg.chat_id) {
+                Ok(()) => {}
+                Err(later) => {
+                    wait = wait.min(later);
+                    continue;
+                }
+            }
+            let Ok(permit) = self.in_flight.clone().acquire_owned().await else {
+                break;
+            };
+            let lease_until = self.clock.now_ms() + LEASE.as_millis() as i64;
+            if !self.store.claim_message(msg.id, now, lease_until).await? {
+                continue;
+            }
+            let this = self.clone();
+            tokio::spawn(async move {
+                if let Err(e) = this.deliver(&msg).await {
+                    tracing::error!(error = %e, id = msg.id, "recording a delivery result failed");
+                }
+                drop(permit);
+                this.wake.notify_one();
+            });
+        }
+        if let Some(next) = self.store.next_due().await? {
+            let until = (next - self.clock.now_ms()).max(0) as u64;
+            wait = wait.min(Duration::from_millis(until));
+        }
+        Ok(wait.max(Duration::from_millis(5)))
+    }
+
+    async fn deliver(&self, msg: &DueMessage) -> Result<(), crate::store::StoreError> {
+        let mut params: Value = serde_json::from_str(&msg.payload).unwrap_or(Value::Null);
+        if !params.is_object() {
+            return self
+                .store
+                .message_failed(msg.id, "payload is not a JSON object")
+                .await;
+        }
+        if msg.chat_id != 0 {
+            params["chat_id"] = msg.chat_id.into();
+        }
+        if let Some(original) = &msg.edit_of {
+            match self.store.sent_state(original).await? {
+                Some(SentState::Sent(Some(message_id))) => params["message_id"] = message_id.into(),
+                Some(SentState::Pending) => {
+                    let later = self.clock.now_ms() + 1000;
+                    return self
+                        .store
+                        .message_retry(msg.id, later, "original not sent yet", false)
+                        .await;
+                }
+                _ => {
+                    return self
+                        .store
+                        .message_failed(msg.id, "the edited message was never delivered")
+                        .await
+                }
+            }
+        }
+        let result = self.api.call(&msg.method, &params, SEND_TIMEOUT).await;
+        let now = self.clock.now_ms();
+        match result {
+            Ok(result) => {
+                self.store
+                    .message_sent(msg.id, result["message_id"].as_i64(), now)
+                    .await
+            }
+            Err(ApiError::RetryAfter(secs)) => {
+                let wait = Duration::from_secs(secs);
+                self.pacer.hold(msg.chat_id, wait);
+                tracing::warn!(chat = msg.chat_id, secs, "429 from Telegram");
+                self.store
+                    .message_retry(msg.id, now + wait.as_millis() as i64, "429", false)
+                    .await
+            }
+            Err(ApiError::Transient(e)) => {
+                let secs = 1u64
+                    .checked_shl(msg.attempts.clamp(0, 16) as u32)
+                    .unwrap_or(MAX_BACKOFF_SECS);
+                let backoff = secs.min(MAX_BACKOFF_SECS) * 1000;
+                tracing::warn!(id = msg.id, error = %e, backoff_ms = backoff, "send failed, will retry");
+                self.store
+                    .message_retry(msg.id, now + backoff as i64, &e, true)
+                    .await
+            }
+            Err(ApiError::Migrated(new_id)) => {
+                tracing::info!(
+                    old = msg.chat_id,
+                    new = new_id,
+                    "group upgraded to supergroup"
+                );
+                self.store.migrate_chat(msg.chat_id, new_id).await
+            }
+            Err(ApiError::Unreachable(e)) => {
+                tracing::warn!(chat = msg.chat_id, error = %e, "chat unreachable");
+                self.store.message_failed(msg.id, &e).await?;
+                self.store.chat_unreachable(msg.chat_id).await
+            }
+            Err(ApiError::Rejected(e))
+                if is_edit(&msg.method) && e.contains("message is not modified") =>
+            {
+                self.store.message_sent(msg.id, None, now).await
+            }
+            Err(ApiError::Rejected(e)) => {
+                tracing::error!(id = msg.id, method = %msg.method, error = %e, "Telegram refused a message");
+                self.store.message_failed(msg.id, &e).await
+            }
+        }
+    }
+}
+
+fn is_edit(method: &str) -> bool {
+    method.to_ascii_lowercase().starts_with("edit")
+}

@@ -1,0 +1,123 @@
+//! Telegram's send limits, kept by the sender so that it never provokes a 429: an overall
+//! rate, one message a second per private chat, 20 a minute per group.
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Minimum spacing between any two sends.
+    pub global: Duration,
+    /// Minimum spacing between sends to one private chat.
+    pub private: Duration,
+    /// Minimum spacing between sends to one group.
+    pub group: Duration,
+}
+
+impl Limits {
+    /// Just inside Telegram's published limits (30/s, 1/s per chat, 20/min per group),
+    /// leaving a small margin for timing jitter on the way.
+    pub fn telegram() -> Limits {
+        Limits {
+            global: Duration::from_micros(1_000_000 / 29),
+            private: Duration::from_millis(1_050),
+            group: Duration::from_millis(3_050),
+        }
+    }
+
+    /// No pacing at all (benchmarks of the rest of the system).
+    pub fn none() -> Limits {
+        Limits {
+            global: Duration::ZERO,
+            private: Duration::ZERO,
+            group: Duration::ZERO,
+        }
+    }
+
+    fn for_chat(&self, chat_id: i64) -> Duration {
+        match chat_id {
+            0 => Duration::ZERO,
+            id if id > 0 => self.private,
+            _ => self.group,
+        }
+    }
+}
+
+/// Next free instants: one for everything, one per chat.
+pub struct Pacer {
+    limits: Limits,
+    state: Mutex<PacerState>,
+}
+
+struct PacerState {
+    global_next: Instant,
+    chat_next: HashMap<i64, Instant>,
+}
+
+impl Pacer {
+    pub fn new(limits: Limits) -> Pacer {
+        let now = Instant::now();
+        Pacer {
+            limits,
+            state: Mutex::new(PacerState {
+                global_next: now,
+                chat_next: HashMap::new(),
+            }),
+        }
+    }
+
+    /// Take a send slot for `chat_id` now, or say how long until one is free.
+    pub fn reserve(&self, chat_id: i64) -> Result<(), Duration> {
+        let now = Instant::now();
+        let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let chat_free = s.chat_next.get(&chat_id).copied().unwrap_or(now);
+        // Callback answers and menus (chat 0) are not chat messages: no global slot either.
+        let global_free = if chat_id == 0 { now } else { s.global_next };
+        let free = chat_free.max(global_free);
+        if free > now {
+            return Err(free - now);
+        }
+        if chat_id != 0 {
+            s.global_next = now + self.limits.global;
+            s.chat_next
+                .insert(chat_id, now + self.limits.for_chat(chat_id));
+        }
+        if s.chat_next.len() > 100_000 {
+            s.chat_next.retain(|_, t| *t > now);
+        }
+        Ok(())
+    }
+
+    /// Telegram asked us to wait on this chat.
+    pub fn hold(&self, chat_id: i64, wait: Duration) {
+        let until = Instant::now() + wait;
+        let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let entry = s.chat_next.entry(chat_id).or_insert(until);
+        *entry = (*entry).max(until);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spaces_sends_per_chat_and_overall() {
+        let limits = Limits {
+            global: Duration::from_millis(10),
+            private: Duration::from_secs(60),
+            group: Duration::from_secs(60),
+        };
+        let p = Pacer::new(limits);
+        assert!(p.reserve(1).is_ok());
+        // Same chat: must wait for the private spacing.
+        assert!(p.reserve(1).unwrap_err() > Duration::from_secs(59));
+        // Another chat at once: must wait for the global spacing only.
+        let wait = p.reserve(2).unwrap_err();
+        assert!(wait <= Duration::from_millis(10));
+        // Callback answers are never held back.
+        assert!(p.reserve(0).is_ok());
+        p.hold(3, Duration::from_secs(5));
+        assert!(p.reserve(3).unwrap_err() > Duration::from_secs(4));
+    }
+}

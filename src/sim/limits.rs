@@ -1,0 +1,165 @@
+//! Telegram's send limits, enforced so that our own sender is tested against them.
+//!
+//! Only accepted sends are recorded: a request answered 429 does not use up the budget,
+//! which is what Telegram appears to do and what keeps retry_after honest.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, Instant};
+
+/// The limits Telegram documents for bots.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Accepted sends in any sliding 1000 ms window, over all chats.
+    pub global_per_sec: u32,
+    /// Minimum gap between two accepted sends to one private chat.
+    pub private_min_interval: Duration,
+    /// Accepted sends to one group in any sliding 60 s window.
+    pub group_per_minute: u32,
+}
+
+impl Limits {
+    /// The numbers from Telegram's FAQ: 30/s overall, 1/s per private chat, 20/min per group.
+    pub fn telegram() -> Limits {
+        Limits {
+            global_per_sec: 30,
+            private_min_interval: Duration::from_secs(1),
+            group_per_minute: 20,
+        }
+    }
+}
+
+const SECOND: Duration = Duration::from_secs(1);
+const MINUTE: Duration = Duration::from_secs(60);
+
+#[derive(Debug, Default)]
+pub(crate) struct RateLimiter {
+    limits: Option<Limits>,
+    global: VecDeque<Instant>,
+    private_last: HashMap<i64, Instant>,
+    groups: HashMap<i64, VecDeque<Instant>>,
+}
+
+impl RateLimiter {
+    pub(crate) fn new(limits: Option<Limits>) -> RateLimiter {
+        RateLimiter {
+            limits,
+            ..RateLimiter::default()
+        }
+    }
+
+    /// `Err(retry_after_secs)` if a send to `chat_id` now would break a limit.
+    pub(crate) fn check(&mut self, chat_id: i64, now: Instant) -> Result<(), u32> {
+        let Some(limits) = self.limits.clone() else {
+            return Ok(());
+        };
+        let mut wait = Duration::ZERO;
+        if let Some(w) = window_wait(&mut self.global, limits.global_per_sec, SECOND, now) {
+            wait = wait.max(w);
+        }
+        if chat_id > 0 {
+            if let Some(last) = self.private_last.get(&chat_id) {
+                let allowed = *last + limits.private_min_interval;
+                if allowed > now {
+                    wait = wait.max(allowed - now);
+                }
+            }
+        } else {
+            let q = self.groups.entry(chat_id).or_default();
+            if let Some(w) = window_wait(q, limits.group_per_minute, MINUTE, now) {
+                wait = wait.max(w);
+            }
+        }
+        if wait.is_zero() {
+            Ok(())
+        } else {
+            Err(ceil_secs(wait))
+        }
+    }
+
+    pub(crate) fn record(&mut self, chat_id: i64, now: Instant) {
+        if self.limits.is_none() {
+            return;
+        }
+        self.global.push_back(now);
+        if chat_id > 0 {
+            self.private_last.insert(chat_id, now);
+        } else {
+            self.groups.entry(chat_id).or_default().push_back(now);
+        }
+    }
+}
+
+/// Drops entries older than `window`; if `max` remain, how long until the oldest leaves.
+fn window_wait(
+    q: &mut VecDeque<Instant>,
+    max: u32,
+    window: Duration,
+    now: Instant,
+) -> Option<Duration> {
+    while q.front().is_some_and(|t| now.duration_since(*t) >= window) {
+        q.pop_front();
+    }
+    let max = max as usize;
+    if q.len() < max {
+        return None;
+    }
+    // The entry whose expiry brings the count below `max`.
+    let t = q.get(q.len() - max).copied().unwrap_or(now);
+    Some((t + window).saturating_duration_since(now))
+}
+
+fn ceil_secs(d: Duration) -> u32 {
+    let ms = d.as_millis().max(1);
+    ms.div_ceil(1000).min(u32::MAX as u128) as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn private_chat_needs_a_second_between_sends() {
+        let mut l = RateLimiter::new(Some(Limits::telegram()));
+        let t0 = Instant::now();
+        assert_eq!(l.check(7, t0), Ok(()));
+        l.record(7, t0);
+        assert_eq!(l.check(7, t0 + Duration::from_millis(300)), Err(1));
+        assert_eq!(l.check(8, t0 + Duration::from_millis(300)), Ok(()));
+        assert_eq!(l.check(7, t0 + Duration::from_millis(1000)), Ok(()));
+    }
+
+    #[test]
+    fn group_allows_twenty_a_minute() {
+        let mut l = RateLimiter::new(Some(Limits::telegram()));
+        let t0 = Instant::now();
+        for i in 0..20 {
+            let t = t0 + Duration::from_millis(100 * i);
+            assert_eq!(l.check(-5, t), Ok(()));
+            l.record(-5, t);
+        }
+        assert_eq!(l.check(-5, t0 + Duration::from_secs(3)), Err(57));
+        assert_eq!(l.check(-5, t0 + Duration::from_secs(60)), Ok(()));
+    }
+
+    #[test]
+    fn global_limit_counts_all_chats() {
+        let mut l = RateLimiter::new(Some(Limits::telegram()));
+        let t0 = Instant::now();
+        for id in 1..=30 {
+            assert_eq!(l.check(id, t0), Ok(()));
+            l.record(id, t0);
+        }
+        assert_eq!(l.check(31, t0 + Duration::from_millis(10)), Err(1));
+        assert_eq!(l.check(31, t0 + Duration::from_millis(1000)), Ok(()));
+    }
+
+    #[test]
+    fn no_limits_means_no_limits() {
+        let mut l = RateLimiter::new(None);
+        let t0 = Instant::now();
+        for _ in 0..100 {
+            assert_eq!(l.check(1, t0), Ok(()));
+            l.record(1, t0);
+        }
+    }
+}

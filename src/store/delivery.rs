@@ -1,0 +1,169 @@
+//! The durable outbox: every message the bot sends is a row here first.
+use super::{on_pool, on_tx, Result, Store, Tx};
+
+/// A message to send, written in the same transaction as the change that causes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outgoing {
+    /// Unique per logical message, so enqueueing twice sends once.
+    pub idem_key: String,
+    /// 0 for methods not addressed to a chat (callback answers, command menus).
+    pub chat_id: i64,
+    pub method: String,
+    /// Bot API parameters, without `chat_id` (and without `message_id` for edits).
+    pub payload: serde_json::Value,
+    /// For edits: the idem key of the message being edited.
+    pub edit_of: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DueMessage {
+    pub id: i64,
+    pub chat_id: i64,
+    pub method: String,
+    pub payload: String,
+    pub edit_of: Option<String>,
+    pub attempts: i64,
+}
+
+/// Where a logical message stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SentState {
+    Pending,
+    Sent(Option<i64>),
+    Failed,
+}
+
+impl Tx {
+    pub async fn enqueue(&mut self, m: &Outgoing, now: i64) -> Result<()> {
+        let sql = "INSERT INTO outbox (idem_key, chat_id, method, payload, edit_of, not_before, created_at) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (idem_key) DO NOTHING";
+        let payload = m.payload.to_string();
+        on_tx!(self, c => sqlx::query(sql).bind(&m.idem_key).bind(m.chat_id).bind(&m.method).bind(&payload)
+            .bind(&m.edit_of).bind(now).execute(&mut **c).await?.rows_affected());
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Enqueue outside any other change (e.g. a CLI or a startup task).
+    pub async fn enqueue(&self, msgs: &[Outgoing], now: i64) -> Result<()> {
+        let mut tx = self.begin().await?;
+        for m in msgs {
+            tx.enqueue(m, now).await?;
+        }
+        tx.commit().await
+    }
+
+    /// Due messages that are first in line for their chat (so a chat's messages keep order
+    /// even when one of them waits for a retry) and not leased by a sender.
+    pub async fn due_messages(&self, now: i64, limit: i64) -> Result<Vec<DueMessage>> {
+        let sql = "SELECT o.id, o.chat_id, o.method, o.payload, o.edit_of, o.attempts FROM outbox o \
+                   WHERE o.state = 'pending' AND o.not_before <= $1 AND (o.lease_until IS NULL OR o.lease_until < $1) \
+                   AND (o.chat_id = 0 OR NOT EXISTS (SELECT 1 FROM outbox e WHERE e.chat_id = o.chat_id \
+                        AND e.state = 'pending' AND e.id < o.id)) \
+                   ORDER BY o.id LIMIT $2";
+        type Row = (i64, i64, String, String, Option<String>, i64);
+        let rows: Vec<Row> =
+            on_pool!(self, p => sqlx::query_as(sql).bind(now).bind(limit).fetch_all(p).await?);
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, chat_id, method, payload, edit_of, attempts)| DueMessage {
+                    id,
+                    chat_id,
+                    method,
+                    payload,
+                    edit_of,
+                    attempts,
+                },
+            )
+            .collect())
+    }
+
+    /// The earliest time a pending message becomes due, if any.
+    pub async fn next_due(&self) -> Result<Option<i64>> {
+        let sql = "SELECT MIN(not_before) FROM outbox WHERE state = 'pending'";
+        let row: (Option<i64>,) = on_pool!(self, p => sqlx::query_as(sql).fetch_one(p).await?);
+        Ok(row.0)
+    }
+
+    /// Take a message for sending until `lease_until`; false if another sender has it.
+    pub async fn claim_message(&self, id: i64, now: i64, lease_until: i64) -> Result<bool> {
+        let sql = "UPDATE outbox SET lease_until = $3 WHERE id = $1 AND state = 'pending' \
+                   AND (lease_until IS NULL OR lease_until < $2)";
+        let n = on_pool!(self, p => sqlx::query(sql).bind(id).bind(now).bind(lease_until).execute(p).await?.rows_affected());
+        Ok(n == 1)
+    }
+
+    pub async fn message_sent(&self, id: i64, tg_message_id: Option<i64>, now: i64) -> Result<()> {
+        let sql = "UPDATE outbox SET state = 'sent', sent_at = $2, tg_message_id = $3, lease_until = NULL, \
+                   last_error = NULL WHERE id = $1";
+        on_pool!(self, p => sqlx::query(sql).bind(id).bind(now).bind(tg_message_id).execute(p).await?.rows_affected());
+        Ok(())
+    }
+
+    /// Try again at `not_before`; `attempt` counts it as a failed attempt (429s do not).
+    pub async fn message_retry(
+        &self,
+        id: i64,
+        not_before: i64,
+        error: &str,
+        attempt: bool,
+    ) -> Result<()> {
+        let sql = "UPDATE outbox SET not_before = $2, last_error = $3, lease_until = NULL, \
+                   attempts = attempts + $4 WHERE id = $1";
+        on_pool!(self, p => sqlx::query(sql).bind(id).bind(not_before).bind(error).bind(i64::from(attempt))
+            .execute(p).await?.rows_affected());
+        Ok(())
+    }
+
+    pub async fn message_failed(&self, id: i64, error: &str) -> Result<()> {
+        let sql =
+            "UPDATE outbox SET state = 'failed', last_error = $2, lease_until = NULL WHERE id = $1";
+        on_pool!(self, p => sqlx::query(sql).bind(id).bind(error).execute(p).await?.rows_affected());
+        Ok(())
+    }
+
+    /// Telegram will never deliver to this chat: remember it on the person or duty room, so
+    /// features can escalate around them.
+    pub async fn chat_unreachable(&self, chat_id: i64) -> Result<()> {
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, c => sqlx::query("UPDATE people SET unreachable = TRUE WHERE tg_user_id = $1")
+            .bind(chat_id).execute(&mut **c).await?.rows_affected());
+        on_tx!(&mut tx, c => sqlx::query("UPDATE units SET duty_chat_unreachable = TRUE WHERE duty_chat_id = $1")
+            .bind(chat_id).execute(&mut **c).await?.rows_affected());
+        tx.commit().await
+    }
+
+    /// A group became a supergroup: its new id replaces the old one everywhere.
+    pub async fn migrate_chat(&self, old: i64, new: i64) -> Result<()> {
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, c => sqlx::query("UPDATE units SET duty_chat_id = $2 WHERE duty_chat_id = $1")
+            .bind(old).bind(new).execute(&mut **c).await?.rows_affected());
+        on_tx!(&mut tx, c => sqlx::query("UPDATE outbox SET chat_id = $2, lease_until = NULL WHERE chat_id = $1 AND state = 'pending'")
+            .bind(old).bind(new).execute(&mut **c).await?.rows_affected());
+        on_tx!(&mut tx, c => sqlx::query("UPDATE conversations SET chat_id = $2 WHERE chat_id = $1")
+            .bind(old).bind(new).execute(&mut **c).await?.rows_affected());
+        tx.commit().await
+    }
+
+    pub async fn sent_state(&self, idem_key: &str) -> Result<Option<SentState>> {
+        let sql = "SELECT state, tg_message_id FROM outbox WHERE idem_key = $1";
+        let row: Option<(String, Option<i64>)> =
+            on_pool!(self, p => sqlx::query_as(sql).bind(idem_key).fetch_optional(p).await?);
+        Ok(row.map(|(state, id)| match state.as_str() {
+            "sent" => SentState::Sent(id),
+            "failed" => SentState::Failed,
+            _ => SentState::Pending,
+        }))
+    }
+
+    /// (pending, sent, failed) counts, for tests, the demo and health checks.
+    pub async fn outbox_counts(&self) -> Result<(i64, i64, i64)> {
+        let sql = "SELECT COALESCE(SUM(CASE WHEN state = 'pending' THEN 1 ELSE 0 END), 0), \
+                   COALESCE(SUM(CASE WHEN state = 'sent' THEN 1 ELSE 0 END), 0), \
+                   COALESCE(SUM(CASE WHEN state = 'failed' THEN 1 ELSE 0 END), 0) FROM outbox";
+        let row: (i64, i64, i64) = on_pool!(self, p => sqlx::query_as(sql).fetch_one(p).await?);
+        Ok(row)
+    }
+}

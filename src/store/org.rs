@@ -1,0 +1,253 @@
+//! Units, people, memberships, invites and conversations.
+use super::{on_pool, on_tx, Result, Store, StoreError, Tx};
+use crate::org::file::{parents_first, UnitEntry};
+use crate::org::{Member, Membership, Person, Role, Unit};
+
+type UnitRow = (String, String, Option<String>, Option<i64>);
+type PersonRow = (i64, i64, String, String);
+
+fn unit_of(r: UnitRow) -> Unit {
+    Unit {
+        id: r.0,
+        name: r.1,
+        parent: r.2,
+        duty_chat_id: r.3,
+    }
+}
+
+fn person_of(r: PersonRow) -> Person {
+    Person {
+        id: r.0,
+        tg_user_id: r.1,
+        name: r.2,
+        lang: r.3,
+    }
+}
+
+fn role_of(s: &str) -> Result<Role> {
+    s.parse()
+        .map_err(|e: crate::org::UnknownRole| StoreError::Corrupt(e.to_string()))
+}
+
+/// What `/start CODE` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RedeemOutcome {
+    Joined {
+        unit_id: String,
+        unit_name: String,
+        role: Role,
+        person_id: i64,
+    },
+    AlreadyMember {
+        unit_id: String,
+        unit_name: String,
+        role: Role,
+    },
+    Unknown,
+    Expired,
+    UsedUp,
+}
+
+/// The person who redeems an invite, as Telegram describes them.
+pub struct Joiner<'a> {
+    pub tg_user_id: i64,
+    pub name: &'a str,
+    pub username: Option<&'a str>,
+    pub lang: &'a str,
+}
+
+const UNIT_COLS: &str = "id, name, parent_id, duty_chat_id";
+
+impl Store {
+    /// All units in file order.
+    pub async fn units(&self) -> Result<Vec<Unit>> {
+        let sql = format!("SELECT {UNIT_COLS} FROM units ORDER BY position, id");
+        let rows: Vec<UnitRow> = on_pool!(self, p => sqlx::query_as(&sql).fetch_all(p).await?);
+        Ok(rows.into_iter().map(unit_of).collect())
+    }
+
+    pub async fn unit(&self, id: &str) -> Result<Option<Unit>> {
+        let sql = format!("SELECT {UNIT_COLS} FROM units WHERE id = $1");
+        let row: Option<UnitRow> =
+            on_pool!(self, p => sqlx::query_as(&sql).bind(id).fetch_optional(p).await?);
+        Ok(row.map(unit_of))
+    }
+
+    /// The unit whose duty room is this group, if any.
+    pub async fn unit_by_duty_chat(&self, chat_id: i64) -> Result<Option<Unit>> {
+        let sql = format!("SELECT {UNIT_COLS} FROM units WHERE duty_chat_id = $1");
+        let row: Option<UnitRow> =
+            on_pool!(self, p => sqlx::query_as(&sql).bind(chat_id).fetch_optional(p).await?);
+        Ok(row.map(unit_of))
+    }
+
+    /// The person with this Telegram id and their roles; empty for strangers.
+    pub async fn member(&self, tg_user_id: i64) -> Result<Member> {
+        let sql = "SELECT id, tg_user_id, name, lang FROM people WHERE tg_user_id = $1";
+        let row: Option<PersonRow> =
+            on_pool!(self, p => sqlx::query_as(sql).bind(tg_user_id).fetch_optional(p).await?);
+        let Some(person) = row.map(person_of) else {
+            return Ok(Member::default());
+        };
+        let sql =
+            "SELECT m.unit_id, u.name, m.role FROM memberships m JOIN units u ON u.id = m.unit_id \
+                   WHERE m.person_id = $1 ORDER BY u.position, m.role";
+        let rows: Vec<(String, String, String)> =
+            on_pool!(self, p => sqlx::query_as(sql).bind(person.id).fetch_all(p).await?);
+        let memberships = rows
+            .into_iter()
+            .map(|(unit_id, unit_name, role)| {
+                Ok(Membership {
+                    unit_id,
+                    unit_name,
+                    role: role_of(&role)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Member {
+            person: Some(person),
+            memberships,
+        })
+    }
+
+    /// A stranger's language choice, kept only with their conversation.
+    pub async fn conversation_lang(&self, chat_id: i64, user_id: i64) -> Result<Option<String>> {
+        let sql = "SELECT lang FROM conversations WHERE chat_id = $1 AND user_id = $2";
+        let row: Option<(Option<String>,)> = on_pool!(self, p => sqlx::query_as(sql).bind(chat_id).bind(user_id).fetch_optional(p).await?);
+        Ok(row.and_then(|r| r.0))
+    }
+
+    pub async fn people_count(&self) -> Result<i64> {
+        let row: (i64,) =
+            on_pool!(self, p => sqlx::query_as("SELECT COUNT(*) FROM people").fetch_one(p).await?);
+        Ok(row.0)
+    }
+}
+
+impl Tx {
+    /// Upsert a checked org file: new units get positions after the stored ones, in file order.
+    pub async fn import_units(&mut self, entries: &[UnitEntry]) -> Result<()> {
+        let base: (Option<i64>,) = on_tx!(self, c => sqlx::query_as("SELECT MAX(position) FROM units").fetch_one(&mut **c).await?);
+        let base = base.0.unwrap_or(0);
+        for e in parents_first(entries) {
+            let index = entries.iter().position(|x| x.id == e.id).unwrap_or(0) as i64;
+            let sql = "INSERT INTO units (id, name, parent_id, position) VALUES ($1, $2, $3, $4) \
+                       ON CONFLICT (id) DO UPDATE SET name = excluded.name, parent_id = excluded.parent_id";
+            on_tx!(self, c => sqlx::query(sql).bind(&e.id).bind(&e.name).bind(&e.parent).bind(base + 1 + index)
+                .execute(&mut **c).await?.rows_affected());
+        }
+        Ok(())
+    }
+
+    pub async fn create_invite(
+        &mut self,
+        code_hash: &str,
+        unit_id: &str,
+        role: Role,
+        uses: i64,
+        expires_at: Option<i64>,
+        now: i64,
+    ) -> Result<()> {
+        let sql =
+            "INSERT INTO invites (code_hash, unit_id, role, uses_left, expires_at, created_at) \
+                   VALUES ($1, $2, $3, $4, $5, $6)";
+        on_tx!(self, c => sqlx::query(sql).bind(code_hash).bind(unit_id).bind(role.as_str()).bind(uses)
+            .bind(expires_at).bind(now).execute(&mut **c).await?.rows_affected());
+        Ok(())
+    }
+
+    /// Join with an invite: creates the person on first join, adds the membership, uses the
+    /// code once. Anything but `Joined` changes nothing.
+    pub async fn redeem_invite(
+        &mut self,
+        code_hash: &str,
+        who: &Joiner<'_>,
+        now: i64,
+    ) -> Result<RedeemOutcome> {
+        let sql = "SELECT i.unit_id, u.name, i.role, i.uses_left, i.expires_at FROM invites i \
+                   JOIN units u ON u.id = i.unit_id WHERE i.code_hash = $1";
+        let row: Option<(String, String, String, i64, Option<i64>)> =
+            on_tx!(self, c => sqlx::query_as(sql).bind(code_hash).fetch_optional(&mut **c).await?);
+        let Some((unit_id, unit_name, role, uses_left, expires_at)) = row else {
+            return Ok(RedeemOutcome::Unknown);
+        };
+        let role = role_of(&role)?;
+        if expires_at.is_some_and(|t| t <= now) {
+            return Ok(RedeemOutcome::Expired);
+        }
+        if uses_left <= 0 {
+            return Ok(RedeemOutcome::UsedUp);
+        }
+        let existing: Option<(i64,)> = on_tx!(self, c => sqlx::query_as("SELECT id FROM people WHERE tg_user_id = $1")
+            .bind(who.tg_user_id).fetch_optional(&mut **c).await?);
+        let person_id = match existing {
+            Some((id,)) => id,
+            None => {
+                let sql = "INSERT INTO people (tg_user_id, name, username, lang, created_at) \
+                           VALUES ($1, $2, $3, $4, $5) RETURNING id";
+                let row: (i64,) = on_tx!(self, c => sqlx::query_as(sql).bind(who.tg_user_id).bind(who.name)
+                    .bind(who.username).bind(who.lang).bind(now).fetch_one(&mut **c).await?);
+                row.0
+            }
+        };
+        let sql = "INSERT INTO memberships (person_id, unit_id, role, created_at) VALUES ($1, $2, $3, $4) \
+                   ON CONFLICT DO NOTHING";
+        let added = on_tx!(self, c => sqlx::query(sql).bind(person_id).bind(&unit_id).bind(role.as_str()).bind(now)
+            .execute(&mut **c).await?.rows_affected());
+        if added == 0 {
+            return Ok(RedeemOutcome::AlreadyMember {
+                unit_id,
+                unit_name,
+                role,
+            });
+        }
+        on_tx!(self, c => sqlx::query("UPDATE invites SET uses_left = uses_left - 1 WHERE code_hash = $1")
+            .bind(code_hash).execute(&mut **c).await?.rows_affected());
+        // A stranger's conversation language now lives on their person record.
+        on_tx!(self, c => sqlx::query("UPDATE conversations SET lang = NULL WHERE user_id = $1")
+            .bind(who.tg_user_id).execute(&mut **c).await?.rows_affected());
+        Ok(RedeemOutcome::Joined {
+            unit_id,
+            unit_name,
+            role,
+            person_id,
+        })
+    }
+
+    pub async fn set_person_lang(&mut self, person_id: i64, lang: &str) -> Result<()> {
+        on_tx!(self, c => sqlx::query("UPDATE people SET lang = $1 WHERE id = $2").bind(lang).bind(person_id)
+            .execute(&mut **c).await?.rows_affected());
+        Ok(())
+    }
+
+    pub async fn set_conversation_lang(
+        &mut self,
+        chat_id: i64,
+        user_id: i64,
+        lang: &str,
+        now: i64,
+    ) -> Result<()> {
+        let sql = "INSERT INTO conversations (chat_id, user_id, lang, updated_at) VALUES ($1, $2, $3, $4) \
+                   ON CONFLICT (chat_id, user_id) DO UPDATE SET lang = excluded.lang, updated_at = excluded.updated_at";
+        on_tx!(self, c => sqlx::query(sql).bind(chat_id).bind(user_id).bind(lang).bind(now).execute(&mut **c).await?.rows_affected());
+        Ok(())
+    }
+
+    /// Drop any draft of this conversation; true when there was one.
+    pub async fn clear_conversation_state(&mut self, chat_id: i64, user_id: i64) -> Result<bool> {
+        let sql = "UPDATE conversations SET state = NULL WHERE chat_id = $1 AND user_id = $2 AND state IS NOT NULL";
+        let n = on_tx!(self, c => sqlx::query(sql).bind(chat_id).bind(user_id).execute(&mut **c).await?.rows_affected());
+        Ok(n > 0)
+    }
+
+    /// Make `chat_id` the unit's duty room; returns the unit that had it before, if another.
+    pub async fn bind_duty_room(&mut self, unit_id: &str, chat_id: i64) -> Result<Option<String>> {
+        let prev: Option<(String,)> = on_tx!(self, c => sqlx::query_as("SELECT id FROM units WHERE duty_chat_id = $1 AND id <> $2")
+            .bind(chat_id).bind(unit_id).fetch_optional(&mut **c).await?);
+        on_tx!(self, c => sqlx::query("UPDATE units SET duty_chat_id = NULL WHERE duty_chat_id = $1")
+            .bind(chat_id).execute(&mut **c).await?.rows_affected());
+        on_tx!(self, c => sqlx::query("UPDATE units SET duty_chat_id = $1, duty_chat_unreachable = FALSE WHERE id = $2")
+            .bind(chat_id).bind(unit_id).execute(&mut **c).await?.rows_affected());
+        Ok(prev.map(|p| p.0))
+    }
+}

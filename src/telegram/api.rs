@@ -1,0 +1,165 @@
+//! A thin Bot API client that keeps what the outbox sender needs to decide: the HTTP status,
+//! `retry_after` and `migrate_to_chat_id`. (teloxide's own client sleeps 10 s on every 5xx and
+//! folds statuses into error kinds; the sender must schedule retries itself.)
+use serde_json::{json, Value};
+use std::time::Duration;
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ApiError {
+    /// 429: wait this many seconds before sending to that chat again.
+    #[error("rate limited, retry after {0}s")]
+    RetryAfter(u64),
+    /// The group became a supergroup with this id.
+    #[error("chat migrated to {0}")]
+    Migrated(i64),
+    /// The chat will never receive messages (bot blocked, user deactivated, chat gone).
+    #[error("chat unreachable: {0}")]
+    Unreachable(String),
+    /// Worth retrying later: network trouble, 5xx, an unreadable answer.
+    #[error("transient: {0}")]
+    Transient(String),
+    /// Telegram refused the request itself; sending it again would not help.
+    #[error("rejected: {0}")]
+    Rejected(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct BotApi {
+    http: reqwest::Client,
+    base: String,
+}
+
+/// Descriptions of 400s that mean the chat itself is gone for us.
+const UNREACHABLE_400: [&str; 5] = [
+    "chat not found",
+    "user not found",
+    "peer_id_invalid",
+    "bot was kicked",
+    "not enough rights to send",
+];
+
+pub fn classify(status: u16, body: &Value) -> ApiError {
+    let description = body["description"].as_str().unwrap_or("").to_string();
+    let params = &body["parameters"];
+    if let Some(new_id) = params["migrate_to_chat_id"].as_i64() {
+        return ApiError::Migrated(new_id);
+    }
+    match status {
+        429 => ApiError::RetryAfter(params["retry_after"].as_u64().unwrap_or(1).max(1)),
+        403 => ApiError::Unreachable(description),
+        400 if UNREACHABLE_400
+            .iter()
+            .any(|p| description.to_lowercase().contains(p)) =>
+        {
+            ApiError::Unreachable(description)
+        }
+        // A wrong token (401) or an unknown method (404) is an operator problem: keep the
+        // messages until it is fixed rather than dropping them.
+        401 | 404 | 500..=599 => ApiError::Transient(format!("{status} {description}")),
+        _ => ApiError::Rejected(format!("{status} {description}")),
+    }
+}
+
+impl BotApi {
+    /// `api_url` is the Bot API base (`https://api.telegram.org/` or the simulator's).
+    pub fn new(api_url: &str, token: &str) -> BotApi {
+        let api_url = api_url.trim_end_matches('/');
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .build()
+            .unwrap_or_default();
+        BotApi {
+            http,
+            base: format!("{api_url}/bot{token}"),
+        }
+    }
+
+    pub async fn call(
+        &self,
+        method: &str,
+        params: &Value,
+        timeout: Duration,
+    ) -> Result<Value, ApiError> {
+        let response = self
+            .http
+            .post(format!("{}/{method}", self.base))
+            .json(params)
+            .timeout(timeout)
+            .send()
+            .await
+            .map_err(|e| ApiError::Transient(format!("network: {e}")))?;
+        let status = response.status().as_u16();
+        let body: Value = match response.json().await {
+            Ok(v) => v,
+            Err(e) => {
+                return Err(ApiError::Transient(format!(
+                    "{status}: unreadable answer: {e}"
+                )))
+            }
+        };
+        if body["ok"].as_bool() == Some(true) {
+            Ok(body["result"].clone())
+        } else {
+            Err(classify(status, &body))
+        }
+    }
+
+    pub async fn get_me(&self) -> Result<Value, ApiError> {
+        self.call("getMe", &json!({}), Duration::from_secs(30))
+            .await
+    }
+
+    /// Long poll; the raw updates are kept as JSON so they can be stored before handling.
+    pub async fn get_updates(
+        &self,
+        offset: i64,
+        timeout_secs: u64,
+    ) -> Result<Vec<Value>, ApiError> {
+        let params = json!({ "offset": offset, "timeout": timeout_secs, "limit": 100 });
+        let result = self
+            .call(
+                "getUpdates",
+                &params,
+                Duration::from_secs(timeout_secs + 15),
+            )
+            .await?;
+        Ok(result.as_array().cloned().unwrap_or_default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_telegram_errors() {
+        let body = |d: &str| json!({"ok": false, "description": d});
+        assert_eq!(
+            classify(429, &json!({"ok": false, "parameters": {"retry_after": 7}})),
+            ApiError::RetryAfter(7)
+        );
+        assert_eq!(
+            classify(
+                400,
+                &json!({"ok": false, "parameters": {"migrate_to_chat_id": -1001}})
+            ),
+            ApiError::Migrated(-1001)
+        );
+        assert!(matches!(
+            classify(403, &body("Forbidden: bot was blocked by the user")),
+            ApiError::Unreachable(_)
+        ));
+        assert!(matches!(
+            classify(400, &body("Bad Request: chat not found")),
+            ApiError::Unreachable(_)
+        ));
+        assert!(matches!(
+            classify(502, &body("Bad Gateway")),
+            ApiError::Transient(_)
+        ));
+        assert!(matches!(
+            classify(400, &body("Bad Request: message is too long")),
+            ApiError::Rejected(_)
+        ));
+    }
+}

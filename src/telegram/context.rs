@@ -1,0 +1,195 @@
+//! What a handler works with: the shared context, the sender of an update, and the replies
+//! it produces (outbox rows, committed with the update's other effects).
+use crate::clock::Clock;
+use crate::config::{Config, Lang};
+use crate::i18n::I18n;
+use crate::org::Member;
+use crate::store::{Outgoing, Store, StoreError, Tx};
+use serde_json::{json, Value};
+use std::sync::Arc;
+use teloxide::types::{ChatKind, Update, UpdateKind, User};
+
+pub struct Ctx {
+    pub store: Store,
+    pub i18n: I18n,
+    pub config: Arc<Config>,
+    pub clock: Clock,
+    pub bot_username: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HandlerError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub type HandlerResult = Result<(), HandlerError>;
+
+/// A button press.
+#[derive(Debug, Clone)]
+pub struct Press {
+    pub id: String,
+    pub data: String,
+}
+
+/// Who sent an update, where, and in which language to answer.
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    pub update_id: i64,
+    pub chat_id: i64,
+    pub private: bool,
+    pub user: User,
+    pub member: Member,
+    pub lang: Lang,
+    pub text: Option<String>,
+    pub press: Option<Press>,
+}
+
+fn user_lang(member: &Member, stored: Option<String>, user: &User) -> Lang {
+    let chosen = member.person.as_ref().map(|p| p.lang.clone()).or(stored);
+    match chosen.as_deref() {
+        Some(code) => Lang::from_telegram(Some(code)),
+        None => Lang::from_telegram(user.language_code.as_deref()),
+    }
+}
+
+impl Incoming {
+    /// Messages and button presses from people; everything else (channel posts, service
+    /// updates, kinds we do not know) is `None` and ignored.
+    pub async fn load(
+        ctx: &Ctx,
+        update_id: i64,
+        update: &Update,
+    ) -> Result<Option<Incoming>, StoreError> {
+        let (chat, user, text, press) = match &update.kind {
+            UpdateKind::Message(m) => {
+                let Some(user) = m.from.clone() else {
+                    return Ok(None);
+                };
+                let text = m.text().or(m.caption()).map(str::to_string);
+                (m.chat.clone(), user, text, None)
+            }
+            UpdateKind::CallbackQuery(q) => {
+                let Some(chat) = q.message.as_ref().map(|m| m.chat().clone()) else {
+                    return Ok(None);
+                };
+                let data = q.data.clone().unwrap_or_default();
+                (
+                    chat,
+                    q.from.clone(),
+                    None,
+                    Some(Press {
+                        id: q.id.to_string(),
+                        data,
+                    }),
+                )
+            }
+            _ => return Ok(None),
+        };
+        if user.is_bot {
+            return Ok(None);
+        }
+        let private = matches!(chat.kind, ChatKind::Private(_));
+        let user_id = user.id.0 as i64;
+        let member = ctx.store.member(user_id).await?;
+        let stored = if member.person.is_none() {
+            ctx.store.conversation_lang(user_id, user_id).await?
+        } else {
+            None
+        };
+        let lang = user_lang(&member, stored, &user);
+        Ok(Some(Incoming {
+            update_id,
+            chat_id: chat.id.0,
+            private,
+            user,
+            member,
+            lang,
+            text,
+            press,
+        }))
+    }
+
+    pub fn user_id(&self) -> i64 {
+        self.user.id.0 as i64
+    }
+
+    pub fn display_name(&self) -> String {
+        self.user.full_name()
+    }
+
+    pub fn replies(&self) -> Replies {
+        Replies {
+            update_id: self.update_id,
+            chat_id: self.chat_id,
+            press: self.press.clone(),
+            out: Vec::new(),
+        }
+    }
+}
+
+/// Replies to one update; idempotency keys derive from the update id, so handling an
+/// update twice enqueues its replies once.
+pub struct Replies {
+    update_id: i64,
+    chat_id: i64,
+    press: Option<Press>,
+    out: Vec<Outgoing>,
+}
+
+impl Replies {
+    fn push(&mut self, chat_id: i64, method: &str, payload: Value) {
+        let idem_key = format!("u{}.{}", self.update_id, self.out.len());
+        self.out.push(Outgoing {
+            idem_key,
+            chat_id,
+            method: method.to_string(),
+            payload,
+            edit_of: None,
+        });
+    }
+
+    pub fn text(&mut self, text: String) {
+        self.push(self.chat_id, "sendMessage", json!({ "text": text }));
+    }
+
+    pub fn text_with(&mut self, text: String, keyboard: Value) {
+        self.push(
+            self.chat_id,
+            "sendMessage",
+            json!({ "text": text, "reply_markup": keyboard }),
+        );
+    }
+
+    /// Stop the spinner on a pressed button, optionally with a short notice.
+    pub fn answer_press(&mut self, notice: Option<String>) {
+        if let Some(p) = self.press.clone() {
+            let mut payload = json!({ "callback_query_id": p.id });
+            if let Some(n) = notice {
+                payload["text"] = n.into();
+            }
+            self.push(0, "answerCallbackQuery", payload);
+        }
+    }
+
+    /// Enqueue the replies and mark the update handled, then commit: all or nothing.
+    pub async fn commit(self, ctx: &Ctx, mut tx: Tx) -> HandlerResult {
+        let now = ctx.clock.now_ms();
+        for m in &self.out {
+            tx.enqueue(m, now).await?;
+        }
+        tx.finish_update(self.update_id).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub fn into_outgoing(self) -> Vec<Outgoing> {
+        self.out
+    }
+
+    /// For updates that change nothing but the replies.
+    pub async fn send(self, ctx: &Ctx) -> HandlerResult {
+        let tx = ctx.store.begin().await?;
+        self.commit(ctx, tx).await
+    }
+}

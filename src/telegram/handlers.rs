@@ -1,0 +1,388 @@
+//! The handler tree: every route an update can take, in one place. Endpoints stay thin:
+//! parse, call the domain and the store, render through the locales.
+use super::command::{self, Command, Known};
+use super::context::{Ctx, HandlerResult, Incoming, Press};
+use super::keyboard::{inline, Action, Button};
+use crate::config::Lang;
+use crate::org::{invite, is_within, Member, Role};
+use crate::store::RedeemOutcome;
+use crate::tr;
+use std::sync::Arc;
+use teloxide::dptree::{self, Handler};
+
+pub type Schema = dptree::Handler<'static, HandlerResult, dptree::description::Unspecified>;
+
+fn command(k: Known) -> Handler<'static, HandlerResult, dptree::description::Unspecified> {
+    dptree::filter(move |c: Command| c.known() == Some(k))
+}
+
+pub fn schema() -> Schema {
+    let commands = dptree::filter_map(|inc: Incoming, ctx: Arc<Ctx>| {
+        inc.text
+            .as_deref()
+            .and_then(|t| command::parse(t, &ctx.bot_username))
+    })
+    .branch(command(Known::Start).endpoint(start))
+    .branch(command(Known::Help).endpoint(help))
+    .branch(command(Known::Lang).endpoint(lang))
+    .branch(command(Known::Cancel).endpoint(cancel))
+    .branch(command(Known::Bind).endpoint(bind))
+    .branch(command(Known::Invite).endpoint(invite))
+    .endpoint(unknown_command);
+
+    dptree::entry()
+        .branch(dptree::filter_map(|inc: Incoming| inc.press.clone()).endpoint(press))
+        .branch(commands)
+        .endpoint(other_message)
+}
+
+fn role_name(ctx: &Ctx, lang: Lang, role: Role) -> String {
+    ctx.i18n.t(lang, &format!("role-{}", role.as_str()), &[])
+}
+
+async fn start(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
+    let mut r = inc.replies();
+    let l = inc.lang;
+    if !inc.private {
+        r.text(tr!(ctx.i18n, l, "start-private-only"));
+        return r.send(&ctx).await;
+    }
+    let code = cmd.args.trim();
+    if code.is_empty() {
+        r.text(tr!(ctx.i18n, l, "start-welcome"));
+        return r.send(&ctx).await;
+    }
+    if !invite::looks_like_code(code) {
+        r.text(tr!(ctx.i18n, l, "invite-unknown"));
+        return r.send(&ctx).await;
+    }
+    let mut tx = ctx.store.begin().await?;
+    let name = inc.display_name();
+    let joiner = crate::store::Joiner {
+        tg_user_id: inc.user_id(),
+        name: &name,
+        username: inc.user.username.as_deref(),
+        lang: l.code(),
+    };
+    let outcome = tx
+        .redeem_invite(&invite::hash_code(code), &joiner, ctx.clock.now_ms())
+        .await?;
+    let text = match outcome {
+        RedeemOutcome::Joined {
+            unit_name, role, ..
+        } => {
+            tracing::info!(unit = %unit_name, %role, "a person joined");
+            tr!(
+                ctx.i18n,
+                l,
+                "joined",
+                unit = unit_name,
+                role = role_name(&ctx, l, role)
+            )
+        }
+        RedeemOutcome::AlreadyMember {
+            unit_name, role, ..
+        } => {
+            tr!(
+                ctx.i18n,
+                l,
+                "already-member",
+                unit = unit_name,
+                role = role_name(&ctx, l, role)
+            )
+        }
+        RedeemOutcome::Unknown => tr!(ctx.i18n, l, "invite-unknown"),
+        RedeemOutcome::Expired => tr!(ctx.i18n, l, "invite-expired"),
+        RedeemOutcome::UsedUp => tr!(ctx.i18n, l, "invite-used-up"),
+    };
+    r.text(text);
+    r.commit(&ctx, tx).await
+}
+
+/// The commands the sender's roles allow, in their language.
+pub fn help_text(ctx: &Ctx, member: &Member, l: Lang) -> String {
+    let mut lines = vec![tr!(ctx.i18n, l, "help-title")];
+    let mut keys = vec!["help-start", "help-help", "help-lang", "help-cancel"];
+    if member.has_role(Role::DutyOfficer) || member.has_role(Role::Admin) {
+        keys.push("help-bind");
+    }
+    if member.has_role(Role::Admin) {
+        keys.push("help-invite");
+    }
+    lines.extend(keys.into_iter().map(|k| ctx.i18n.t(l, k, &[])));
+    lines.push(String::new());
+    if member.memberships.is_empty() {
+        lines.push(tr!(ctx.i18n, l, "help-stranger"));
+    } else {
+        let roles: Vec<String> = member
+            .memberships
+            .iter()
+            .map(|m| format!("{} {}", m.unit_name, role_name(ctx, l, m.role)))
+            .collect();
+        lines.push(tr!(
+            ctx.i18n,
+            l,
+            "help-roles",
+            roles = roles.join(&tr!(ctx.i18n, l, "list-separator"))
+        ));
+    }
+    lines.join("\n")
+}
+
+async fn help(ctx: Arc<Ctx>, inc: Incoming) -> HandlerResult {
+    let mut r = inc.replies();
+    r.text(help_text(&ctx, &inc.member, inc.lang));
+    r.send(&ctx).await
+}
+
+fn parse_lang(s: &str) -> Option<Lang> {
+    match s.trim().to_lowercase().as_str() {
+        "zh" | "zh-cn" | "cn" | "chinese" => Some(Lang::ZhCn),
+        "en" | "english" => Some(Lang::En),
+        _ => None,
+    }
+}
+
+async fn set_lang(
+    ctx: &Ctx,
+    inc: &Incoming,
+    new: Lang,
+    mut r: super::context::Replies,
+) -> HandlerResult {
+    let mut tx = ctx.store.begin().await?;
+    match &inc.member.person {
+        Some(p) => tx.set_person_lang(p.id, new.code()).await?,
+        None => {
+            tx.set_conversation_lang(inc.user_id(), inc.user_id(), new.code(), ctx.clock.now_ms())
+                .await?
+        }
+    }
+    r.text(tr!(ctx.i18n, new, "lang-set"));
+    r.commit(ctx, tx).await
+}
+
+async fn lang(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
+    let mut r = inc.replies();
+    if cmd.args.is_empty() {
+        let buttons = vec![vec![
+            Button {
+                label: "中文".into(),
+                data: Action::Lang("zh-CN".into()).data(),
+            },
+            Button {
+                label: "English".into(),
+                data: Action::Lang("en".into()).data(),
+            },
+        ]];
+        r.text_with(tr!(ctx.i18n, inc.lang, "lang-choose"), inline(buttons));
+        return r.send(&ctx).await;
+    }
+    match parse_lang(&cmd.args) {
+        Some(new) => set_lang(&ctx, &inc, new, r).await,
+        None => {
+            r.text(tr!(ctx.i18n, inc.lang, "lang-unknown"));
+            r.send(&ctx).await
+        }
+    }
+}
+
+async fn cancel(ctx: Arc<Ctx>, inc: Incoming) -> HandlerResult {
+    let mut r = inc.replies();
+    let mut tx = ctx.store.begin().await?;
+    let had = tx
+        .clear_conversation_state(inc.chat_id, inc.user_id())
+        .await?;
+    r.text(tr!(
+        ctx.i18n,
+        inc.lang,
+        if had { "cancel-done" } else { "cancel-nothing" }
+    ));
+    r.commit(&ctx, tx).await
+}
+
+/// May this member make a group the duty room of `unit_id`? Duty officers of the unit, and
+/// admins of it or of any unit above it.
+async fn may_bind(
+    ctx: &Ctx,
+    member: &Member,
+    unit_id: &str,
+) -> Result<bool, crate::store::StoreError> {
+    if member
+        .memberships
+        .iter()
+        .any(|m| m.unit_id == unit_id && m.role == Role::DutyOfficer)
+    {
+        return Ok(true);
+    }
+    let admin_of: Vec<&str> = member
+        .memberships
+        .iter()
+        .filter(|m| m.role == Role::Admin)
+        .map(|m| m.unit_id.as_str())
+        .collect();
+    if admin_of.is_empty() {
+        return Ok(false);
+    }
+    let units = ctx.store.units().await?;
+    Ok(units.iter().any(|u| u.id == unit_id)
+        && admin_of.iter().any(|a| is_within(&units, unit_id, a)))
+}
+
+async fn bind_unit(ctx: &Ctx, inc: &Incoming, unit_id: &str) -> HandlerResult {
+    let mut r = inc.replies();
+    let l = inc.lang;
+    if !may_bind(ctx, &inc.member, unit_id).await? {
+        r.answer_press(None);
+        r.text(tr!(ctx.i18n, l, "bind-unknown-unit", unit = unit_id));
+        return r.send(ctx).await;
+    }
+    let mut tx = ctx.store.begin().await?;
+    let previous = tx.bind_duty_room(unit_id, inc.chat_id).await?;
+    let name = ctx
+        .store
+        .unit(unit_id)
+        .await?
+        .map(|u| u.name)
+        .unwrap_or_else(|| unit_id.to_string());
+    let previous_name = match previous {
+        Some(p) => Some(ctx.store.unit(&p).await?.map(|u| u.name).unwrap_or(p)),
+        None => None,
+    };
+    tracing::info!(unit = unit_id, chat = inc.chat_id, "duty room bound");
+    r.answer_press(None);
+    r.text(match previous_name {
+        Some(previous) => tr!(ctx.i18n, l, "bind-moved", unit = name, previous = previous),
+        None => tr!(ctx.i18n, l, "bind-done", unit = name),
+    });
+    r.commit(ctx, tx).await
+}
+
+async fn bind(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
+    let mut r = inc.replies();
+    let l = inc.lang;
+    if inc.private {
+        r.text(tr!(ctx.i18n, l, "bind-group-only"));
+        return r.send(&ctx).await;
+    }
+    if !cmd.args.is_empty() {
+        return bind_unit(&ctx, &inc, cmd.args.split_whitespace().next().unwrap_or("")).await;
+    }
+    let units = inc.member.units_with(&[Role::DutyOfficer, Role::Admin]);
+    match units.as_slice() {
+        [] => {
+            r.text(tr!(ctx.i18n, l, "bind-not-allowed"));
+            r.send(&ctx).await
+        }
+        [one] => bind_unit(&ctx, &inc, &one.unit_id.clone()).await,
+        many => {
+            let rows = many
+                .iter()
+                .map(|m| {
+                    vec![Button {
+                        label: m.unit_name.clone(),
+                        data: Action::Bind(m.unit_id.clone()).data(),
+                    }]
+                })
+                .collect();
+            r.text_with(tr!(ctx.i18n, l, "bind-choose"), inline(rows));
+            r.send(&ctx).await
+        }
+    }
+}
+
+async fn invite(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
+    let mut r = inc.replies();
+    let l = inc.lang;
+    if !inc.member.has_role(Role::Admin) {
+        r.text(tr!(ctx.i18n, l, "invite-not-allowed"));
+        return r.send(&ctx).await;
+    }
+    if !inc.private {
+        // Codes are secrets: never print one in a group.
+        r.text(tr!(ctx.i18n, l, "private-only"));
+        return r.send(&ctx).await;
+    }
+    let args: Vec<&str> = cmd.args.split_whitespace().collect();
+    let (unit_id, role) = match args.as_slice() {
+        [unit, role] => (*unit, *role),
+        _ => {
+            r.text(tr!(ctx.i18n, l, "invite-usage"));
+            return r.send(&ctx).await;
+        }
+    };
+    let Ok(role) = role.parse::<Role>() else {
+        r.text(tr!(ctx.i18n, l, "invite-bad-role", role = role));
+        return r.send(&ctx).await;
+    };
+    let units = ctx.store.units().await?;
+    let unit = units.iter().find(|u| u.id == unit_id);
+    let allowed = inc
+        .member
+        .memberships
+        .iter()
+        .any(|m| m.role == Role::Admin && is_within(&units, unit_id, &m.unit_id));
+    let Some(unit) = unit.filter(|_| allowed) else {
+        r.text(tr!(ctx.i18n, l, "invite-unknown-unit", unit = unit_id));
+        return r.send(&ctx).await;
+    };
+    let code = invite::new_code();
+    let mut tx = ctx.store.begin().await?;
+    tx.create_invite(
+        &invite::hash_code(&code),
+        &unit.id,
+        role,
+        1,
+        None,
+        ctx.clock.now_ms(),
+    )
+    .await?;
+    let link = format!("https://t.me/{}?start={code}", ctx.bot_username);
+    r.text(tr!(
+        ctx.i18n,
+        l,
+        "invite-created",
+        unit = unit.name.clone(),
+        role = role_name(&ctx, l, role),
+        uses = 1,
+        expires = tr!(ctx.i18n, l, "invite-expires-never"),
+        link = link,
+        code = code.clone()
+    ));
+    r.commit(&ctx, tx).await
+}
+
+async fn unknown_command(ctx: Arc<Ctx>, inc: Incoming) -> HandlerResult {
+    let mut r = inc.replies();
+    // Groups hold other bots and people talking to them: stay quiet there.
+    if inc.private {
+        r.text(tr!(ctx.i18n, inc.lang, "unknown-command"));
+    }
+    r.send(&ctx).await
+}
+
+async fn other_message(ctx: Arc<Ctx>, inc: Incoming) -> HandlerResult {
+    let mut r = inc.replies();
+    if inc.private {
+        r.text(tr!(ctx.i18n, inc.lang, "not-understood"));
+    }
+    r.send(&ctx).await
+}
+
+async fn press(ctx: Arc<Ctx>, inc: Incoming, press: Press) -> HandlerResult {
+    match Action::parse(&press.data) {
+        Some(Action::Lang(code)) => {
+            let mut r = inc.replies();
+            r.answer_press(None);
+            match parse_lang(&code) {
+                Some(new) => set_lang(&ctx, &inc, new, r).await,
+                None => r.send(&ctx).await,
+            }
+        }
+        Some(Action::Bind(unit)) if !inc.private => bind_unit(&ctx, &inc, &unit).await,
+        _ => {
+            let mut r = inc.replies();
+            r.answer_press(Some(tr!(ctx.i18n, inc.lang, "button-expired")));
+            r.send(&ctx).await
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! Everything Telegram-shaped: the Bot API client, the update intake, the handler tree and
+//! the rendering of replies.
+pub mod api;
+pub mod command;
+pub mod context;
+pub mod handlers;
+pub mod intake;
+pub mod keyboard;
