@@ -205,6 +205,19 @@ impl TestBot {
         all[before].clone()
     }
 
+    /// Wait until a counting query gives `expected` (database state has no notifications).
+    pub async fn wait_count(&self, sql: &str, expected: i64) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let got = self.count(sql).await;
+            if got == expected {
+                return;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "{sql}: got {got}, expected {expected}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     pub async fn count(&self, sql: &str) -> i64 {
         match &self.store {
             Store::Sqlite(p) => sqlx::query_scalar(sql)
