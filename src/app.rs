@@ -43,6 +43,7 @@ impl Settings {
 /// A running bot: its background tasks and a handle on its store.
 pub struct Running {
     pub store: Store,
+    sender: Sender,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -54,9 +55,19 @@ impl Running {
         }
     }
 
-    /// Run until one of the tasks ends (they do not, unless aborted).
-    pub async fn wait(self) {
-        let _ = futures::future::select_all(self.tasks).await;
+    /// Stop taking work, let messages already on their way to Telegram finish (so their
+    /// results are recorded and nothing is sent twice after a restart), then close.
+    pub async fn shutdown(self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+        if tokio::time::timeout(Duration::from_secs(10), self.sender.drained())
+            .await
+            .is_err()
+        {
+            tracing::warn!("some sends did not finish within 10 s; they will be retried on start");
+        }
+        self.store.close().await;
     }
 }
 
@@ -123,10 +134,14 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
             inbox_wake,
             outbox_wake,
         )),
-        tokio::spawn(sender.run()),
+        tokio::spawn(sender.clone().run()),
         tokio::spawn(housekeeping(store.clone(), settings.clock)),
     ];
-    Ok(Running { store, tasks })
+    Ok(Running {
+        store,
+        sender,
+        tasks,
+    })
 }
 
 /// The command menu, per language (setMyCommands). The idempotency key follows the content,

@@ -39,24 +39,56 @@ async fn faults_lose_nothing_and_repeat_nothing(b: Backend) {
     let mut batch = Vec::new();
     for n in 0..3 {
         for &c in &chats {
-            batch.push(message(&format!("t.{c}.{n}"), c, &format!("msg {n} to {c}")));
+            batch.push(message(
+                &format!("t.{c}.{n}"),
+                c,
+                &format!("msg {n} to {c}"),
+            ));
         }
-        batch.push(message(&format!("t.blocked.{n}"), blocked.id(), "never arrives"));
+        batch.push(message(
+            &format!("t.blocked.{n}"),
+            blocked.id(),
+            "never arrives",
+        ));
     }
     // Enqueueing the same logical messages twice must not send them twice.
     bot.store.enqueue(&batch, 0).await.expect("enqueue");
     bot.store.enqueue(&batch, 0).await.expect("enqueue again");
 
     for &c in &chats {
-        let got = bot.sim.wait_for_count(c, 3, WAIT).await.expect("all three arrive");
+        let got = bot
+            .sim
+            .wait_for_count(c, 3, WAIT)
+            .await
+            .expect("all three arrive");
         let texts: Vec<&str> = got.iter().map(|m| m.text()).collect();
-        assert_eq!(texts, [format!("msg 0 to {c}"), format!("msg 1 to {c}"), format!("msg 2 to {c}")], "in order, once");
+        assert_eq!(
+            texts,
+            [
+                format!("msg 0 to {c}"),
+                format!("msg 1 to {c}"),
+                format!("msg 2 to {c}")
+            ],
+            "in order, once"
+        );
     }
-    bot.wait_count("SELECT COUNT(*) FROM outbox WHERE state = 'failed'", 3).await;
-    assert_eq!(bot.count("SELECT COUNT(*) FROM people WHERE unreachable").await, 1);
-    assert_eq!(bot.count("SELECT COUNT(*) FROM outbox WHERE state = 'pending'").await, 0);
+    bot.wait_count("SELECT COUNT(*) FROM outbox WHERE state = 'failed'", 3)
+        .await;
+    assert_eq!(
+        bot.count("SELECT COUNT(*) FROM people WHERE unreachable")
+            .await,
+        1
+    );
+    assert_eq!(
+        bot.count("SELECT COUNT(*) FROM outbox WHERE state = 'pending'")
+            .await,
+        0
+    );
     let stats = bot.sim.stats();
-    assert!(stats.throttled >= 4 && stats.server_errors >= 4, "{stats:?}");
+    assert!(
+        stats.throttled >= 4 && stats.server_errors >= 4,
+        "{stats:?}"
+    );
     for &c in &chats {
         assert_eq!(bot.sim.sent(c).len(), 3, "no duplicates in chat {c}");
     }
@@ -66,7 +98,9 @@ async fn restart_with_messages_in_the_outbox(b: Backend) {
     let mut bot = TestBot::spawn(b).await;
     // Telegram is down: replies pile up in the outbox.
     bot.sim.fail_next(u32::MAX, 500);
-    let users: Vec<_> = (4001..4006).map(|id| bot.sim.user(id, &format!("p{id}"), Some("en"))).collect();
+    let users: Vec<_> = (4001..4006)
+        .map(|id| bot.sim.user(id, &format!("p{id}"), Some("en")))
+        .collect();
     for u in &users {
         u.send_text("/help");
     }
@@ -75,11 +109,20 @@ async fn restart_with_messages_in_the_outbox(b: Backend) {
     bot.sim.fail_next(0, 500);
     bot.start().await;
     for u in &users {
-        bot.sim.wait_for(u.id(), WAIT, |m| m.text().starts_with("Commands")).await.expect("reply after restart");
+        bot.sim
+            .wait_for(u.id(), WAIT, |m| m.text().starts_with("Commands"))
+            .await
+            .expect("reply after restart");
     }
-    bot.wait_count("SELECT COUNT(*) FROM outbox WHERE state = 'pending'", 0).await;
+    bot.wait_count("SELECT COUNT(*) FROM outbox WHERE state = 'pending'", 0)
+        .await;
     for u in &users {
-        assert_eq!(bot.sim.sent(u.id()).len(), 1, "exactly one reply for {}", u.id());
+        assert_eq!(
+            bot.sim.sent(u.id()).len(),
+            1,
+            "exactly one reply for {}",
+            u.id()
+        );
     }
 }
 
@@ -92,12 +135,24 @@ async fn updates_arriving_while_down_are_handled_once(b: Backend) {
     officer.send_text(&format!("/start {code}"));
     officer.send_text("/help");
     bot.start().await;
-    bot.sim.wait_for(officer.id(), WAIT, |m| m.text().contains("南郊镇")).await.expect("joined while down");
-    bot.sim.wait_for(officer.id(), WAIT, |m| m.text().starts_with("Commands")).await.expect("help");
-    bot.sim.wait_updates_consumed(WAIT).await.expect("updates confirmed");
+    bot.sim
+        .wait_for(officer.id(), WAIT, |m| m.text().contains("南郊镇"))
+        .await
+        .expect("joined while down");
+    bot.sim
+        .wait_for(officer.id(), WAIT, |m| m.text().starts_with("Commands"))
+        .await
+        .expect("help");
+    bot.sim
+        .wait_updates_consumed(WAIT)
+        .await
+        .expect("updates confirmed");
     bot.restart().await;
     officer.send_text("/lang zh");
-    bot.sim.wait_for(officer.id(), WAIT, |m| m.text().contains("已切换")).await.expect("lang");
+    bot.sim
+        .wait_for(officer.id(), WAIT, |m| m.text().contains("已切换"))
+        .await
+        .expect("lang");
     // join + join + help + lang: four replies, none repeated by the restarts.
     assert_eq!(bot.sim.sent(officer.id()).len(), 4);
     assert_eq!(bot.count("SELECT COUNT(*) FROM memberships").await, 2);
@@ -109,10 +164,24 @@ async fn upgraded_group_gets_its_messages(b: Backend) {
     bot.join(&officer, "wangcun", Role::DutyOfficer).await;
     let group = bot.sim.group(-6001, "Duty room");
     officer.in_group(&group).send_text("/bind");
-    bot.sim.wait_for(-6001, WAIT, |m| m.text().contains("duty room")).await.expect("bound");
+    bot.sim
+        .wait_for(-6001, WAIT, |m| m.text().contains("duty room"))
+        .await
+        .expect("bound");
     bot.sim.upgrade_group(-6001, -1006001);
-    bot.store.enqueue(&[message("after-upgrade", -6001, "reminder")], 0).await.expect("enqueue");
-    bot.sim.wait_for(-1006001, WAIT, |m| m.text() == "reminder").await.expect("resent to the supergroup");
-    bot.wait_count("SELECT COUNT(*) FROM units WHERE duty_chat_id = -1006001", 1).await;
-    bot.wait_count("SELECT COUNT(*) FROM outbox WHERE state <> 'sent'", 0).await;
+    bot.store
+        .enqueue(&[message("after-upgrade", -6001, "reminder")], 0)
+        .await
+        .expect("enqueue");
+    bot.sim
+        .wait_for(-1006001, WAIT, |m| m.text() == "reminder")
+        .await
+        .expect("resent to the supergroup");
+    bot.wait_count(
+        "SELECT COUNT(*) FROM units WHERE duty_chat_id = -1006001",
+        1,
+    )
+    .await;
+    bot.wait_count("SELECT COUNT(*) FROM outbox WHERE state <> 'sent'", 0)
+        .await;
 }

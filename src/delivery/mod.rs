@@ -14,10 +14,14 @@ use tokio::sync::{Notify, Semaphore};
 
 /// How long a claimed message stays reserved for this sender.
 const LEASE: Duration = Duration::from_secs(60);
+/// Sends on their way at once (Telegram answers in ~100 ms; 30/s needs only a few).
+const IN_FLIGHT: u32 = 32;
 const SEND_TIMEOUT: Duration = Duration::from_secs(30);
 const MAX_BACKOFF_SECS: u64 = 300;
 /// Look at the database at least this often (other processes may enqueue too).
 const IDLE_CHECK: Duration = Duration::from_secs(1);
+/// Waits for the overall send slot shorter than this happen inside a pass.
+const SLOT_WAIT: Duration = Duration::from_millis(200);
 
 #[derive(Clone)]
 pub struct Sender {
@@ -43,8 +47,13 @@ impl Sender {
             clock,
             pacer: Arc::new(Pacer::new(limits)),
             wake,
-            in_flight: Arc::new(Semaphore::new(32)),
+            in_flight: Arc::new(Semaphore::new(IN_FLIGHT as usize)),
         }
+    }
+
+    /// Resolves once no send is in flight.
+    pub async fn drained(&self) {
+        let _ = self.in_flight.acquire_many(IN_FLIGHT).await;
     }
 
     pub async fn run(self) {
@@ -66,15 +75,27 @@ impl Sender {
     /// Start sending every message that may go now; returns how long to wait before the next pass.
     async fn pass(&self) -> Result<Duration, crate::store::StoreError> {
         let now = self.clock.now_ms();
-        let due = self.store.due_messages(now, 500).await?;
+        // About two seconds of sends at the overall limit: new messages (and callback answers)
+        // are picked up at least that often.
+        let due = self.store.due_messages(now, 60).await?;
         let mut wait = IDLE_CHECK;
         for msg in due {
-            match self.pacer.reserve(msg.chat_id) {
-                Ok(()) => {}
-                Err(later) => {
-                    wait = wait.min(later);
-                    continue;
+            // A free chat waiting only for the next overall slot waits here, so the fetched
+            // batch keeps the sender busy without another database round trip.
+            let reserved = loop {
+                match self.pacer.reserve(msg.chat_id) {
+                    Ok(()) => break true,
+                    Err(later) if later <= SLOT_WAIT && self.pacer.chat_free(msg.chat_id) => {
+                        tokio::time::sleep(later).await
+                    }
+                    Err(later) => {
+                        wait = wait.min(later);
+                        break false;
+                    }
                 }
+            };
+            if !reserved {
+                continue;
             }
             let Ok(permit) = self.in_flight.clone().acquire_owned().await else {
                 break;

@@ -78,7 +78,15 @@ impl Pacer {
             return Err(free - now);
         }
         if chat_id != 0 {
-            s.global_next = now + self.limits.global;
+            // Late by less than one slot (a database round trip, say): keep the ideal cadence
+            // instead of drifting below the limit; later than that, start afresh.
+            let late = now.saturating_duration_since(s.global_next);
+            let base = if late < self.limits.global {
+                s.global_next
+            } else {
+                now
+            };
+            s.global_next = base + self.limits.global;
             s.chat_next
                 .insert(chat_id, now + self.limits.for_chat(chat_id));
         }
@@ -86,6 +94,14 @@ impl Pacer {
             s.chat_next.retain(|_, t| *t > now);
         }
         Ok(())
+    }
+
+    /// Is this chat's own spacing satisfied (whatever the overall rate)?
+    pub fn chat_free(&self, chat_id: i64) -> bool {
+        let s = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        s.chat_next
+            .get(&chat_id)
+            .is_none_or(|t| *t <= Instant::now())
     }
 
     /// Telegram asked us to wait on this chat.

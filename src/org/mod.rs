@@ -68,6 +68,8 @@ pub struct Person {
     pub tg_user_id: i64,
     pub name: String,
     pub lang: String,
+    /// Telegram refused delivery (blocked bot, deactivated account).
+    pub unreachable: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

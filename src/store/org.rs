@@ -4,7 +4,7 @@ use crate::org::file::{parents_first, UnitEntry};
 use crate::org::{Member, Membership, Person, Role, Unit};
 
 type UnitRow = (String, String, Option<String>, Option<i64>);
-type PersonRow = (i64, i64, String, String);
+type PersonRow = (i64, i64, String, String, bool);
 
 fn unit_of(r: UnitRow) -> Unit {
     Unit {
@@ -21,6 +21,7 @@ fn person_of(r: PersonRow) -> Person {
         tg_user_id: r.1,
         name: r.2,
         lang: r.3,
+        unreachable: r.4,
     }
 }
 
@@ -83,7 +84,8 @@ impl Store {
 
     /// The person with this Telegram id and their roles; empty for strangers.
     pub async fn member(&self, tg_user_id: i64) -> Result<Member> {
-        let sql = "SELECT id, tg_user_id, name, lang FROM people WHERE tg_user_id = $1";
+        let sql =
+            "SELECT id, tg_user_id, name, lang, unreachable FROM people WHERE tg_user_id = $1";
         let row: Option<PersonRow> =
             on_pool!(self, p => sqlx::query_as(sql).bind(tg_user_id).fetch_optional(p).await?);
         let Some(person) = row.map(person_of) else {
@@ -108,6 +110,13 @@ impl Store {
             person: Some(person),
             memberships,
         })
+    }
+
+    /// Someone who blocked the bot wrote again: they can be reached once more.
+    pub async fn person_reachable(&self, person_id: i64) -> Result<()> {
+        let sql = "UPDATE people SET unreachable = FALSE WHERE id = $1";
+        on_pool!(self, p => sqlx::query(sql).bind(person_id).execute(p).await?.rows_affected());
+        Ok(())
     }
 
     /// A stranger's language choice, kept only with their conversation.

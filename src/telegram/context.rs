@@ -91,7 +91,11 @@ impl Incoming {
         }
         let private = matches!(chat.kind, ChatKind::Private(_));
         let user_id = user.id.0 as i64;
-        let member = ctx.store.member(user_id).await?;
+        let mut member = ctx.store.member(user_id).await?;
+        if let Some(p) = member.person.as_mut().filter(|p| p.unreachable) {
+            ctx.store.person_reachable(p.id).await?;
+            p.unreachable = false;
+        }
         let stored = if member.person.is_none() {
             ctx.store.conversation_lang(user_id, user_id).await?
         } else {

@@ -213,7 +213,10 @@ impl TestBot {
             if got == expected {
                 return;
             }
-            assert!(tokio::time::Instant::now() < deadline, "{sql}: got {got}, expected {expected}");
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{sql}: got {got}, expected {expected}"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }

@@ -1,0 +1,132 @@
+//! The `lookout` command line as an operator uses it: config errors, org import/export,
+//! invites. Runs the real binary against both backends.
+mod common;
+
+use common::{fresh_db, Backend, TestBot, WAIT};
+use std::process::{Command, Output};
+
+fn lookout(db_url: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lookout"))
+        .args(args)
+        .env("DATABASE_URL", db_url)
+        .env_remove("LOOKOUT_CONFIG")
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("lookout runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+both_backends!(org_import_export_and_invites_from_the_command_line);
+
+async fn org_import_export_and_invites_from_the_command_line(b: Backend) {
+    let db = fresh_db(b).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let org = dir.path().join("org.toml");
+    std::fs::write(&org, common::ORG).expect("write org");
+    let out = lookout(&db.url, &["org", "import", org.to_str().expect("path")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains('4'), "{}", stdout(&out));
+    let out = lookout(&db.url, &["org", "export"]);
+    assert_eq!(
+        stdout(&out),
+        common::ORG,
+        "export reproduces the import exactly"
+    );
+
+    // A bad file is refused whole: nothing from it is stored.
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[[unit]]\nid = \"new\"\nname = \"New\"\n[[unit]]\nid = \"x\"\nname = \"X\"\nparent = \"nowhere\"\n").expect("write");
+    let out = lookout(&db.url, &["org", "import", bad.to_str().expect("path")]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("bad.toml:7: unit.parent"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(stdout(&lookout(&db.url, &["org", "export"])), common::ORG);
+
+    let out = lookout(
+        &db.url,
+        &[
+            "invite",
+            "--unit",
+            "lijia",
+            "--role",
+            "grid_worker",
+            "--uses",
+            "3",
+            "--expires",
+            "7d",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let code = stdout(&out).lines().last().expect("code line").to_string();
+    assert!(
+        code.len() >= 14 && code.chars().all(|c| c.is_ascii_alphanumeric()),
+        "{code}"
+    );
+    let out = lookout(&db.url, &["invite", "--unit", "nowhere", "--role", "admin"]);
+    assert!(
+        !out.status.success() && stderr(&out).contains("unknown unit"),
+        "{}",
+        stderr(&out)
+    );
+    let out = lookout(&db.url, &["invite", "--unit", "lijia", "--role", "boss"]);
+    assert!(
+        !out.status.success() && stderr(&out).contains("unknown role"),
+        "{}",
+        stderr(&out)
+    );
+
+    // The printed code works in the bot.
+    let mut bot = TestBot::spawn(b).await;
+    bot.kill();
+    bot.db = db;
+    bot.store = lookout::app::open_store(&bot.db.url).await.expect("open");
+    bot.start().await;
+    let user = bot.sim.user(1, "Worker", Some("en"));
+    user.send_text(&format!("/start {code}"));
+    bot.sim
+        .wait_for(user.id(), WAIT, |m| m.text().contains("李家村"))
+        .await
+        .expect("joined with the CLI code");
+}
+
+#[test]
+fn bad_config_is_refused_with_file_line_and_key() {
+    let dir = tempfile::tempdir().expect("dir");
+    let cfg = dir.path().join("lookout.toml");
+    std::fs::write(
+        &cfg,
+        "timezone = \"Asia/Shanghai\"\n\n[zero_report]\nremind = \"0 8 * * *\"\n",
+    )
+    .expect("write");
+    let db = format!("sqlite://{}", dir.path().join("x.db").display());
+    let out = lookout(&db, &["--config", cfg.to_str().expect("path"), "migrate"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("lookout.toml:4: zero_report.remind"), "{err}");
+    assert!(!err.contains("backtrace"), "{err}");
+    assert!(
+        !dir.path().join("x.db").exists(),
+        "nothing done with a bad config"
+    );
+}
+
+#[test]
+fn run_without_a_token_says_so() {
+    let out = Command::new(env!("CARGO_BIN_EXE_lookout"))
+        .arg("run")
+        .env_remove("TELOXIDE_TOKEN")
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("TELOXIDE_TOKEN"), "{}", stderr(&out));
+}
