@@ -28,6 +28,7 @@ async fn main() -> anyhow::Result<()> {
                 method: "sendMessage".into(),
                 payload: json!({ "text": format!("reminder {n}") }),
                 edit_of: None,
+                ephemeral: false,
             });
         }
     }

@@ -171,6 +171,7 @@ fn command_menus(ctx: &Ctx) -> Vec<Outgoing> {
                 method: "setMyCommands".into(),
                 payload,
                 edit_of: None,
+                ephemeral: false,
             });
         }
     }

@@ -21,6 +21,7 @@ fn message(key: &str, chat_id: i64, text: &str) -> Outgoing {
         method: "sendMessage".into(),
         payload: json!({ "text": text }),
         edit_of: None,
+        ephemeral: false,
     }
 }
 

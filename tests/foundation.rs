@@ -37,6 +37,17 @@ async fn stranger_start_explains_and_leaves_no_trace(b: Backend) {
     );
     assert_eq!(bot.count("SELECT COUNT(*) FROM people").await, 0);
     assert_eq!(bot.count("SELECT COUNT(*) FROM conversations").await, 0);
+    // Once the replies are delivered, the outbox keeps neither recipient nor text.
+    bot.wait_count(
+        "SELECT COUNT(*) FROM outbox WHERE chat_id IN (101, 102) OR payload LIKE '%anonymous%'",
+        0,
+    )
+    .await;
+    assert_eq!(
+        bot.count("SELECT COUNT(*) FROM inbox WHERE payload <> ''")
+            .await,
+        0
+    );
 }
 
 async fn invite_joins_and_tells_unit_and_role(b: Backend) {

@@ -67,6 +67,7 @@ CREATE TABLE outbox (
     method        TEXT NOT NULL,
     payload       TEXT NOT NULL,
     edit_of       TEXT,                        -- idem_key of the message this one edits
+    ephemeral     BOOLEAN NOT NULL DEFAULT FALSE, -- to a stranger: recipient and text erased once done
     state         TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'failed')),
     not_before    BIGINT NOT NULL,
     lease_until   BIGINT,

@@ -13,6 +13,9 @@ pub struct Outgoing {
     pub payload: serde_json::Value,
     /// For edits: the idem key of the message being edited.
     pub edit_of: Option<String>,
+    /// To someone who is not a member: once delivered (or given up) the row keeps neither
+    /// the recipient nor the text, so a stranger leaves no trace.
+    pub ephemeral: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -35,11 +38,11 @@ pub enum SentState {
 
 impl Tx {
     pub async fn enqueue(&mut self, m: &Outgoing, now: i64) -> Result<()> {
-        let sql = "INSERT INTO outbox (idem_key, chat_id, method, payload, edit_of, not_before, created_at) \
-                   VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (idem_key) DO NOTHING";
+        let sql = "INSERT INTO outbox (idem_key, chat_id, method, payload, edit_of, ephemeral, not_before, created_at) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (idem_key) DO NOTHING";
         let payload = m.payload.to_string();
         on_tx!(self, c => sqlx::query(sql).bind(&m.idem_key).bind(m.chat_id).bind(&m.method).bind(&payload)
-            .bind(&m.edit_of).bind(now).execute(&mut **c).await?.rows_affected());
+            .bind(&m.edit_of).bind(m.ephemeral).bind(now).execute(&mut **c).await?.rows_affected());
         Ok(())
     }
 }
@@ -97,7 +100,9 @@ impl Store {
 
     pub async fn message_sent(&self, id: i64, tg_message_id: Option<i64>, now: i64) -> Result<()> {
         let sql = "UPDATE outbox SET state = 'sent', sent_at = $2, tg_message_id = $3, lease_until = NULL, \
-                   last_error = NULL WHERE id = $1";
+                   last_error = NULL, \
+                   chat_id = CASE WHEN ephemeral THEN 0 ELSE chat_id END, \
+                   payload = CASE WHEN ephemeral THEN '{}' ELSE payload END WHERE id = $1";
         on_pool!(self, p => sqlx::query(sql).bind(id).bind(now).bind(tg_message_id).execute(p).await?.rows_affected());
         Ok(())
     }

@@ -126,6 +126,7 @@ impl Incoming {
         Replies {
             update_id: self.update_id,
             chat_id: self.chat_id,
+            stranger: self.member.person.is_none(),
             press: self.press.clone(),
             out: Vec::new(),
         }
@@ -137,6 +138,7 @@ impl Incoming {
 pub struct Replies {
     update_id: i64,
     chat_id: i64,
+    stranger: bool,
     press: Option<Press>,
     out: Vec<Outgoing>,
 }
@@ -150,6 +152,7 @@ impl Replies {
             method: method.to_string(),
             payload,
             edit_of: None,
+            ephemeral: self.stranger,
         });
     }
 
