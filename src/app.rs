@@ -3,9 +3,10 @@ use crate::clock::Clock;
 use crate::config::{Config, Lang};
 use crate::delivery::{Limits, Sender};
 use crate::i18n::I18n;
+use crate::schedule;
 use crate::store::{Outgoing, Store};
 use crate::telegram::api::BotApi;
-use crate::telegram::context::Ctx;
+use crate::telegram::context::{Ctx, Wakers};
 use crate::telegram::{handlers, intake};
 use anyhow::Context as _;
 use serde_json::json;
@@ -24,6 +25,9 @@ pub struct Settings {
     pub limits: Limits,
     /// Long-poll timeout; short in tests so a stopped bot lets go quickly.
     pub poll_timeout_secs: u64,
+    /// Poll Telegram for updates. Only one process per token may; other replicas send and
+    /// run timers only.
+    pub poll: bool,
 }
 
 impl Settings {
@@ -36,6 +40,7 @@ impl Settings {
             clock: Clock::system(),
             limits: Limits::telegram(),
             poll_timeout_secs: 25,
+            poll: true,
         }
     }
 }
@@ -43,6 +48,8 @@ impl Settings {
 /// A running bot: its background tasks and a handle on its store.
 pub struct Running {
     pub store: Store,
+    /// Wake the loops after changing the database from outside a handler.
+    pub wake: Wakers,
     sender: Sender,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -100,6 +107,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     let bot_username = me["username"].as_str().unwrap_or_default().to_string();
     let i18n = I18n::load()?;
     let ctx = Arc::new(Ctx {
+        wake: Wakers::default(),
         store: store.clone(),
         i18n,
         config: Arc::new(settings.config),
@@ -111,33 +119,35 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         .await
         .context("queueing the command menus")?;
 
+    schedule::plan(&ctx)
+        .await
+        .context("planning the configured schedules")?;
+
     let inbox_wake = Arc::new(Notify::new());
-    let outbox_wake = Arc::new(Notify::new());
     let schema = Arc::new(handlers::schema());
     let sender = Sender::new(
         store.clone(),
         api.clone(),
         settings.clock.clone(),
         settings.limits,
-        outbox_wake.clone(),
+        ctx.wake.outbox.clone(),
     );
-    let tasks = vec![
-        tokio::spawn(intake::poll(
+    let mut tasks = vec![
+        tokio::spawn(intake::process(ctx.clone(), schema, inbox_wake.clone())),
+        tokio::spawn(sender.clone().run()),
+        tokio::spawn(schedule::run(ctx.clone())),
+        tokio::spawn(housekeeping(store.clone(), settings.clock)),
+    ];
+    if settings.poll {
+        tasks.push(tokio::spawn(intake::poll(
             api,
             ctx.clone(),
             settings.poll_timeout_secs,
-            inbox_wake.clone(),
-        )),
-        tokio::spawn(intake::process(
-            ctx.clone(),
-            schema,
             inbox_wake,
-            outbox_wake,
-        )),
-        tokio::spawn(sender.clone().run()),
-        tokio::spawn(housekeeping(store.clone(), settings.clock)),
-    ];
+        )));
+    }
     Ok(Running {
+        wake: ctx.wake.clone(),
         store,
         sender,
         tasks,
@@ -152,9 +162,9 @@ fn command_menus(ctx: &Ctx) -> Vec<Outgoing> {
         for (scope, names) in [
             (
                 "default",
-                &["start", "help", "lang", "cancel", "invite"][..],
+                &["start", "help", "lang", "cancel", "ack", "invite", "season"][..],
             ),
-            ("all_group_chats", &["bind", "help", "lang"][..]),
+            ("all_group_chats", &["bind", "ack", "help", "lang"][..]),
         ] {
             let commands: Vec<_> = names
                 .iter()

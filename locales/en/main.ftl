@@ -44,7 +44,7 @@ cancel-done = Cancelled.
 cancel-nothing = There is nothing to cancel.
 
 bind-group-only = Send /bind in the duty room group.
-bind-not-allowed = Only a duty officer or admin of a unit can bind a duty room. Join with an invite code first.
+bind-not-allowed = Only a duty officer, supervisor or admin of a unit can bind a duty room. Join with an invite code first.
 bind-choose = You hold roles in several units. Which unit is this group the duty room of?
 bind-done = This group is now the duty room of "{ $unit }". Reminders come here and any duty officer in it may answer.
 bind-moved = This group is now the duty room of "{ $unit }" (it was the duty room of "{ $previous }").
@@ -73,3 +73,45 @@ cli-migrated = Database migrated.
 cli-imported = Units imported: { $added } new, { $updated } updated.
 cli-invite = Invite: { $unit }, { $role }, { $uses } use(s), { $expires }. The person joins by sending /start and this code to the bot in a private chat:
 cli-expires-in = valid for { $span }
+
+# Escalation
+esc-notify =
+    ⚠️ Level { $level } alert { $id }: { $what }
+    Responsible unit: { $unit }
+    Waiting since: { $since }
+    Already notified: { $notified }
+    Take it with the button, or send /ack { $id }.
+esc-notified-none = nobody yet (first alert)
+esc-ack-button = ✅ I'll handle it
+esc-acked = ✅ { $who } took it: { $what } ({ $unit }). The alerts stop.
+esc-resolved = ✅ Resolved: { $what } ({ $unit }). The alerts end.
+esc-ack-done = Acknowledged, it is yours: { $what }
+esc-ack-refused = You may not acknowledge this (it needs a duty officer or supervisor of the unit or a unit above it).
+esc-ack-already = { $who } already acknowledged this at { $when }.
+esc-ack-closed = This is already resolved; nothing to acknowledge.
+esc-unknown = There is no item { $id }.
+esc-ack-usage = Usage: /ack ID, for example /ack E-12
+esc-snooze-usage = Usage: /snooze ID DURATION REASON, for example /snooze E-12 2h reached them by phone
+esc-snoozed = Alerts for { $id } paused until { $until }.
+esc-snooze-refused = Only a supervisor of the unit or a unit above it can pause alerts.
+esc-snooze-not-open = This item has no alerts running.
+esc-snooze-notice = ⏸ { $who } paused the alerts until { $until }: { $what }. Reason: { $reason }
+esc-retriggered = ⚠️ Acknowledged but not resolved in time; alerting again, level by level: { $what }
+what-generic = { $text }
+
+# Fire season
+season-usage = Usage: /season on|off|auto (on forces it on, off forces it off, auto follows the calendar)
+season-not-allowed = Only admins can set the fire season.
+season-mode-on = forced on
+season-mode-off = forced off
+season-mode-auto = by the calendar ({ $periods })
+season-state-on = The fire season is on now
+season-state-off = The fire season is off now
+season-status = Fire season: { $mode }. { $state }.
+season-announce = 📢 { $who } set the fire season: { $mode }. { $state }.
+
+help-ack = /ack ID — take an item yourself and stop its alerts
+help-snooze = /snooze ID DURATION REASON — pause alerts for a while (supervisors)
+help-season = /season on|off|auto — set the fire season (admins)
+cmd-ack = Acknowledge an item
+cmd-season = Set the fire season (admins)

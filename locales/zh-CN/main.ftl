@@ -44,7 +44,7 @@ cancel-done = 已取消。
 cancel-nothing = 当前没有需要取消的操作。
 
 bind-group-only = 请在值班室群里发送 /bind。
-bind-not-allowed = 只有本单位的值班员或管理员可以绑定值班室。请先通过邀请码加入。
+bind-not-allowed = 只有本单位的值班员、带班领导或管理员可以绑定值班室。请先通过邀请码加入。
 bind-choose = 您在多个单位有权限，请选择要绑定的单位：
 bind-done = 本群已设为“{ $unit }”的值班室。提醒将发送到本群，群内值班员均可应答。
 bind-moved = 本群已设为“{ $unit }”的值班室（原为“{ $previous }”的值班室）。
@@ -73,3 +73,45 @@ cli-migrated = 数据库迁移完成。
 cli-imported = 单位导入完成：新增 { $added } 个，更新 { $updated } 个。
 cli-invite = 邀请码：{ $unit }，{ $role }，可用 { $uses } 次，{ $expires }。对方在私聊中发送 /start 加下面的邀请码即可加入：
 cli-expires-in = { $span } 内有效
+
+# Escalation
+esc-notify =
+    ⚠️ 第 { $level } 级提醒 { $id }：{ $what }
+    责任单位：{ $unit }
+    等待自：{ $since }
+    已通知：{ $notified }
+    请确认由您处理，或发送 /ack { $id }。
+esc-notified-none = 无（首次提醒）
+esc-ack-button = ✅ 我来处理
+esc-acked = ✅ { $who } 已确认处理：{ $what }（{ $unit }），提醒链已停止。
+esc-resolved = ✅ 已解决：{ $what }（{ $unit }），提醒链结束。
+esc-ack-done = 已确认，由您处理：{ $what }
+esc-ack-refused = 您无权确认此事项（需要该单位或上级单位的值班员或带班领导）。
+esc-ack-already = 此事项已由 { $who } 于 { $when } 确认。
+esc-ack-closed = 此事项已处理完毕，无需确认。
+esc-unknown = 找不到事项 { $id }。
+esc-ack-usage = 用法：/ack 编号，例如 /ack E-12
+esc-snooze-usage = 用法：/snooze 编号 时长 原因，例如 /snooze E-12 2h 已电话联系
+esc-snoozed = 已暂停 { $id } 的提醒，至 { $until } 恢复。
+esc-snooze-refused = 只有该单位或上级单位的带班领导可以暂停提醒。
+esc-snooze-not-open = 该事项当前没有进行中的提醒。
+esc-snooze-notice = ⏸ { $who } 暂停了提醒至 { $until }：{ $what }。原因：{ $reason }
+esc-retriggered = ⚠️ 已确认但逾期未解决，重新逐级提醒：{ $what }
+what-generic = { $text }
+
+# Fire season
+season-usage = 用法：/season on|off|auto（on 强制开启，off 强制关闭，auto 按日历）
+season-not-allowed = 只有管理员可以设置森林防火期。
+season-mode-on = 强制开启
+season-mode-off = 强制关闭
+season-mode-auto = 按日历（{ $periods }）
+season-state-on = 当前处于森林防火期
+season-state-off = 当前不在森林防火期
+season-status = 森林防火期设置：{ $mode }。{ $state }。
+season-announce = 📢 { $who } 将森林防火期设置为：{ $mode }。{ $state }。
+
+help-ack = /ack 编号 — 确认由您处理一个待办事项，停止逐级提醒
+help-snooze = /snooze 编号 时长 原因 — 暂停提醒一段时间（带班领导）
+help-season = /season on|off|auto — 设置森林防火期（管理员）
+cmd-ack = 确认待办事项
+cmd-season = 设置森林防火期（管理员）

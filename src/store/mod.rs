@@ -2,12 +2,16 @@
 //! and PostgreSQL (scale-out). Most SQL is shared; `on_pool!`/`on_tx!` run the same code
 //! against whichever backend is open.
 mod delivery;
+mod escalation;
 mod inbox;
 mod org;
+mod timers;
 
 pub use delivery::{DueMessage, Outgoing, SentState};
+pub use escalation::{EscalationRow, Event, NewEscalation, Recipient};
 pub use inbox::InboxItem;
 pub use org::{Joiner, RedeemOutcome};
+pub use timers::{NewTimer, Timer};
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};

@@ -223,6 +223,20 @@ impl Tx {
         })
     }
 
+    pub async fn person_name(&mut self, person_id: i64) -> Result<Option<String>> {
+        let sql = "SELECT name FROM people WHERE id = $1";
+        let row: Option<(String,)> =
+            on_tx!(self, c => sqlx::query_as(sql).bind(person_id).fetch_optional(&mut **c).await?);
+        Ok(row.map(|r| r.0))
+    }
+
+    /// Every reachable supervisor, for announcements (language, chat).
+    pub async fn all_supervisors(&mut self) -> Result<Vec<(String, i64)>> {
+        let sql = "SELECT DISTINCT p.lang, p.tg_user_id FROM memberships m JOIN people p ON p.id = m.person_id \
+                   WHERE m.role = 'supervisor' AND NOT p.unreachable ORDER BY p.tg_user_id";
+        Ok(on_tx!(self, c => sqlx::query_as(sql).fetch_all(&mut **c).await?))
+    }
+
     pub async fn set_person_lang(&mut self, person_id: i64, lang: &str) -> Result<()> {
         on_tx!(self, c => sqlx::query("UPDATE people SET lang = $1 WHERE id = $2").bind(lang).bind(person_id)
             .execute(&mut **c).await?.rows_affected());

@@ -25,13 +25,21 @@ pub struct Timer {
 type TimerRow = (i64, String, String, String, i64, i64);
 
 fn timer_of(r: TimerRow) -> Timer {
-    Timer { id: r.0, key: r.1, kind: r.2, payload: r.3, due_at: r.4, attempts: r.5 }
+    Timer {
+        id: r.0,
+        key: r.1,
+        kind: r.2,
+        payload: r.3,
+        due_at: r.4,
+        attempts: r.5,
+    }
 }
 
 impl Tx {
     /// Schedule a timer; a timer with the same key is left as it is.
     pub async fn add_timer(&mut self, t: &NewTimer) -> Result<()> {
-        let sql = "INSERT INTO timers (key, grp, kind, payload, due_at) VALUES ($1, $2, $3, $4, $5) \
+        let sql =
+            "INSERT INTO timers (key, grp, kind, payload, due_at) VALUES ($1, $2, $3, $4, $5) \
                    ON CONFLICT (key) DO NOTHING";
         let payload = t.payload.to_string();
         on_tx!(self, c => sqlx::query(sql).bind(&t.key).bind(&t.group).bind(&t.kind).bind(&payload).bind(t.due_at)
@@ -52,13 +60,19 @@ impl Tx {
                 // BEGIN IMMEDIATE already holds the only write lock.
                 let sql = "SELECT id, key, kind, payload, due_at, attempts FROM timers \
                            WHERE state = 'pending' AND due_at <= $1 ORDER BY due_at, id LIMIT 1";
-                sqlx::query_as(sql).bind(now).fetch_optional(&mut **c).await?
+                sqlx::query_as(sql)
+                    .bind(now)
+                    .fetch_optional(&mut **c)
+                    .await?
             }
             Tx::Postgres(c) => {
                 let sql = "SELECT id, key, kind, payload, due_at, attempts FROM timers \
                            WHERE state = 'pending' AND due_at <= $1 ORDER BY due_at, id LIMIT 1 \
                            FOR UPDATE SKIP LOCKED";
-                sqlx::query_as(sql).bind(now).fetch_optional(&mut **c).await?
+                sqlx::query_as(sql)
+                    .bind(now)
+                    .fetch_optional(&mut **c)
+                    .await?
             }
         };
         Ok(row.map(timer_of))
@@ -73,7 +87,8 @@ impl Tx {
     pub async fn pending_timers(&mut self, group: &str) -> Result<Vec<Timer>> {
         let sql = "SELECT id, key, kind, payload, due_at, attempts FROM timers \
                    WHERE grp = $1 AND state = 'pending' ORDER BY due_at";
-        let rows: Vec<TimerRow> = on_tx!(self, c => sqlx::query_as(sql).bind(group).fetch_all(&mut **c).await?);
+        let rows: Vec<TimerRow> =
+            on_tx!(self, c => sqlx::query_as(sql).bind(group).fetch_all(&mut **c).await?);
         Ok(rows.into_iter().map(timer_of).collect())
     }
 }
@@ -87,18 +102,24 @@ impl Store {
     }
 
     /// A timer's run failed: try again later, or give up after `max` attempts.
-    pub async fn timer_failed(&self, id: i64, retry_at: i64, error: &str, max: i64) -> Result<bool> {
+    pub async fn timer_failed(
+        &self,
+        id: i64,
+        retry_at: i64,
+        error: &str,
+        max: i64,
+    ) -> Result<bool> {
         let sql = "UPDATE timers SET attempts = attempts + 1, due_at = $2, result = $3, \
                    state = CASE WHEN attempts + 1 >= $4 THEN 'failed' ELSE 'pending' END \
                    WHERE id = $1 RETURNING state";
-        let row: Option<(String,)> =
-            on_pool!(self, p => sqlx::query_as(sql).bind(id).bind(retry_at).bind(error).bind(max).fetch_optional(p).await?);
+        let row: Option<(String,)> = on_pool!(self, p => sqlx::query_as(sql).bind(id).bind(retry_at).bind(error).bind(max).fetch_optional(p).await?);
         Ok(row.is_some_and(|r| r.0 == "failed"))
     }
 
     pub async fn setting(&self, key: &str) -> Result<Option<String>> {
         let sql = "SELECT value FROM settings WHERE key = $1";
-        let row: Option<(String,)> = on_pool!(self, p => sqlx::query_as(sql).bind(key).fetch_optional(p).await?);
+        let row: Option<(String,)> =
+            on_pool!(self, p => sqlx::query_as(sql).bind(key).fetch_optional(p).await?);
         Ok(row.map(|r| r.0))
     }
 }

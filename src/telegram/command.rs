@@ -16,16 +16,22 @@ pub enum Known {
     Cancel,
     Bind,
     Invite,
+    Ack,
+    Snooze,
+    Season,
 }
 
 impl Known {
-    pub const ALL: [Known; 6] = [
+    pub const ALL: [Known; 9] = [
         Known::Start,
         Known::Help,
         Known::Lang,
         Known::Cancel,
         Known::Bind,
         Known::Invite,
+        Known::Ack,
+        Known::Snooze,
+        Known::Season,
     ];
 
     pub fn name(self) -> &'static str {
@@ -36,6 +42,9 @@ impl Known {
             Known::Cancel => "cancel",
             Known::Bind => "bind",
             Known::Invite => "invite",
+            Known::Ack => "ack",
+            Known::Snooze => "snooze",
+            Known::Season => "season",
         }
     }
 }

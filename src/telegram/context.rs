@@ -8,8 +8,17 @@ use crate::store::{Outgoing, Store, StoreError, Tx};
 use serde_json::{json, Value};
 use std::sync::Arc;
 use teloxide::types::{ChatKind, Update, UpdateKind, User};
+use tokio::sync::Notify;
+
+/// Wakes the background loops when a transaction gave them work.
+#[derive(Clone, Default)]
+pub struct Wakers {
+    pub outbox: Arc<Notify>,
+    pub timers: Arc<Notify>,
+}
 
 pub struct Ctx {
+    pub wake: Wakers,
     pub store: Store,
     pub i18n: I18n,
     pub config: Arc<Config>,
@@ -187,6 +196,8 @@ impl Replies {
         }
         tx.finish_update(self.update_id).await?;
         tx.commit().await?;
+        ctx.wake.outbox.notify_one();
+        ctx.wake.timers.notify_one();
         Ok(())
     }
 

@@ -2,6 +2,7 @@
 //! parse, call the domain and the store, render through the locales.
 use super::command::{self, Command, Known};
 use super::context::{Ctx, HandlerResult, Incoming, Press};
+use super::escalation;
 use super::keyboard::{inline, Action, Button};
 use crate::config::Lang;
 use crate::org::{invite, is_within, Member, Role};
@@ -28,6 +29,9 @@ pub fn schema() -> Schema {
     .branch(command(Known::Cancel).endpoint(cancel))
     .branch(command(Known::Bind).endpoint(bind))
     .branch(command(Known::Invite).endpoint(invite))
+    .branch(command(Known::Ack).endpoint(escalation::ack_command))
+    .branch(command(Known::Snooze).endpoint(escalation::snooze))
+    .branch(command(Known::Season).endpoint(escalation::season_command))
     .endpoint(unknown_command);
 
     dptree::entry()
@@ -103,11 +107,21 @@ async fn start(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
 pub fn help_text(ctx: &Ctx, member: &Member, l: Lang) -> String {
     let mut lines = vec![tr!(ctx.i18n, l, "help-title")];
     let mut keys = vec!["help-start", "help-help", "help-lang", "help-cancel"];
-    if member.has_role(Role::DutyOfficer) || member.has_role(Role::Admin) {
+    if [Role::DutyOfficer, Role::Supervisor, Role::Admin]
+        .iter()
+        .any(|r| member.has_role(*r))
+    {
         keys.push("help-bind");
+    }
+    if member.has_role(Role::DutyOfficer) || member.has_role(Role::Supervisor) {
+        keys.push("help-ack");
+    }
+    if member.has_role(Role::Supervisor) {
+        keys.push("help-snooze");
     }
     if member.has_role(Role::Admin) {
         keys.push("help-invite");
+        keys.push("help-season");
     }
     lines.extend(keys.into_iter().map(|k| ctx.i18n.t(l, k, &[])));
     lines.push(String::new());
@@ -200,8 +214,8 @@ async fn cancel(ctx: Arc<Ctx>, inc: Incoming) -> HandlerResult {
     r.commit(&ctx, tx).await
 }
 
-/// May this member make a group the duty room of `unit_id`? Duty officers of the unit, and
-/// admins of it or of any unit above it.
+/// May this member make a group the duty room of `unit_id`? Duty officers and supervisors
+/// (who may do all a duty officer may) of the unit, and admins of it or of any unit above it.
 async fn may_bind(
     ctx: &Ctx,
     member: &Member,
@@ -210,7 +224,7 @@ async fn may_bind(
     if member
         .memberships
         .iter()
-        .any(|m| m.unit_id == unit_id && m.role == Role::DutyOfficer)
+        .any(|m| m.unit_id == unit_id && matches!(m.role, Role::DutyOfficer | Role::Supervisor))
     {
         return Ok(true);
     }
@@ -267,7 +281,9 @@ async fn bind(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
     if !cmd.args.is_empty() {
         return bind_unit(&ctx, &inc, cmd.args.split_whitespace().next().unwrap_or("")).await;
     }
-    let units = inc.member.units_with(&[Role::DutyOfficer, Role::Admin]);
+    let units = inc
+        .member
+        .units_with(&[Role::DutyOfficer, Role::Supervisor, Role::Admin]);
     match units.as_slice() {
         [] => {
             r.text(tr!(ctx.i18n, l, "bind-not-allowed"));
@@ -379,6 +395,7 @@ async fn press(ctx: Arc<Ctx>, inc: Incoming, press: Press) -> HandlerResult {
             }
         }
         Some(Action::Bind(unit)) if !inc.private => bind_unit(&ctx, &inc, &unit).await,
+        Some(Action::Ack(id)) => escalation::acknowledge(&ctx, &inc, id).await,
         _ => {
             let mut r = inc.replies();
             r.answer_press(Some(tr!(ctx.i18n, inc.lang, "button-expired")));

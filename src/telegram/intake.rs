@@ -54,7 +54,7 @@ pub async fn poll(api: BotApi, ctx: Arc<Ctx>, timeout_secs: u64, wake: Arc<Notif
     }
 }
 
-pub async fn process(ctx: Arc<Ctx>, schema: Arc<Schema>, wake: Arc<Notify>, sent: Arc<Notify>) {
+pub async fn process(ctx: Arc<Ctx>, schema: Arc<Schema>, wake: Arc<Notify>) {
     loop {
         let batch = match ctx.store.pending_updates(200).await {
             Ok(b) => b,
@@ -74,7 +74,7 @@ pub async fn process(ctx: Arc<Ctx>, schema: Arc<Schema>, wake: Arc<Notify>, sent
         for item in batch {
             handle_one(&ctx, &schema, item.update_id, &item.payload).await;
         }
-        sent.notify_one();
+        ctx.wake.outbox.notify_one();
     }
 }
 

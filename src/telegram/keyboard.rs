@@ -24,6 +24,8 @@ pub fn inline(rows: Vec<Vec<Button>>) -> Value {
 pub enum Action {
     Lang(String),
     Bind(String),
+    /// Acknowledge an escalation.
+    Ack(i64),
 }
 
 impl Action {
@@ -31,6 +33,7 @@ impl Action {
         match self {
             Action::Lang(l) => format!("lang:{l}"),
             Action::Bind(u) => format!("bind:{u}"),
+            Action::Ack(id) => format!("ack:{id}"),
         }
     }
 
@@ -43,6 +46,7 @@ impl Action {
         match kind {
             "lang" => Some(Action::Lang(arg.to_string())),
             "bind" if !arg.is_empty() => Some(Action::Bind(arg.to_string())),
+            "ack" => arg.parse().ok().filter(|id| *id > 0).map(Action::Ack),
             _ => None,
         }
     }
@@ -54,10 +58,23 @@ mod tests {
 
     #[test]
     fn callback_data_round_trips_and_rejects_garbage() {
-        for a in [Action::Lang("en".into()), Action::Bind("wangcun".into())] {
+        for a in [
+            Action::Lang("en".into()),
+            Action::Bind("wangcun".into()),
+            Action::Ack(42),
+        ] {
             assert_eq!(Action::parse(&a.data()), Some(a));
         }
-        for bad in ["", "lang", "bind:", "x:y", &"a".repeat(100)] {
+        for bad in [
+            "",
+            "lang",
+            "bind:",
+            "x:y",
+            "ack:",
+            "ack:-1",
+            "ack:x",
+            &"a".repeat(100),
+        ] {
             assert_eq!(Action::parse(bad), None, "{bad}");
         }
     }

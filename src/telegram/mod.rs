@@ -3,6 +3,7 @@
 pub mod api;
 pub mod command;
 pub mod context;
+pub mod escalation;
 pub mod handlers;
 pub mod intake;
 pub mod keyboard;

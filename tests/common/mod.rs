@@ -4,6 +4,7 @@
 
 use lookout::app::{self, Running, Settings};
 use lookout::config::Config;
+use lookout::delivery::Limits;
 use lookout::org::{file as orgfile, invite, Role};
 use lookout::sim::{SentMessage, SimConfig, SimUser, Simulator};
 use lookout::store::Store;
@@ -82,6 +83,7 @@ pub struct TestBot {
     pub db: TestDb,
     pub store: Store,
     pub config: Config,
+    pub limits: Limits,
     running: Option<Running>,
 }
 
@@ -123,8 +125,23 @@ impl TestBot {
             db,
             store,
             config,
+            limits: Limits::telegram(),
             running: None,
         };
+        bot.start().await;
+        bot
+    }
+
+    /// Without Telegram's rate limits (in the simulator and the sender): for tests about
+    /// timing and volume rather than delivery.
+    pub async fn spawn_fast(backend: Backend, config: Config) -> TestBot {
+        let sim = SimConfig {
+            limits: None,
+            ..SimConfig::default()
+        };
+        let mut bot = TestBot::spawn_with(backend, sim, config).await;
+        bot.kill();
+        bot.limits = Limits::none();
         bot.start().await;
         bot
     }
@@ -137,7 +154,16 @@ impl TestBot {
             self.config.clone(),
         );
         s.poll_timeout_secs = 1;
+        s.limits = self.limits;
         s
+    }
+
+    /// Tell the running bot its database changed (timers, outbox) behind its back.
+    pub fn notify(&self) {
+        if let Some(r) = &self.running {
+            r.wake.timers.notify_one();
+            r.wake.outbox.notify_one();
+        }
     }
 
     pub async fn start(&mut self) {
