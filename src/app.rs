@@ -162,9 +162,15 @@ fn command_menus(ctx: &Ctx) -> Vec<Outgoing> {
         for (scope, names) in [
             (
                 "default",
-                &["start", "help", "lang", "cancel", "ack", "invite", "season"][..],
+                &[
+                    "start", "help", "zero", "incident", "today", "ack", "lang", "cancel", "stats",
+                    "invite", "season",
+                ][..],
             ),
-            ("all_group_chats", &["bind", "ack", "help", "lang"][..]),
+            (
+                "all_group_chats",
+                &["zero", "incident", "today", "ack", "bind", "help"][..],
+            ),
         ] {
             let commands: Vec<_> = names
                 .iter()

@@ -119,6 +119,15 @@ fn step_timer(id: i64, step: usize, chain_start: i64, due_at: i64) -> NewTimer {
 /// Start a chain for `item` (in the caller's transaction). Returns the escalation id, or
 /// `None` when one exists already for the subject.
 pub async fn start(tx: &mut Tx, item: &Item, now: i64) -> Result<Option<i64>, StoreError> {
+    start_at_step(tx, item, now, 0).await
+}
+
+async fn start_at_step(
+    tx: &mut Tx,
+    item: &Item,
+    now: i64,
+    step: usize,
+) -> Result<Option<i64>, StoreError> {
     let args = serde_json::to_string(&item.what_args).unwrap_or_else(|_| "{}".into());
     let policy = serde_json::to_string(&item.policy).unwrap_or_else(|_| "{}".into());
     let new = NewEscalation {
@@ -133,10 +142,47 @@ pub async fn start(tx: &mut Tx, item: &Item, now: i64) -> Result<Option<i64>, St
     let Some(id) = tx.insert_escalation(&new).await? else {
         return Ok(None);
     };
-    if let Some(due) = item.policy.due(now, 0) {
-        tx.add_timer(&step_timer(id, 0, now, due)).await?;
+    if step > 0 {
+        tx.update_escalation(id, "open", step as i64, now, None, None)
+            .await?;
+    }
+    if let Some(due) = item.policy.due(now, step) {
+        tx.add_timer(&step_timer(id, step, now, due)).await?;
     }
     Ok(Some(id))
+}
+
+/// Start a chain whose first step the caller has just carried out itself (an urgent alert
+/// sent at once): the next timer is the second step.
+pub async fn start_after_first(
+    tx: &mut Tx,
+    item: &Item,
+    now: i64,
+) -> Result<Option<i64>, StoreError> {
+    start_at_step(tx, item, now, 1).await
+}
+
+/// Record a notification the caller sent for a chain (for the audit trail and so that an
+/// acknowledgement reaches them).
+pub async fn record_notified(
+    tx: &mut Tx,
+    id: i64,
+    level: i64,
+    unit_id: &str,
+    r: &Recipient,
+    now: i64,
+) -> Result<(), StoreError> {
+    tx.add_event(&Event {
+        escalation_id: id,
+        at: now,
+        kind: "notified",
+        level: Some(level),
+        unit_id: Some(unit_id),
+        person_id: r.person_id,
+        chat_id: Some(r.chat_id),
+        note: None,
+    })
+    .await
 }
 
 struct Loaded {

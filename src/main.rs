@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 use lookout::config::{Config, Span};
 use lookout::i18n::I18n;
 use lookout::org::{file as orgfile, invite, Role};
+use lookout::zero_report::stats;
 use lookout::{app, clock::Clock, tr};
 use std::path::PathBuf;
 
@@ -55,6 +56,21 @@ enum Cmd {
         #[arg(long, value_parser = Span::parse)]
         expires: Option<Span>,
     },
+    /// Per-unit zero-report timeliness (及时率) over local days FROM..=TO (default: this month).
+    Stats {
+        #[arg(long)]
+        from: Option<chrono::NaiveDate>,
+        #[arg(long)]
+        to: Option<chrono::NaiveDate>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Table,
+    Csv,
 }
 
 #[derive(Subcommand)]
@@ -153,6 +169,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 OrgCmd::Export => print!("{}", orgfile::export(&store.units().await?)),
             }
         }
+        Cmd::Stats { from, to, format } => {
+            init_logging("warn");
+            print_stats(&cli.database_url, &config, from, to, format).await?;
+        }
         Cmd::Invite {
             unit,
             role,
@@ -202,6 +222,38 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 )
             );
             println!("{code}");
+        }
+    }
+    Ok(())
+}
+
+async fn print_stats(
+    database_url: &str,
+    config: &Config,
+    from: Option<chrono::NaiveDate>,
+    to: Option<chrono::NaiveDate>,
+    format: Format,
+) -> anyhow::Result<()> {
+    let store = app::open_store(database_url).await?;
+    let today = chrono::Utc::now()
+        .with_timezone(&config.timezone)
+        .date_naive();
+    let (month_from, month_to) = stats::month_of(today);
+    let from = from.map(|d| d.to_string()).unwrap_or(month_from);
+    let to = to.map(|d| d.to_string()).unwrap_or(month_to);
+    if from > to {
+        bail!("--from {from} is after --to {to}");
+    }
+    let figures = store.zero_stats(&from, &to).await?;
+    match format {
+        Format::Csv => print!("{}", stats::csv(&figures)),
+        Format::Table => {
+            let i18n = I18n::load()?;
+            println!(
+                "{}",
+                tr!(i18n, config.locale, "zr-stats-title", from = from, to = to)
+            );
+            println!("{}", stats::table(&i18n, config.locale, &figures));
         }
     }
     Ok(())

@@ -115,3 +115,58 @@ help-snooze = /snooze ID DURATION REASON — pause alerts for a while (superviso
 help-season = /season on|off|auto — set the fire season (admins)
 cmd-ack = Acknowledge an item
 cmd-season = Set the fire season (admins)
+
+# Zero reports
+zr-remind = 📋 { $unit }, zero report for { $date }: please answer before { $deadline }. Nothing happened: press "Zero report"; something happened: press "Incident".
+zr-nag = ⏰ Reminder: { $unit } has not filed the zero report for { $date }; the deadline is { $deadline }. Not answered yet: { $silent }
+zr-btn-nothing = ✅ Zero report (nothing)
+zr-btn-incident = 🔥 Incident
+zr-answered = ✅ { $unit }, zero report for { $date } filed ({ $status }) — { $who } { $time }
+zr-status-nothing = nothing to report
+zr-status-late = nothing to report, late
+zr-status-incident = incident
+zr-recorded = Recorded: { $unit }, zero report for { $date } (nothing to report).
+zr-recorded-late = Recorded: { $unit }, zero report for { $date } (nothing to report), after the deadline, so marked late.
+zr-recorded-incident = Recorded: { $unit } reports an incident for { $date }; the supervisors and the unit above have been alerted.
+zr-already = { $who } already answered this round at { $time }; nothing more is needed.
+zr-not-expected = Your unit does not report in this round (or is paused).
+zr-no-round = No zero report is due now (outside the fire season, or the round has not started).
+zr-not-allowed = Only a unit's duty officers or supervisors can file its zero report. Join with an invite code first.
+zr-choose-unit = You are on duty for several units. Which unit is this for?
+zr-incident-ask = { $who }, please send what happened as a text message. Send /cancel to stop.
+zr-incident-usage = Usage: /incident WHAT HAPPENED (at most { $max } characters), for example /incident smoke seen on the north slope, checking now
+zr-incident-alert =
+    🔥 { $unit } reports an incident ({ $who } { $time }):
+    { $text }
+    A supervisor please acknowledge ({ $id }).
+zr-what-missing = { $unit } has not filed the zero report for { $date }
+zr-what-incident = { $unit } reports an incident: { $text }
+zr-summary-title = 📊 Zero reports for { $date } ({ $unit } and the units below)
+zr-today-title = 📋 Zero reports for { $date } (deadline { $deadline })
+zr-board-counts = expected { $expected }, on time { $on_time }, late { $late }, missing { $missing }, incidents { $incidents }
+zr-line-ontime = ✅ { $unit } { $time } { $who }
+zr-line-late = 🕘 { $unit } late { $time } { $who }
+zr-line-missing = ❌ { $unit } missing
+zr-line-waiting = ⏳ { $unit } waiting
+zr-line-incident = 🔥 { $unit } incident { $time } { $who }: { $text }
+zr-pause-usage = Usage: /pause UNIT FROM TO REASON, for example /pause xihe 2026-12-01 2026-12-31 merged into Lijia
+zr-paused = Zero reports of { $unit } paused from { $from } to { $to }. Reason: { $reason }
+zr-stats-title = 📈 Zero-report timeliness { $from } to { $to }
+zr-stats-not-allowed = Only supervisors and admins can see statistics.
+stats-unit = unit
+stats-expected = expected
+stats-on-time = on time
+stats-late = late
+stats-missing = missing
+stats-incidents = incidents
+stats-rate = timeliness
+
+help-zero = /zero — file your unit's zero report for today (nothing to report)
+help-incident = /incident WHAT — report an incident for your unit today
+help-today = /today — today's zero reports of your units and those below
+help-stats = /stats — this month's timeliness (supervisors)
+help-pause = /pause UNIT FROM TO REASON — pause a unit's zero reports (admins)
+cmd-zero = Zero report (nothing)
+cmd-incident = Report an incident
+cmd-today = Today's board
+cmd-stats = This month's timeliness

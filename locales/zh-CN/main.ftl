@@ -115,3 +115,58 @@ help-snooze = /snooze 编号 时长 原因 — 暂停提醒一段时间（带班
 help-season = /season on|off|auto — 设置森林防火期（管理员）
 cmd-ack = 确认待办事项
 cmd-season = 设置森林防火期（管理员）
+
+# Zero reports
+zr-remind = 📋 { $unit } { $date } 零报告：请在 { $deadline } 前报送。无情况请点“零报告”，有情况请点“有情况”。
+zr-nag = ⏰ 再次提醒：{ $unit } 尚未报送 { $date } 零报告，截止 { $deadline }。尚未报送：{ $silent }
+zr-btn-nothing = ✅ 零报告（无情况）
+zr-btn-incident = 🔥 有情况
+zr-answered = ✅ { $unit } { $date } 零报告已报送（{ $status }）— { $who } { $time }
+zr-status-nothing = 无情况
+zr-status-late = 无情况，迟报
+zr-status-incident = 有情况
+zr-recorded = 已记录：{ $unit } { $date } 零报告（无情况）。
+zr-recorded-late = 已记录：{ $unit } { $date } 零报告（无情况），已过截止时间，记为迟报。
+zr-recorded-incident = 已记录：{ $unit } { $date } 报告有情况，已立即通知带班领导和上级单位。
+zr-already = 本轮已由 { $who } 于 { $time } 报送，无需重复报送。
+zr-not-expected = 您的单位本轮无需报送零报告（或已暂停）。
+zr-no-round = 当前没有需要报送的零报告（不在森林防火期，或本轮尚未开始）。
+zr-not-allowed = 只有单位的值班员或带班领导可以报送零报告。请先通过邀请码加入。
+zr-choose-unit = 您在多个单位值班，请选择要报送的单位：
+zr-incident-ask = { $who }，请直接发送情况说明（文字）。发送 /cancel 取消。
+zr-incident-usage = 用法：/incident 情况说明（不超过 { $max } 字），例如 /incident 后山发现烟点，已派人核查
+zr-incident-alert =
+    🔥 { $unit } 报告有情况（{ $who } { $time }）：
+    { $text }
+    请带班领导确认处理（{ $id }）。
+zr-what-missing = { $unit } 未报送 { $date } 零报告
+zr-what-incident = { $unit } 报告有情况：{ $text }
+zr-summary-title = 📊 { $date } 零报告汇总（{ $unit } 及下属单位）
+zr-today-title = 📋 { $date } 零报告（截止 { $deadline }）
+zr-board-counts = 应报 { $expected }，按时 { $on_time }，迟报 { $late }，未报 { $missing }，有情况 { $incidents }
+zr-line-ontime = ✅ { $unit } { $time } { $who }
+zr-line-late = 🕘 { $unit } 迟报 { $time } { $who }
+zr-line-missing = ❌ { $unit } 未报
+zr-line-waiting = ⏳ { $unit } 待报
+zr-line-incident = 🔥 { $unit } 有情况 { $time } { $who }：{ $text }
+zr-pause-usage = 用法：/pause 单位编号 开始日期 结束日期 原因，例如 /pause xihe 2026-12-01 2026-12-31 村庄合并
+zr-paused = 已暂停 { $unit } 的零报告：{ $from } 至 { $to }。原因：{ $reason }
+zr-stats-title = 📈 零报告及时率 { $from } 至 { $to }
+zr-stats-not-allowed = 只有带班领导和管理员可以查看统计。
+stats-unit = 单位
+stats-expected = 应报
+stats-on-time = 按时
+stats-late = 迟报
+stats-missing = 未报
+stats-incidents = 有情况
+stats-rate = 及时率
+
+help-zero = /zero — 报送本单位今天的零报告（无情况）
+help-incident = /incident 情况 — 报送本单位今天有情况
+help-today = /today — 查看本单位及下属单位今天的报送情况
+help-stats = /stats — 本月零报告及时率（带班领导）
+help-pause = /pause 单位 开始 结束 原因 — 暂停单位的零报告（管理员）
+cmd-zero = 零报告（无情况）
+cmd-incident = 报告有情况
+cmd-today = 今日报送情况
+cmd-stats = 本月及时率

@@ -6,6 +6,7 @@ use crate::config::CronSchedule;
 use crate::escalation;
 use crate::store::{NewTimer, StoreError, Timer, Tx};
 use crate::telegram::context::Ctx;
+use crate::zero_report;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;
@@ -128,6 +129,9 @@ async fn dispatch(ctx: &Ctx, tx: &mut Tx, timer: &Timer, now: i64) -> Result<Str
             .await?;
         }
         escalation::WAKE => escalation::on_wake(tx, field(timer, &payload, "id")?, now).await?,
+        zero_report::NAG => {
+            zero_report::on_nag(ctx, tx, field(timer, &payload, "round")?, now).await?
+        }
         SCHEDULE => {
             let name: String = field(timer, &payload, "name")?;
             on_schedule(ctx, tx, &name, timer.due_at, now).await?;
@@ -208,5 +212,11 @@ async fn on_schedule(
         tx.add_timer(&firing(name, cron, at)).await?;
     }
     tracing::info!(name, late_ms = now - due_at, "schedule fired");
-    Ok(())
+    // The firing's own instant, not now: a late firing still belongs to its round.
+    match name {
+        "zero_report.remind" => zero_report::on_remind(ctx, tx, due_at).await,
+        "zero_report.deadline" => zero_report::on_deadline(ctx, tx, due_at).await,
+        "zero_report.summary" => zero_report::on_summary(ctx, tx, now).await,
+        _ => Ok(()),
+    }
 }

@@ -119,6 +119,19 @@ impl Store {
         Ok(())
     }
 
+    /// What a conversation is in the middle of (a draft, a question asked), if anything.
+    pub async fn conversation_state(
+        &self,
+        chat_id: i64,
+        user_id: i64,
+    ) -> Result<Option<serde_json::Value>> {
+        let sql = "SELECT state FROM conversations WHERE chat_id = $1 AND user_id = $2";
+        let row: Option<(Option<String>,)> = on_pool!(self, p => sqlx::query_as(sql).bind(chat_id).bind(user_id).fetch_optional(p).await?);
+        Ok(row
+            .and_then(|r| r.0)
+            .and_then(|s| serde_json::from_str(&s).ok()))
+    }
+
     /// A stranger's language choice, kept only with their conversation.
     pub async fn conversation_lang(&self, chat_id: i64, user_id: i64) -> Result<Option<String>> {
         let sql = "SELECT lang FROM conversations WHERE chat_id = $1 AND user_id = $2";
@@ -253,6 +266,20 @@ impl Tx {
         let sql = "INSERT INTO conversations (chat_id, user_id, lang, updated_at) VALUES ($1, $2, $3, $4) \
                    ON CONFLICT (chat_id, user_id) DO UPDATE SET lang = excluded.lang, updated_at = excluded.updated_at";
         on_tx!(self, c => sqlx::query(sql).bind(chat_id).bind(user_id).bind(lang).bind(now).execute(&mut **c).await?.rows_affected());
+        Ok(())
+    }
+
+    pub async fn set_conversation_state(
+        &mut self,
+        chat_id: i64,
+        user_id: i64,
+        state: &serde_json::Value,
+        now: i64,
+    ) -> Result<()> {
+        let sql = "INSERT INTO conversations (chat_id, user_id, state, updated_at) VALUES ($1, $2, $3, $4) \
+                   ON CONFLICT (chat_id, user_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at";
+        let state = state.to_string();
+        on_tx!(self, c => sqlx::query(sql).bind(chat_id).bind(user_id).bind(&state).bind(now).execute(&mut **c).await?.rows_affected());
         Ok(())
     }
 

@@ -19,10 +19,15 @@ pub enum Known {
     Ack,
     Snooze,
     Season,
+    Zero,
+    Incident,
+    Today,
+    Pause,
+    Stats,
 }
 
 impl Known {
-    pub const ALL: [Known; 9] = [
+    pub const ALL: [Known; 14] = [
         Known::Start,
         Known::Help,
         Known::Lang,
@@ -32,6 +37,11 @@ impl Known {
         Known::Ack,
         Known::Snooze,
         Known::Season,
+        Known::Zero,
+        Known::Incident,
+        Known::Today,
+        Known::Pause,
+        Known::Stats,
     ];
 
     pub fn name(self) -> &'static str {
@@ -45,6 +55,11 @@ impl Known {
             Known::Ack => "ack",
             Known::Snooze => "snooze",
             Known::Season => "season",
+            Known::Zero => "zero",
+            Known::Incident => "incident",
+            Known::Today => "today",
+            Known::Pause => "pause",
+            Known::Stats => "stats",
         }
     }
 }

@@ -52,6 +52,8 @@ pub struct Incoming {
     pub lang: Lang,
     pub text: Option<String>,
     pub press: Option<Press>,
+    /// What this conversation is in the middle of, if anything (members only).
+    pub state: Option<serde_json::Value>,
 }
 
 fn user_lang(member: &Member, stored: Option<String>, user: &User) -> Lang {
@@ -111,6 +113,10 @@ impl Incoming {
             None
         };
         let lang = user_lang(&member, stored, &user);
+        let state = match member.person {
+            Some(_) => ctx.store.conversation_state(chat.id.0, user_id).await?,
+            None => None,
+        };
         Ok(Some(Incoming {
             update_id,
             chat_id: chat.id.0,
@@ -120,6 +126,7 @@ impl Incoming {
             lang,
             text,
             press,
+            state,
         }))
     }
 

@@ -4,6 +4,7 @@ use super::command::{self, Command, Known};
 use super::context::{Ctx, HandlerResult, Incoming, Press};
 use super::escalation;
 use super::keyboard::{inline, Action, Button};
+use super::zero;
 use crate::config::Lang;
 use crate::org::{invite, is_within, Member, Role};
 use crate::store::RedeemOutcome;
@@ -32,6 +33,11 @@ pub fn schema() -> Schema {
     .branch(command(Known::Ack).endpoint(escalation::ack_command))
     .branch(command(Known::Snooze).endpoint(escalation::snooze))
     .branch(command(Known::Season).endpoint(escalation::season_command))
+    .branch(command(Known::Zero).endpoint(zero::zero))
+    .branch(command(Known::Incident).endpoint(zero::incident))
+    .branch(command(Known::Today).endpoint(zero::today))
+    .branch(command(Known::Pause).endpoint(zero::pause))
+    .branch(command(Known::Stats).endpoint(zero::month_stats))
     .endpoint(unknown_command);
 
     dptree::entry()
@@ -114,14 +120,16 @@ pub fn help_text(ctx: &Ctx, member: &Member, l: Lang) -> String {
         keys.push("help-bind");
     }
     if member.has_role(Role::DutyOfficer) || member.has_role(Role::Supervisor) {
-        keys.push("help-ack");
+        keys.extend(["help-zero", "help-incident", "help-ack"]);
+    }
+    if !member.memberships.is_empty() {
+        keys.push("help-today");
     }
     if member.has_role(Role::Supervisor) {
-        keys.push("help-snooze");
+        keys.extend(["help-snooze", "help-stats"]);
     }
     if member.has_role(Role::Admin) {
-        keys.push("help-invite");
-        keys.push("help-season");
+        keys.extend(["help-invite", "help-season", "help-pause"]);
     }
     lines.extend(keys.into_iter().map(|k| ctx.i18n.t(l, k, &[])));
     lines.push(String::new());
@@ -377,6 +385,9 @@ async fn unknown_command(ctx: Arc<Ctx>, inc: Incoming) -> HandlerResult {
 }
 
 async fn other_message(ctx: Arc<Ctx>, inc: Incoming) -> HandlerResult {
+    if let Some(done) = zero::incident_text(&ctx, &inc).await {
+        return done;
+    }
     let mut r = inc.replies();
     if inc.private {
         r.text(tr!(ctx.i18n, inc.lang, "not-understood"));
@@ -396,6 +407,14 @@ async fn press(ctx: Arc<Ctx>, inc: Incoming, press: Press) -> HandlerResult {
         }
         Some(Action::Bind(unit)) if !inc.private => bind_unit(&ctx, &inc, &unit).await,
         Some(Action::Ack(id)) => escalation::acknowledge(&ctx, &inc, id).await,
+        Some(Action::Zero {
+            round,
+            unit,
+            incident,
+        }) => zero::reminder_button(&ctx, &inc, round, &unit, incident).await,
+        Some(Action::ZeroFor { unit, incident }) => {
+            zero::chosen_unit(&ctx, &inc, &unit, incident).await
+        }
         _ => {
             let mut r = inc.replies();
             r.answer_press(Some(tr!(ctx.i18n, inc.lang, "button-expired")));

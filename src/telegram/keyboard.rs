@@ -26,6 +26,17 @@ pub enum Action {
     Bind(String),
     /// Acknowledge an escalation.
     Ack(i64),
+    /// Answer a unit's zero report of a round (from its reminder).
+    Zero {
+        round: i64,
+        unit: String,
+        incident: bool,
+    },
+    /// Answer the current round for a unit chosen from a list.
+    ZeroFor {
+        unit: String,
+        incident: bool,
+    },
 }
 
 impl Action {
@@ -34,6 +45,14 @@ impl Action {
             Action::Lang(l) => format!("lang:{l}"),
             Action::Bind(u) => format!("bind:{u}"),
             Action::Ack(id) => format!("ack:{id}"),
+            Action::Zero {
+                round,
+                unit,
+                incident,
+            } => format!("zero:{round}:{}:{unit}", if *incident { "i" } else { "n" }),
+            Action::ZeroFor { unit, incident } => {
+                format!("zfor:{}:{unit}", if *incident { "i" } else { "n" })
+            }
         }
     }
 
@@ -47,8 +66,35 @@ impl Action {
             "lang" => Some(Action::Lang(arg.to_string())),
             "bind" if !arg.is_empty() => Some(Action::Bind(arg.to_string())),
             "ack" => arg.parse().ok().filter(|id| *id > 0).map(Action::Ack),
+            "zero" => {
+                let mut parts = arg.splitn(3, ':');
+                let round = parts.next()?.parse().ok().filter(|r| *r > 0)?;
+                let incident = flag(parts.next()?)?;
+                let unit = parts.next().filter(|u| !u.is_empty())?.to_string();
+                Some(Action::Zero {
+                    round,
+                    unit,
+                    incident,
+                })
+            }
+            "zfor" => {
+                let (kind, unit) = arg.split_once(':')?;
+                let incident = flag(kind)?;
+                (!unit.is_empty()).then(|| Action::ZeroFor {
+                    unit: unit.to_string(),
+                    incident,
+                })
+            }
             _ => None,
         }
+    }
+}
+
+fn flag(s: &str) -> Option<bool> {
+    match s {
+        "i" => Some(true),
+        "n" => Some(false),
+        _ => None,
     }
 }
 
@@ -62,6 +108,15 @@ mod tests {
             Action::Lang("en".into()),
             Action::Bind("wangcun".into()),
             Action::Ack(42),
+            Action::Zero {
+                round: 7,
+                unit: "li:jia".into(),
+                incident: true,
+            },
+            Action::ZeroFor {
+                unit: "wangcun".into(),
+                incident: false,
+            },
         ] {
             assert_eq!(Action::parse(&a.data()), Some(a));
         }
@@ -73,6 +128,11 @@ mod tests {
             "ack:",
             "ack:-1",
             "ack:x",
+            "zero:1:x:u",
+            "zero:0:n:u",
+            "zero:1:n:",
+            "zfor:i:",
+            "zfor:q:u",
             &"a".repeat(100),
         ] {
             assert_eq!(Action::parse(bad), None, "{bad}");

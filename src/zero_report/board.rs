@@ -1,0 +1,85 @@
+//! The board of a round (the daily summary and `/today`), split to fit Telegram messages.
+use super::hhmm;
+use crate::config::Lang;
+use crate::store::{BoardLine, Round};
+use crate::telegram::context::Ctx;
+use crate::tr;
+
+/// Telegram's limit on a message's text, in characters.
+const MAX_CHARS: usize = 4096;
+
+fn line(ctx: &Ctx, l: Lang, b: &BoardLine, round_open: bool) -> String {
+    let unit = b.unit_name.clone();
+    match &b.answer {
+        None if round_open => tr!(ctx.i18n, l, "zr-line-waiting", unit = unit),
+        None => tr!(ctx.i18n, l, "zr-line-missing", unit = unit),
+        Some(a) if a.kind == "incident" => tr!(
+            ctx.i18n,
+            l,
+            "zr-line-incident",
+            unit = unit,
+            time = hhmm(ctx, a.answered_at),
+            who = a.person_name.clone(),
+            text = a.text.clone().unwrap_or_default()
+        ),
+        Some(a) if a.late => tr!(
+            ctx.i18n,
+            l,
+            "zr-line-late",
+            unit = unit,
+            time = hhmm(ctx, a.answered_at),
+            who = a.person_name.clone()
+        ),
+        Some(a) => tr!(
+            ctx.i18n,
+            l,
+            "zr-line-ontime",
+            unit = unit,
+            time = hhmm(ctx, a.answered_at),
+            who = a.person_name.clone()
+        ),
+    }
+}
+
+/// Title, counts, then one line per unit; as many messages as the length needs.
+pub fn render(
+    ctx: &Ctx,
+    l: Lang,
+    title: &str,
+    round: &Round,
+    lines: &[BoardLine],
+    now: i64,
+) -> Vec<String> {
+    let open = now <= round.closes_at;
+    let answered: Vec<_> = lines.iter().filter_map(|b| b.answer.as_ref()).collect();
+    let on_time = answered.iter().filter(|a| !a.late).count() as i64;
+    let late = answered.len() as i64 - on_time;
+    let incidents = answered.iter().filter(|a| a.kind == "incident").count() as i64;
+    let counts = tr!(
+        ctx.i18n,
+        l,
+        "zr-board-counts",
+        expected = lines.len() as i64,
+        on_time = on_time,
+        late = late,
+        missing = lines.len() as i64 - answered.len() as i64,
+        incidents = incidents
+    );
+    let mut parts = vec![format!("{title}\n{counts}")];
+    for b in lines {
+        let mut text = line(ctx, l, b, open);
+        // A single line longer than a message (a very long incident text) is cut, not lost:
+        // the full text is in the incident alert and the database.
+        if text.chars().count() > MAX_CHARS - 2 {
+            text = text.chars().take(MAX_CHARS - 3).collect::<String>() + "…";
+        }
+        match parts.last_mut() {
+            Some(last) if last.chars().count() + 1 + text.chars().count() <= MAX_CHARS => {
+                last.push('\n');
+                last.push_str(&text);
+            }
+            _ => parts.push(text),
+        }
+    }
+    parts
+}

@@ -1,0 +1,507 @@
+//! Zero reports (零报告): every expected unit answers each round, "nothing to report" or an
+//! incident. Rounds open at each `remind` firing during the fire season and close at the next
+//! `deadline` firing; silence escalates, incidents alert at once.
+pub mod board;
+pub mod stats;
+
+use crate::config::{CronSchedule, Lang};
+use crate::escalation::{self, Item, Policy};
+use crate::org::{Member, Role};
+use crate::schedule::season;
+use crate::store::{NewTimer, Outgoing, Round, StoreError, Tx};
+use crate::telegram::context::Ctx;
+use crate::telegram::keyboard::{inline, Action, Button};
+use crate::tr;
+use serde_json::json;
+use std::collections::BTreeMap;
+
+pub const NAG: &str = "zero.nag";
+
+fn local(ctx: &Ctx, at: i64) -> chrono::DateTime<chrono_tz::Tz> {
+    crate::clock::from_ms(at).with_timezone(&ctx.config.timezone)
+}
+
+pub fn hhmm(ctx: &Ctx, at: i64) -> String {
+    local(ctx, at).format("%H:%M").to_string()
+}
+
+fn next_firing(ctx: &Ctx, cron: &CronSchedule, after: i64) -> Option<i64> {
+    cron.next_after(crate::clock::from_ms(after), ctx.config.timezone)
+        .map(|t| t.timestamp_millis())
+}
+
+fn text_message(
+    key: String,
+    chat_id: i64,
+    text: String,
+    keyboard: Option<serde_json::Value>,
+) -> Outgoing {
+    let mut payload = json!({ "text": text });
+    if let Some(k) = keyboard {
+        payload["reply_markup"] = k;
+    }
+    Outgoing {
+        idem_key: key,
+        chat_id,
+        method: "sendMessage".into(),
+        payload,
+        edit_of: None,
+        ephemeral: false,
+    }
+}
+
+/// Where a unit's reminders go: its duty room, else each of its duty officers.
+async fn unit_chats(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    unit_id: &str,
+    duty_chat: Option<i64>,
+) -> Result<Vec<(i64, Lang)>, StoreError> {
+    if let Some(chat) = duty_chat {
+        return Ok(vec![(chat, ctx.config.locale)]);
+    }
+    Ok(tx
+        .duty_officers(unit_id)
+        .await?
+        .into_iter()
+        .map(|(chat, lang, _)| (chat, Lang::from_telegram(Some(&lang))))
+        .collect())
+}
+
+fn answer_buttons(ctx: &Ctx, l: Lang, round: i64, unit: &str) -> serde_json::Value {
+    inline(vec![vec![
+        Button {
+            label: tr!(ctx.i18n, l, "zr-btn-nothing"),
+            data: Action::Zero {
+                round,
+                unit: unit.into(),
+                incident: false,
+            }
+            .data(),
+        },
+        Button {
+            label: tr!(ctx.i18n, l, "zr-btn-incident"),
+            data: Action::Zero {
+                round,
+                unit: unit.into(),
+                incident: true,
+            }
+            .data(),
+        },
+    ]])
+}
+
+/// Schedule `zero_report.remind` fired: open a round and remind every expected unit.
+pub async fn on_remind(ctx: &Ctx, tx: &mut Tx, fired_at: i64) -> Result<(), StoreError> {
+    if !season::is_on(ctx, crate::clock::from_ms(fired_at)).await? {
+        tracing::info!("zero-report reminder skipped: outside the fire season");
+        return Ok(());
+    }
+    let Some(closes_at) = next_firing(ctx, &ctx.config.zero_report.deadline, fired_at) else {
+        return Ok(());
+    };
+    let day = local(ctx, fired_at).format("%Y-%m-%d").to_string();
+    let Some(round) = tx.open_round(fired_at, closes_at, &day).await? else {
+        return Ok(());
+    };
+    let units = tx.units_due(&day).await?;
+    for unit in &units {
+        tx.expect_unit(round, &unit.id).await?;
+        for (chat, l) in unit_chats(ctx, tx, &unit.id, unit.duty_chat_id).await? {
+            let text = tr!(
+                ctx.i18n,
+                l,
+                "zr-remind",
+                unit = unit.name.clone(),
+                date = day.clone(),
+                deadline = hhmm(ctx, closes_at)
+            );
+            let key = format!("zr.{round}.{}.{chat}", unit.id);
+            tx.enqueue(
+                &text_message(
+                    key.clone(),
+                    chat,
+                    text,
+                    Some(answer_buttons(ctx, l, round, &unit.id)),
+                ),
+                fired_at,
+            )
+            .await?;
+            tx.add_reminder(round, &unit.id, chat, &key).await?;
+        }
+    }
+    // One more reminder to the silent, at the configured share of the window.
+    let nag_at =
+        fired_at + (closes_at - fired_at) * i64::from(ctx.config.zero_report.nag.get()) / 100;
+    tx.add_timer(&NewTimer {
+        key: format!("zr:{round}:nag"),
+        group: format!("zr:{round}"),
+        kind: NAG.into(),
+        payload: json!({ "round": round }),
+        due_at: nag_at,
+    })
+    .await?;
+    tracing::info!(round, units = units.len(), "zero-report round opened");
+    Ok(())
+}
+
+/// Before the deadline: remind the units that have not answered, naming them.
+pub async fn on_nag(ctx: &Ctx, tx: &mut Tx, round_id: i64, now: i64) -> Result<(), StoreError> {
+    let Some(round) = tx.round(round_id).await? else {
+        return Ok(());
+    };
+    if round.state != "open" {
+        return Ok(());
+    }
+    let silent = tx.silent_units(round_id).await?;
+    let names: Vec<String> = silent.iter().map(|u| u.name.clone()).collect();
+    for unit in &silent {
+        for (chat, l) in unit_chats(ctx, tx, &unit.id, unit.duty_chat_id).await? {
+            let text = tr!(
+                ctx.i18n,
+                l,
+                "zr-nag",
+                unit = unit.name.clone(),
+                date = round.day.clone(),
+                deadline = hhmm(ctx, round.closes_at),
+                silent = names.join(&tr!(ctx.i18n, l, "list-separator"))
+            );
+            let key = format!("zr.{round_id}.{}.{chat}.nag", unit.id);
+            tx.enqueue(
+                &text_message(
+                    key.clone(),
+                    chat,
+                    text,
+                    Some(answer_buttons(ctx, l, round_id, &unit.id)),
+                ),
+                now,
+            )
+            .await?;
+            tx.add_reminder(round_id, &unit.id, chat, &key).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The chain policy for zero reports: the configured offsets, then the last step again at
+/// the last interval (at least an hour) until someone acknowledges — nobody gets to forget.
+fn policy(ctx: &Ctx) -> Policy {
+    let offsets = &ctx.config.zero_report.escalate;
+    let gap = match offsets.as_slice() {
+        [.., a, b] => b.as_secs().saturating_sub(a.as_secs()),
+        _ => 0,
+    };
+    let every = crate::config::Span::parse(&format!("{}s", gap.max(3600)))
+        .unwrap_or(crate::config::Span::ZERO);
+    Policy::new(offsets).repeat_every(every)
+}
+
+fn missing_subject(round: i64, unit: &str) -> String {
+    format!("zero:{round}:{unit}")
+}
+
+fn incident_subject(round: i64, unit: &str) -> String {
+    format!("zincident:{round}:{unit}")
+}
+
+/// Schedule `zero_report.deadline` fired: close due rounds; silent units start escalating.
+pub async fn on_deadline(ctx: &Ctx, tx: &mut Tx, fired_at: i64) -> Result<(), StoreError> {
+    for round in tx.close_rounds(fired_at).await? {
+        for unit in tx.silent_units(round.id).await? {
+            let item = Item {
+                subject: missing_subject(round.id, &unit.id),
+                unit_id: unit.id.clone(),
+                what_key: "zr-what-missing".into(),
+                what_args: BTreeMap::from([
+                    ("unit".to_string(), unit.name.clone()),
+                    ("date".to_string(), round.day.clone()),
+                ]),
+                since: round.closes_at,
+                policy: policy(ctx),
+            };
+            escalation::start(tx, &item, fired_at).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Schedule `zero_report.summary` fired: each supervisor gets the last round's board of their
+/// units and everything below them.
+pub async fn on_summary(ctx: &Ctx, tx: &mut Tx, fired_at: i64) -> Result<(), StoreError> {
+    let Some(round) = tx.last_closed_round(fired_at).await? else {
+        return Ok(());
+    };
+    let lines = ctx.store.board(round.id).await?;
+    let units = ctx.store.units().await?;
+    for (person_id, chat, lang, unit_id) in tx.supervisor_units().await? {
+        let l = Lang::from_telegram(Some(&lang));
+        let mine: Vec<_> = lines
+            .iter()
+            .filter(|b| crate::org::is_within(&units, &b.unit_id, &unit_id))
+            .cloned()
+            .collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let unit_name = units
+            .iter()
+            .find(|u| u.id == unit_id)
+            .map(|u| u.name.clone())
+            .unwrap_or_default();
+        let title = tr!(
+            ctx.i18n,
+            l,
+            "zr-summary-title",
+            date = round.day.clone(),
+            unit = unit_name
+        );
+        for (n, part) in board::render(ctx, l, &title, &round, &mine, fired_at)
+            .into_iter()
+            .enumerate()
+        {
+            let key = format!("zs.{}.{person_id}.{unit_id}.{n}", round.id);
+            tx.enqueue(&text_message(key, chat, part, None), fired_at)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AnswerOutcome {
+    Recorded {
+        unit_name: String,
+        day: String,
+        late: bool,
+    },
+    Already {
+        by: String,
+        at: i64,
+    },
+    NotExpected,
+    NoRound,
+    NotAllowed,
+}
+
+/// Units this member may answer for: where they are duty officer or supervisor.
+pub fn answering_units(member: &Member) -> Vec<(String, String)> {
+    member
+        .units_with(&[Role::DutyOfficer, Role::Supervisor])
+        .into_iter()
+        .map(|m| (m.unit_id.clone(), m.unit_name.clone()))
+        .collect()
+}
+
+/// Record a unit's answer to the current round (or to `round_id` from a reminder button).
+/// The first answer counts; the reminders are edited to show it; a late answer resolves the
+/// unit's escalation; an incident alerts supervisors at once and starts its own chain.
+pub async fn answer(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    member: &Member,
+    unit_id: &str,
+    round_id: Option<i64>,
+    incident: Option<&str>,
+    now: i64,
+) -> Result<AnswerOutcome, StoreError> {
+    let Some(person) = member.person.as_ref() else {
+        return Ok(AnswerOutcome::NotAllowed);
+    };
+    if !answering_units(member).iter().any(|(u, _)| u == unit_id) {
+        return Ok(AnswerOutcome::NotAllowed);
+    }
+    let round = match round_id {
+        Some(id) => tx.round(id).await?,
+        None => tx.current_round(now).await?,
+    };
+    let Some(round) = round else {
+        return Ok(AnswerOutcome::NoRound);
+    };
+    if !tx.is_expected(round.id, unit_id).await? {
+        return Ok(AnswerOutcome::NotExpected);
+    }
+    let late = now > round.closes_at;
+    if !tx
+        .insert_answer(round.id, unit_id, incident, person.id, now, late)
+        .await?
+    {
+        let first = tx.answer(round.id, unit_id).await?;
+        return Ok(match first {
+            Some(a) => AnswerOutcome::Already {
+                by: a.person_name,
+                at: a.answered_at,
+            },
+            None => AnswerOutcome::NotExpected,
+        });
+    }
+    let unit_name = tx
+        .unit_chain(unit_id)
+        .await?
+        .first()
+        .map(|(_, n)| n.clone())
+        .unwrap_or_default();
+    edit_reminders(
+        ctx,
+        tx,
+        &round,
+        unit_id,
+        &unit_name,
+        &person.name,
+        incident,
+        late,
+        now,
+    )
+    .await?;
+    escalation::resolve(ctx, tx, &missing_subject(round.id, unit_id), now).await?;
+    if let Some(text) = incident {
+        alert_incident(
+            ctx,
+            tx,
+            &round,
+            unit_id,
+            &unit_name,
+            &person.name,
+            text,
+            now,
+        )
+        .await?;
+    }
+    Ok(AnswerOutcome::Recorded {
+        unit_name,
+        day: round.day,
+        late,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn edit_reminders(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    round: &Round,
+    unit_id: &str,
+    unit_name: &str,
+    who: &str,
+    incident: Option<&str>,
+    late: bool,
+    now: i64,
+) -> Result<(), StoreError> {
+    for (chat, key) in tx.reminders(round.id, unit_id).await? {
+        let l = if chat < 0 {
+            ctx.config.locale
+        } else {
+            ctx.store
+                .member(chat)
+                .await?
+                .person
+                .map(|p| Lang::from_telegram(Some(&p.lang)))
+                .unwrap_or(ctx.config.locale)
+        };
+        let status = match (incident, late) {
+            (Some(_), _) => tr!(ctx.i18n, l, "zr-status-incident"),
+            (None, true) => tr!(ctx.i18n, l, "zr-status-late"),
+            (None, false) => tr!(ctx.i18n, l, "zr-status-nothing"),
+        };
+        let text = tr!(
+            ctx.i18n,
+            l,
+            "zr-answered",
+            unit = unit_name,
+            date = round.day.clone(),
+            status = status,
+            who = who,
+            time = hhmm(ctx, now)
+        );
+        tx.enqueue(
+            &Outgoing {
+                idem_key: format!("{key}.answered"),
+                chat_id: chat,
+                method: "editMessageText".into(),
+                payload: json!({ "text": text }),
+                edit_of: Some(key),
+                ephemeral: false,
+            },
+            now,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// An incident is urgent: the unit's supervisors and the parent unit's duty room and
+/// supervisors hear at once, and a chain runs until a supervisor acknowledges.
+#[allow(clippy::too_many_arguments)]
+async fn alert_incident(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    round: &Round,
+    unit_id: &str,
+    unit_name: &str,
+    who: &str,
+    text: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    let item = Item {
+        subject: incident_subject(round.id, unit_id),
+        unit_id: unit_id.into(),
+        what_key: "zr-what-incident".into(),
+        what_args: BTreeMap::from([
+            ("unit".to_string(), unit_name.to_string()),
+            ("text".to_string(), text.to_string()),
+        ]),
+        since: now,
+        policy: policy(ctx),
+    };
+    // The immediate alerts below are the chain's first step; later steps follow the offsets.
+    let Some(esc) = escalation::start_after_first(tx, &item, now).await? else {
+        return Ok(());
+    };
+    let chain = tx.unit_chain(unit_id).await?;
+    let mut recipients: Vec<(i64, crate::store::Recipient)> = tx
+        .supervisors_and_room(unit_id)
+        .await?
+        .into_iter()
+        .filter(|r| r.person_id.is_some())
+        .map(|r| (1, r))
+        .collect();
+    if let Some((parent, _)) = chain.get(1) {
+        recipients.extend(
+            tx.supervisors_and_room(parent)
+                .await?
+                .into_iter()
+                .map(|r| (2, r)),
+        );
+    }
+    for (level, r) in recipients {
+        let l = r
+            .lang
+            .as_deref()
+            .map(|c| Lang::from_telegram(Some(c)))
+            .unwrap_or(ctx.config.locale);
+        let body = tr!(
+            ctx.i18n,
+            l,
+            "zr-incident-alert",
+            unit = unit_name,
+            who = who,
+            time = hhmm(ctx, now),
+            text = text,
+            id = escalation::display_id(esc)
+        );
+        let button = Button {
+            label: tr!(ctx.i18n, l, "esc-ack-button"),
+            data: Action::Ack(esc).data(),
+        };
+        let key = format!("zi.{}.{unit_id}.{}", round.id, r.chat_id);
+        tx.enqueue(
+            &text_message(key, r.chat_id, body, Some(inline(vec![vec![button]]))),
+            now,
+        )
+        .await?;
+        let level_unit = chain
+            .get((level - 1) as usize)
+            .map(|(u, _)| u.as_str())
+            .unwrap_or(unit_id);
+        escalation::record_notified(tx, esc, level, level_unit, &r, now).await?;
+    }
+    Ok(())
+}
