@@ -1,11 +1,13 @@
 //! `lookout demo`: the whole bot against the built-in simulator, with a sample district and
 //! simulated people, printing the conversation. No token, no network.
 use crate::app::{self, Settings};
-use crate::config::Config;
+use crate::config::{Config, Span};
 use crate::delivery::Limits;
+use crate::i18n::I18n;
 use crate::org::{file as orgfile, invite, Role};
 use crate::sim::{SimConfig, SimEvent, SimUser, Simulator};
 use crate::store::Store;
+use crate::tr;
 use anyhow::Context as _;
 use std::time::Duration;
 
@@ -40,6 +42,8 @@ parent = "nanjiao"
 "#;
 
 const WAIT: Duration = Duration::from_secs(10);
+/// Long enough for the next firing of any fast-forwarded schedule.
+const ROUND: Duration = Duration::from_secs(70);
 
 struct Demo {
     sim: Simulator,
@@ -87,6 +91,21 @@ impl Demo {
     }
 }
 
+/// The demo's own schedule: a whole morning in about fifteen seconds. Each expression fires
+/// once a minute at a second a little after now, so the day starts at once.
+fn fast_forward(mut config: Config) -> anyhow::Result<Config> {
+    let s = chrono::Utc::now().timestamp() % 60;
+    let at = |offset: i64| format!("{} * * * * *", (s + offset) % 60);
+    config.fire_season.periods =
+        vec![crate::config::SeasonRange::parse("01-01..12-31").map_err(anyhow::Error::msg)?];
+    let z = &mut config.zero_report;
+    z.remind = crate::config::CronSchedule::parse(&at(3)).map_err(anyhow::Error::msg)?;
+    z.deadline = crate::config::CronSchedule::parse(&at(13)).map_err(anyhow::Error::msg)?;
+    z.summary = crate::config::CronSchedule::parse(&at(19)).map_err(anyhow::Error::msg)?;
+    z.escalate = vec![Span::ZERO, Span::seconds(3)];
+    Ok(config)
+}
+
 pub async fn run(config: Config) -> anyhow::Result<()> {
     let sim = Simulator::start(SimConfig {
         limits: None,
@@ -102,6 +121,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     tx.import_units(&entries).await?;
     tx.commit().await?;
 
+    let i18n = I18n::load()?;
+    let l = config.locale;
+    let config = fast_forward(config)?;
     let events = sim.events();
     let mut settings = Settings::new(&sim.token(), &sim.api_url(), &db_url, config);
     settings.limits = Limits::none();
@@ -113,23 +135,32 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         events,
     };
 
-    demo.narrate(&format!(
-        "Lookout demo: {} units imported; people join with invites",
-        entries.len()
-    ));
+    demo.narrate(&tr!(i18n, l, "demo-join", units = entries.len() as i64));
+    let stranger = sim.user(1000, "路人", Some("zh-CN"));
     let admin = sim.user(1001, "区应急局小王", Some("zh-CN"));
-    let leader = sim.user(1002, "王村镇带班领导", Some("zh-CN"));
-    let officer = sim.user(1003, "王村镇值班员", Some("zh-CN"));
-    let worker = sim.user(1004, "李家村网格员", Some("zh-CN"));
-    let ranger = sim.user(1005, "Ranger Li", Some("en"));
-    let stranger = sim.user(1006, "路人", Some("zh-CN"));
+    let chief = sim.user(1002, "区带班领导", Some("zh-CN"));
+    let town_lead = sim.user(1003, "王村镇带班领导", Some("zh-CN"));
+    let town_officer = sim.user(1004, "王村镇值班员", Some("zh-CN"));
+    let li_officer = sim.user(1005, "李家村值班员", Some("zh-CN"));
+    let xihe_officer = sim.user(1006, "Ranger Xi", Some("en"));
+    let nanjiao_officer = sim.user(1007, "南郊镇值班员", Some("zh-CN"));
+    let village_officer = sim.user(1008, "南郊村值班员", Some("zh-CN"));
+    let worker = sim.user(1009, "李家村网格员", Some("zh-CN"));
 
     demo.say(&stranger, "/start").await?;
     demo.join(&admin, "zhoucun", Role::Admin).await?;
-    demo.join(&leader, "wangcun", Role::Supervisor).await?;
-    demo.join(&officer, "wangcun", Role::DutyOfficer).await?;
+    demo.join(&chief, "zhoucun", Role::Supervisor).await?;
+    demo.join(&town_lead, "wangcun", Role::Supervisor).await?;
+    demo.join(&town_officer, "wangcun", Role::DutyOfficer)
+        .await?;
+    demo.join(&li_officer, "lijia", Role::DutyOfficer).await?;
+    demo.join(&xihe_officer, "xihe", Role::DutyOfficer).await?;
+    demo.join(&nanjiao_officer, "nanjiao", Role::DutyOfficer)
+        .await?;
+    demo.join(&village_officer, "nanjiaocun", Role::DutyOfficer)
+        .await?;
 
-    demo.narrate("The admin invites a grid worker from inside the bot");
+    demo.narrate(&tr!(i18n, l, "demo-invite"));
     let reply = demo.say(&admin, "/invite lijia grid_worker").await?;
     let code = reply
         .lines()
@@ -140,19 +171,57 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     demo.say(&worker, &format!("/start {code}")).await?;
     demo.say(&worker, "/help").await?;
 
-    demo.narrate("The duty officer makes the town's group its duty room");
+    demo.narrate(&tr!(i18n, l, "demo-bind"));
     let room = sim.group(-2001, "王村镇应急值班室");
-    officer.in_group(&room).send_text("/bind");
+    town_officer.in_group(&room).send_text("/bind");
     sim.wait_for(room.id(), WAIT, |m| m.text().contains("王村镇"))
         .await?;
 
-    demo.narrate("A ranger prefers English");
-    demo.join(&ranger, "xihe", Role::GridWorker).await?;
-    demo.say(&ranger, "/help").await?;
-    demo.say(&ranger, "/lang zh").await?;
-    demo.say(&ranger, "/whatever").await?;
+    demo.narrate(&tr!(i18n, l, "demo-morning"));
+    let is_reminder =
+        |m: &crate::sim::SentMessage| m.button_data().iter().any(|d| d.starts_with("zero:"));
+    let in_room = sim.wait_for(room.id(), ROUND, is_reminder).await?;
+    town_officer
+        .in_group(&room)
+        .press(&in_room, &in_room.button_data()[0]);
+    sim.wait_for(room.id(), WAIT, |m| {
+        m.message_id == in_room.message_id && m.edits > 0
+    })
+    .await?;
+    sim.wait_for(li_officer.id(), WAIT, is_reminder).await?;
+    demo.say(&li_officer, "/zero").await?;
+    let nanjiao = sim
+        .wait_for(nanjiao_officer.id(), WAIT, is_reminder)
+        .await?;
+    nanjiao_officer.press(&nanjiao, &nanjiao.button_data()[1]);
+    sim.wait_for(nanjiao_officer.id(), WAIT, |m| m.text().contains("/cancel"))
+        .await?;
+    demo.say(&nanjiao_officer, "南郊镇东山林区发现烟点，已派扑火队核查")
+        .await?;
+    let incident = sim
+        .wait_for(chief.id(), WAIT, |m| m.text().contains("烟点"))
+        .await?;
+    chief.press(&incident, &incident.button_data()[0]);
 
-    demo.narrate("Everything the bot sent went through its outbox");
+    demo.narrate(&tr!(i18n, l, "demo-deadline"));
+    let missing = sim
+        .wait_for(chief.id(), ROUND, |m| {
+            m.text().contains("南郊村") && !m.buttons.is_empty()
+        })
+        .await?;
+    demo.say(&xihe_officer, "/zero").await?;
+    sim.wait_for(chief.id(), ROUND, |m| {
+        m.text().contains("南郊村") && m.text().contains("第 2 级")
+    })
+    .await?;
+    chief.press(&missing, &missing.button_data()[0]);
+
+    demo.narrate(&tr!(i18n, l, "demo-summary"));
+    sim.wait_for(chief.id(), ROUND, |m| m.text().contains("📊"))
+        .await?;
+    demo.say(&town_lead, "/today").await?;
+
+    demo.narrate(&tr!(i18n, l, "demo-outbox"));
     // The last replies may still be on their way; the outbox drains within moments.
     let mut counts = store.outbox_counts().await?;
     for _ in 0..100 {
@@ -164,7 +233,17 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     }
     demo.flush();
     let (pending, sent, failed) = counts;
-    println!("outbox: {sent} sent, {pending} pending, {failed} failed");
+    println!(
+        "{}",
+        tr!(
+            i18n,
+            l,
+            "demo-counts",
+            sent = sent,
+            pending = pending,
+            failed = failed
+        )
+    );
 
     running.kill();
     sim.shutdown();

@@ -170,3 +170,13 @@ cmd-zero = Zero report (nothing)
 cmd-incident = Report an incident
 cmd-today = Today's board
 cmd-stats = This month's timeliness
+
+# Demo
+demo-join = Lookout demo: { $units } units imported; people join with invites
+demo-invite = The admin creates an invite in the bot; a grid worker joins
+demo-bind = Wangcun's duty officer makes the town's group its duty room
+demo-morning = Morning: zero-report reminders go out, units answer, Nanjiao reports an incident
+demo-deadline = The deadline passes: Nanjiao village is missing and escalates; Xihe answers late
+demo-summary = The daily summary and today's board
+demo-outbox = Every message went through the outbox
+demo-counts = outbox: { $sent } sent, { $pending } pending, { $failed } failed

@@ -170,3 +170,13 @@ cmd-zero = 零报告（无情况）
 cmd-incident = 报告有情况
 cmd-today = 今日报送情况
 cmd-stats = 本月及时率
+
+# Demo
+demo-join = Lookout 演示：已导入 { $units } 个单位，人员用邀请码加入
+demo-invite = 管理员在机器人里生成邀请码，网格员加入
+demo-bind = 王村镇值班员把本镇的群设为值班室
+demo-morning = 早上：零报告提醒发出，各单位应答，南郊镇报告有情况
+demo-deadline = 截止时间到：南郊村未报，逐级上报；西河村迟报
+demo-summary = 每日汇总和今日看板
+demo-outbox = 所有消息都经过发件箱
+demo-counts = 发件箱：已发送 { $sent }，待发送 { $pending }，失败 { $failed }
