@@ -158,6 +158,17 @@ async fn a_morning_of_reminders_answers_and_escalation(b: Backend) {
         "{}",
         board.text()
     );
+    let month = bot.ask(&boss, "/stats").await;
+    assert!(
+        month.text().contains("及时率") && month.text().contains("南郊镇 | "),
+        "{}",
+        month.text()
+    );
+    assert!(bot
+        .ask(&li, "/stats")
+        .await
+        .text()
+        .contains("Only supervisors"));
 }
 
 async fn incidents_alert_at_once_until_acknowledged(b: Backend) {
