@@ -226,6 +226,25 @@ async fn incidents_alert_at_once_until_acknowledged(b: Backend) {
         .await,
         1
     );
+    // A photo and a location may follow; they reach the same people, the photo by file id.
+    let file_id = officer.send_photo(None);
+    bot.sim
+        .wait_for(officer.id(), WAIT, |m| m.text().contains("已转发"))
+        .await
+        .expect("photo forwarded");
+    officer.send_location(36.8, 117.9);
+    bot.sim
+        .wait_for(town_lead.id(), WAIT, |m| {
+            m.photo.as_deref() == Some(file_id.as_str()) && m.text().contains("李家村")
+        })
+        .await
+        .expect("photo");
+    bot.sim
+        .wait_for(village_lead.id(), WAIT, |m| {
+            m.location == Some((36.8, 117.9))
+        })
+        .await
+        .expect("location");
     // The chain runs until a supervisor acknowledges; then everyone alerted hears who took it.
     village_lead.press(&alert, &alert.button_data()[0]);
     bot.sim

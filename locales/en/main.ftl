@@ -180,3 +180,5 @@ demo-deadline = The deadline passes: Nanjiao village is missing and escalates; X
 demo-summary = The daily summary and today's board
 demo-outbox = Every message went through the outbox
 demo-counts = outbox: { $sent } sent, { $pending } pending, { $failed } failed
+zr-incident-more = { $unit }, more on the incident ({ $who })
+zr-incident-forwarded = Forwarded to the supervisors and the unit above.

@@ -5,6 +5,7 @@ use crate::config::{Config, Lang};
 use crate::i18n::I18n;
 use crate::org::Member;
 use crate::store::{Outgoing, Store, StoreError, Tx};
+use crate::zero_report::Media;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use teloxide::types::{ChatKind, Update, UpdateKind, User};
@@ -51,6 +52,8 @@ pub struct Incoming {
     pub member: Member,
     pub lang: Lang,
     pub text: Option<String>,
+    /// A photo (largest size's file id) or location the message carries.
+    pub media: Option<crate::zero_report::Media>,
     pub press: Option<Press>,
     /// What this conversation is in the middle of, if anything (members only).
     pub state: Option<serde_json::Value>,
@@ -72,28 +75,31 @@ impl Incoming {
         update_id: i64,
         update: &Update,
     ) -> Result<Option<Incoming>, StoreError> {
-        let (chat, user, text, press) = match &update.kind {
+        let (chat, user, text, press, media) = match &update.kind {
             UpdateKind::Message(m) => {
                 let Some(user) = m.from.clone() else {
                     return Ok(None);
                 };
                 let text = m.text().or(m.caption()).map(str::to_string);
-                (m.chat.clone(), user, text, None)
+                let photo = m
+                    .photo()
+                    .and_then(|sizes| sizes.last())
+                    .map(|p| Media::Photo(p.file.id.to_string()));
+                let location = m
+                    .location()
+                    .map(|l| Media::Location(l.latitude, l.longitude));
+                (m.chat.clone(), user, text, None, photo.or(location))
             }
             UpdateKind::CallbackQuery(q) => {
                 let Some(chat) = q.message.as_ref().map(|m| m.chat().clone()) else {
                     return Ok(None);
                 };
                 let data = q.data.clone().unwrap_or_default();
-                (
-                    chat,
-                    q.from.clone(),
-                    None,
-                    Some(Press {
-                        id: q.id.to_string(),
-                        data,
-                    }),
-                )
+                let press = Press {
+                    id: q.id.to_string(),
+                    data,
+                };
+                (chat, q.from.clone(), None, Some(press), None)
             }
             _ => return Ok(None),
         };
@@ -125,6 +131,7 @@ impl Incoming {
             member,
             lang,
             text,
+            media,
             press,
             state,
         }))

@@ -388,6 +388,9 @@ async fn other_message(ctx: Arc<Ctx>, inc: Incoming) -> HandlerResult {
     if let Some(done) = zero::incident_text(&ctx, &inc).await {
         return done;
     }
+    if let Some(done) = zero::incident_media(&ctx, &inc).await {
+        return done;
+    }
     let mut r = inc.replies();
     if inc.private {
         r.text(tr!(ctx.i18n, inc.lang, "not-understood"));

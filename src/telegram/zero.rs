@@ -12,6 +12,8 @@ use std::sync::Arc;
 
 /// Incident texts are kept whole up to this length; longer ones are refused with a hint.
 const MAX_INCIDENT: usize = 2000;
+/// How long after an incident report its photos and locations are still taken.
+const FOLLOWUP_MS: i64 = 30 * 60 * 1000;
 
 /// What a conversation waits for: the text of an incident for a unit (and round, when the
 /// question came from a reminder).
@@ -42,8 +44,18 @@ async fn record(
     let mut tx = ctx.store.begin().await?;
     let outcome =
         zero_report::answer(ctx, &mut tx, &inc.member, unit, round, incident, now).await?;
-    tx.clear_conversation_state(inc.chat_id, inc.user_id())
-        .await?;
+    match (&outcome, incident) {
+        // Photos or a location may follow an incident for a while.
+        (AnswerOutcome::Recorded { .. }, Some(_)) => {
+            let state = json!({ "followup": unit, "until": now + FOLLOWUP_MS });
+            tx.set_conversation_state(inc.chat_id, inc.user_id(), &state, now)
+                .await?;
+        }
+        _ => {
+            tx.clear_conversation_state(inc.chat_id, inc.user_id())
+                .await?;
+        }
+    }
     let text = match outcome {
         AnswerOutcome::Recorded {
             unit_name,
@@ -229,6 +241,28 @@ pub async fn incident_text(ctx: &Ctx, inc: &Incoming) -> Option<HandlerResult> {
         return Some(r.send(ctx).await);
     }
     Some(record(ctx, inc, &unit, round, Some(text), inc.replies()).await)
+}
+
+/// A photo or location right after an incident report goes to those alerted; `None` when the
+/// conversation is not following up an incident or the message carries neither.
+pub async fn incident_media(ctx: &Ctx, inc: &Incoming) -> Option<HandlerResult> {
+    let state = inc.state.as_ref()?;
+    let unit = state["followup"].as_str()?.to_string();
+    let media = inc.media.clone()?;
+    let now = ctx.clock.now_ms();
+    if state["until"].as_i64().is_none_or(|until| until < now) {
+        return None;
+    }
+    let result = async {
+        let mut r = inc.replies();
+        let mut tx = ctx.store.begin().await?;
+        let key = format!("zf.{}", inc.update_id);
+        zero_report::incident_followup(ctx, &mut tx, &unit, &inc.display_name(), &media, &key, now)
+            .await?;
+        r.text(tr!(ctx.i18n, inc.lang, "zr-incident-forwarded"));
+        r.commit(ctx, tx).await
+    };
+    Some(result.await)
 }
 
 /// `/today`: the current round's board for the sender's units and the units below them.

@@ -427,6 +427,99 @@ async fn edit_reminders(
     Ok(())
 }
 
+/// Who hears of a unit's incident, with the level each stands at: the unit's supervisors
+/// (1), the parent unit's duty room and supervisors (2).
+pub async fn incident_recipients(
+    tx: &mut Tx,
+    unit_id: &str,
+) -> Result<Vec<(i64, crate::store::Recipient)>, StoreError> {
+    let chain = tx.unit_chain(unit_id).await?;
+    let mut recipients: Vec<(i64, crate::store::Recipient)> = tx
+        .supervisors_and_room(unit_id)
+        .await?
+        .into_iter()
+        .filter(|r| r.person_id.is_some())
+        .map(|r| (1, r))
+        .collect();
+    if let Some((parent, _)) = chain.get(1) {
+        recipients.extend(
+            tx.supervisors_and_room(parent)
+                .await?
+                .into_iter()
+                .map(|r| (2, r)),
+        );
+    }
+    Ok(recipients)
+}
+
+/// A photo or location sent after an incident report goes to the same people, copied by
+/// Telegram file id (never re-uploaded), with a caption saying whose and for which unit.
+pub async fn incident_followup(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    unit_id: &str,
+    who: &str,
+    media: &Media,
+    key: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    let unit_name = tx
+        .unit_chain(unit_id)
+        .await?
+        .first()
+        .map(|(_, n)| n.clone())
+        .unwrap_or_default();
+    for (_, r) in incident_recipients(tx, unit_id).await? {
+        let l = r
+            .lang
+            .as_deref()
+            .map(|c| Lang::from_telegram(Some(c)))
+            .unwrap_or(ctx.config.locale);
+        let caption = tr!(
+            ctx.i18n,
+            l,
+            "zr-incident-more",
+            unit = unit_name.clone(),
+            who = who
+        );
+        let (method, payload) = match media {
+            Media::Photo(file_id) => ("sendPhoto", json!({ "photo": file_id, "caption": caption })),
+            Media::Location(lat, lon) => {
+                ("sendLocation", json!({ "latitude": lat, "longitude": lon }))
+            }
+        };
+        let msg = Outgoing {
+            idem_key: format!("{key}.{}", r.chat_id),
+            chat_id: r.chat_id,
+            method: method.into(),
+            payload,
+            edit_of: None,
+            ephemeral: false,
+        };
+        tx.enqueue(&msg, now).await?;
+        if let Media::Location(..) = media {
+            tx.enqueue(
+                &text_message(
+                    format!("{key}.{}.caption", r.chat_id),
+                    r.chat_id,
+                    caption,
+                    None,
+                ),
+                now,
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// What a person can add to a report besides text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Media {
+    Photo(String),
+    Location(f64, f64),
+}
+
 /// An incident is urgent: the unit's supervisors and the parent unit's duty room and
 /// supervisors hear at once, and a chain runs until a supervisor acknowledges.
 #[allow(clippy::too_many_arguments)]
@@ -456,22 +549,7 @@ async fn alert_incident(
         return Ok(());
     };
     let chain = tx.unit_chain(unit_id).await?;
-    let mut recipients: Vec<(i64, crate::store::Recipient)> = tx
-        .supervisors_and_room(unit_id)
-        .await?
-        .into_iter()
-        .filter(|r| r.person_id.is_some())
-        .map(|r| (1, r))
-        .collect();
-    if let Some((parent, _)) = chain.get(1) {
-        recipients.extend(
-            tx.supervisors_and_room(parent)
-                .await?
-                .into_iter()
-                .map(|r| (2, r)),
-        );
-    }
-    for (level, r) in recipients {
+    for (level, r) in incident_recipients(tx, unit_id).await? {
         let l = r
             .lang
             .as_deref()
