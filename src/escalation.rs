@@ -173,14 +173,11 @@ pub async fn record_notified(
     now: i64,
 ) -> Result<(), StoreError> {
     tx.add_event(&Event {
-        escalation_id: id,
-        at: now,
-        kind: "notified",
         level: Some(level),
         unit_id: Some(unit_id),
         person_id: r.person_id,
         chat_id: Some(r.chat_id),
-        note: None,
+        ..Event::of(id, now, "notified")
     })
     .await
 }
@@ -201,7 +198,8 @@ async fn load(tx: &mut Tx, id: i64) -> Result<Option<Loaded>, StoreError> {
     Ok(Some(Loaded { row, policy, args }))
 }
 
-fn lang_of(ctx: &Ctx, r: &Recipient) -> Lang {
+/// The language to address a recipient in: theirs, or the default for a duty room.
+pub fn recipient_lang(ctx: &Ctx, r: &Recipient) -> Lang {
     match &r.lang {
         Some(code) => Lang::from_telegram(Some(code)),
         None => ctx.config.locale,
@@ -222,26 +220,6 @@ pub fn format_time(ctx: &Ctx, at: i64) -> String {
         .with_timezone(&ctx.config.timezone)
         .format("%m-%d %H:%M")
         .to_string()
-}
-
-fn message(
-    key: String,
-    r: &Recipient,
-    text: String,
-    keyboard: Option<serde_json::Value>,
-) -> Outgoing {
-    let mut payload = json!({ "text": text });
-    if let Some(k) = keyboard {
-        payload["reply_markup"] = k;
-    }
-    Outgoing {
-        idem_key: key,
-        chat_id: r.chat_id,
-        method: "sendMessage".into(),
-        payload,
-        edit_of: None,
-        ephemeral: false,
-    }
 }
 
 /// Timer: notify the level of step `step`, then plan the next step.
@@ -276,21 +254,17 @@ pub async fn on_step(
             break;
         }
         tx.add_event(&Event {
-            escalation_id: id,
-            at: now,
-            kind: "unreachable",
             level: Some(level as i64),
             unit_id: Some(uid),
-            person_id: None,
-            chat_id: None,
             note: Some("no reachable supervisor or duty room"),
+            ..Event::of(id, now, "unreachable")
         })
         .await?;
     }
     let earlier: Vec<String> = tx.notified(id).await?.into_iter().map(|r| r.name).collect();
     let responsible = chain.first().map(|(_, n)| n.clone()).unwrap_or_default();
     for r in &recipients {
-        let l = lang_of(ctx, r);
+        let l = recipient_lang(ctx, r);
         let notified = if earlier.is_empty() {
             tr!(ctx.i18n, l, "esc-notified-none")
         } else {
@@ -313,21 +287,11 @@ pub async fn on_step(
         };
         let key = format!("esc.{id}.{chain_start}.{step}.{}", r.chat_id);
         tx.enqueue(
-            &message(key, r, text, Some(inline(vec![vec![button]]))),
+            &Outgoing::message(key, r.chat_id, text, Some(inline(vec![vec![button]]))),
             now,
         )
         .await?;
-        tx.add_event(&Event {
-            escalation_id: id,
-            at: now,
-            kind: "notified",
-            level: Some(level as i64),
-            unit_id: Some(&unit_id),
-            person_id: r.person_id,
-            chat_id: Some(r.chat_id),
-            note: None,
-        })
-        .await?;
+        record_notified(tx, id, level as i64, &unit_id, r, now).await?;
     }
     if recipients.is_empty() {
         tracing::error!(escalation = id, unit = %unit_name, "nobody reachable anywhere up the tree");
@@ -366,12 +330,12 @@ async fn tell_notified(
     render: impl Fn(Lang, String) -> String,
 ) -> Result<(), StoreError> {
     for r in tx.notified(e.row.id).await? {
-        let l = lang_of(ctx, &r);
+        let l = recipient_lang(ctx, &r);
         let text = render(l, what(ctx, l, e));
         tx.enqueue(
-            &message(
+            &Outgoing::message(
                 format!("esc.{}.{key}.{}", e.row.id, r.chat_id),
-                &r,
+                r.chat_id,
                 text,
                 None,
             ),
@@ -431,22 +395,11 @@ pub async fn acknowledge(
     )
     .await?;
     tx.add_event(&Event {
-        escalation_id: id,
-        at: now,
-        kind: "acknowledged",
-        level: None,
-        unit_id: None,
         person_id: Some(person.id),
-        chat_id: None,
-        note: None,
+        ..Event::of(id, now, "acknowledged")
     })
     .await?;
-    let unit = tx
-        .unit_chain(&e.row.unit_id)
-        .await?
-        .first()
-        .map(|(_, n)| n.clone())
-        .unwrap_or_default();
+    let unit = tx.unit_name(&e.row.unit_id).await?;
     tell_notified(ctx, tx, &e, &format!("ack.{now}"), now, |l, what| {
         tr!(
             ctx.i18n,
@@ -494,23 +447,8 @@ pub async fn resolve(ctx: &Ctx, tx: &mut Tx, subject: &str, now: i64) -> Result<
         Some(now),
     )
     .await?;
-    tx.add_event(&Event {
-        escalation_id: id,
-        at: now,
-        kind: "resolved",
-        level: None,
-        unit_id: None,
-        person_id: None,
-        chat_id: None,
-        note: None,
-    })
-    .await?;
-    let unit = tx
-        .unit_chain(&e.row.unit_id)
-        .await?
-        .first()
-        .map(|(_, n)| n.clone())
-        .unwrap_or_default();
+    tx.add_event(&Event::of(id, now, "resolved")).await?;
+    let unit = tx.unit_name(&e.row.unit_id).await?;
     tell_notified(ctx, tx, &e, "resolved", now, |l, what| {
         tr!(
             ctx.i18n,
@@ -566,14 +504,9 @@ pub async fn snooze(
     )
     .await?;
     tx.add_event(&Event {
-        escalation_id: id,
-        at: now,
-        kind: "snoozed",
-        level: None,
-        unit_id: None,
         person_id: Some(person.id),
-        chat_id: None,
         note: Some(reason),
+        ..Event::of(id, now, "snoozed")
     })
     .await?;
     tx.add_timer(&NewTimer {
@@ -638,17 +571,7 @@ pub async fn on_retrigger(
         return Ok(());
     }
     tx.update_escalation(id, "open", 0, now, None, None).await?;
-    tx.add_event(&Event {
-        escalation_id: id,
-        at: now,
-        kind: "retriggered",
-        level: None,
-        unit_id: None,
-        person_id: None,
-        chat_id: None,
-        note: None,
-    })
-    .await?;
+    tx.add_event(&Event::of(id, now, "retriggered")).await?;
     tell_notified(ctx, tx, &e, &format!("retrigger.{now}"), now, |l, what| {
         tr!(ctx.i18n, l, "esc-retriggered", what = what)
     })

@@ -85,6 +85,22 @@ pub struct Event<'a> {
     pub note: Option<&'a str>,
 }
 
+impl<'a> Event<'a> {
+    /// An event with only its kind; add the rest with struct update syntax.
+    pub fn of(escalation_id: i64, at: i64, kind: &'a str) -> Event<'a> {
+        Event {
+            escalation_id,
+            at,
+            kind,
+            level: None,
+            unit_id: None,
+            person_id: None,
+            chat_id: None,
+            note: None,
+        }
+    }
+}
+
 impl Tx {
     /// Start a chain; `None` if one already exists for this subject.
     pub async fn insert_escalation(&mut self, e: &NewEscalation<'_>) -> Result<Option<i64>> {
@@ -198,6 +214,17 @@ impl Tx {
             });
         }
         Ok(out)
+    }
+
+    /// A unit's name ("" for an unknown id: names are for display only).
+    pub async fn unit_name(&mut self, unit_id: &str) -> Result<String> {
+        Ok(self
+            .unit_chain(unit_id)
+            .await?
+            .into_iter()
+            .next()
+            .map(|(_, n)| n)
+            .unwrap_or_default())
     }
 
     /// The unit and its ancestors, nearest first (bounded, so a damaged tree cannot loop).

@@ -8,7 +8,7 @@ use crate::config::{CronSchedule, Lang};
 use crate::escalation::{self, Item, Policy};
 use crate::org::{Member, Role};
 use crate::schedule::season;
-use crate::store::{NewTimer, Outgoing, Round, StoreError, Tx};
+use crate::store::{ExpectedUnit, NewTimer, Outgoing, Round, StoreError, Tx};
 use crate::telegram::context::Ctx;
 use crate::telegram::keyboard::{inline, Action, Button};
 use crate::tr;
@@ -28,26 +28,6 @@ pub fn hhmm(ctx: &Ctx, at: i64) -> String {
 fn next_firing(ctx: &Ctx, cron: &CronSchedule, after: i64) -> Option<i64> {
     cron.next_after(crate::clock::from_ms(after), ctx.config.timezone)
         .map(|t| t.timestamp_millis())
-}
-
-fn text_message(
-    key: String,
-    chat_id: i64,
-    text: String,
-    keyboard: Option<serde_json::Value>,
-) -> Outgoing {
-    let mut payload = json!({ "text": text });
-    if let Some(k) = keyboard {
-        payload["reply_markup"] = k;
-    }
-    Outgoing {
-        idem_key: key,
-        chat_id,
-        method: "sendMessage".into(),
-        payload,
-        edit_of: None,
-        ephemeral: false,
-    }
 }
 
 /// Where a unit's reminders go: its duty room, else each of its duty officers.
@@ -91,6 +71,27 @@ fn answer_buttons(ctx: &Ctx, l: Lang, round: i64, unit: &str) -> serde_json::Val
     ]])
 }
 
+/// Send a unit its reminder (with the answer buttons) wherever it is reminded, and remember
+/// each message so the answer can be shown on it.
+async fn remind(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    round: i64,
+    unit: &ExpectedUnit,
+    suffix: &str,
+    now: i64,
+    text: impl Fn(Lang) -> String,
+) -> Result<(), StoreError> {
+    for (chat, l) in unit_chats(ctx, tx, &unit.id, unit.duty_chat_id).await? {
+        let key = format!("zr.{round}.{}.{chat}{suffix}", unit.id);
+        let buttons = Some(answer_buttons(ctx, l, round, &unit.id));
+        tx.enqueue(&Outgoing::message(key.clone(), chat, text(l), buttons), now)
+            .await?;
+        tx.add_reminder(round, &unit.id, chat, &key).await?;
+    }
+    Ok(())
+}
+
 /// Schedule `zero_report.remind` fired: open a round and remind every expected unit.
 pub async fn on_remind(ctx: &Ctx, tx: &mut Tx, fired_at: i64) -> Result<(), StoreError> {
     if !season::is_on(ctx, crate::clock::from_ms(fired_at)).await? {
@@ -107,28 +108,17 @@ pub async fn on_remind(ctx: &Ctx, tx: &mut Tx, fired_at: i64) -> Result<(), Stor
     let units = tx.units_due(&day).await?;
     for unit in &units {
         tx.expect_unit(round, &unit.id).await?;
-        for (chat, l) in unit_chats(ctx, tx, &unit.id, unit.duty_chat_id).await? {
-            let text = tr!(
+        remind(ctx, tx, round, unit, "", fired_at, |l| {
+            tr!(
                 ctx.i18n,
                 l,
                 "zr-remind",
                 unit = unit.name.clone(),
                 date = day.clone(),
                 deadline = hhmm(ctx, closes_at)
-            );
-            let key = format!("zr.{round}.{}.{chat}", unit.id);
-            tx.enqueue(
-                &text_message(
-                    key.clone(),
-                    chat,
-                    text,
-                    Some(answer_buttons(ctx, l, round, &unit.id)),
-                ),
-                fired_at,
             )
-            .await?;
-            tx.add_reminder(round, &unit.id, chat, &key).await?;
-        }
+        })
+        .await?;
     }
     // One more reminder to the silent, at the configured share of the window.
     let nag_at =
@@ -156,8 +146,8 @@ pub async fn on_nag(ctx: &Ctx, tx: &mut Tx, round_id: i64, now: i64) -> Result<(
     let silent = tx.silent_units(round_id).await?;
     let names: Vec<String> = silent.iter().map(|u| u.name.clone()).collect();
     for unit in &silent {
-        for (chat, l) in unit_chats(ctx, tx, &unit.id, unit.duty_chat_id).await? {
-            let text = tr!(
+        remind(ctx, tx, round_id, unit, ".nag", now, |l| {
+            tr!(
                 ctx.i18n,
                 l,
                 "zr-nag",
@@ -165,20 +155,9 @@ pub async fn on_nag(ctx: &Ctx, tx: &mut Tx, round_id: i64, now: i64) -> Result<(
                 date = round.day.clone(),
                 deadline = hhmm(ctx, round.closes_at),
                 silent = names.join(&tr!(ctx.i18n, l, "list-separator"))
-            );
-            let key = format!("zr.{round_id}.{}.{chat}.nag", unit.id);
-            tx.enqueue(
-                &text_message(
-                    key.clone(),
-                    chat,
-                    text,
-                    Some(answer_buttons(ctx, l, round_id, &unit.id)),
-                ),
-                now,
             )
-            .await?;
-            tx.add_reminder(round_id, &unit.id, chat, &key).await?;
-        }
+        })
+        .await?;
     }
     Ok(())
 }
@@ -260,7 +239,7 @@ pub async fn on_summary(ctx: &Ctx, tx: &mut Tx, fired_at: i64) -> Result<(), Sto
             .enumerate()
         {
             let key = format!("zs.{}.{person_id}.{unit_id}.{n}", round.id);
-            tx.enqueue(&text_message(key, chat, part, None), fired_at)
+            tx.enqueue(&Outgoing::message(key, chat, part, None), fired_at)
                 .await?;
         }
     }
@@ -334,12 +313,7 @@ pub async fn answer(
             None => AnswerOutcome::NotExpected,
         });
     }
-    let unit_name = tx
-        .unit_chain(unit_id)
-        .await?
-        .first()
-        .map(|(_, n)| n.clone())
-        .unwrap_or_default();
+    let unit_name = tx.unit_name(unit_id).await?;
     edit_reminders(
         ctx,
         tx,
@@ -463,18 +437,9 @@ pub async fn incident_followup(
     key: &str,
     now: i64,
 ) -> Result<(), StoreError> {
-    let unit_name = tx
-        .unit_chain(unit_id)
-        .await?
-        .first()
-        .map(|(_, n)| n.clone())
-        .unwrap_or_default();
+    let unit_name = tx.unit_name(unit_id).await?;
     for (_, r) in incident_recipients(tx, unit_id).await? {
-        let l = r
-            .lang
-            .as_deref()
-            .map(|c| Lang::from_telegram(Some(c)))
-            .unwrap_or(ctx.config.locale);
+        let l = escalation::recipient_lang(ctx, &r);
         let caption = tr!(
             ctx.i18n,
             l,
@@ -499,7 +464,7 @@ pub async fn incident_followup(
         tx.enqueue(&msg, now).await?;
         if let Media::Location(..) = media {
             tx.enqueue(
-                &text_message(
+                &Outgoing::message(
                     format!("{key}.{}.caption", r.chat_id),
                     r.chat_id,
                     caption,
@@ -550,11 +515,7 @@ async fn alert_incident(
     };
     let chain = tx.unit_chain(unit_id).await?;
     for (level, r) in incident_recipients(tx, unit_id).await? {
-        let l = r
-            .lang
-            .as_deref()
-            .map(|c| Lang::from_telegram(Some(c)))
-            .unwrap_or(ctx.config.locale);
+        let l = escalation::recipient_lang(ctx, &r);
         let body = tr!(
             ctx.i18n,
             l,
@@ -571,7 +532,7 @@ async fn alert_incident(
         };
         let key = format!("zi.{}.{unit_id}.{}", round.id, r.chat_id);
         tx.enqueue(
-            &text_message(key, r.chat_id, body, Some(inline(vec![vec![button]]))),
+            &Outgoing::message(key, r.chat_id, body, Some(inline(vec![vec![button]]))),
             now,
         )
         .await?;
