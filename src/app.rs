@@ -8,6 +8,7 @@ use crate::store::{Outgoing, Store};
 use crate::telegram::api::BotApi;
 use crate::telegram::context::{Ctx, Wakers};
 use crate::telegram::{handlers, intake};
+use crate::tip::crypto::TipKey;
 use anyhow::Context as _;
 use serde_json::json;
 use std::sync::Arc;
@@ -28,6 +29,8 @@ pub struct Settings {
     /// Poll Telegram for updates. Only one process per token may; other replicas send and
     /// run timers only.
     pub poll: bool,
+    /// The tip key; `None` reads `LOOKOUT_TIP_KEY` or the key file in the working directory.
+    pub tip_key: Option<[u8; 32]>,
 }
 
 impl Settings {
@@ -41,6 +44,7 @@ impl Settings {
             limits: Limits::telegram(),
             poll_timeout_secs: 25,
             poll: true,
+            tip_key: None,
         }
     }
 }
@@ -106,6 +110,10 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         .context("asking Telegram who this bot is (getMe); check TELOXIDE_TOKEN")?;
     let bot_username = me["username"].as_str().unwrap_or_default().to_string();
     let i18n = I18n::load()?;
+    let tip_key = match settings.tip_key {
+        Some(k) => TipKey::from_bytes(k),
+        None => TipKey::load(std::path::Path::new("."))?,
+    };
     let ctx = Arc::new(Ctx {
         wake: Wakers::default(),
         store: store.clone(),
@@ -113,6 +121,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         config: Arc::new(settings.config),
         clock: settings.clock.clone(),
         bot_username,
+        tip_key,
     });
     store
         .enqueue(&command_menus(&ctx), settings.clock.now_ms())
@@ -162,7 +171,9 @@ fn command_menus(ctx: &Ctx) -> Vec<Outgoing> {
         for (scope, names) in [
             (
                 "default",
-                &["start", "help", "lang", "cancel", "ack", "invite", "season"][..],
+                &[
+                    "start", "help", "lang", "cancel", "tip", "ack", "invite", "season",
+                ][..],
             ),
             ("all_group_chats", &["bind", "ack", "help", "lang"][..]),
         ] {

@@ -11,3 +11,4 @@ pub mod schedule;
 pub mod sim;
 pub mod store;
 pub mod telegram;
+pub mod tip;

@@ -128,6 +128,9 @@ async fn dispatch(ctx: &Ctx, tx: &mut Tx, timer: &Timer, now: i64) -> Result<Str
             .await?;
         }
         escalation::WAKE => escalation::on_wake(tx, field(timer, &payload, "id")?, now).await?,
+        crate::tip::FORGET => {
+            crate::tip::flow::on_forget(ctx, tx, field(timer, &payload, "id")?, now).await?
+        }
         SCHEDULE => {
             let name: String = field(timer, &payload, "name")?;
             on_schedule(ctx, tx, &name, timer.due_at, now).await?;

@@ -6,12 +6,14 @@ mod escalation;
 mod inbox;
 mod org;
 mod timers;
+mod tips;
 
 pub use delivery::{DueMessage, Outgoing, SentState};
 pub use escalation::{EscalationRow, Event, NewEscalation, Recipient};
 pub use inbox::InboxItem;
 pub use org::{Joiner, RedeemOutcome};
 pub use timers::{NewTimer, Timer};
+pub use tips::{TipChat, TipEntry, TipRow, TipWait};
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};

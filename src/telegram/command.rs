@@ -19,10 +19,16 @@ pub enum Known {
     Ack,
     Snooze,
     Season,
+    Tip,
+    Reply,
+    Close,
+    Reward,
+    Reveal,
+    Forward,
 }
 
 impl Known {
-    pub const ALL: [Known; 9] = [
+    pub const ALL: [Known; 15] = [
         Known::Start,
         Known::Help,
         Known::Lang,
@@ -32,6 +38,12 @@ impl Known {
         Known::Ack,
         Known::Snooze,
         Known::Season,
+        Known::Tip,
+        Known::Reply,
+        Known::Close,
+        Known::Reward,
+        Known::Reveal,
+        Known::Forward,
     ];
 
     pub fn name(self) -> &'static str {
@@ -45,6 +57,12 @@ impl Known {
             Known::Ack => "ack",
             Known::Snooze => "snooze",
             Known::Season => "season",
+            Known::Tip => "tip",
+            Known::Reply => "reply",
+            Known::Close => "close",
+            Known::Reward => "reward",
+            Known::Reveal => "reveal",
+            Known::Forward => "forward",
         }
     }
 }

@@ -26,6 +26,16 @@ pub enum Action {
     Bind(String),
     /// Acknowledge an escalation.
     Ack(i64),
+    /// Tips: the draft's Send and Cancel, and the tipster's reveal choice (the draft and the
+    /// pending reveal are found by the chat, so these carry no tip id but the reveal's).
+    TipSend,
+    TipDrop,
+    TipReveal(i64),
+    TipStayAnonymous,
+    /// Tips, at the desk.
+    TipAck(i64),
+    TipReply(i64),
+    TipClose(i64),
 }
 
 impl Action {
@@ -34,6 +44,13 @@ impl Action {
             Action::Lang(l) => format!("lang:{l}"),
             Action::Bind(u) => format!("bind:{u}"),
             Action::Ack(id) => format!("ack:{id}"),
+            Action::TipSend => "tip:send".into(),
+            Action::TipDrop => "tip:drop".into(),
+            Action::TipStayAnonymous => "tip:anon".into(),
+            Action::TipReveal(id) => format!("tipreveal:{id}"),
+            Action::TipAck(id) => format!("tipack:{id}"),
+            Action::TipReply(id) => format!("tipreply:{id}"),
+            Action::TipClose(id) => format!("tipclose:{id}"),
         }
     }
 
@@ -47,6 +64,21 @@ impl Action {
             "lang" => Some(Action::Lang(arg.to_string())),
             "bind" if !arg.is_empty() => Some(Action::Bind(arg.to_string())),
             "ack" => arg.parse().ok().filter(|id| *id > 0).map(Action::Ack),
+            "tip" => match arg {
+                "send" => Some(Action::TipSend),
+                "drop" => Some(Action::TipDrop),
+                "anon" => Some(Action::TipStayAnonymous),
+                _ => None,
+            },
+            "tipreveal" | "tipack" | "tipreply" | "tipclose" => {
+                let id: i64 = arg.parse().ok().filter(|id| *id > 0)?;
+                Some(match kind {
+                    "tipreveal" => Action::TipReveal(id),
+                    "tipack" => Action::TipAck(id),
+                    "tipreply" => Action::TipReply(id),
+                    _ => Action::TipClose(id),
+                })
+            }
             _ => None,
         }
     }
@@ -62,7 +94,15 @@ mod tests {
             Action::Lang("en".into()),
             Action::Bind("wangcun".into()),
             Action::Ack(42),
+            Action::TipSend,
+            Action::TipDrop,
+            Action::TipStayAnonymous,
+            Action::TipReveal(3),
+            Action::TipAck(4),
+            Action::TipReply(5),
+            Action::TipClose(i64::MAX),
         ] {
+            assert!(a.data().len() <= 64);
             assert_eq!(Action::parse(&a.data()), Some(a));
         }
         for bad in [
@@ -73,6 +113,11 @@ mod tests {
             "ack:",
             "ack:-1",
             "ack:x",
+            "tip:",
+            "tip:other",
+            "tipack:0",
+            "tipreply:-2",
+            "tipclose:x",
             &"a".repeat(100),
         ] {
             assert_eq!(Action::parse(bad), None, "{bad}");

@@ -7,3 +7,4 @@ pub mod escalation;
 pub mod handlers;
 pub mod intake;
 pub mod keyboard;
+pub mod tips;

@@ -11,6 +11,8 @@ use lookout::store::Store;
 use std::time::Duration;
 
 pub const WAIT: Duration = Duration::from_secs(20);
+/// The tip key of every test bot.
+pub const TIP_KEY: [u8; 32] = [0x5a; 32];
 
 #[derive(Clone, Copy, Debug)]
 pub enum Backend {
@@ -155,6 +157,8 @@ impl TestBot {
         );
         s.poll_timeout_secs = 1;
         s.limits = self.limits;
+        // Never a key file in the working directory from tests.
+        s.tip_key = Some(TIP_KEY);
         s
     }
 
