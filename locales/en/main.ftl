@@ -117,7 +117,7 @@ cmd-ack = Acknowledge an item
 cmd-season = Set the fire season (admins)
 
 # Tips
-cmd-tip = Send an anonymous tip
+cmd-tip = Send a tip in confidence (whistleblower)
 help-tip = /tip — send an anonymous tip; /tip CODE [TEXT] — see your tip and add to it
 help-tip-desk = /ack T-ID, /reply T-ID TEXT, /close T-ID OUTCOME, /forward T-ID UNIT — handle tips (tip desk)
 help-reward = /reward T-ID proposed AMOUNT | approved | paid — record a tip's reward (tip desk supervisors)
