@@ -160,7 +160,7 @@ impl Sender {
             Err(ApiError::RetryAfter(secs)) => {
                 let wait = Duration::from_secs(secs);
                 self.pacer.hold(msg.chat_id, wait);
-                tracing::warn!(chat = msg.chat_id, secs, "429 from Telegram");
+                tracing::warn!(chat = msg.log_chat(), secs, "429 from Telegram");
                 self.store
                     .message_retry(msg.id, now + wait.as_millis() as i64, "429", false)
                     .await
@@ -184,7 +184,7 @@ impl Sender {
                 self.store.migrate_chat(msg.chat_id, new_id).await
             }
             Err(ApiError::Unreachable(e)) => {
-                tracing::warn!(chat = msg.chat_id, error = %e, "chat unreachable");
+                tracing::warn!(chat = msg.log_chat(), error = %e, "chat unreachable");
                 self.store.message_failed(msg.id, &e).await?;
                 self.store.chat_unreachable(msg.chat_id).await
             }
