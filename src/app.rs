@@ -8,6 +8,7 @@ use crate::store::{Outgoing, Store};
 use crate::telegram::api::BotApi;
 use crate::telegram::context::{Ctx, Wakers};
 use crate::telegram::{handlers, intake};
+use crate::tip::crypto::TipKey;
 use anyhow::Context as _;
 use serde_json::json;
 use std::sync::Arc;
@@ -28,6 +29,8 @@ pub struct Settings {
     /// Poll Telegram for updates. Only one process per token may; other replicas send and
     /// run timers only.
     pub poll: bool,
+    /// The tip key; `None` reads `LOOKOUT_TIP_KEY` or the key file in the working directory.
+    pub tip_key: Option<[u8; 32]>,
 }
 
 impl Settings {
@@ -41,6 +44,7 @@ impl Settings {
             limits: Limits::telegram(),
             poll_timeout_secs: 25,
             poll: true,
+            tip_key: None,
         }
     }
 }
@@ -60,6 +64,11 @@ impl Running {
         for t in &self.tasks {
             t.abort();
         }
+        self.sender.abort();
+        // A dead process holds no database locks; an aborted task's open transaction does
+        // until its connection closes, so close them as a crash would.
+        let store = self.store;
+        tokio::spawn(async move { store.close().await });
     }
 
     /// Stop taking work, let messages already on their way to Telegram finish (so their
@@ -106,6 +115,10 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         .context("asking Telegram who this bot is (getMe); check TELOXIDE_TOKEN")?;
     let bot_username = me["username"].as_str().unwrap_or_default().to_string();
     let i18n = I18n::load()?;
+    let tip_key = match settings.tip_key {
+        Some(k) => TipKey::from_bytes(k),
+        None => TipKey::load(std::path::Path::new("."))?,
+    };
     let ctx = Arc::new(Ctx {
         wake: Wakers::default(),
         store: store.clone(),
@@ -113,6 +126,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         config: Arc::new(settings.config),
         clock: settings.clock.clone(),
         bot_username,
+        tip_key,
     });
     store
         .enqueue(&command_menus(&ctx), settings.clock.now_ms())
@@ -122,6 +136,13 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     schedule::plan(&ctx)
         .await
         .context("planning the configured schedules")?;
+    if let Store::Sqlite(_) = store {
+        // SQLite has one process: leases left by its previous life belong to nobody.
+        store
+            .release_leases()
+            .await
+            .context("releasing stale outbox leases")?;
+    }
 
     let inbox_wake = Arc::new(Notify::new());
     let schema = Arc::new(handlers::schema());
@@ -163,8 +184,8 @@ fn command_menus(ctx: &Ctx) -> Vec<Outgoing> {
             (
                 "default",
                 &[
-                    "start", "help", "zero", "incident", "today", "ack", "lang", "cancel", "stats",
-                    "invite", "season",
+                    "start", "help", "zero", "incident", "today", "ack", "tip", "lang", "cancel",
+                    "stats", "invite", "season",
                 ][..],
             ),
             (

@@ -126,6 +126,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let config = fast_forward(config)?;
     let events = sim.events();
     let mut settings = Settings::new(&sim.token(), &sim.api_url(), &db_url, config);
+    // A throwaway database gets a throwaway tip key (no key file left behind).
+    settings.tip_key = Some(rand::random());
     settings.limits = Limits::none();
     settings.poll_timeout_secs = 1;
     let running = app::start(settings).await?;

@@ -11,4 +11,5 @@ pub mod schedule;
 pub mod sim;
 pub mod store;
 pub mod telegram;
+pub mod tip;
 pub mod zero_report;

@@ -87,6 +87,7 @@ async fn org_import_export_and_invites_from_the_command_line(b: Backend) {
 
     // The printed code works in the bot.
     let mut bot = TestBot::spawn(b).await;
+    bot.settle().await;
     bot.kill();
     bot.db = db;
     bot.store = lookout::app::open_store(&bot.db.url).await.expect("open");

@@ -300,6 +300,7 @@ async fn restart_mid_chain_neither_loses_nor_repeats(b: Backend) {
         .wait_for(s1.id(), WAIT, |m| m.text().contains(&tag))
         .await
         .expect("level 1");
+    bot.settle().await;
     bot.kill();
     // Stay down past step 2's due time: it must fire once when the bot is back.
     let wake = t0 + 2_500 - now_ms();
@@ -311,6 +312,7 @@ async fn restart_mid_chain_neither_loses_nor_repeats(b: Backend) {
         .wait_for(s2.id(), WAIT, |m| m.text().contains(&tag))
         .await
         .expect("level 2 after restart");
+    bot.settle().await;
     bot.restart().await;
     bot.sim
         .wait_for(s3.id(), WAIT, |m| m.text().contains(&tag))
@@ -484,6 +486,7 @@ async fn schedules_plan_one_firing_at_a_time(b: Backend) {
     );
     bot.wait_count(&format!("{remind} AND state = 'done'"), 2)
         .await;
+    bot.settle().await;
     bot.restart().await;
     bot.wait_count(&format!("{remind} AND state = 'done'"), 3)
         .await;
@@ -499,6 +502,7 @@ async fn schedules_plan_one_firing_at_a_time(b: Backend) {
         "no firing twice"
     );
     // A changed expression is re-planned on restart.
+    bot.settle().await;
     bot.kill();
     bot.config.zero_report.remind =
         lookout::config::CronSchedule::parse("0 0 8 * * *").expect("cron");

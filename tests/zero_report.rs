@@ -300,6 +300,7 @@ async fn restart_between_reminder_and_deadline(b: Backend) {
         .wait_for(officer.id(), ROUND, is_reminder)
         .await
         .expect("reminder");
+    bot.settle().await;
     bot.restart().await;
     officer.press(&reminder, &reminder.button_data()[0]);
     bot.sim

@@ -182,3 +182,111 @@ demo-outbox = Every message went through the outbox
 demo-counts = outbox: { $sent } sent, { $pending } pending, { $failed } failed
 zr-incident-more = { $unit }, more on the incident ({ $who })
 zr-incident-forwarded = Forwarded to the supervisors and the unit above.
+
+# Tips
+cmd-tip = Send a tip in confidence (whistleblower)
+help-tip = /tip — send an anonymous tip; /tip CODE [TEXT] — see your tip and add to it
+help-tip-desk = /ack T-ID, /reply T-ID TEXT, /close T-ID OUTCOME, /forward T-ID UNIT — handle tips (tip desk)
+help-reward = /reward T-ID proposed AMOUNT | approved | paid — record a tip's reward (tip desk supervisors)
+tip-intro =
+    🕵️ Anonymous tip (whistleblower report).
+    What stays secret: the people who handle tips never see your name, username, account or language. Your chat is stored only encrypted, and my messages to you are erased once delivered. Do not write your name into the tip unless you want to be known.
+    Now describe what you saw in a message. You may add photos (send them as photos, not as files) and a location, then press "Send tip". /cancel stops.
+tip-private-only = Tips are sent in a private chat with me, never in a group.
+tip-rate-limited = Thank you — you have sent several tips in the last hour. Please wait a while before sending another one.
+tip-got-text = Noted.
+tip-got-photo = Photo added ({ $photos } so far).
+tip-got-location = Location added.
+tip-ready = Add more text, photos or a location if you like, then press "Send tip".
+tip-need-text = Please also describe what you saw in a text message.
+tip-draft-too-long = That is too long for a tip. Please keep it under 3000 characters.
+tip-draft-full = A tip holds at most 10 photos.
+tip-image-document = Please send pictures as a photo, not as a file: a file keeps the picture's GPS position and camera details, which could identify you. This file was not kept.
+tip-document = Files cannot be attached to a tip: they may carry hidden details about you. Send text, photos or a location. This file was not kept.
+tip-unsupported = Send text, photos or a location for your tip, or /cancel.
+tip-send-button = ✅ Send tip
+tip-drop-button = ✖ Cancel
+tip-no-draft = There is no tip being written here. Send /tip to start one.
+tip-sent =
+    ✅ Your tip { $id } was sent to the tip desk.
+    Your receipt code:
+    { $code }
+    ⚠️ Keep this code secret and safe. It is the only way back to your tip from another account (/tip CODE) and the way to claim a reward in person. It is shown only this once: nobody, not even the desk, can look it up for you.
+    Replies from the desk arrive here, and what you send in this chat now goes to the desk (/cancel stops that).
+tip-desk-new =
+    🕵️ New anonymous tip { $id }:
+    { $body }
+    Photos: { $photos }. Location: { $location }.
+    Nobody knows who the tipster is; talk to them only through me: /reply { $id } TEXT
+tip-location-yes = attached
+tip-location-no = none
+tip-btn-ack = ✅ Acknowledge
+tip-btn-reply = 💬 Reply
+tip-btn-close = 🔒 Close
+tip-what = anonymous tip { $id }
+tip-desk-followup =
+    💬 { $id } — the tipster writes:
+    { $text }
+tip-desk-followup-photo = 📷 { $id } — a photo from the tipster. { $text }
+tip-desk-followup-location = 📍 { $id } — a location from the tipster.
+tip-desk-revealed = 🔓 The tipster of { $id } chose to reveal who they are: { $who }
+tip-relayed = Sent to the tip desk ({ $id }).
+tip-session-ended = This tip's conversation has ended. Send /tip to start a new tip.
+tip-code-unknown = This receipt code is not valid, or it no longer opens a tip. Check it and try again.
+tip-status =
+    Tip { $id }: { $state }. Reward: { $reward }.
+    { $exchange }
+tip-state-open = received, waiting for the desk
+tip-state-acknowledged = being handled by the desk
+tip-state-closed = closed: { $outcome }
+tip-reward-none = none
+tip-reward-proposed = { $amount } proposed
+tip-reward-approved = { $amount } approved
+tip-reward-paid = { $amount } paid
+tip-reward-word-none = none
+tip-reward-word-proposed = proposed
+tip-reward-word-approved = approved
+tip-reward-word-paid = paid
+tip-line-tipster = { $when } you: { $text }
+tip-line-desk = { $when } desk: { $text }
+tip-line-photo = [photo]
+tip-line-location = [location]
+tip-line-reveal = [you revealed who you are]
+tip-to-tipster-acked = ✅ Your tip { $id } is being handled by the desk.
+tip-to-tipster-reply =
+    💬 The tip desk replies about { $id }:
+    { $text }
+    (Answer here, or from any account with /tip CODE TEXT.)
+tip-to-tipster-closed =
+    🔒 Your tip { $id } was closed: { $outcome }
+    Thank you.
+tip-to-tipster-reward-proposed = 🎁 A reward of { $amount } has been proposed for your tip { $id }.
+tip-to-tipster-reward-approved = 🎁 The reward of { $amount } for your tip { $id } is approved. Claim it in person with your receipt code; you need not tell anyone here who you are.
+tip-to-tipster-reward-paid = 🎁 The reward of { $amount } for your tip { $id } is recorded as paid. Thank you.
+tip-not-handler = Only supervisors and duty officers of the tip desk can handle tips.
+tip-not-supervisor = Only supervisors of the tip desk can record rewards.
+tip-unknown = Tip { $id } does not exist.
+tip-acked = You are handling { $id }. The tipster was told it is being handled.
+tip-already-acked = { $id } is already being handled.
+tip-already-closed = { $id } is already closed.
+tip-replied = Sent to the tipster of { $id }.
+tip-closed = { $id } closed. The tipster was told.
+tip-forgotten = The tipster's identity for { $id } has been erased; messages can no longer reach them.
+tip-reply-usage = Usage: /reply T-ID TEXT, for example /reply T-3 Thank you, can you tell us when?
+tip-close-usage = Usage: /close T-ID OUTCOME, for example /close T-3 Verified and rectified
+tip-reward-usage = Usage: /reward T-ID proposed AMOUNT, /reward T-ID approved, /reward T-ID paid
+tip-reward-bad-step = The reward of { $id } is { $current }; it cannot take that step now (none → proposed → approved → paid).
+tip-reward-done-proposed = Reward of { $id } proposed. The tipster was told.
+tip-reward-done-approved = Reward of { $id } approved. The tipster was told.
+tip-reward-done-paid = Reward of { $id } recorded as paid. The tipster was told.
+tip-forward-usage = Usage: /forward T-ID UNIT_ID
+tip-forward-unknown-unit = Unit "{ $unit }" does not exist.
+tip-forwarded = { $id } is recorded as a hazard for { $unit } (as a note: hazard reports are not built yet).
+tip-ask-reply = Send your reply to the tipster of { $id } as a text message (/cancel to stop). Your name is not shown to them.
+tip-ask-close = Send the outcome of { $id } as a text message; the tip will then be closed (/cancel to stop).
+tip-reveal-usage = Usage, in a private chat with me: /reveal CODE
+tip-reveal-ask = ⚠️ You are about to tell the tip desk who you are for tip { $id }: your name, username and account id will be sent to them and kept. This cannot be undone. Are you sure?
+tip-reveal-button = Yes, tell them who I am
+tip-stay-anonymous-button = No, stay anonymous
+tip-reveal-done = The tip desk now knows who you are for { $id }.
+tip-reveal-kept = You stay anonymous.

@@ -182,3 +182,111 @@ demo-outbox = 所有消息都经过发件箱
 demo-counts = 发件箱：已发送 { $sent }，待发送 { $pending }，失败 { $failed }
 zr-incident-more = { $unit } 情况补充（{ $who }）
 zr-incident-forwarded = 已转发给带班领导和上级单位。
+
+# Tips
+cmd-tip = 匿名举报
+help-tip = /tip — 匿名举报；/tip 回执码 [内容] — 查看您的举报并补充
+help-tip-desk = /ack T-编号、/reply T-编号 内容、/close T-编号 处理结果、/forward T-编号 单位 — 处理举报（举报受理单位）
+help-reward = /reward T-编号 proposed 金额 | approved | paid — 登记举报奖励（举报受理单位带班领导）
+tip-intro =
+    🕵️ 匿名举报（吹哨人举报）。
+    保密承诺：处理举报的人看不到您的姓名、用户名、账号或语言。您的会话只以加密形式保存，我发给您的消息送达后即删除。除非您愿意公开身份，请不要在举报中写您的名字。
+    现在请用一条消息描述您看到的情况。可以补充照片（请以照片而不是文件发送）和位置，然后按“提交举报”。发送 /cancel 可放弃。
+tip-private-only = 请在与我的私聊中举报，不要在群里发送。
+tip-rate-limited = 谢谢您！您在一小时内已提交多条举报，请稍后再提交新的举报。
+tip-got-text = 已记录。
+tip-got-photo = 已添加照片（共 { $photos } 张）。
+tip-got-location = 已添加位置。
+tip-ready = 如需要可继续补充文字、照片或位置，然后按“提交举报”。
+tip-need-text = 请再用文字描述您看到的情况。
+tip-draft-too-long = 内容太长，请控制在 3000 字以内。
+tip-draft-full = 一条举报最多 10 张照片。
+tip-image-document = 请以“照片”方式发送图片，不要以文件发送：文件会保留拍摄位置（GPS）和相机信息，可能暴露您的身份。此文件未保存。
+tip-document = 举报不能附带文件：文件可能含有关于您的隐藏信息。请发送文字、照片或位置。此文件未保存。
+tip-unsupported = 请为举报发送文字、照片或位置，或发送 /cancel 放弃。
+tip-send-button = ✅ 提交举报
+tip-drop-button = ✖ 放弃
+tip-no-draft = 这里没有正在填写的举报。发送 /tip 开始举报。
+tip-sent =
+    ✅ 您的举报 { $id } 已提交给举报受理单位。
+    您的回执码：
+    { $code }
+    ⚠️ 请妥善保密保存此回执码。换用其他账号时，它是找回举报的唯一方式（/tip 回执码），也是现场领取奖励的凭证。它只显示这一次，任何人（包括受理单位）都无法为您查询。
+    受理单位的回复会发到这里；您在此会话中发送的内容会转给受理单位（发送 /cancel 停止）。
+tip-desk-new =
+    🕵️ 新的匿名举报 { $id }：
+    { $body }
+    照片：{ $photos } 张。位置：{ $location }。
+    举报人身份无人知晓，请只通过我与其联系：/reply { $id } 内容
+tip-location-yes = 已附
+tip-location-no = 无
+tip-btn-ack = ✅ 受理
+tip-btn-reply = 💬 回复
+tip-btn-close = 🔒 办结
+tip-what = 匿名举报 { $id }
+tip-desk-followup =
+    💬 { $id } — 举报人补充：
+    { $text }
+tip-desk-followup-photo = 📷 { $id } — 举报人补充的照片。{ $text }
+tip-desk-followup-location = 📍 { $id } — 举报人补充的位置。
+tip-desk-revealed = 🔓 { $id } 的举报人选择公开身份：{ $who }
+tip-relayed = 已转给举报受理单位（{ $id }）。
+tip-session-ended = 此举报的会话已结束。发送 /tip 可提交新的举报。
+tip-code-unknown = 回执码无效，或已无法打开举报。请核对后重试。
+tip-status =
+    举报 { $id }：{ $state }。奖励：{ $reward }。
+    { $exchange }
+tip-state-open = 已收到，等待受理
+tip-state-acknowledged = 受理单位正在处理
+tip-state-closed = 已办结：{ $outcome }
+tip-reward-none = 无
+tip-reward-proposed = 拟奖励 { $amount }
+tip-reward-approved = 已批准奖励 { $amount }
+tip-reward-paid = 已发放奖励 { $amount }
+tip-reward-word-none = 无
+tip-reward-word-proposed = 已提议
+tip-reward-word-approved = 已批准
+tip-reward-word-paid = 已发放
+tip-line-tipster = { $when } 您：{ $text }
+tip-line-desk = { $when } 受理单位：{ $text }
+tip-line-photo = [照片]
+tip-line-location = [位置]
+tip-line-reveal = [您已公开身份]
+tip-to-tipster-acked = ✅ 您的举报 { $id } 已受理，正在处理。
+tip-to-tipster-reply =
+    💬 举报受理单位就 { $id } 回复：
+    { $text }
+    （可直接在此回复，或用任何账号发送 /tip 回执码 内容。）
+tip-to-tipster-closed =
+    🔒 您的举报 { $id } 已办结：{ $outcome }
+    谢谢您！
+tip-to-tipster-reward-proposed = 🎁 您的举报 { $id } 拟给予奖励 { $amount }。
+tip-to-tipster-reward-approved = 🎁 您的举报 { $id } 的奖励 { $amount } 已批准。请凭回执码现场领取，无需在这里透露身份。
+tip-to-tipster-reward-paid = 🎁 您的举报 { $id } 的奖励 { $amount } 已登记为发放。谢谢您！
+tip-not-handler = 只有举报受理单位的带班领导和值班员可以处理举报。
+tip-not-supervisor = 只有举报受理单位的带班领导可以登记奖励。
+tip-unknown = 举报 { $id } 不存在。
+tip-acked = 已由您受理 { $id }，已告知举报人正在处理。
+tip-already-acked = { $id } 已有人受理。
+tip-already-closed = { $id } 已办结。
+tip-replied = 已发送给 { $id } 的举报人。
+tip-closed = { $id } 已办结，已告知举报人。
+tip-forgotten = { $id } 的举报人身份信息已删除，消息无法再送达。
+tip-reply-usage = 用法：/reply T-编号 内容，例如 /reply T-3 谢谢，请问是什么时候看到的？
+tip-close-usage = 用法：/close T-编号 处理结果，例如 /close T-3 已核实并整改
+tip-reward-usage = 用法：/reward T-编号 proposed 金额、/reward T-编号 approved、/reward T-编号 paid
+tip-reward-bad-step = { $id } 的奖励当前为“{ $current }”，现在不能进行这一步（无 → 提议 → 批准 → 发放）。
+tip-reward-done-proposed = 已提议 { $id } 的奖励，已告知举报人。
+tip-reward-done-approved = 已批准 { $id } 的奖励，已告知举报人。
+tip-reward-done-paid = 已登记 { $id } 的奖励为已发放，已告知举报人。
+tip-forward-usage = 用法：/forward T-编号 单位编号
+tip-forward-unknown-unit = 单位“{ $unit }”不存在。
+tip-forwarded = 已将 { $id } 记录为 { $unit } 的隐患（暂作备注记录：隐患上报功能尚未上线）。
+tip-ask-reply = 请用一条文字消息发送给 { $id } 举报人的回复（发送 /cancel 放弃）。对方看不到您的姓名。
+tip-ask-close = 请用一条文字消息发送 { $id } 的处理结果，随后举报将办结（发送 /cancel 放弃）。
+tip-reveal-usage = 用法（在与我的私聊中）：/reveal 回执码
+tip-reveal-ask = ⚠️ 您即将向举报受理单位公开您在举报 { $id } 中的身份：您的姓名、用户名和账号将发送给他们并被记录，且无法撤回。确定吗？
+tip-reveal-button = 是，公开我的身份
+tip-stay-anonymous-button = 否，保持匿名
+tip-reveal-done = 举报受理单位现在知道您是 { $id } 的举报人。
+tip-reveal-kept = 您仍然保持匿名。

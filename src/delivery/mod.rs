@@ -11,12 +11,14 @@ use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, Semaphore};
+use tokio::task::JoinSet;
 
 /// How long a claimed message stays reserved for this sender.
-const LEASE: Duration = Duration::from_secs(60);
+/// Longer than a send may take; a crashed replica's messages wait this long at most.
+const LEASE: Duration = Duration::from_secs(30);
 /// Sends on their way at once (Telegram answers in ~100 ms; 30/s needs only a few).
 const IN_FLIGHT: u32 = 32;
-const SEND_TIMEOUT: Duration = Duration::from_secs(30);
+const SEND_TIMEOUT: Duration = Duration::from_secs(20);
 const MAX_BACKOFF_SECS: u64 = 300;
 /// Look at the database at least this often (other processes may enqueue too).
 const IDLE_CHECK: Duration = Duration::from_secs(1);
@@ -31,6 +33,8 @@ pub struct Sender {
     pacer: Arc<Pacer>,
     wake: Arc<Notify>,
     in_flight: Arc<Semaphore>,
+    /// The sends on their way, so that stopping the sender stops them too.
+    tasks: Arc<std::sync::Mutex<JoinSet<()>>>,
 }
 
 impl Sender {
@@ -48,7 +52,17 @@ impl Sender {
             pacer: Arc::new(Pacer::new(limits)),
             wake,
             in_flight: Arc::new(Semaphore::new(IN_FLIGHT as usize)),
+            tasks: Arc::default(),
         }
+    }
+
+    /// Drop every send on its way, as a crash would (their messages stay leased until the
+    /// lease ends, or until a SQLite process starts again).
+    pub fn abort(&self) {
+        self.tasks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .abort_all();
     }
 
     /// Resolves once no send is in flight.
@@ -105,7 +119,9 @@ impl Sender {
                 continue;
             }
             let this = self.clone();
-            tokio::spawn(async move {
+            let mut tasks = self.tasks.lock().unwrap_or_else(|p| p.into_inner());
+            while tasks.try_join_next().is_some() {}
+            tasks.spawn(async move {
                 if let Err(e) = this.deliver(&msg).await {
                     tracing::error!(error = %e, id = msg.id, "recording a delivery result failed");
                 }
@@ -160,7 +176,7 @@ impl Sender {
             Err(ApiError::RetryAfter(secs)) => {
                 let wait = Duration::from_secs(secs);
                 self.pacer.hold(msg.chat_id, wait);
-                tracing::warn!(chat = msg.chat_id, secs, "429 from Telegram");
+                tracing::warn!(chat = msg.log_chat(), secs, "429 from Telegram");
                 self.store
                     .message_retry(msg.id, now + wait.as_millis() as i64, "429", false)
                     .await
@@ -184,7 +200,7 @@ impl Sender {
                 self.store.migrate_chat(msg.chat_id, new_id).await
             }
             Err(ApiError::Unreachable(e)) => {
-                tracing::warn!(chat = msg.chat_id, error = %e, "chat unreachable");
+                tracing::warn!(chat = msg.log_chat(), error = %e, "chat unreachable");
                 self.store.message_failed(msg.id, &e).await?;
                 self.store.chat_unreachable(msg.chat_id).await
             }

@@ -132,6 +132,9 @@ async fn dispatch(ctx: &Ctx, tx: &mut Tx, timer: &Timer, now: i64) -> Result<Str
         zero_report::NAG => {
             zero_report::on_nag(ctx, tx, field(timer, &payload, "round")?, now).await?
         }
+        crate::tip::FORGET => {
+            crate::tip::flow::on_forget(ctx, tx, field(timer, &payload, "id")?, now).await?
+        }
         SCHEDULE => {
             let name: String = field(timer, &payload, "name")?;
             on_schedule(ctx, tx, &name, timer.due_at, now).await?;

@@ -49,6 +49,19 @@ pub struct DueMessage {
     pub payload: String,
     pub edit_of: Option<String>,
     pub attempts: i64,
+    pub ephemeral: bool,
+}
+
+impl DueMessage {
+    /// The chat to name in a log line: never the recipient of an ephemeral message (a
+    /// stranger or a tipster).
+    pub fn log_chat(&self) -> i64 {
+        if self.ephemeral {
+            0
+        } else {
+            self.chat_id
+        }
+    }
 }
 
 /// Where a logical message stands.
@@ -83,24 +96,25 @@ impl Store {
     /// Due messages that are first in line for their chat (so a chat's messages keep order
     /// even when one of them waits for a retry) and not leased by a sender.
     pub async fn due_messages(&self, now: i64, limit: i64) -> Result<Vec<DueMessage>> {
-        let sql = "SELECT o.id, o.chat_id, o.method, o.payload, o.edit_of, o.attempts FROM outbox o \
+        let sql = "SELECT o.id, o.chat_id, o.method, o.payload, o.edit_of, o.attempts, o.ephemeral FROM outbox o \
                    WHERE o.state = 'pending' AND o.not_before <= $1 AND (o.lease_until IS NULL OR o.lease_until < $1) \
                    AND (o.chat_id = 0 OR NOT EXISTS (SELECT 1 FROM outbox e WHERE e.chat_id = o.chat_id \
                         AND e.state = 'pending' AND e.id < o.id)) \
                    ORDER BY o.id LIMIT $2";
-        type Row = (i64, i64, String, String, Option<String>, i64);
+        type Row = (i64, i64, String, String, Option<String>, i64, bool);
         let rows: Vec<Row> =
             on_pool!(self, p => sqlx::query_as(sql).bind(now).bind(limit).fetch_all(p).await?);
         Ok(rows
             .into_iter()
             .map(
-                |(id, chat_id, method, payload, edit_of, attempts)| DueMessage {
+                |(id, chat_id, method, payload, edit_of, attempts, ephemeral)| DueMessage {
                     id,
                     chat_id,
                     method,
                     payload,
                     edit_of,
                     attempts,
+                    ephemeral,
                 },
             )
             .collect())
@@ -119,6 +133,11 @@ impl Store {
                    AND (lease_until IS NULL OR lease_until < $2)";
         let n = on_pool!(self, p => sqlx::query(sql).bind(id).bind(now).bind(lease_until).execute(p).await?.rows_affected());
         Ok(n == 1)
+    }
+
+    pub async fn release_leases(&self) -> Result<u64> {
+        let sql = "UPDATE outbox SET lease_until = NULL WHERE state = 'pending' AND lease_until IS NOT NULL";
+        Ok(on_pool!(self, p => sqlx::query(sql).execute(p).await?.rows_affected()))
     }
 
     pub async fn message_sent(&self, id: i64, tg_message_id: Option<i64>, now: i64) -> Result<()> {
@@ -146,8 +165,10 @@ impl Store {
     }
 
     pub async fn message_failed(&self, id: i64, error: &str) -> Result<()> {
-        let sql =
-            "UPDATE outbox SET state = 'failed', last_error = $2, lease_until = NULL WHERE id = $1";
+        // Given up is as final as sent: an ephemeral row keeps neither recipient nor text.
+        let sql = "UPDATE outbox SET state = 'failed', last_error = $2, lease_until = NULL, \
+                   chat_id = CASE WHEN ephemeral THEN 0 ELSE chat_id END, \
+                   payload = CASE WHEN ephemeral THEN '{}' ELSE payload END WHERE id = $1";
         on_pool!(self, p => sqlx::query(sql).bind(id).bind(error).execute(p).await?.rows_affected());
         Ok(())
     }

@@ -6,6 +6,7 @@ mod escalation;
 mod inbox;
 mod org;
 mod timers;
+mod tips;
 mod zero;
 
 pub use delivery::{DueMessage, Outgoing, SentState};
@@ -13,6 +14,7 @@ pub use escalation::{EscalationRow, Event, NewEscalation, Recipient};
 pub use inbox::InboxItem;
 pub use org::{Joiner, RedeemOutcome};
 pub use timers::{NewTimer, Timer};
+pub use tips::{TipChat, TipEntry, TipRow, TipWait};
 pub use zero::{Answer, BoardLine, ExpectedUnit, Round, UnitStats};
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};

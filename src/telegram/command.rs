@@ -24,10 +24,16 @@ pub enum Known {
     Today,
     Pause,
     Stats,
+    Tip,
+    Reply,
+    Close,
+    Reward,
+    Reveal,
+    Forward,
 }
 
 impl Known {
-    pub const ALL: [Known; 14] = [
+    pub const ALL: [Known; 20] = [
         Known::Start,
         Known::Help,
         Known::Lang,
@@ -42,6 +48,12 @@ impl Known {
         Known::Today,
         Known::Pause,
         Known::Stats,
+        Known::Tip,
+        Known::Reply,
+        Known::Close,
+        Known::Reward,
+        Known::Reveal,
+        Known::Forward,
     ];
 
     pub fn name(self) -> &'static str {
@@ -60,6 +72,12 @@ impl Known {
             Known::Today => "today",
             Known::Pause => "pause",
             Known::Stats => "stats",
+            Known::Tip => "tip",
+            Known::Reply => "reply",
+            Known::Close => "close",
+            Known::Reward => "reward",
+            Known::Reveal => "reveal",
+            Known::Forward => "forward",
         }
     }
 }

@@ -25,12 +25,16 @@ pub struct Ctx {
     pub config: Arc<Config>,
     pub clock: Clock,
     pub bot_username: String,
+    /// The tip feature's master key (sealed tipster chats, keyed hashes).
+    pub tip_key: crate::tip::crypto::TipKey,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum HandlerError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Tip(#[from] crate::tip::flow::TipError),
 }
 
 pub type HandlerResult = Result<(), HandlerError>;
@@ -167,6 +171,12 @@ pub struct Replies {
 }
 
 impl Replies {
+    /// Every reply from here on is erased from the outbox once sent, member or not: used for
+    /// anything a tipster sees, so a member's tip leaves no trace next to their chat id.
+    pub fn anonymous(&mut self) {
+        self.stranger = true;
+    }
+
     fn push(&mut self, chat_id: i64, method: &str, payload: Value) {
         let idem_key = format!("u{}.{}", self.update_id, self.out.len());
         self.out.push(Outgoing {

@@ -4,6 +4,7 @@ use super::command::{self, Command, Known};
 use super::context::{Ctx, HandlerResult, Incoming, Press};
 use super::escalation;
 use super::keyboard::{inline, Action, Button};
+use super::tips;
 use super::zero;
 use crate::config::Lang;
 use crate::org::{invite, is_within, Member, Role};
@@ -30,6 +31,11 @@ pub fn schema() -> Schema {
     .branch(command(Known::Cancel).endpoint(cancel))
     .branch(command(Known::Bind).endpoint(bind))
     .branch(command(Known::Invite).endpoint(invite))
+    .branch(
+        command(Known::Ack)
+            .filter(|c: Command| crate::tip::names_tip(&c.args))
+            .endpoint(tips::ack_command),
+    )
     .branch(command(Known::Ack).endpoint(escalation::ack_command))
     .branch(command(Known::Snooze).endpoint(escalation::snooze))
     .branch(command(Known::Season).endpoint(escalation::season_command))
@@ -38,11 +44,21 @@ pub fn schema() -> Schema {
     .branch(command(Known::Today).endpoint(zero::today))
     .branch(command(Known::Pause).endpoint(zero::pause))
     .branch(command(Known::Stats).endpoint(zero::month_stats))
+    .branch(command(Known::Tip).endpoint(tips::tip_command))
+    .branch(command(Known::Reply).endpoint(tips::reply_command))
+    .branch(command(Known::Close).endpoint(tips::close_command))
+    .branch(command(Known::Reward).endpoint(tips::reward_command))
+    .branch(command(Known::Reveal).endpoint(tips::reveal_command))
+    .branch(command(Known::Forward).endpoint(tips::forward_command))
     .endpoint(unknown_command);
 
     dptree::entry()
         .branch(dptree::filter_map(|inc: Incoming| inc.press.clone()).endpoint(press))
         .branch(commands)
+        // A handler's reply or outcome after pressing a tip's button, then a tipster's
+        // draft or follow-up: both before the generic answer.
+        .branch(dptree::filter_async(tips::awaiting_desk_text).endpoint(tips::desk_text))
+        .branch(dptree::filter_async(tips::in_tip_chat).endpoint(tips::tipster_message))
         .endpoint(other_message)
 }
 
@@ -112,7 +128,13 @@ async fn start(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
 /// The commands the sender's roles allow, in their language.
 pub fn help_text(ctx: &Ctx, member: &Member, l: Lang) -> String {
     let mut lines = vec![tr!(ctx.i18n, l, "help-title")];
-    let mut keys = vec!["help-start", "help-help", "help-lang", "help-cancel"];
+    let mut keys = vec![
+        "help-start",
+        "help-help",
+        "help-lang",
+        "help-cancel",
+        "help-tip",
+    ];
     if [Role::DutyOfficer, Role::Supervisor, Role::Admin]
         .iter()
         .any(|r| member.has_role(*r))
@@ -127,6 +149,12 @@ pub fn help_text(ctx: &Ctx, member: &Member, l: Lang) -> String {
     }
     if member.has_role(Role::Supervisor) {
         keys.extend(["help-snooze", "help-stats"]);
+    }
+    if member.has_role(Role::DutyOfficer) || member.has_role(Role::Supervisor) {
+        keys.push("help-tip-desk");
+    }
+    if member.has_role(Role::Supervisor) {
+        keys.push("help-reward");
     }
     if member.has_role(Role::Admin) {
         keys.extend(["help-invite", "help-season", "help-pause"]);
@@ -214,10 +242,19 @@ async fn cancel(ctx: Arc<Ctx>, inc: Incoming) -> HandlerResult {
     let had = tx
         .clear_conversation_state(inc.chat_id, inc.user_id())
         .await?;
+    let had_tip = tips::cancel(&ctx, &mut tx, &inc).await?;
+    if had_tip {
+        // The answer may go to a tipster: keep it out of the outbox once sent.
+        r.anonymous();
+    }
     r.text(tr!(
         ctx.i18n,
         inc.lang,
-        if had { "cancel-done" } else { "cancel-nothing" }
+        if had || had_tip {
+            "cancel-done"
+        } else {
+            "cancel-nothing"
+        }
     ));
     r.commit(&ctx, tx).await
 }
@@ -418,6 +455,15 @@ async fn press(ctx: Arc<Ctx>, inc: Incoming, press: Press) -> HandlerResult {
         Some(Action::ZeroFor { unit, incident }) => {
             zero::chosen_unit(&ctx, &inc, &unit, incident).await
         }
+        Some(
+            a @ (Action::TipSend
+            | Action::TipDrop
+            | Action::TipReveal(_)
+            | Action::TipStayAnonymous
+            | Action::TipAck(_)
+            | Action::TipReply(_)
+            | Action::TipClose(_)),
+        ) => tips::press(&ctx, &inc, a).await,
         _ => {
             let mut r = inc.replies();
             r.answer_press(Some(tr!(ctx.i18n, inc.lang, "button-expired")));

@@ -120,7 +120,7 @@ async fn run_handlers(
         return Ok(());
     };
     match schema
-        .dispatch(teloxide::dptree::deps![ctx.clone(), incoming])
+        .dispatch(teloxide::dptree::deps![ctx.clone(), incoming, update])
         .await
     {
         ControlFlow::Break(result) => result.map_err(|e| e.to_string()),

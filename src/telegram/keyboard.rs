@@ -37,6 +37,16 @@ pub enum Action {
         unit: String,
         incident: bool,
     },
+    /// Tips: the draft's Send and Cancel, and the tipster's reveal choice (the draft and the
+    /// pending reveal are found by the chat, so these carry no tip id but the reveal's).
+    TipSend,
+    TipDrop,
+    TipReveal(i64),
+    TipStayAnonymous,
+    /// Tips, at the desk.
+    TipAck(i64),
+    TipReply(i64),
+    TipClose(i64),
 }
 
 impl Action {
@@ -53,6 +63,13 @@ impl Action {
             Action::ZeroFor { unit, incident } => {
                 format!("zfor:{}:{unit}", if *incident { "i" } else { "n" })
             }
+            Action::TipSend => "tip:send".into(),
+            Action::TipDrop => "tip:drop".into(),
+            Action::TipStayAnonymous => "tip:anon".into(),
+            Action::TipReveal(id) => format!("tipreveal:{id}"),
+            Action::TipAck(id) => format!("tipack:{id}"),
+            Action::TipReply(id) => format!("tipreply:{id}"),
+            Action::TipClose(id) => format!("tipclose:{id}"),
         }
     }
 
@@ -83,6 +100,21 @@ impl Action {
                 (!unit.is_empty()).then(|| Action::ZeroFor {
                     unit: unit.to_string(),
                     incident,
+                })
+            }
+            "tip" => match arg {
+                "send" => Some(Action::TipSend),
+                "drop" => Some(Action::TipDrop),
+                "anon" => Some(Action::TipStayAnonymous),
+                _ => None,
+            },
+            "tipreveal" | "tipack" | "tipreply" | "tipclose" => {
+                let id: i64 = arg.parse().ok().filter(|id| *id > 0)?;
+                Some(match kind {
+                    "tipreveal" => Action::TipReveal(id),
+                    "tipack" => Action::TipAck(id),
+                    "tipreply" => Action::TipReply(id),
+                    _ => Action::TipClose(id),
                 })
             }
             _ => None,
@@ -117,7 +149,15 @@ mod tests {
                 unit: "wangcun".into(),
                 incident: false,
             },
+            Action::TipSend,
+            Action::TipDrop,
+            Action::TipStayAnonymous,
+            Action::TipReveal(3),
+            Action::TipAck(4),
+            Action::TipReply(5),
+            Action::TipClose(i64::MAX),
         ] {
+            assert!(a.data().len() <= 64);
             assert_eq!(Action::parse(&a.data()), Some(a));
         }
         for bad in [
@@ -133,6 +173,11 @@ mod tests {
             "zero:1:n:",
             "zfor:i:",
             "zfor:q:u",
+            "tip:",
+            "tip:other",
+            "tipack:0",
+            "tipreply:-2",
+            "tipclose:x",
             &"a".repeat(100),
         ] {
             assert_eq!(Action::parse(bad), None, "{bad}");

@@ -7,4 +7,5 @@ pub mod escalation;
 pub mod handlers;
 pub mod intake;
 pub mod keyboard;
+pub mod tips;
 pub mod zero;

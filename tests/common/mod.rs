@@ -11,6 +11,8 @@ use lookout::store::Store;
 use std::time::Duration;
 
 pub const WAIT: Duration = Duration::from_secs(20);
+/// The tip key of every test bot.
+pub const TIP_KEY: [u8; 32] = [0x5a; 32];
 
 #[derive(Clone, Copy, Debug)]
 pub enum Backend {
@@ -155,6 +157,8 @@ impl TestBot {
         );
         s.poll_timeout_secs = 1;
         s.limits = self.limits;
+        // Never a key file in the working directory from tests.
+        s.tip_key = Some(TIP_KEY);
         s
     }
 
@@ -176,6 +180,16 @@ impl TestBot {
         if let Some(r) = self.running.take() {
             r.kill();
         }
+    }
+
+    /// Wait until nothing is on its way to Telegram, so that a kill tests what it means to
+    /// (a send cut off mid-flight is sent again after a restart: the one crash window).
+    pub async fn settle(&self) {
+        self.wait_count(
+            "SELECT COUNT(*) FROM outbox WHERE state = 'pending' AND lease_until IS NOT NULL",
+            0,
+        )
+        .await;
     }
 
     pub async fn restart(&mut self) {

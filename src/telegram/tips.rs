@@ -1,0 +1,819 @@
+//! Endpoints of anonymous tips: `/tip` and its draft, the relay from the tipster's chat,
+//! `/tip CODE [TEXT]`, `/reveal CODE`, and the desk's `/ack T-…`, `/reply`, `/close`,
+//! `/reward`, `/forward` and buttons. Every reply a tipster gets is anonymous (erased from the
+//! outbox once sent), and nothing here logs a tipster's chat.
+use super::command::Command;
+use super::context::{Ctx, HandlerResult, Incoming, Replies};
+use super::keyboard::{inline, Action, Button};
+use crate::config::Lang;
+use crate::tip::flow::{self, Content, DeskOutcome};
+use crate::tip::{self, crypto, display_id, parse_id, Draft};
+use crate::tr;
+use std::sync::Arc;
+use teloxide::types::{Update, UpdateKind};
+
+const HOUR_MS: i64 = 3600 * 1000;
+/// Telegram's text limit is 4096; leave room.
+const CHUNK: usize = 3800;
+
+/// What a message in a tipster's chat holds.
+#[derive(Debug, Clone, PartialEq)]
+enum Inbound {
+    Content(Content),
+    /// An image sent as a file: it keeps its GPS and camera metadata.
+    ImageDocument,
+    Document,
+    Other,
+}
+
+const IMAGE_EXTENSIONS: [&str; 12] = [
+    "jpg", "jpeg", "png", "heic", "heif", "webp", "tif", "tiff", "gif", "bmp", "dng", "raw",
+];
+
+fn inbound(update: &Update) -> Inbound {
+    let UpdateKind::Message(m) = &update.kind else {
+        return Inbound::Other;
+    };
+    if let Some(best) = m.photo().and_then(|sizes| {
+        sizes
+            .iter()
+            .max_by_key(|s| u64::from(s.width) * u64::from(s.height))
+    }) {
+        return Inbound::Content(Content::Photo {
+            file_id: best.file.id.0.clone(),
+            caption: m
+                .caption()
+                .map(str::to_string)
+                .filter(|c| !c.trim().is_empty()),
+        });
+    }
+    if let Some(l) = m.location() {
+        return Inbound::Content(Content::Location(l.latitude, l.longitude));
+    }
+    if let Some(d) = m.document() {
+        let mime_image = d
+            .mime_type
+            .as_ref()
+            .is_some_and(|t| t.to_string().starts_with("image/"));
+        let ext_image = d
+            .file_name
+            .as_deref()
+            .and_then(|n| n.rsplit_once('.'))
+            .is_some_and(|(_, e)| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
+        return if mime_image || ext_image {
+            Inbound::ImageDocument
+        } else {
+            Inbound::Document
+        };
+    }
+    match m.text() {
+        Some(t) if !t.trim().is_empty() => Inbound::Content(Content::Text(t.to_string())),
+        _ => Inbound::Other,
+    }
+}
+
+fn chat_key(ctx: &Ctx, inc: &Incoming) -> String {
+    ctx.tip_key.chat_key(tip::CHAT_LABEL, inc.chat_id)
+}
+
+fn now(ctx: &Ctx) -> i64 {
+    ctx.clock.now_ms()
+}
+
+/// Replies for a tipster: anonymous, whoever they are.
+fn tipster_replies(inc: &Incoming) -> Replies {
+    let mut r = inc.replies();
+    r.anonymous();
+    r
+}
+
+fn confirm_keyboard(ctx: &Ctx, l: Lang) -> serde_json::Value {
+    inline(vec![vec![
+        Button {
+            label: tr!(ctx.i18n, l, "tip-send-button"),
+            data: Action::TipSend.data(),
+        },
+        Button {
+            label: tr!(ctx.i18n, l, "tip-drop-button"),
+            data: Action::TipDrop.data(),
+        },
+    ]])
+}
+
+/// Long texts in pieces Telegram accepts, split at line ends where possible.
+fn chunks(text: &str) -> Vec<String> {
+    let mut out = vec![String::new()];
+    for line in text.lines() {
+        let mut line: String = line.to_string();
+        loop {
+            let cur = out.last_mut().map(|s| s.chars().count()).unwrap_or(0);
+            let len = line.chars().count();
+            if cur + len < CHUNK {
+                if let Some(last) = out.last_mut() {
+                    if !last.is_empty() {
+                        last.push('\n');
+                    }
+                    last.push_str(&line);
+                }
+                break;
+            }
+            if cur > 0 {
+                out.push(String::new());
+                continue;
+            }
+            let head: String = line.chars().take(CHUNK - 1).collect();
+            line = line.chars().skip(CHUNK - 1).collect();
+            if let Some(last) = out.last_mut() {
+                last.push_str(&head);
+            }
+            out.push(String::new());
+        }
+    }
+    out.retain(|s| !s.is_empty());
+    out
+}
+
+/// Has this chat something going on with tips (a draft, a relay session)? Used to route plain
+/// messages; a database error says yes so the endpoint meets (and reports) it.
+pub async fn in_tip_chat(ctx: Arc<Ctx>, inc: Incoming) -> bool {
+    if !inc.private {
+        return false;
+    }
+    match ctx.store.tip_chat(&chat_key(&ctx, &inc)).await {
+        Ok(c) => c.is_some_and(|c| c.draft.is_some() || c.tip_id.is_some()),
+        Err(_) => true,
+    }
+}
+
+/// Is this handler expected to type a reply or outcome? Same error rule as `in_tip_chat`.
+pub async fn awaiting_desk_text(ctx: Arc<Ctx>, inc: Incoming) -> bool {
+    if inc.member.person.is_none() || inc.text.is_none() {
+        return false;
+    }
+    ctx.store
+        .tip_wait(inc.chat_id, inc.user_id())
+        .await
+        .map(|w| w.is_some())
+        .unwrap_or(true)
+}
+
+/// `/cancel` drops a tip draft (a relay session ends too) and a handler's pending answer.
+pub async fn cancel(ctx: &Ctx, tx: &mut crate::store::Tx, inc: &Incoming) -> HandlerResultBool {
+    let mut had = tx.drop_tip_wait(inc.chat_id, inc.user_id()).await?;
+    if inc.private {
+        had |= tx.drop_tip_chat(&chat_key(ctx, inc)).await?;
+    }
+    Ok(had)
+}
+
+pub type HandlerResultBool = Result<bool, super::context::HandlerError>;
+
+// ---- the tipster ----
+
+/// `/tip`, `/tip CODE`, `/tip CODE TEXT`.
+pub async fn tip_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
+    let mut r = tipster_replies(&inc);
+    if !inc.private {
+        r.text(tr!(ctx.i18n, inc.lang, "tip-private-only"));
+        return r.send(&ctx).await;
+    }
+    let args = cmd.args.trim();
+    if args.is_empty() {
+        return start_draft(&ctx, &inc, r).await;
+    }
+    let (code, text) = match args.split_once(char::is_whitespace) {
+        Some((c, t)) => (c, t.trim()),
+        None => (args, ""),
+    };
+    with_code(&ctx, &inc, r, code, text).await
+}
+
+async fn start_draft(ctx: &Ctx, inc: &Incoming, mut r: Replies) -> HandlerResult {
+    let l = inc.lang;
+    let now = now(ctx);
+    let mut tx = ctx.store.begin().await?;
+    let rate_key = ctx.tip_key.chat_key(tip::RATE_LABEL, inc.chat_id);
+    if tx.tip_sends_since(&rate_key, now - HOUR_MS).await? >= tip::RATE_PER_HOUR {
+        r.text(tr!(ctx.i18n, l, "tip-rate-limited"));
+        return r.commit(ctx, tx).await;
+    }
+    let draft = serde_json::to_string(&Draft::default()).unwrap_or_default();
+    tx.put_tip_draft(&chat_key(ctx, inc), &draft, now).await?;
+    r.text(tr!(ctx.i18n, l, "tip-intro"));
+    r.commit(ctx, tx).await
+}
+
+/// The tip a receipt code opens, or `None`. A malformed, wrong or erased code costs the same
+/// Argon2 verification as a right one and gives the same answer.
+async fn tip_by_code(ctx: &Ctx, code: &str) -> Result<Option<i64>, super::context::HandlerError> {
+    let found = if crypto::looks_like_code(code) {
+        ctx.store
+            .tip_by_lookup(&ctx.tip_key.code_lookup(code))
+            .await?
+    } else {
+        None
+    };
+    let code = code.to_string();
+    let hash = found.as_ref().map(|(_, h)| h.clone());
+    let ok = tokio::task::spawn_blocking(move || crypto::verify_code(&code, hash.as_deref()))
+        .await
+        .unwrap_or(false);
+    Ok(found.filter(|_| ok).map(|(id, _)| id))
+}
+
+async fn with_code(
+    ctx: &Ctx,
+    inc: &Incoming,
+    mut r: Replies,
+    code: &str,
+    text: &str,
+) -> HandlerResult {
+    let l = inc.lang;
+    let Some(id) = tip_by_code(ctx, code).await? else {
+        r.text(tr!(ctx.i18n, l, "tip-code-unknown"));
+        return r.send(ctx).await;
+    };
+    let now = now(ctx);
+    let mut tx = ctx.store.begin().await?;
+    let Some(tip) = tx.tip(id).await?.filter(|t| t.forgotten_at.is_none()) else {
+        r.text(tr!(ctx.i18n, l, "tip-code-unknown"));
+        return r.commit(ctx, tx).await;
+    };
+    // Whoever holds the code is the tipster: replies now come to this chat.
+    flow::repoint(ctx, &mut tx, id, inc.chat_id, l, now).await?;
+    if !text.is_empty() {
+        if text.chars().count() > tip::MAX_TEXT {
+            r.text(tr!(ctx.i18n, l, "tip-draft-too-long"));
+            return r.commit(ctx, tx).await;
+        }
+        flow::from_tipster(ctx, &mut tx, &tip, &Content::Text(text.to_string()), now).await?;
+        r.text(tr!(ctx.i18n, l, "tip-relayed", id = display_id(id)));
+    }
+    for part in chunks(&flow::status_text(ctx, &mut tx, &tip, l).await?) {
+        r.text(part);
+    }
+    r.commit(ctx, tx).await
+}
+
+/// A plain message in a chat with a tip draft or relay session.
+pub async fn tipster_message(ctx: Arc<Ctx>, inc: Incoming, update: Update) -> HandlerResult {
+    let mut r = tipster_replies(&inc);
+    let l = inc.lang;
+    let key = chat_key(&ctx, &inc);
+    let now = now(&ctx);
+    let mut tx = ctx.store.begin().await?;
+    let chat = tx.tip_chat(&key).await?.unwrap_or_default();
+    let what = inbound(&update);
+    let refusal = match &what {
+        Inbound::ImageDocument => Some("tip-image-document"),
+        Inbound::Document => Some("tip-document"),
+        Inbound::Other => Some("tip-unsupported"),
+        Inbound::Content(_) => None,
+    };
+    if let Some(key) = refusal {
+        r.text(tr!(ctx.i18n, l, key));
+        return r.commit(&ctx, tx).await;
+    }
+    let Inbound::Content(content) = what else {
+        return r.commit(&ctx, tx).await;
+    };
+    if let Some(json) = chat.draft {
+        let mut draft: Draft = serde_json::from_str(&json).unwrap_or_default();
+        let (ok, reply_key) = match &content {
+            Content::Text(t) => (draft.add_text(t), "tip-got-text"),
+            Content::Photo { file_id, caption } => {
+                let mut ok = draft.add_photo(file_id);
+                if let Some(c) = caption {
+                    ok &= draft.add_text(c);
+                }
+                (ok, "tip-got-photo")
+            }
+            Content::Location(lat, lon) => {
+                draft.location = Some((*lat, *lon));
+                (true, "tip-got-location")
+            }
+        };
+        if !ok {
+            let key = if matches!(content, Content::Text(_)) {
+                "tip-draft-too-long"
+            } else {
+                "tip-draft-full"
+            };
+            r.text(tr!(ctx.i18n, l, key));
+            return r.commit(&ctx, tx).await;
+        }
+        let json = serde_json::to_string(&draft).unwrap_or_default();
+        tx.put_tip_draft(&key, &json, now).await?;
+        let text = tr!(ctx.i18n, l, reply_key, photos = draft.photos.len() as i64);
+        if draft.ready() {
+            r.text_with(
+                format!("{text}\n{}", tr!(ctx.i18n, l, "tip-ready")),
+                confirm_keyboard(&ctx, l),
+            );
+        } else {
+            r.text(format!("{text}\n{}", tr!(ctx.i18n, l, "tip-need-text")));
+        }
+        return r.commit(&ctx, tx).await;
+    }
+    let tip = match chat.tip_id {
+        Some(id) => tx.tip(id).await?,
+        None => None,
+    };
+    match tip.filter(|t| t.forgotten_at.is_none()) {
+        Some(tip) => {
+            if let Content::Text(t) = &content {
+                if t.chars().count() > tip::MAX_TEXT {
+                    r.text(tr!(ctx.i18n, l, "tip-draft-too-long"));
+                    return r.commit(&ctx, tx).await;
+                }
+            }
+            flow::from_tipster(&ctx, &mut tx, &tip, &content, now).await?;
+            r.text(tr!(ctx.i18n, l, "tip-relayed", id = display_id(tip.id)));
+        }
+        None => {
+            tx.drop_tip_chat(&key).await?;
+            r.text(tr!(ctx.i18n, l, "tip-session-ended"));
+        }
+    }
+    r.commit(&ctx, tx).await
+}
+
+async fn send_draft(ctx: &Ctx, inc: &Incoming, mut r: Replies) -> HandlerResult {
+    let l = inc.lang;
+    let key = chat_key(ctx, inc);
+    let draft = ctx
+        .store
+        .tip_chat(&key)
+        .await?
+        .and_then(|c| c.draft)
+        .and_then(|j| serde_json::from_str::<Draft>(&j).ok());
+    match draft {
+        None => {
+            r.text(tr!(ctx.i18n, l, "tip-no-draft"));
+            return r.send(ctx).await;
+        }
+        Some(d) if !d.ready() => {
+            r.text(tr!(ctx.i18n, l, "tip-need-text"));
+            return r.send(ctx).await;
+        }
+        Some(_) => {}
+    }
+    // The slow hash is computed before the transaction, so no lock waits on it.
+    let code = crypto::new_receipt_code();
+    let for_hash = code.clone();
+    let hash = tokio::task::spawn_blocking(move || crypto::hash_code(&for_hash))
+        .await
+        .map_err(|e| flow::TipError::Code(crypto::CryptoError::Hash(e.to_string())))?
+        .map_err(flow::TipError::Code)?;
+    let now = now(ctx);
+    let mut tx = ctx.store.begin().await?;
+    // Read again under the lock: a second press of Send finds the draft gone.
+    let Some(draft) = tx
+        .tip_chat(&key)
+        .await?
+        .and_then(|c| c.draft)
+        .and_then(|j| serde_json::from_str::<Draft>(&j).ok())
+        .filter(Draft::ready)
+    else {
+        r.text(tr!(ctx.i18n, l, "tip-no-draft"));
+        return r.commit(ctx, tx).await;
+    };
+    let rate_key = ctx.tip_key.chat_key(tip::RATE_LABEL, inc.chat_id);
+    if tx.tip_sends_since(&rate_key, now - HOUR_MS).await? >= tip::RATE_PER_HOUR {
+        r.text(tr!(ctx.i18n, l, "tip-rate-limited"));
+        return r.commit(ctx, tx).await;
+    }
+    let lookup = ctx.tip_key.code_lookup(&code);
+    let id = flow::submit(ctx, &mut tx, &draft, inc.chat_id, l, &lookup, &hash, now).await?;
+    r.text(tr!(
+        ctx.i18n,
+        l,
+        "tip-sent",
+        id = display_id(id),
+        code = code
+    ));
+    r.commit(ctx, tx).await
+}
+
+async fn drop_draft(ctx: &Ctx, inc: &Incoming, mut r: Replies) -> HandlerResult {
+    let key = chat_key(ctx, inc);
+    let mut tx = ctx.store.begin().await?;
+    let chat = tx.tip_chat(&key).await?;
+    let had = chat.as_ref().is_some_and(|c| c.draft.is_some());
+    match chat.and_then(|c| c.tip_id) {
+        // Back to the tip this chat was talking about before the new draft.
+        Some(tip_id) => tx.set_tip_session(&key, tip_id, now(ctx)).await?,
+        None => {
+            tx.drop_tip_chat(&key).await?;
+        }
+    }
+    r.text(tr!(
+        ctx.i18n,
+        inc.lang,
+        if had { "cancel-done" } else { "tip-no-draft" }
+    ));
+    r.commit(ctx, tx).await
+}
+
+/// `/reveal CODE`: the tipster may choose to say who they are, after an explicit confirm.
+pub async fn reveal_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
+    let mut r = tipster_replies(&inc);
+    let l = inc.lang;
+    let code = cmd.args.split_whitespace().next().unwrap_or("");
+    if !inc.private || code.is_empty() {
+        r.text(tr!(ctx.i18n, l, "tip-reveal-usage"));
+        return r.send(&ctx).await;
+    }
+    let Some(id) = tip_by_code(&ctx, code).await? else {
+        r.text(tr!(ctx.i18n, l, "tip-code-unknown"));
+        return r.send(&ctx).await;
+    };
+    let mut tx = ctx.store.begin().await?;
+    tx.set_tip_reveal(&chat_key(&ctx, &inc), Some(id), now(&ctx))
+        .await?;
+    let buttons = inline(vec![
+        vec![Button {
+            label: tr!(ctx.i18n, l, "tip-reveal-button"),
+            data: Action::TipReveal(id).data(),
+        }],
+        vec![Button {
+            label: tr!(ctx.i18n, l, "tip-stay-anonymous-button"),
+            data: Action::TipStayAnonymous.data(),
+        }],
+    ]);
+    r.text_with(
+        tr!(ctx.i18n, l, "tip-reveal-ask", id = display_id(id)),
+        buttons,
+    );
+    r.commit(&ctx, tx).await
+}
+
+async fn confirm_reveal(ctx: &Ctx, inc: &Incoming, id: i64, mut r: Replies) -> HandlerResult {
+    let l = inc.lang;
+    let key = chat_key(ctx, inc);
+    let now = now(ctx);
+    let mut tx = ctx.store.begin().await?;
+    // Only the chat that proved the code with /reveal may confirm, and only that tip.
+    let pending = tx.tip_chat(&key).await?.and_then(|c| c.reveal_tip);
+    let tip = match pending {
+        Some(p) if p == id => tx.tip(id).await?.filter(|t| t.forgotten_at.is_none()),
+        _ => None,
+    };
+    let Some(tip) = tip else {
+        r.text(tr!(ctx.i18n, l, "button-expired"));
+        return r.commit(ctx, tx).await;
+    };
+    let who = match &inc.user.username {
+        Some(u) => format!(
+            "{} (@{u}, Telegram id {})",
+            inc.display_name(),
+            inc.user_id()
+        ),
+        None => format!("{} (Telegram id {})", inc.display_name(), inc.user_id()),
+    };
+    flow::reveal(ctx, &mut tx, &tip, &who, now).await?;
+    tx.set_tip_reveal(&key, None, now).await?;
+    r.text(tr!(ctx.i18n, l, "tip-reveal-done", id = display_id(id)));
+    r.commit(ctx, tx).await
+}
+
+async fn stay_anonymous(ctx: &Ctx, inc: &Incoming, mut r: Replies) -> HandlerResult {
+    let mut tx = ctx.store.begin().await?;
+    tx.set_tip_reveal(&chat_key(ctx, inc), None, now(ctx))
+        .await?;
+    r.text(tr!(ctx.i18n, inc.lang, "tip-reveal-kept"));
+    r.commit(ctx, tx).await
+}
+
+// ---- the desk ----
+
+fn outcome_text(ctx: &Ctx, l: Lang, id: i64, o: &DeskOutcome, done_key: &str) -> String {
+    let tid = display_id(id);
+    match o {
+        DeskOutcome::Done { told_tipster: true } => tr!(ctx.i18n, l, done_key, id = tid),
+        DeskOutcome::Done {
+            told_tipster: false,
+        } => format!(
+            "{}\n{}",
+            tr!(ctx.i18n, l, done_key, id = tid.clone()),
+            tr!(ctx.i18n, l, "tip-forgotten", id = tid)
+        ),
+        DeskOutcome::NotAllowed => tr!(ctx.i18n, l, "tip-not-handler"),
+        DeskOutcome::Unknown => tr!(ctx.i18n, l, "tip-unknown", id = tid),
+        DeskOutcome::AlreadyAcked => tr!(ctx.i18n, l, "tip-already-acked", id = tid),
+        DeskOutcome::Closed => tr!(ctx.i18n, l, "tip-already-closed", id = tid),
+        DeskOutcome::Forgotten => tr!(ctx.i18n, l, "tip-forgotten", id = tid),
+        DeskOutcome::BadStep { current } => tr!(
+            ctx.i18n,
+            l,
+            "tip-reward-bad-step",
+            id = tid,
+            current = tr!(
+                ctx.i18n,
+                l,
+                &format!("tip-reward-word-{}", current.as_str())
+            )
+        ),
+    }
+}
+
+/// The tip id and the rest of a desk command's arguments.
+fn id_and_rest(args: &str) -> Option<(i64, String)> {
+    let args = args.trim();
+    let (first, rest) = match args.split_once(char::is_whitespace) {
+        Some((f, r)) => (f, r.trim()),
+        None => (args, ""),
+    };
+    Some((parse_id(first)?, rest.chars().take(tip::MAX_TEXT).collect()))
+}
+
+async fn desk_ack(ctx: &Ctx, inc: &Incoming, id: i64) -> HandlerResult {
+    let mut r = inc.replies();
+    let mut tx = ctx.store.begin().await?;
+    let o = flow::acknowledge(ctx, &mut tx, id, &inc.member, now(ctx)).await?;
+    let text = outcome_text(ctx, inc.lang, id, &o, "tip-acked");
+    if inc.press.is_some() {
+        r.answer_press(Some(text.chars().take(190).collect()));
+    } else {
+        r.text(text);
+    }
+    r.commit(ctx, tx).await
+}
+
+/// `/ack T-45`.
+pub async fn ack_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
+    match id_and_rest(&cmd.args) {
+        Some((id, _)) => desk_ack(&ctx, &inc, id).await,
+        None => {
+            let mut r = inc.replies();
+            r.text(tr!(ctx.i18n, inc.lang, "esc-ack-usage"));
+            r.send(&ctx).await
+        }
+    }
+}
+
+async fn desk_reply(
+    ctx: &Ctx,
+    inc: &Incoming,
+    r: &mut Replies,
+    tx: &mut crate::store::Tx,
+    id: i64,
+    text: &str,
+) -> HandlerResult {
+    let o = flow::reply(ctx, tx, id, &inc.member, text, now(ctx)).await?;
+    r.text(outcome_text(ctx, inc.lang, id, &o, "tip-replied"));
+    Ok(())
+}
+
+async fn desk_close(
+    ctx: &Ctx,
+    inc: &Incoming,
+    r: &mut Replies,
+    tx: &mut crate::store::Tx,
+    id: i64,
+    outcome: &str,
+) -> HandlerResult {
+    let o = flow::close(ctx, tx, id, &inc.member, outcome, now(ctx)).await?;
+    r.text(outcome_text(ctx, inc.lang, id, &o, "tip-closed"));
+    Ok(())
+}
+
+/// `/reply T-45 TEXT`.
+pub async fn reply_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
+    let mut r = inc.replies();
+    let Some((id, text)) = id_and_rest(&cmd.args).filter(|(_, t)| !t.is_empty()) else {
+        r.text(tr!(ctx.i18n, inc.lang, "tip-reply-usage"));
+        return r.send(&ctx).await;
+    };
+    let mut tx = ctx.store.begin().await?;
+    desk_reply(&ctx, &inc, &mut r, &mut tx, id, &text).await?;
+    r.commit(&ctx, tx).await
+}
+
+/// `/close T-45 OUTCOME`.
+pub async fn close_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
+    let mut r = inc.replies();
+    let Some((id, outcome)) = id_and_rest(&cmd.args).filter(|(_, t)| !t.is_empty()) else {
+        r.text(tr!(ctx.i18n, inc.lang, "tip-close-usage"));
+        return r.send(&ctx).await;
+    };
+    let mut tx = ctx.store.begin().await?;
+    desk_close(&ctx, &inc, &mut r, &mut tx, id, &outcome).await?;
+    r.commit(&ctx, tx).await
+}
+
+/// `/reward T-45 proposed 500 | approved | paid`.
+pub async fn reward_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
+    let mut r = inc.replies();
+    let l = inc.lang;
+    let Some((id, step, amount)) = tip::parse_reward(&cmd.args) else {
+        r.text(tr!(ctx.i18n, l, "tip-reward-usage"));
+        return r.send(&ctx).await;
+    };
+    let mut tx = ctx.store.begin().await?;
+    let o = flow::reward(&ctx, &mut tx, id, &inc.member, step, amount, now(&ctx)).await?;
+    let text = match o {
+        DeskOutcome::NotAllowed => tr!(ctx.i18n, l, "tip-not-supervisor"),
+        o => outcome_text(
+            &ctx,
+            l,
+            id,
+            &o,
+            &format!("tip-reward-done-{}", step.as_str()),
+        ),
+    };
+    r.text(text);
+    r.commit(&ctx, tx).await
+}
+
+/// `/forward T-45 UNIT`: recorded as a note until hazard reports exist.
+pub async fn forward_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
+    let mut r = inc.replies();
+    let l = inc.lang;
+    let Some((id, unit)) = id_and_rest(&cmd.args).filter(|(_, u)| !u.is_empty()) else {
+        r.text(tr!(ctx.i18n, l, "tip-forward-usage"));
+        return r.send(&ctx).await;
+    };
+    let unit_id = unit.split_whitespace().next().unwrap_or("").to_string();
+    let Some(unit) = ctx.store.unit(&unit_id).await? else {
+        r.text(tr!(ctx.i18n, l, "tip-forward-unknown-unit", unit = unit_id));
+        return r.send(&ctx).await;
+    };
+    let mut tx = ctx.store.begin().await?;
+    let o = flow::forward(&mut tx, id, &inc.member, &unit.name, now(&ctx)).await?;
+    let text = match o {
+        DeskOutcome::Done { .. } => {
+            tr!(
+                ctx.i18n,
+                l,
+                "tip-forwarded",
+                id = display_id(id),
+                unit = unit.name.clone()
+            )
+        }
+        o => outcome_text(&ctx, l, id, &o, "tip-forwarded"),
+    };
+    r.text(text);
+    r.commit(&ctx, tx).await
+}
+
+/// The Reply or Close button: the handler's next text in this chat is the answer.
+async fn desk_ask(ctx: &Ctx, inc: &Incoming, id: i64, action: &str) -> HandlerResult {
+    let mut r = inc.replies();
+    let l = inc.lang;
+    r.answer_press(None);
+    let mut tx = ctx.store.begin().await?;
+    let allowed = match tx.tip(id).await? {
+        Some(t) => flow::is_handler(&inc.member, &t.desk_unit),
+        None => false,
+    };
+    if !allowed {
+        r.text(tr!(ctx.i18n, l, "tip-not-handler"));
+        return r.commit(ctx, tx).await;
+    }
+    tx.set_tip_wait(inc.chat_id, inc.user_id(), id, action, now(ctx))
+        .await?;
+    let key = if action == "reply" {
+        "tip-ask-reply"
+    } else {
+        "tip-ask-close"
+    };
+    r.text(tr!(ctx.i18n, l, key, id = display_id(id)));
+    r.commit(ctx, tx).await
+}
+
+/// A handler's text after pressing Reply or Close.
+pub async fn desk_text(ctx: Arc<Ctx>, inc: Incoming) -> HandlerResult {
+    let mut r = inc.replies();
+    let mut tx = ctx.store.begin().await?;
+    let wait = tx.take_tip_wait(inc.chat_id, inc.user_id()).await?;
+    let text: String = inc
+        .text
+        .as_deref()
+        .unwrap_or("")
+        .trim()
+        .chars()
+        .take(tip::MAX_TEXT)
+        .collect();
+    match wait {
+        Some(w) if !text.is_empty() => {
+            if w.action == "close" {
+                desk_close(&ctx, &inc, &mut r, &mut tx, w.tip_id, &text).await?;
+            } else {
+                desk_reply(&ctx, &inc, &mut r, &mut tx, w.tip_id, &text).await?;
+            }
+        }
+        _ => {
+            if inc.private {
+                r.text(tr!(ctx.i18n, inc.lang, "not-understood"));
+            }
+        }
+    }
+    r.commit(&ctx, tx).await
+}
+
+/// The tip buttons, for the tipster and the desk.
+pub async fn press(ctx: &Ctx, inc: &Incoming, action: Action) -> HandlerResult {
+    match action {
+        Action::TipAck(id) => return desk_ack(ctx, inc, id).await,
+        Action::TipReply(id) => return desk_ask(ctx, inc, id, "reply").await,
+        Action::TipClose(id) => return desk_ask(ctx, inc, id, "close").await,
+        _ => {}
+    }
+    let mut r = tipster_replies(inc);
+    r.answer_press(None);
+    if !inc.private {
+        r.text(tr!(ctx.i18n, inc.lang, "button-expired"));
+        return r.send(ctx).await;
+    }
+    match action {
+        Action::TipSend => send_draft(ctx, inc, r).await,
+        Action::TipDrop => drop_draft(ctx, inc, r).await,
+        Action::TipReveal(id) => confirm_reveal(ctx, inc, id, r).await,
+        Action::TipStayAnonymous => stay_anonymous(ctx, inc, r).await,
+        _ => {
+            r.text(tr!(ctx.i18n, inc.lang, "button-expired"));
+            r.send(ctx).await
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_texts_split_below_the_limit() {
+        assert_eq!(chunks("a\nb"), vec!["a\nb".to_string()]);
+        let long = format!("{}\n{}", "x".repeat(3000), "y".repeat(3000));
+        let parts = chunks(&long);
+        assert_eq!(parts.len(), 2);
+        let huge = "z".repeat(10_000);
+        let parts = chunks(&huge);
+        assert!(parts.iter().all(|p| p.chars().count() < 4096));
+        assert_eq!(parts.concat().len(), 10_000);
+        assert!(chunks("").is_empty());
+    }
+
+    #[test]
+    fn desk_arguments_parse() {
+        assert_eq!(
+            id_and_rest("T-4 hello there"),
+            Some((4, "hello there".into()))
+        );
+        assert_eq!(id_and_rest("T-4"), Some((4, String::new())));
+        assert_eq!(id_and_rest("E-4 x"), None);
+        assert_eq!(id_and_rest(""), None);
+    }
+}
+
+#[cfg(test)]
+mod inbound_tests {
+    use super::*;
+
+    fn update(extra: serde_json::Value) -> Update {
+        let mut msg = serde_json::json!({
+            "message_id": 5, "date": 0,
+            "chat": {"id": 9, "type": "private", "first_name": "A"},
+            "from": {"id": 9, "is_bot": false, "first_name": "A"},
+        });
+        if let (Some(m), Some(e)) = (msg.as_object_mut(), extra.as_object()) {
+            m.extend(e.clone());
+        }
+        // As the intake does: from the stored text (teloxide needs borrowed strings for MIME types).
+        serde_json::from_str(&serde_json::json!({"update_id": 1, "message": msg}).to_string())
+            .expect("update")
+    }
+
+    #[test]
+    fn documents_photos_and_locations_are_told_apart() {
+        let doc = |name: &str, mime: &str| {
+            update(
+                serde_json::json!({"document": {"file_id": "F", "file_unique_id": "U", "file_size": 3, "file_name": name, "mime_type": mime}}),
+            )
+        };
+        assert_eq!(inbound(&doc("a.jpg", "image/jpeg")), Inbound::ImageDocument);
+        assert_eq!(inbound(&doc("a.bin", "image/png")), Inbound::ImageDocument);
+        assert_eq!(
+            inbound(&doc("IMG.HEIC", "application/octet-stream")),
+            Inbound::ImageDocument
+        );
+        assert_eq!(inbound(&doc("r.pdf", "application/pdf")), Inbound::Document);
+        let photo = update(serde_json::json!({"photo": [
+            {"file_id": "small", "file_unique_id": "u1", "width": 90, "height": 60},
+            {"file_id": "big", "file_unique_id": "u2", "width": 1280, "height": 960}], "caption": "look"}));
+        assert_eq!(
+            inbound(&photo),
+            Inbound::Content(Content::Photo {
+                file_id: "big".into(),
+                caption: Some("look".into())
+            })
+        );
+        let loc = update(serde_json::json!({"location": {"latitude": 1.5, "longitude": 2.5}}));
+        assert_eq!(inbound(&loc), Inbound::Content(Content::Location(1.5, 2.5)));
+        assert_eq!(
+            inbound(&update(serde_json::json!({"text": "hi"}))),
+            Inbound::Content(Content::Text("hi".into()))
+        );
+    }
+}
