@@ -184,8 +184,8 @@ fn command_menus(ctx: &Ctx) -> Vec<Outgoing> {
             (
                 "default",
                 &[
-                    "start", "help", "zero", "incident", "today", "ack", "tip", "lang", "cancel",
-                    "stats", "invite", "season",
+                    "start", "help", "report", "zero", "incident", "today", "status", "ack", "tip",
+                    "lang", "cancel", "stats", "invite", "season",
                 ][..],
             ),
             (

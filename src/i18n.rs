@@ -47,6 +47,10 @@ impl I18n {
         }
     }
 
+    pub fn has(&self, lang: Lang, key: &str) -> bool {
+        self.bundle(lang).has_message(key)
+    }
+
     /// The text for `key`; a missing key shows itself (a test keeps both files complete).
     pub fn t(&self, lang: Lang, key: &str, args: &[(&str, FluentValue<'_>)]) -> String {
         let bundle = self.bundle(lang);

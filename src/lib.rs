@@ -5,6 +5,7 @@ pub mod config;
 pub mod delivery;
 pub mod demo;
 pub mod escalation;
+pub mod hazard;
 pub mod i18n;
 pub mod org;
 pub mod schedule;

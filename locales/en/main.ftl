@@ -290,3 +290,72 @@ tip-reveal-button = Yes, tell them who I am
 tip-stay-anonymous-button = No, stay anonymous
 tip-reveal-done = The tip desk now knows who you are for { $id }.
 tip-reveal-kept = You stay anonymous.
+
+# Hazards
+hz-cat-forest_fire = forest fire risk
+hz-cat-hazardous_chemicals = hazardous chemicals
+hz-cat-mine = mine
+hz-cat-gas_pipeline = gas pipeline
+hz-cat-construction = construction
+hz-cat-road_traffic = road traffic
+hz-cat-geological = geological hazard
+hz-cat-flood = flood
+hz-cat-other = other
+hz-state-reported = reported
+hz-state-acknowledged = acknowledged
+hz-state-rectifying = being rectified
+hz-state-rectified = rectified
+hz-state-closed = verified and closed
+hz-state-rejected = rejected
+hz-state-reopened = reopened
+hz-major = major hazard
+hz-normal = ordinary hazard
+hz-report =
+    ⚠️ Hazard { $id } ({ $severity }): { $category }
+    Unit: { $unit }  Reported by: { $who }
+    { $text }
+hz-btn-ack = ✅ Acknowledge
+hz-btn-reject = ✖ Reject
+hz-what-unacked = hazard { $id } ({ $unit }) not acknowledged: { $text }
+hz-what-overdue = hazard { $id } ({ $unit }) past its rectification deadline: { $text }
+hz-reporter-update = Your hazard report { $id } is now: { $state } ({ $who })
+hz-ask-unit = Which unit is this hazard for?
+hz-ask-category = What kind of hazard is it?
+hz-ask-text = Please describe the hazard in a text message (you may also send photos and a location).
+hz-confirm =
+    Please check your hazard report:
+    Kind: { $category }
+    Description: { $text }
+    Photos: { $photos }; location: { $location }
+    You may still add photos or a location; then choose how to submit it.
+hz-location-yes = attached
+hz-location-no = none
+hz-btn-submit = Submit (ordinary)
+hz-btn-submit-major = Submit (major hazard)
+hz-btn-cancel = Cancel
+hz-not-member = Only members of a unit can report hazards. Join with an invite code first; for an anonymous tip send /tip.
+hz-text-too-long = That description is too long; please keep it under { $max } characters.
+hz-too-many-photos = A hazard report holds at most { $max } photos.
+hz-no-draft = There is no hazard report being written. Send /report to start one.
+hz-cancelled = Hazard report cancelled.
+hz-submitted = ✅ Hazard { $id } submitted; the responsible unit has been told. You will hear how it goes.
+hz-draft-expired = Your unfinished hazard report was left too long and has been dropped. Send /report or a photo to start again.
+hz-done = Done: { $id } is now "{ $state }".
+hz-not-allowed = You may not do that (it needs the right role in the unit or a unit above it).
+hz-wrong-state = { $id } is "{ $state }"; that step is not possible now.
+hz-needs-text = Please give the reason after the id, for example /reject H-3 not found on site.
+hz-unknown = There is no hazard { $id }.
+hz-usage = Usage: /ack H-ID, /work H-ID [NOTE], /done H-ID [NOTE], /close H-ID, /reject H-ID REASON, /reopen H-ID REASON
+hz-ask-reason = { $who }, please send the reason for rejecting { $id } as a text message.
+hz-history-title =
+    Hazard { $id }: { $category } ({ $state })
+    { $text }
+hz-status-none = There are no open hazards.
+hz-status-title = { $count } open hazard(s):
+hz-status-line = { $id } { $unit } { $category } — { $state }, reported { $hours } h ago
+help-report = /report — report a hazard (or just send a photo or a location); /report H-ID — a hazard's history
+help-hazard-handle = /ack, /work, /done, /reject H-ID — handle your unit's hazards
+help-hazard-verify = /close, /reopen H-ID — verify and close, or reopen, a hazard (supervisors)
+help-status = /status — open hazards
+cmd-report = Report a hazard
+cmd-status = Open hazards

@@ -290,3 +290,72 @@ tip-reveal-button = 是，公开我的身份
 tip-stay-anonymous-button = 否，保持匿名
 tip-reveal-done = 举报受理单位现在知道您是 { $id } 的举报人。
 tip-reveal-kept = 您仍然保持匿名。
+
+# Hazards
+hz-cat-forest_fire = 森林火险
+hz-cat-hazardous_chemicals = 危险化学品
+hz-cat-mine = 矿山
+hz-cat-gas_pipeline = 燃气管道
+hz-cat-construction = 建筑施工
+hz-cat-road_traffic = 道路交通
+hz-cat-geological = 地质灾害
+hz-cat-flood = 防汛
+hz-cat-other = 其他
+hz-state-reported = 已上报
+hz-state-acknowledged = 已确认
+hz-state-rectifying = 整改中
+hz-state-rectified = 已整改
+hz-state-closed = 已验收销号
+hz-state-rejected = 已驳回
+hz-state-reopened = 已重新打开
+hz-major = 重大隐患
+hz-normal = 一般隐患
+hz-report =
+    ⚠️ 隐患 { $id }（{ $severity }）：{ $category }
+    单位：{ $unit }　上报人：{ $who }
+    { $text }
+hz-btn-ack = ✅ 确认
+hz-btn-reject = ✖ 驳回
+hz-what-unacked = 隐患 { $id }（{ $unit }）无人确认：{ $text }
+hz-what-overdue = 隐患 { $id }（{ $unit }）超过整改期限：{ $text }
+hz-reporter-update = 您上报的隐患 { $id } 状态更新：{ $state }（{ $who }）
+hz-ask-unit = 请选择隐患所属单位：
+hz-ask-category = 请选择隐患类别：
+hz-ask-text = 请用文字描述隐患情况（也可以继续发送照片和位置）。
+hz-confirm =
+    请确认隐患上报：
+    类别：{ $category }
+    描述：{ $text }
+    照片：{ $photos } 张；位置：{ $location }
+    可继续补充照片或位置，确认无误后选择提交方式。
+hz-location-yes = 已附
+hz-location-no = 无
+hz-btn-submit = 提交（一般隐患）
+hz-btn-submit-major = 提交（重大隐患）
+hz-btn-cancel = 取消
+hz-not-member = 只有已加入单位的人员可以上报隐患。请先通过邀请码加入；匿名举报请发送 /tip。
+hz-text-too-long = 描述太长，请控制在 { $max } 字以内。
+hz-too-many-photos = 一条隐患最多 { $max } 张照片。
+hz-no-draft = 没有正在填写的隐患上报。发送 /report 开始。
+hz-cancelled = 已取消隐患上报。
+hz-submitted = ✅ 已提交隐患 { $id }，已通知责任单位。处理进展会通知您。
+hz-draft-expired = 您未完成的隐患上报已超时作废。如需上报，请重新发送 /report 或照片。
+hz-done = 已处理：{ $id } 现为“{ $state }”。
+hz-not-allowed = 您无权进行此操作（需要该单位或上级单位的相应职务）。
+hz-wrong-state = { $id } 当前为“{ $state }”，不能进行此操作。
+hz-needs-text = 请在编号后写明原因，例如 /reject H-3 不属实。
+hz-unknown = 找不到隐患 { $id }。
+hz-usage = 用法：/ack H-编号、/work H-编号 [说明]、/done H-编号 [整改说明]、/close H-编号、/reject H-编号 原因、/reopen H-编号 原因
+hz-ask-reason = { $who }，请发送驳回 { $id } 的原因（文字）。
+hz-history-title =
+    隐患 { $id }：{ $category }（{ $state }）
+    { $text }
+hz-status-none = 目前没有未办结的隐患。
+hz-status-title = 未办结隐患 { $count } 条：
+hz-status-line = { $id } { $unit } { $category } — { $state }，{ $hours } 小时前上报
+help-report = /report — 上报隐患（也可直接发送照片或位置）；/report H-编号 — 查看隐患处理记录
+help-hazard-handle = /ack、/work、/done、/reject H-编号 — 处理本单位的隐患
+help-hazard-verify = /close、/reopen H-编号 — 验收销号或重新打开隐患（带班领导）
+help-status = /status — 未办结的隐患
+cmd-report = 上报隐患
+cmd-status = 未办结隐患

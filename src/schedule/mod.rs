@@ -132,6 +132,21 @@ async fn dispatch(ctx: &Ctx, tx: &mut Tx, timer: &Timer, now: i64) -> Result<Str
         zero_report::NAG => {
             zero_report::on_nag(ctx, tx, field(timer, &payload, "round")?, now).await?
         }
+        crate::hazard::OVERDUE => {
+            let (id, due) = (
+                field(timer, &payload, "id")?,
+                field(timer, &payload, "due")?,
+            );
+            crate::hazard::on_overdue(ctx, tx, id, due, now).await?
+        }
+        crate::telegram::hazards::DRAFT_EXPIRY => {
+            let (chat, user, started) = (
+                field(timer, &payload, "chat")?,
+                field(timer, &payload, "user")?,
+                field(timer, &payload, "started")?,
+            );
+            crate::telegram::hazards::on_draft_expiry(ctx, tx, chat, user, started, now).await?
+        }
         crate::tip::FORGET => {
             crate::tip::flow::on_forget(ctx, tx, field(timer, &payload, "id")?, now).await?
         }

@@ -3,6 +3,7 @@
 //! against whichever backend is open.
 mod delivery;
 mod escalation;
+mod hazards;
 mod inbox;
 mod org;
 mod timers;
@@ -11,6 +12,7 @@ mod zero;
 
 pub use delivery::{DueMessage, Outgoing, SentState};
 pub use escalation::{EscalationRow, Event, NewEscalation, Recipient};
+pub use hazards::{Hazard, HazardEvent, NewHazard};
 pub use inbox::InboxItem;
 pub use org::{Joiner, RedeemOutcome};
 pub use timers::{NewTimer, Timer};

@@ -30,10 +30,16 @@ pub enum Known {
     Reward,
     Reveal,
     Forward,
+    Report,
+    Work,
+    Done,
+    Reject,
+    Reopen,
+    Status,
 }
 
 impl Known {
-    pub const ALL: [Known; 20] = [
+    pub const ALL: [Known; 26] = [
         Known::Start,
         Known::Help,
         Known::Lang,
@@ -54,6 +60,12 @@ impl Known {
         Known::Reward,
         Known::Reveal,
         Known::Forward,
+        Known::Report,
+        Known::Work,
+        Known::Done,
+        Known::Reject,
+        Known::Reopen,
+        Known::Status,
     ];
 
     pub fn name(self) -> &'static str {
@@ -78,6 +90,12 @@ impl Known {
             Known::Reward => "reward",
             Known::Reveal => "reveal",
             Known::Forward => "forward",
+            Known::Report => "report",
+            Known::Work => "work",
+            Known::Done => "done",
+            Known::Reject => "reject",
+            Known::Reopen => "reopen",
+            Known::Status => "status",
         }
     }
 }

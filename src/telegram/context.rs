@@ -58,6 +58,8 @@ pub struct Incoming {
     pub text: Option<String>,
     /// A photo (largest size's file id) or location the message carries.
     pub media: Option<crate::zero_report::Media>,
+    /// The album (media group) a photo belongs to.
+    pub album: Option<String>,
     pub press: Option<Press>,
     /// What this conversation is in the middle of, if anything (members only).
     pub state: Option<serde_json::Value>,
@@ -79,6 +81,10 @@ impl Incoming {
         update_id: i64,
         update: &Update,
     ) -> Result<Option<Incoming>, StoreError> {
+        let album = match &update.kind {
+            UpdateKind::Message(m) => m.media_group_id().map(|g| g.to_string()),
+            _ => None,
+        };
         let (chat, user, text, press, media) = match &update.kind {
             UpdateKind::Message(m) => {
                 let Some(user) = m.from.clone() else {
@@ -136,6 +142,7 @@ impl Incoming {
             lang,
             text,
             media,
+            album,
             press,
             state,
         }))

@@ -3,6 +3,7 @@
 use super::command::{self, Command, Known};
 use super::context::{Ctx, HandlerResult, Incoming, Press};
 use super::escalation;
+use super::hazards;
 use super::keyboard::{inline, Action, Button};
 use super::tips;
 use super::zero;
@@ -36,6 +37,22 @@ pub fn schema() -> Schema {
             .filter(|c: Command| crate::tip::names_tip(&c.args))
             .endpoint(tips::ack_command),
     )
+    .branch(
+        command(Known::Ack)
+            .filter(|c: Command| hazards::names_hazard(&c.args))
+            .endpoint(hazards::transition_command),
+    )
+    .branch(
+        command(Known::Close)
+            .filter(|c: Command| hazards::names_hazard(&c.args))
+            .endpoint(hazards::transition_command),
+    )
+    .branch(command(Known::Report).endpoint(hazards::report_command))
+    .branch(command(Known::Work).endpoint(hazards::transition_command))
+    .branch(command(Known::Done).endpoint(hazards::transition_command))
+    .branch(command(Known::Reject).endpoint(hazards::transition_command))
+    .branch(command(Known::Reopen).endpoint(hazards::transition_command))
+    .branch(command(Known::Status).endpoint(hazards::status))
     .branch(command(Known::Ack).endpoint(escalation::ack_command))
     .branch(command(Known::Snooze).endpoint(escalation::snooze))
     .branch(command(Known::Season).endpoint(escalation::season_command))
@@ -145,7 +162,13 @@ pub fn help_text(ctx: &Ctx, member: &Member, l: Lang) -> String {
         keys.extend(["help-zero", "help-incident", "help-ack"]);
     }
     if !member.memberships.is_empty() {
-        keys.push("help-today");
+        keys.extend(["help-today", "help-report", "help-status"]);
+    }
+    if member.has_role(Role::DutyOfficer) || member.has_role(Role::Supervisor) {
+        keys.push("help-hazard-handle");
+    }
+    if member.has_role(Role::Supervisor) {
+        keys.push("help-hazard-verify");
     }
     if member.has_role(Role::Supervisor) {
         keys.extend(["help-snooze", "help-stats"]);
@@ -428,6 +451,12 @@ async fn other_message(ctx: Arc<Ctx>, inc: Incoming) -> HandlerResult {
     if let Some(done) = zero::incident_media(&ctx, &inc).await {
         return done;
     }
+    if let Some(done) = hazards::reject_reason(&ctx, &inc).await {
+        return done;
+    }
+    if let Some(done) = hazards::draft_message(&ctx, &inc).await {
+        return done;
+    }
     let mut r = inc.replies();
     if inc.private {
         r.text(tr!(ctx.i18n, inc.lang, "not-understood"));
@@ -447,6 +476,13 @@ async fn press(ctx: Arc<Ctx>, inc: Incoming, press: Press) -> HandlerResult {
         }
         Some(Action::Bind(unit)) if !inc.private => bind_unit(&ctx, &inc, &unit).await,
         Some(Action::Ack(id)) => escalation::acknowledge(&ctx, &inc, id).await,
+        Some(Action::Hazard { act, id }) => hazards::report_button(&ctx, &inc, act, id).await,
+        Some(
+            a @ (Action::HzCategory(_)
+            | Action::HzUnit(_)
+            | Action::HzSubmit { .. }
+            | Action::HzCancel),
+        ) => hazards::draft_button(&ctx, &inc, a).await,
         Some(Action::Zero {
             round,
             unit,

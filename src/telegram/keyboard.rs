@@ -37,6 +37,18 @@ pub enum Action {
         unit: String,
         incident: bool,
     },
+    /// Hazards: act on report `id` ('a' acknowledge, 'r' reject).
+    Hazard {
+        act: char,
+        id: i64,
+    },
+    /// Hazard drafts: category, unit, submit (major or not), cancel.
+    HzCategory(String),
+    HzUnit(String),
+    HzSubmit {
+        major: bool,
+    },
+    HzCancel,
     /// Tips: the draft's Send and Cancel, and the tipster's reveal choice (the draft and the
     /// pending reveal are found by the chat, so these carry no tip id but the reveal's).
     TipSend,
@@ -63,6 +75,11 @@ impl Action {
             Action::ZeroFor { unit, incident } => {
                 format!("zfor:{}:{unit}", if *incident { "i" } else { "n" })
             }
+            Action::Hazard { act, id } => format!("hza:{act}:{id}"),
+            Action::HzCategory(c) => format!("hzc:{c}"),
+            Action::HzUnit(u) => format!("hzu:{u}"),
+            Action::HzSubmit { major } => format!("hzs:{}", if *major { "m" } else { "n" }),
+            Action::HzCancel => "hzx:".into(),
             Action::TipSend => "tip:send".into(),
             Action::TipDrop => "tip:drop".into(),
             Action::TipStayAnonymous => "tip:anon".into(),
@@ -102,6 +119,20 @@ impl Action {
                     incident,
                 })
             }
+            "hza" => {
+                let (act, id) = arg.split_once(':')?;
+                let act = match act {
+                    "a" => 'a',
+                    "r" => 'r',
+                    _ => return None,
+                };
+                let id = id.parse().ok().filter(|id: &i64| *id > 0)?;
+                Some(Action::Hazard { act, id })
+            }
+            "hzc" if !arg.is_empty() => Some(Action::HzCategory(arg.to_string())),
+            "hzu" if !arg.is_empty() => Some(Action::HzUnit(arg.to_string())),
+            "hzs" => flag_major(arg).map(|major| Action::HzSubmit { major }),
+            "hzx" => Some(Action::HzCancel),
             "tip" => match arg {
                 "send" => Some(Action::TipSend),
                 "drop" => Some(Action::TipDrop),
@@ -119,6 +150,14 @@ impl Action {
             }
             _ => None,
         }
+    }
+}
+
+fn flag_major(s: &str) -> Option<bool> {
+    match s {
+        "m" => Some(true),
+        "n" => Some(false),
+        _ => None,
     }
 }
 
@@ -149,6 +188,11 @@ mod tests {
                 unit: "wangcun".into(),
                 incident: false,
             },
+            Action::Hazard { act: 'r', id: 9 },
+            Action::HzCategory("forest_fire".into()),
+            Action::HzUnit("lijia".into()),
+            Action::HzSubmit { major: true },
+            Action::HzCancel,
             Action::TipSend,
             Action::TipDrop,
             Action::TipStayAnonymous,
@@ -173,6 +217,10 @@ mod tests {
             "zero:1:n:",
             "zfor:i:",
             "zfor:q:u",
+            "hza:x:1",
+            "hza:a:0",
+            "hzs:q",
+            "hzc:",
             "tip:",
             "tip:other",
             "tipack:0",

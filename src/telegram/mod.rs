@@ -5,6 +5,7 @@ pub mod command;
 pub mod context;
 pub mod escalation;
 pub mod handlers;
+pub mod hazards;
 pub mod intake;
 pub mod keyboard;
 pub mod tips;

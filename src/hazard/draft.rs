@@ -1,0 +1,110 @@
+//! A hazard report being written: kept in the conversation until it is filed, cancelled or
+//! left alone too long.
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+/// A draft left alone this long is dropped, with a notice.
+pub const EXPIRE_MS: i64 = 30 * 60 * 1000;
+/// Photos one report may carry.
+pub const MAX_PHOTOS: usize = 10;
+pub const MAX_TEXT: usize = 2000;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Draft {
+    pub unit: Option<String>,
+    pub category: Option<String>,
+    pub text: Option<String>,
+    #[serde(default)]
+    pub photos: Vec<String>,
+    pub location: Option<(f64, f64)>,
+    /// The album (media group) being received, so its photos make one report and one answer.
+    pub album: Option<String>,
+    pub started: i64,
+}
+
+/// What the draft still needs, in the order it is asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Unit,
+    Category,
+    Text,
+    Confirm,
+}
+
+impl Draft {
+    pub fn from_state(state: Option<&Value>) -> Option<Draft> {
+        serde_json::from_value(state?.get("hazard")?.clone()).ok()
+    }
+
+    pub fn to_state(&self) -> Value {
+        json!({ "hazard": self })
+    }
+
+    pub fn next(&self) -> Step {
+        if self.unit.is_none() {
+            Step::Unit
+        } else if self.category.is_none() {
+            Step::Category
+        } else if self.text.is_none() {
+            Step::Text
+        } else {
+            Step::Confirm
+        }
+    }
+
+    /// Add a text: the description, or more of it.
+    pub fn add_text(&mut self, text: &str) -> bool {
+        let text = text.trim();
+        if text.is_empty() {
+            return true;
+        }
+        let joined = match &self.text {
+            Some(t) => format!("{t}\n{text}"),
+            None => text.to_string(),
+        };
+        if joined.chars().count() > MAX_TEXT {
+            return false;
+        }
+        self.text = Some(joined);
+        true
+    }
+
+    pub fn add_photo(&mut self, file_id: &str) -> bool {
+        if self.photos.len() >= MAX_PHOTOS {
+            return false;
+        }
+        if !self.photos.iter().any(|p| p == file_id) {
+            self.photos.push(file_id.to_string());
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_and_state_round_trip() {
+        let mut d = Draft {
+            started: 5,
+            ..Draft::default()
+        };
+        assert_eq!(d.next(), Step::Unit);
+        d.unit = Some("lijia".into());
+        assert_eq!(d.next(), Step::Category);
+        d.category = Some("forest_fire".into());
+        assert_eq!(d.next(), Step::Text);
+        assert!(d.add_text("  smoke  "));
+        assert!(d.add_text("near the road"));
+        assert_eq!(d.text.as_deref(), Some("smoke\nnear the road"));
+        assert_eq!(d.next(), Step::Confirm);
+        assert!(!d.add_text(&"x".repeat(MAX_TEXT)));
+        for n in 0..MAX_PHOTOS {
+            assert!(d.add_photo(&format!("f{n}")));
+        }
+        assert!(!d.add_photo("one too many"));
+        assert_eq!(Draft::from_state(Some(&d.to_state())), Some(d));
+        assert_eq!(Draft::from_state(Some(&json!({"await": "incident"}))), None);
+    }
+}

@@ -1,0 +1,478 @@
+//! Hazard reports (隐患随手报): grid workers report by message; the report goes to the
+//! responsible unit's duty room, is tracked from acknowledgement to rectification to
+//! verification, and escalates while nobody acknowledges or while it is overdue.
+pub mod draft;
+
+use crate::config::Lang;
+use crate::escalation::{self, Item, Policy};
+use crate::org::{Member, Role};
+use crate::store::{Hazard, NewHazard, NewTimer, Outgoing, StoreError, Tx};
+use crate::telegram::context::Ctx;
+use crate::telegram::keyboard::{inline, Action, Button};
+use crate::tr;
+use draft::Draft;
+use serde_json::json;
+use std::collections::BTreeMap;
+
+pub const OVERDUE: &str = "hz.overdue";
+
+pub fn display_id(id: i64) -> String {
+    format!("H-{id}")
+}
+
+/// `H-12`, `h12` or `12` → 12.
+pub fn parse_id(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let digits = s
+        .strip_prefix("H-")
+        .or_else(|| s.strip_prefix("h-"))
+        .or_else(|| s.strip_prefix(['H', 'h']))
+        .unwrap_or(s);
+    digits.parse().ok().filter(|n| *n > 0)
+}
+
+pub fn category_name(ctx: &Ctx, l: Lang, category: &str) -> String {
+    let key = format!("hz-cat-{category}");
+    if ctx.i18n.has(l, &key) {
+        ctx.i18n.t(l, &key, &[])
+    } else {
+        category.to_string()
+    }
+}
+
+fn state_name(ctx: &Ctx, l: Lang, state: &str) -> String {
+    ctx.i18n.t(l, &format!("hz-state-{state}"), &[])
+}
+
+fn unacked_subject(id: i64) -> String {
+    format!("hazard:{id}")
+}
+
+fn overdue_subject(id: i64) -> String {
+    format!("hazard-overdue:{id}")
+}
+
+fn policy(ctx: &Ctx, major: bool) -> Policy {
+    let h = &ctx.config.hazard;
+    if major {
+        // Major hazards repeat their last step until someone takes them: nobody may forget.
+        let every = h
+            .escalate_major
+            .last()
+            .copied()
+            .unwrap_or(crate::config::Span::ZERO);
+        Policy::new(&h.escalate_major).repeat_every(every)
+    } else {
+        Policy::new(&h.escalate)
+    }
+}
+
+fn what(h: &Hazard, unit_name: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("id".to_string(), display_id(h.id)),
+        ("unit".to_string(), unit_name.to_string()),
+        (
+            "text".to_string(),
+            h.description.chars().take(200).collect(),
+        ),
+    ])
+}
+
+/// The buttons handlers use on a report.
+fn handler_buttons(ctx: &Ctx, l: Lang, id: i64) -> serde_json::Value {
+    inline(vec![vec![
+        Button {
+            label: tr!(ctx.i18n, l, "hz-btn-ack"),
+            data: Action::Hazard { act: 'a', id }.data(),
+        },
+        Button {
+            label: tr!(ctx.i18n, l, "hz-btn-reject"),
+            data: Action::Hazard { act: 'r', id }.data(),
+        },
+    ]])
+}
+
+/// Send a report (text, photos by file id, location) to one chat.
+async fn send_report(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    h: &Hazard,
+    chat: i64,
+    l: Lang,
+    key: &str,
+    reporter: &str,
+    photos: &[String],
+    now: i64,
+) -> Result<(), StoreError> {
+    let unit = tx.unit_name(&h.unit_id).await?;
+    let severity = tr!(ctx.i18n, l, if h.major { "hz-major" } else { "hz-normal" });
+    let text = tr!(
+        ctx.i18n,
+        l,
+        "hz-report",
+        id = display_id(h.id),
+        unit = unit,
+        category = category_name(ctx, l, &h.category),
+        severity = severity,
+        who = reporter,
+        text = h.description.clone()
+    );
+    for (n, file_id) in photos.iter().enumerate() {
+        let msg = Outgoing {
+            idem_key: format!("{key}.photo{n}"),
+            chat_id: chat,
+            method: "sendPhoto".into(),
+            payload: json!({ "photo": file_id, "caption": display_id(h.id) }),
+            edit_of: None,
+            ephemeral: false,
+        };
+        tx.enqueue(&msg, now).await?;
+    }
+    if let Some((lat, lon)) = h.location {
+        let msg = Outgoing {
+            idem_key: format!("{key}.loc"),
+            chat_id: chat,
+            method: "sendLocation".into(),
+            payload: json!({ "latitude": lat, "longitude": lon }),
+            edit_of: None,
+            ephemeral: false,
+        };
+        tx.enqueue(&msg, now).await?;
+    }
+    tx.enqueue(
+        &Outgoing::message(
+            key.to_string(),
+            chat,
+            text,
+            Some(handler_buttons(ctx, l, h.id)),
+        ),
+        now,
+    )
+    .await
+}
+
+/// Where a unit's reports go: its duty room, else its duty officers; (chat, language).
+async fn handlers_of(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    unit_id: &str,
+) -> Result<Vec<(i64, Lang)>, StoreError> {
+    if let Some(u) = ctx.store.unit(unit_id).await? {
+        if let Some(chat) = u.duty_chat_id {
+            return Ok(vec![(chat, ctx.config.locale)]);
+        }
+    }
+    let officers: Vec<(i64, Lang)> = tx
+        .duty_officers(unit_id)
+        .await?
+        .into_iter()
+        .map(|(chat, lang, _)| (chat, Lang::from_telegram(Some(&lang))))
+        .collect();
+    if !officers.is_empty() {
+        return Ok(officers);
+    }
+    // No duty room and no duty officer: the supervisors must see it.
+    Ok(tx
+        .supervisors_and_room(unit_id)
+        .await?
+        .iter()
+        .map(|r| (r.chat_id, escalation::recipient_lang(ctx, r)))
+        .collect())
+}
+
+/// File a finished draft: the report is stored, routed and starts escalating until someone
+/// acknowledges it. Returns the new id.
+pub async fn submit(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    member: &Member,
+    d: &Draft,
+    major: bool,
+    now: i64,
+) -> Result<Option<i64>, StoreError> {
+    let (Some(person), Some(unit), Some(category), Some(text)) = (
+        member.person.as_ref(),
+        d.unit.as_deref(),
+        d.category.as_deref(),
+        d.text.as_deref(),
+    ) else {
+        return Ok(None);
+    };
+    let id = tx
+        .insert_hazard(&NewHazard {
+            unit_id: unit,
+            reporter_id: person.id,
+            category,
+            description: text,
+            major,
+            location: d.location,
+            at: now,
+        })
+        .await?;
+    for file_id in &d.photos {
+        tx.add_hazard_photo(id, file_id, person.id, now).await?;
+    }
+    tx.add_hazard_event(id, now, Some(person.id), "reported", Some(text))
+        .await?;
+    let Some(h) = tx.hazard(id).await? else {
+        return Ok(None);
+    };
+    let mut chats = handlers_of(ctx, tx, unit).await?;
+    if major {
+        // A major hazard also goes at once to the unit's supervisors and the parent's duty room.
+        for r in tx
+            .supervisors_and_room(unit)
+            .await?
+            .into_iter()
+            .filter(|r| r.person_id.is_some())
+        {
+            chats.push((r.chat_id, escalation::recipient_lang(ctx, &r)));
+        }
+        if let Some((parent, _)) = tx.unit_chain(unit).await?.get(1) {
+            if let Some(room) = ctx.store.unit(parent).await?.and_then(|u| u.duty_chat_id) {
+                chats.push((room, ctx.config.locale));
+            }
+        }
+    }
+    chats.dedup_by_key(|c| c.0);
+    for (chat, l) in chats {
+        send_report(
+            ctx,
+            tx,
+            &h,
+            chat,
+            l,
+            &format!("hz.{id}.{chat}"),
+            &person.name,
+            &d.photos,
+            now,
+        )
+        .await?;
+    }
+    let unit_name = tx.unit_name(unit).await?;
+    let item = Item {
+        subject: unacked_subject(id),
+        unit_id: unit.to_string(),
+        what_key: "hz-what-unacked".into(),
+        what_args: what(&h, &unit_name),
+        since: now,
+        policy: policy(ctx, major),
+    };
+    // Offsets count from the report: the first alert comes only if nobody acknowledges.
+    escalation::start(tx, &item, now).await?;
+    Ok(Some(id))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transition {
+    Ack,
+    Work,
+    Done,
+    Close,
+    Reject,
+    Reopen,
+}
+
+impl Transition {
+    fn name(self) -> &'static str {
+        match self {
+            Transition::Ack => "acknowledged",
+            Transition::Work => "rectifying",
+            Transition::Done => "rectified",
+            Transition::Close => "closed",
+            Transition::Reject => "rejected",
+            Transition::Reopen => "reopened",
+        }
+    }
+
+    /// States a transition starts from.
+    fn from(self) -> &'static [&'static str] {
+        match self {
+            Transition::Ack => &["reported", "reopened"],
+            Transition::Work => &["acknowledged"],
+            Transition::Done => &["acknowledged", "rectifying"],
+            Transition::Close => &["rectified"],
+            Transition::Reject => &["reported", "reopened", "acknowledged"],
+            Transition::Reopen => &["rectified", "closed", "rejected"],
+        }
+    }
+
+    /// Roles that may make it, in the unit or a unit above. Verifying, closing and reopening
+    /// are the supervisor's.
+    fn roles(self) -> &'static [Role] {
+        match self {
+            Transition::Close | Transition::Reopen => &[Role::Supervisor],
+            _ => &[Role::DutyOfficer, Role::Supervisor],
+        }
+    }
+
+    fn needs_text(self) -> bool {
+        matches!(self, Transition::Reject | Transition::Reopen)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Done { state: String },
+    NotAllowed,
+    WrongState { state: String },
+    NeedsText,
+    Unknown,
+}
+
+/// Make a transition, if the sender may and the report is in a state that allows it. Each is
+/// recorded, the reporter is told in their language, and the escalations follow.
+pub async fn transition(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    member: &Member,
+    id: i64,
+    t: Transition,
+    text: Option<&str>,
+    now: i64,
+) -> Result<Outcome, StoreError> {
+    let Some(h) = tx.hazard(id).await? else {
+        return Ok(Outcome::Unknown);
+    };
+    let Some(person) = member.person.as_ref() else {
+        return Ok(Outcome::NotAllowed);
+    };
+    let chain = tx.unit_chain(&h.unit_id).await?;
+    let allowed = member
+        .memberships
+        .iter()
+        .any(|m| t.roles().contains(&m.role) && chain.iter().any(|(u, _)| *u == m.unit_id));
+    if !allowed {
+        return Ok(Outcome::NotAllowed);
+    }
+    if !t.from().contains(&h.state.as_str()) {
+        return Ok(Outcome::WrongState { state: h.state });
+    }
+    let text = text.map(str::trim).filter(|s| !s.is_empty());
+    if t.needs_text() && text.is_none() {
+        return Ok(Outcome::NeedsText);
+    }
+    tx.set_hazard_state(id, t.name(), now).await?;
+    tx.add_hazard_event(id, now, Some(person.id), t.name(), text)
+        .await?;
+    let unit_name = tx.unit_name(&h.unit_id).await?;
+    match t {
+        Transition::Ack => {
+            escalation::resolve(ctx, tx, &unacked_subject(id), now).await?;
+            let due = now + ctx.config.hazard.rectify_within.as_std().as_millis() as i64;
+            tx.set_rectify_due(id, Some(due)).await?;
+            tx.add_timer(&NewTimer {
+                key: format!("hz:{id}:overdue:{due}"),
+                group: format!("hz:{id}"),
+                kind: OVERDUE.into(),
+                payload: json!({ "id": id, "due": due }),
+                due_at: due,
+            })
+            .await?;
+        }
+        Transition::Done | Transition::Reject => {
+            tx.cancel_timers(&format!("hz:{id}")).await?;
+            escalation::resolve(ctx, tx, &unacked_subject(id), now).await?;
+            escalation::resolve(ctx, tx, &overdue_subject(id), now).await?;
+        }
+        Transition::Reopen => {
+            // Back to the start: it must be acknowledged again, and escalates until it is.
+            let item = Item {
+                subject: format!("{}:{now}", unacked_subject(id)),
+                unit_id: h.unit_id.clone(),
+                what_key: "hz-what-unacked".into(),
+                what_args: what(&h, &unit_name),
+                since: now,
+                policy: policy(ctx, h.major),
+            };
+            escalation::start(tx, &item, now).await?;
+        }
+        Transition::Work | Transition::Close => {}
+    }
+    tell_reporter(ctx, tx, &h, t.name(), &person.name, text, now).await?;
+    Ok(Outcome::Done {
+        state: t.name().to_string(),
+    })
+}
+
+async fn tell_reporter(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    h: &Hazard,
+    state: &str,
+    who: &str,
+    text: Option<&str>,
+    now: i64,
+) -> Result<(), StoreError> {
+    let Some((chat, lang)) = tx.person_contact(h.reporter_id).await? else {
+        return Ok(());
+    };
+    let l = Lang::from_telegram(Some(&lang));
+    let mut body = tr!(
+        ctx.i18n,
+        l,
+        "hz-reporter-update",
+        id = display_id(h.id),
+        state = state_name(ctx, l, state),
+        who = who
+    );
+    if let Some(t) = text {
+        body.push('\n');
+        body.push_str(t);
+    }
+    tx.enqueue(
+        &Outgoing::message(
+            format!("hz.{}.{state}.{now}.reporter", h.id),
+            chat,
+            body,
+            None,
+        ),
+        now,
+    )
+    .await
+}
+
+/// Timer: an acknowledged report is past its rectification deadline; it escalates until it
+/// is rectified.
+pub async fn on_overdue(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    id: i64,
+    due: i64,
+    now: i64,
+) -> Result<(), StoreError> {
+    let Some(h) = tx.hazard(id).await? else {
+        return Ok(());
+    };
+    if !["acknowledged", "rectifying"].contains(&h.state.as_str()) || h.rectify_due != Some(due) {
+        return Ok(());
+    }
+    let unit_name = tx.unit_name(&h.unit_id).await?;
+    let item = Item {
+        subject: overdue_subject(id),
+        unit_id: h.unit_id.clone(),
+        what_key: "hz-what-overdue".into(),
+        what_args: what(&h, &unit_name),
+        since: due,
+        policy: policy(ctx, h.major),
+    };
+    escalation::start(tx, &item, now).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_and_transitions() {
+        assert_eq!(parse_id("H-12"), Some(12));
+        assert_eq!(parse_id("h12"), Some(12));
+        assert_eq!(parse_id("E-12"), None);
+        assert_eq!(display_id(3), "H-3");
+        assert!(Transition::Close.roles() == [Role::Supervisor]);
+        assert!(Transition::Ack.from().contains(&"reopened"));
+        assert!(!Transition::Close.from().contains(&"reported"));
+        assert!(Transition::Reject.needs_text() && !Transition::Done.needs_text());
+    }
+}

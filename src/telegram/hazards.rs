@@ -1,0 +1,486 @@
+//! Endpoints of hazard reports: the draft (guided by `/report`, or started by a photo or a
+//! location), the handlers' transitions (`/ack H-…`, `/work`, `/done`, `/close`, `/reject`,
+//! `/reopen` and the report's buttons), `/status` and a report's history.
+use super::command::Command;
+use super::context::{Ctx, HandlerResult, Incoming, Replies};
+use super::keyboard::{inline, Action, Button};
+use crate::hazard::draft::{self, Draft, Step};
+use crate::hazard::{self, display_id, parse_id, Outcome, Transition};
+use crate::org::{is_within, Role};
+use crate::store::NewTimer;
+use crate::tr;
+use crate::zero_report::Media;
+use serde_json::json;
+use std::sync::Arc;
+
+pub const DRAFT_EXPIRY: &str = "hz.draft";
+
+/// Does a command's first argument name a hazard (`H-12`)?
+pub fn names_hazard(args: &str) -> bool {
+    args.split_whitespace()
+        .next()
+        .is_some_and(|a| a.starts_with(['H', 'h']) && parse_id(a).is_some())
+}
+
+/// Units a person may report for: every unit they belong to.
+fn report_units(inc: &Incoming) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for m in &inc.member.memberships {
+        if !out.iter().any(|(u, _)| *u == m.unit_id) {
+            out.push((m.unit_id.clone(), m.unit_name.clone()));
+        }
+    }
+    out
+}
+
+/// Save the draft and ask for what it still needs (or show it for confirmation).
+async fn save_and_ask(
+    ctx: &Ctx,
+    inc: &Incoming,
+    d: &Draft,
+    mut r: Replies,
+    quiet: bool,
+) -> HandlerResult {
+    let l = inc.lang;
+    let now = ctx.clock.now_ms();
+    let mut tx = ctx.store.begin().await?;
+    tx.set_conversation_state(inc.chat_id, inc.user_id(), &d.to_state(), now)
+        .await?;
+    tx.add_timer(&NewTimer {
+        key: format!("hzdraft:{}:{}:{}", inc.chat_id, inc.user_id(), d.started),
+        group: format!("hzdraft:{}:{}", inc.chat_id, inc.user_id()),
+        kind: DRAFT_EXPIRY.into(),
+        payload: json!({ "chat": inc.chat_id, "user": inc.user_id(), "started": d.started }),
+        due_at: d.started + draft::EXPIRE_MS,
+    })
+    .await?;
+    if !quiet {
+        match d.next() {
+            Step::Unit => {
+                let rows = report_units(inc)
+                    .into_iter()
+                    .map(|(id, name)| {
+                        vec![Button {
+                            label: name,
+                            data: Action::HzUnit(id).data(),
+                        }]
+                    })
+                    .collect();
+                r.text_with(tr!(ctx.i18n, l, "hz-ask-unit"), inline(rows));
+            }
+            Step::Category => {
+                let buttons: Vec<Button> = ctx
+                    .config
+                    .hazard
+                    .categories
+                    .iter()
+                    .map(|c| Button {
+                        label: hazard::category_name(ctx, l, c),
+                        data: Action::HzCategory(c.clone()).data(),
+                    })
+                    .collect();
+                let mut rows = Vec::new();
+                let mut it = buttons.into_iter().peekable();
+                while it.peek().is_some() {
+                    rows.push(it.by_ref().take(2).collect());
+                }
+                r.text_with(tr!(ctx.i18n, l, "hz-ask-category"), inline(rows));
+            }
+            Step::Text => r.text(tr!(ctx.i18n, l, "hz-ask-text")),
+            Step::Confirm => {
+                let summary = tr!(
+                    ctx.i18n,
+                    l,
+                    "hz-confirm",
+                    category =
+                        hazard::category_name(ctx, l, d.category.as_deref().unwrap_or_default()),
+                    text = d.text.clone().unwrap_or_default(),
+                    photos = d.photos.len() as i64,
+                    location = tr!(
+                        ctx.i18n,
+                        l,
+                        if d.location.is_some() {
+                            "hz-location-yes"
+                        } else {
+                            "hz-location-no"
+                        }
+                    )
+                );
+                let rows = vec![
+                    vec![
+                        Button {
+                            label: tr!(ctx.i18n, l, "hz-btn-submit"),
+                            data: Action::HzSubmit { major: false }.data(),
+                        },
+                        Button {
+                            label: tr!(ctx.i18n, l, "hz-btn-submit-major"),
+                            data: Action::HzSubmit { major: true }.data(),
+                        },
+                    ],
+                    vec![Button {
+                        label: tr!(ctx.i18n, l, "hz-btn-cancel"),
+                        data: Action::HzCancel.data(),
+                    }],
+                ];
+                r.text_with(summary, inline(rows));
+            }
+        }
+    }
+    r.commit(ctx, tx).await
+}
+
+fn new_draft(ctx: &Ctx, inc: &Incoming) -> Draft {
+    let units = report_units(inc);
+    Draft {
+        unit: (units.len() == 1).then(|| units[0].0.clone()),
+        started: ctx.clock.now_ms(),
+        ..Draft::default()
+    }
+}
+
+/// `/report` starts a guided report; `/report H-12` shows one report's history.
+pub async fn report_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
+    let mut r = inc.replies();
+    let l = inc.lang;
+    if let Some(id) = cmd.args.split_whitespace().next().and_then(parse_id) {
+        return history(&ctx, &inc, id, r).await;
+    }
+    if !inc.private || report_units(&inc).is_empty() {
+        r.text(tr!(
+            ctx.i18n,
+            l,
+            if inc.private {
+                "hz-not-member"
+            } else {
+                "private-only"
+            }
+        ));
+        return r.send(&ctx).await;
+    }
+    let mut d = new_draft(&ctx, &inc);
+    if !cmd.args.trim().is_empty() {
+        d.add_text(&cmd.args.chars().take(draft::MAX_TEXT).collect::<String>());
+    }
+    save_and_ask(&ctx, &inc, &d, r, false).await
+}
+
+/// A plain message, photo or location in a private chat: part of a draft, or the start of a
+/// quick report (a photo or a location). `None` when it is neither.
+pub async fn draft_message(ctx: &Ctx, inc: &Incoming) -> Option<HandlerResult> {
+    if !inc.private || inc.member.person.is_none() {
+        return None;
+    }
+    let existing = Draft::from_state(inc.state.as_ref());
+    let starts_report = inc.media.is_some() && !report_units(inc).is_empty();
+    let mut d = match existing {
+        Some(d) => d,
+        None if starts_report => new_draft(ctx, inc),
+        None => return None,
+    };
+    let mut r = inc.replies();
+    let l = inc.lang;
+    // The second and later photos of an album belong to the report the first one started.
+    let same_album = inc.album.is_some() && d.album == inc.album;
+    d.album = inc.album.clone().or(d.album);
+    if let Some(text) = inc.text.as_deref() {
+        if !d.add_text(text) {
+            r.text(tr!(
+                ctx.i18n,
+                l,
+                "hz-text-too-long",
+                max = draft::MAX_TEXT as i64
+            ));
+            return Some(r.send(ctx).await);
+        }
+    }
+    match &inc.media {
+        Some(Media::Photo(file_id)) if !d.add_photo(file_id) => {
+            r.text(tr!(
+                ctx.i18n,
+                l,
+                "hz-too-many-photos",
+                max = draft::MAX_PHOTOS as i64
+            ));
+            return Some(r.send(ctx).await);
+        }
+        Some(Media::Location(lat, lon)) => d.location = Some((*lat, *lon)),
+        _ => {}
+    }
+    Some(save_and_ask(ctx, inc, &d, r, same_album).await)
+}
+
+/// A draft's buttons: unit, category, submit, cancel.
+pub async fn draft_button(ctx: &Ctx, inc: &Incoming, action: Action) -> HandlerResult {
+    let mut r = inc.replies();
+    let l = inc.lang;
+    let Some(mut d) = Draft::from_state(inc.state.as_ref()) else {
+        r.answer_press(Some(tr!(ctx.i18n, l, "hz-no-draft")));
+        return r.send(ctx).await;
+    };
+    r.answer_press(None);
+    match action {
+        Action::HzUnit(u) if report_units(inc).iter().any(|(id, _)| *id == u) => d.unit = Some(u),
+        Action::HzCategory(c) if ctx.config.hazard.categories.contains(&c) => d.category = Some(c),
+        Action::HzCancel => {
+            let mut tx = ctx.store.begin().await?;
+            tx.clear_conversation_state(inc.chat_id, inc.user_id())
+                .await?;
+            tx.cancel_timers(&format!("hzdraft:{}:{}", inc.chat_id, inc.user_id()))
+                .await?;
+            r.text(tr!(ctx.i18n, l, "hz-cancelled"));
+            return r.commit(ctx, tx).await;
+        }
+        Action::HzSubmit { major } if d.next() == Step::Confirm => {
+            let now = ctx.clock.now_ms();
+            let mut tx = ctx.store.begin().await?;
+            let id = hazard::submit(ctx, &mut tx, &inc.member, &d, major, now).await?;
+            tx.clear_conversation_state(inc.chat_id, inc.user_id())
+                .await?;
+            tx.cancel_timers(&format!("hzdraft:{}:{}", inc.chat_id, inc.user_id()))
+                .await?;
+            match id {
+                Some(id) => r.text(tr!(ctx.i18n, l, "hz-submitted", id = display_id(id))),
+                None => r.text(tr!(ctx.i18n, l, "hz-not-member")),
+            }
+            return r.commit(ctx, tx).await;
+        }
+        _ => {}
+    }
+    save_and_ask(ctx, inc, &d, r, false).await
+}
+
+/// Timer: a draft left alone is dropped, and its writer told.
+pub async fn on_draft_expiry(
+    ctx: &Ctx,
+    tx: &mut crate::store::Tx,
+    chat: i64,
+    user: i64,
+    started: i64,
+    now: i64,
+) -> Result<(), crate::store::StoreError> {
+    let state = ctx.store.conversation_state(chat, user).await?;
+    if Draft::from_state(state.as_ref()).is_none_or(|d| d.started != started) {
+        return Ok(());
+    }
+    tx.clear_conversation_state(chat, user).await?;
+    let l = ctx
+        .store
+        .member(user)
+        .await?
+        .person
+        .map(|p| crate::config::Lang::from_telegram(Some(&p.lang)))
+        .unwrap_or(ctx.config.locale);
+    let msg = crate::store::Outgoing::message(
+        format!("hzdraft.{chat}.{started}.expired"),
+        chat,
+        tr!(ctx.i18n, l, "hz-draft-expired"),
+        None,
+    );
+    tx.enqueue(&msg, now).await
+}
+
+fn outcome_text(ctx: &Ctx, inc: &Incoming, id: i64, o: Outcome) -> String {
+    let l = inc.lang;
+    match o {
+        Outcome::Done { state } => tr!(
+            ctx.i18n,
+            l,
+            "hz-done",
+            id = display_id(id),
+            state = ctx.i18n.t(l, &format!("hz-state-{state}"), &[])
+        ),
+        Outcome::NotAllowed => tr!(ctx.i18n, l, "hz-not-allowed"),
+        Outcome::WrongState { state } => {
+            tr!(
+                ctx.i18n,
+                l,
+                "hz-wrong-state",
+                id = display_id(id),
+                state = ctx.i18n.t(l, &format!("hz-state-{state}"), &[])
+            )
+        }
+        Outcome::NeedsText => tr!(ctx.i18n, l, "hz-needs-text"),
+        Outcome::Unknown => tr!(ctx.i18n, l, "hz-unknown", id = display_id(id)),
+    }
+}
+
+async fn make(
+    ctx: &Ctx,
+    inc: &Incoming,
+    id: i64,
+    t: Transition,
+    text: Option<&str>,
+    mut r: Replies,
+) -> HandlerResult {
+    let mut tx = ctx.store.begin().await?;
+    let o = hazard::transition(ctx, &mut tx, &inc.member, id, t, text, ctx.clock.now_ms()).await?;
+    tx.clear_conversation_state(inc.chat_id, inc.user_id())
+        .await?;
+    let text = outcome_text(ctx, inc, id, o);
+    if inc.press.is_some() {
+        r.answer_press(Some(text.chars().take(190).collect()));
+    } else {
+        r.text(text);
+    }
+    r.commit(ctx, tx).await
+}
+
+/// `/ack H-12`, `/work H-12 [TEXT]`, `/done H-12 [TEXT]`, `/close H-12`, `/reject H-12 TEXT`,
+/// `/reopen H-12 TEXT`.
+pub async fn transition_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
+    let t = match cmd.name.as_str() {
+        "ack" => Transition::Ack,
+        "work" => Transition::Work,
+        "done" => Transition::Done,
+        "close" => Transition::Close,
+        "reject" => Transition::Reject,
+        _ => Transition::Reopen,
+    };
+    let mut words = cmd.args.splitn(2, char::is_whitespace);
+    let Some(id) = words.next().and_then(parse_id) else {
+        let mut r = inc.replies();
+        r.text(tr!(ctx.i18n, inc.lang, "hz-usage"));
+        return r.send(&ctx).await;
+    };
+    let text: Option<String> = words
+        .next()
+        .map(|s| s.chars().take(draft::MAX_TEXT).collect());
+    make(&ctx, &inc, id, t, text.as_deref(), inc.replies()).await
+}
+
+/// A report's buttons: acknowledge at once; reject asks for the reason first.
+pub async fn report_button(ctx: &Ctx, inc: &Incoming, act: char, id: i64) -> HandlerResult {
+    if act == 'a' {
+        return make(ctx, inc, id, Transition::Ack, None, inc.replies()).await;
+    }
+    let mut r = inc.replies();
+    r.answer_press(None);
+    let mut tx = ctx.store.begin().await?;
+    let state = json!({ "await": "hz_reject", "id": id });
+    tx.set_conversation_state(inc.chat_id, inc.user_id(), &state, ctx.clock.now_ms())
+        .await?;
+    r.text(tr!(
+        ctx.i18n,
+        inc.lang,
+        "hz-ask-reason",
+        who = inc.display_name(),
+        id = display_id(id)
+    ));
+    r.commit(ctx, tx).await
+}
+
+/// The reason after pressing "reject"; `None` when the conversation is not waiting for one.
+pub async fn reject_reason(ctx: &Ctx, inc: &Incoming) -> Option<HandlerResult> {
+    let state = inc.state.as_ref()?;
+    if state["await"] != "hz_reject" {
+        return None;
+    }
+    let id = state["id"].as_i64()?;
+    let text = inc
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && !t.starts_with('/'))?;
+    Some(make(ctx, inc, id, Transition::Reject, Some(text), inc.replies()).await)
+}
+
+async fn history(ctx: &Ctx, inc: &Incoming, id: i64, mut r: Replies) -> HandlerResult {
+    let l = inc.lang;
+    let Some(h) = ctx.store.hazard_by_id(id).await? else {
+        r.text(tr!(ctx.i18n, l, "hz-unknown", id = display_id(id)));
+        return r.send(ctx).await;
+    };
+    // The reporter, and members of the unit or a unit above it, may look.
+    let units = ctx.store.units().await?;
+    let mine = inc
+        .member
+        .person
+        .as_ref()
+        .is_some_and(|p| p.id == h.reporter_id);
+    let above = inc
+        .member
+        .memberships
+        .iter()
+        .any(|m| is_within(&units, &h.unit_id, &m.unit_id));
+    if !mine && !above {
+        r.text(tr!(ctx.i18n, l, "hz-unknown", id = display_id(id)));
+        return r.send(ctx).await;
+    }
+    let mut lines = vec![tr!(
+        ctx.i18n,
+        l,
+        "hz-history-title",
+        id = display_id(id),
+        category = hazard::category_name(ctx, l, &h.category),
+        state = ctx.i18n.t(l, &format!("hz-state-{}", h.state), &[]),
+        text = h.description.clone()
+    )];
+    for e in ctx.store.hazard_history(id).await? {
+        let mut line = format!(
+            "{} {} {}",
+            crate::escalation::format_time(ctx, e.at),
+            e.person.unwrap_or_default(),
+            ctx.i18n.t(l, &format!("hz-state-{}", e.action), &[])
+        );
+        if let Some(t) = e.text.filter(|t| e.action != "reported" && !t.is_empty()) {
+            line.push_str(": ");
+            line.push_str(&t);
+        }
+        lines.push(line);
+    }
+    r.text(lines.join("\n").chars().take(4000).collect());
+    r.send(ctx).await
+}
+
+/// `/status`: open reports of the sender's units (and, for supervisors, below them) and the
+/// sender's own reports, with age and state.
+pub async fn status(ctx: Arc<Ctx>, inc: Incoming) -> HandlerResult {
+    let mut r = inc.replies();
+    let l = inc.lang;
+    let units = ctx.store.units().await?;
+    let mut scope: Vec<String> = Vec::new();
+    for m in &inc.member.memberships {
+        if m.role == Role::Supervisor || m.role == Role::Admin {
+            scope.extend(
+                units
+                    .iter()
+                    .filter(|u| is_within(&units, &u.id, &m.unit_id))
+                    .map(|u| u.id.clone()),
+            );
+        } else if m.role == Role::DutyOfficer {
+            scope.push(m.unit_id.clone());
+        }
+    }
+    let me = inc.member.person.as_ref().map(|p| p.id);
+    let open = ctx.store.open_hazards(&scope, me).await?;
+    if open.is_empty() {
+        r.text(tr!(ctx.i18n, l, "hz-status-none"));
+        return r.send(&ctx).await;
+    }
+    let now = ctx.clock.now_ms();
+    let mut lines = vec![tr!(
+        ctx.i18n,
+        l,
+        "hz-status-title",
+        count = open.len() as i64
+    )];
+    for h in open.iter().take(50) {
+        let unit = units
+            .iter()
+            .find(|u| u.id == h.unit_id)
+            .map(|u| u.name.clone())
+            .unwrap_or_default();
+        lines.push(tr!(
+            ctx.i18n,
+            l,
+            "hz-status-line",
+            id = display_id(h.id),
+            unit = unit,
+            category = hazard::category_name(&ctx, l, &h.category),
+            state = ctx.i18n.t(l, &format!("hz-state-{}", h.state), &[]),
+            hours = (now - h.created_at) / 3_600_000
+        ));
+    }
+    r.text(lines.join("\n").chars().take(4000).collect());
+    r.send(&ctx).await
+}
