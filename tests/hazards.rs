@@ -1,0 +1,418 @@
+//! Hazard reports through the real bot: quick and guided reporting, an album, a restart mid
+//! draft, an expiring draft, every transition with allowed and refused roles, both
+//! escalations, and the reporter's notices in their language.
+mod common;
+
+use common::{Backend, TestBot, WAIT};
+use lookout::config::Config;
+use lookout::org::Role;
+use lookout::sim::{SentMessage, SimUser};
+
+both_backends!(
+    a_photo_with_a_caption_becomes_a_report,
+    guided_report_with_album_and_location_survives_a_restart,
+    lifecycle_with_allowed_and_refused_roles,
+    unacknowledged_and_overdue_reports_escalate,
+    major_hazards_reach_supervisors_and_the_parent_at_once,
+    a_draft_left_alone_expires,
+);
+
+fn fast_escalation() -> Config {
+    let text = "[hazard]\nescalate = [\"1s\", \"2s\"]\nescalate_major = [\"1s\"]\nrectify_within = \"2s\"\n";
+    Config::parse(text, "test.toml").expect("config")
+}
+
+fn slow_escalation() -> Config {
+    Config::parse(
+        "[hazard]\nescalate = [\"1h\"]\nescalate_major = [\"1h\"]\n",
+        "test.toml",
+    )
+    .expect("config")
+}
+
+async fn press_label(bot: &TestBot, who: &SimUser, label: &str) -> SentMessage {
+    let msg = bot
+        .sim
+        .wait_for(who.id(), WAIT, |m| m.button(label).is_some())
+        .await
+        .expect("buttons");
+    who.press(&msg, &msg.button(label).expect("label"));
+    msg
+}
+
+async fn a_photo_with_a_caption_becomes_a_report(b: Backend) {
+    let bot = TestBot::spawn_fast(b, slow_escalation()).await;
+    let worker = bot.sim.user(91, "Grid Worker", Some("en"));
+    let officer = bot.sim.user(92, "李家村值班员", Some("zh"));
+    bot.join(&worker, "lijia", Role::GridWorker).await;
+    bot.join(&officer, "lijia", Role::DutyOfficer).await;
+    let photo = worker.send_photo(Some("Fallen power line across the path to the reservoir"));
+    press_label(&bot, &worker, "forest fire risk").await;
+    press_label(&bot, &worker, "Submit (ordinary)").await;
+    let done = bot
+        .sim
+        .wait_for(worker.id(), WAIT, |m| m.text().contains("submitted"))
+        .await
+        .expect("id at once");
+    assert!(done.text().contains("H-1"), "{}", done.text());
+    let report = bot
+        .sim
+        .wait_for(officer.id(), WAIT, |m| {
+            m.text().contains("H-1") && !m.buttons.is_empty()
+        })
+        .await
+        .expect("routed");
+    assert!(
+        report.text().contains("森林火险") && report.text().contains("Fallen power line"),
+        "{}",
+        report.text()
+    );
+    bot.sim
+        .wait_for(officer.id(), WAIT, |m| {
+            m.photo.as_deref() == Some(photo.as_str())
+        })
+        .await
+        .expect("photo by file id");
+    assert_eq!(bot.count("SELECT COUNT(*) FROM hazard_photos").await, 1);
+}
+
+async fn guided_report_with_album_and_location_survives_a_restart(b: Backend) {
+    let mut bot = TestBot::spawn_fast(b, slow_escalation()).await;
+    let worker = bot.sim.user(93, "网格员", Some("zh"));
+    let officer = bot.sim.user(94, "Officer", Some("en"));
+    bot.join(&worker, "lijia", Role::GridWorker).await;
+    bot.join(&officer, "nanjiao", Role::DutyOfficer).await;
+    bot.join(&worker, "nanjiao", Role::GridWorker).await;
+    worker.send_text("/report");
+    press_label(&bot, &worker, "南郊镇").await;
+    press_label(&bot, &worker, "燃气管道").await;
+    bot.sim
+        .wait_for(worker.id(), WAIT, |m| m.text().contains("请用文字描述"))
+        .await
+        .expect("asks for text");
+    bot.settle().await;
+    bot.restart().await;
+    worker.send_text("燃气管道井盖破损，有异味");
+    bot.sim
+        .wait_for(worker.id(), WAIT, |m| m.text().contains("请确认"))
+        .await
+        .expect("draft kept across the restart");
+    let album = worker.send_album(3, None);
+    worker.send_location(36.81, 117.95);
+    let confirm = bot
+        .sim
+        .wait_for(worker.id(), WAIT, |m| {
+            m.text().contains("照片：3 张；位置：已附")
+        })
+        .await
+        .expect("album and location in the draft");
+    worker.press(
+        &confirm,
+        &confirm.button("提交（一般隐患）").expect("submit"),
+    );
+    bot.sim
+        .wait_for(worker.id(), WAIT, |m| m.text().contains("已提交隐患 H-1"))
+        .await
+        .expect("submitted");
+    for file_id in &album {
+        bot.sim
+            .wait_for(officer.id(), WAIT, |m| {
+                m.photo.as_deref() == Some(file_id.as_str())
+            })
+            .await
+            .expect("each photo");
+    }
+    bot.sim
+        .wait_for(officer.id(), WAIT, |m| m.location == Some((36.81, 117.95)))
+        .await
+        .expect("location");
+    assert_eq!(
+        bot.count("SELECT COUNT(*) FROM hazards").await,
+        1,
+        "an album is one report"
+    );
+    assert_eq!(bot.count("SELECT COUNT(*) FROM hazard_photos").await, 3);
+    // Some answers to the album would be noise: the draft answered the first photo only.
+    let confirms = bot
+        .sim
+        .sent(worker.id())
+        .iter()
+        .filter(|m| m.text().contains("请确认"))
+        .count();
+    assert!(
+        confirms <= 3,
+        "{confirms} confirmations for text, album and location"
+    );
+}
+
+async fn lifecycle_with_allowed_and_refused_roles(b: Backend) {
+    let bot = TestBot::spawn_fast(b, slow_escalation()).await;
+    let worker = bot.sim.user(95, "Reporter", Some("en"));
+    let other_worker = bot.sim.user(96, "Bystander", Some("en"));
+    let officer = bot.sim.user(97, "值班员", Some("zh"));
+    let lead = bot.sim.user(98, "镇带班", Some("zh"));
+    let sibling = bot.sim.user(99, "南郊带班", Some("zh"));
+    bot.join(&worker, "lijia", Role::GridWorker).await;
+    bot.join(&other_worker, "lijia", Role::GridWorker).await;
+    bot.join(&officer, "lijia", Role::DutyOfficer).await;
+    bot.join(&lead, "wangcun", Role::Supervisor).await;
+    bot.join(&sibling, "nanjiao", Role::Supervisor).await;
+    worker.send_text("/report Dead trees leaning over the road");
+    press_label(&bot, &worker, "road traffic").await;
+    press_label(&bot, &worker, "Submit (ordinary)").await;
+    let report = bot
+        .sim
+        .wait_for(officer.id(), WAIT, |m| {
+            m.text().contains("H-1") && !m.buttons.is_empty()
+        })
+        .await
+        .expect("report");
+
+    assert!(bot
+        .ask(&other_worker, "/ack H-1")
+        .await
+        .text()
+        .contains("may not"));
+    assert!(bot.ask(&sibling, "/ack H-1").await.text().contains("无权"));
+    assert!(
+        bot.ask(&officer, "/close H-1")
+            .await
+            .text()
+            .contains("无权"),
+        "closing is the supervisor's"
+    );
+    officer.press(&report, &report.button("✅ 确认").expect("ack button"));
+    bot.sim
+        .wait_for(worker.id(), WAIT, |m| {
+            m.text().contains("H-1 is now: acknowledged")
+        })
+        .await
+        .expect("reporter told, in English");
+    assert!(bot
+        .ask(&officer, "/ack H-1")
+        .await
+        .text()
+        .contains("不能进行此操作"));
+    assert!(bot
+        .ask(&officer, "/work H-1 已联系林业站")
+        .await
+        .text()
+        .contains("整改中"));
+    assert!(bot
+        .ask(&officer, "/done H-1 已砍伐清理")
+        .await
+        .text()
+        .contains("已整改"));
+    bot.sim
+        .wait_for(worker.id(), WAIT, |m| {
+            m.text().contains("rectified") && m.text().contains("已砍伐清理")
+        })
+        .await
+        .expect("reporter sees the note");
+    assert!(
+        bot.ask(&lead, "/reopen H-1").await.text().contains("原因"),
+        "reopening needs a reason"
+    );
+    assert!(bot
+        .ask(&lead, "/reopen H-1 现场仍有一棵")
+        .await
+        .text()
+        .contains("已重新打开"));
+    assert!(
+        bot.ask(&officer, "/done H-1")
+            .await
+            .text()
+            .contains("不能进行此操作"),
+        "must be acknowledged again first"
+    );
+    assert!(bot
+        .ask(&officer, "/ack H-1")
+        .await
+        .text()
+        .contains("已确认"));
+    assert!(bot
+        .ask(&officer, "/done H-1 全部清理")
+        .await
+        .text()
+        .contains("已整改"));
+    assert!(bot
+        .ask(&lead, "/close H-1")
+        .await
+        .text()
+        .contains("已验收销号"));
+    bot.sim
+        .wait_for(worker.id(), WAIT, |m| {
+            m.text().contains("verified and closed")
+        })
+        .await
+        .expect("closed told");
+    let history = bot.ask(&worker, "/report H-1").await;
+    for step in [
+        "reported",
+        "acknowledged",
+        "being rectified",
+        "rectified",
+        "reopened",
+        "verified and closed",
+        "现场仍有一棵",
+    ] {
+        assert!(
+            history.text().contains(step),
+            "history lacks {step}: {}",
+            history.text()
+        );
+    }
+    assert!(
+        bot.ask(&sibling, "/report H-1")
+            .await
+            .text()
+            .contains("找不到"),
+        "other towns do not see it"
+    );
+    // Rejecting needs a reason, given after the button.
+    worker.send_text("/report Smoke again");
+    press_label(&bot, &worker, "forest fire risk").await;
+    press_label(&bot, &worker, "Submit (ordinary)").await;
+    let second = bot
+        .sim
+        .wait_for(officer.id(), WAIT, |m| {
+            m.text().contains("H-2") && !m.buttons.is_empty()
+        })
+        .await
+        .expect("second");
+    officer.press(&second, &second.button("✖ 驳回").expect("reject"));
+    bot.sim
+        .wait_for(officer.id(), WAIT, |m| m.text().contains("驳回 H-2 的原因"))
+        .await
+        .expect("asks why");
+    officer.send_text("是农户烧秸秆，已劝止");
+    bot.sim
+        .wait_for(worker.id(), WAIT, |m| {
+            m.text().contains("H-2 is now: rejected") && m.text().contains("烧秸秆")
+        })
+        .await
+        .expect("reason told");
+    let status = bot.ask(&lead, "/status").await;
+    assert!(status.text().contains("没有未办结"), "{}", status.text());
+}
+
+async fn unacknowledged_and_overdue_reports_escalate(b: Backend) {
+    let bot = TestBot::spawn_fast(b, fast_escalation()).await;
+    let worker = bot.sim.user(101, "Worker", Some("en"));
+    let officer = bot.sim.user(102, "Officer", Some("en"));
+    let lead = bot.sim.user(103, "Village Lead", Some("en"));
+    let town = bot.sim.user(104, "Town Lead", Some("en"));
+    bot.join(&worker, "lijia", Role::GridWorker).await;
+    bot.join(&officer, "lijia", Role::DutyOfficer).await;
+    bot.join(&lead, "lijia", Role::Supervisor).await;
+    bot.join(&town, "wangcun", Role::Supervisor).await;
+    worker.send_text("/report Crack in the dam wall");
+    press_label(&bot, &worker, "flood").await;
+    press_label(&bot, &worker, "Submit (ordinary)").await;
+    bot.sim
+        .wait_for(lead.id(), WAIT, |m| {
+            m.text().contains("H-1") && m.text().contains("not acknowledged")
+        })
+        .await
+        .expect("level 1 after 1 s");
+    bot.sim
+        .wait_for(town.id(), WAIT, |m| {
+            m.text().contains("H-1") && m.text().contains("Level 2")
+        })
+        .await
+        .expect("level 2 after 2 s");
+    assert!(bot
+        .ask(&officer, "/ack H-1")
+        .await
+        .text()
+        .contains("acknowledged"));
+    bot.sim
+        .wait_for(lead.id(), WAIT, |m| {
+            m.text().contains("Resolved") && m.text().contains("H-1")
+        })
+        .await
+        .expect("chain ended");
+    // Not rectified within 2 s: it escalates again until it is.
+    bot.sim
+        .wait_for(lead.id(), WAIT, |m| {
+            m.text().contains("past its rectification deadline")
+        })
+        .await
+        .expect("overdue");
+    assert!(bot
+        .ask(&officer, "/done H-1 Sandbags placed, engineers called")
+        .await
+        .text()
+        .contains("rectified"));
+    bot.wait_count(
+        "SELECT COUNT(*) FROM escalations WHERE subject LIKE 'hazard%' AND state <> 'resolved'",
+        0,
+    )
+    .await;
+}
+
+async fn major_hazards_reach_supervisors_and_the_parent_at_once(b: Backend) {
+    let bot = TestBot::spawn_fast(b, slow_escalation()).await;
+    let worker = bot.sim.user(111, "Worker", Some("en"));
+    let officer = bot.sim.user(112, "Officer", Some("en"));
+    let lead = bot.sim.user(113, "Village Lead", Some("en"));
+    let town = bot.sim.user(114, "Town Lead", Some("en"));
+    bot.join(&worker, "lijia", Role::GridWorker).await;
+    bot.join(&officer, "lijia", Role::DutyOfficer).await;
+    bot.join(&lead, "lijia", Role::Supervisor).await;
+    bot.join(&town, "wangcun", Role::Supervisor).await;
+    let room = bot.sim.group(-11400, "Wangcun duty room");
+    town.in_group(&room).send_text("/bind");
+    bot.sim
+        .wait_for(room.id(), WAIT, |m| m.text().contains("duty room"))
+        .await
+        .expect("bound");
+    worker.send_location(36.8, 117.9);
+    press_label(&bot, &worker, "hazardous chemicals").await;
+    worker.send_text("Leaking drums behind the old factory");
+    press_label(&bot, &worker, "Submit (major hazard)").await;
+    for chat in [officer.id(), lead.id(), room.id()] {
+        bot.sim
+            .wait_for(chat, WAIT, |m| {
+                m.text().contains("H-1")
+                    && (m.text().contains("major hazard") || m.text().contains("重大隐患"))
+            })
+            .await
+            .expect("major report");
+        bot.sim
+            .wait_for(chat, WAIT, |m| m.location == Some((36.8, 117.9)))
+            .await
+            .expect("location pin");
+    }
+}
+
+async fn a_draft_left_alone_expires(b: Backend) {
+    let bot = TestBot::spawn_fast(b, slow_escalation()).await;
+    let worker = bot.sim.user(121, "Worker", Some("en"));
+    bot.join(&worker, "lijia", Role::GridWorker).await;
+    worker.send_location(36.8, 117.9);
+    bot.sim
+        .wait_for(worker.id(), WAIT, |m| m.text().contains("What kind"))
+        .await
+        .expect("draft started");
+    // Thirty minutes pass: the expiry timer comes due (the clock of the timer, not a wait).
+    let sql = "UPDATE timers SET due_at = 0 WHERE kind = 'hz.draft' AND state = 'pending'";
+    match &bot.store {
+        lookout::store::Store::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+        lookout::store::Store::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+    }
+    .expect("move the timer");
+    bot.notify();
+    bot.sim
+        .wait_for(worker.id(), WAIT, |m| m.text().contains("dropped"))
+        .await
+        .expect("expiry notice");
+    assert!(
+        bot.ask(&worker, "Leaking tank")
+            .await
+            .text()
+            .contains("did not understand"),
+        "the draft is gone"
+    );
+    assert_eq!(bot.count("SELECT COUNT(*) FROM hazards").await, 0);
+}
