@@ -416,3 +416,106 @@ async fn a_draft_left_alone_expires(b: Backend) {
     );
     assert_eq!(bot.count("SELECT COUNT(*) FROM hazards").await, 0);
 }
+
+both_backends!(duplicates_nearby_are_offered_and_merged);
+
+async fn duplicates_nearby_are_offered_and_merged(b: Backend) {
+    let bot = TestBot::spawn_fast(b, slow_escalation()).await;
+    let first = bot.sim.user(131, "First", Some("en"));
+    let second = bot.sim.user(132, "Second", Some("en"));
+    let officer = bot.sim.user(133, "Officer", Some("en"));
+    for u in [&first, &second] {
+        bot.join(u, "lijia", Role::GridWorker).await;
+    }
+    bot.join(&officer, "lijia", Role::DutyOfficer).await;
+    first.send_location(36.8, 117.9);
+    press_label(&bot, &first, "forest fire risk").await;
+    first.send_text("Smoke from the ridge");
+    press_label(&bot, &first, "Submit (ordinary)").await;
+    bot.sim
+        .wait_for(first.id(), WAIT, |m| m.text().contains("H-1"))
+        .await
+        .expect("first report");
+
+    // 55 m away, same kind: offered as the same hazard.
+    second.send_location(36.8005, 117.9);
+    press_label(&bot, &second, "forest fire risk").await;
+    let photo = second.send_photo(Some("Smoke is thicker now"));
+    let offer = bot
+        .sim
+        .wait_for(second.id(), WAIT, |m| m.button("Add to H-1").is_some())
+        .await
+        .expect("duplicate offered");
+    assert!(
+        offer.text().contains("56 m") || offer.text().contains("55 m"),
+        "{}",
+        offer.text()
+    );
+    second.press(&offer, &offer.button("Add to H-1").expect("join"));
+    bot.sim
+        .wait_for(second.id(), WAIT, |m| m.text().contains("added to H-1"))
+        .await
+        .expect("joined");
+    bot.sim
+        .wait_for(first.id(), WAIT, |m| m.text().contains("Second confirmed"))
+        .await
+        .expect("first reporter told");
+    assert_eq!(bot.count("SELECT COUNT(*) FROM hazards").await, 1);
+    assert_eq!(
+        bot.count(&format!(
+            "SELECT COUNT(*) FROM hazard_photos WHERE file_id = '{photo}'"
+        ))
+        .await,
+        1
+    );
+
+    // Far away: a new report, which a handler can still merge as a duplicate.
+    second.send_location(36.9, 117.9);
+    press_label(&bot, &second, "forest fire risk").await;
+    second.send_text("Smoke again, further north");
+    let confirm = bot
+        .sim
+        .wait_for(second.id(), WAIT, |m| {
+            m.button("Submit (ordinary)").is_some() && m.text().contains("further north")
+        })
+        .await
+        .expect("confirm");
+    assert!(
+        confirm.button("Add to H-1").is_none(),
+        "11 km is not nearby"
+    );
+    second.press(
+        &confirm,
+        &confirm.button("Submit (ordinary)").expect("submit"),
+    );
+    bot.sim
+        .wait_for(second.id(), WAIT, |m| m.text().contains("H-2"))
+        .await
+        .expect("second report");
+    assert!(bot
+        .ask(&second, "/merge H-2 H-1")
+        .await
+        .text()
+        .contains("may not"));
+    assert!(bot
+        .ask(&officer, "/merge H-2")
+        .await
+        .text()
+        .contains("Usage"));
+    assert!(bot
+        .ask(&officer, "/merge H-2 H-1")
+        .await
+        .text()
+        .contains("rejected"));
+    bot.sim
+        .wait_for(second.id(), WAIT, |m| {
+            m.text().contains("H-2 is now: rejected") && m.text().contains("与 H-1 重复")
+        })
+        .await
+        .expect("reporter told why");
+    assert_eq!(
+        bot.count("SELECT duplicate_of FROM hazards WHERE id = 2")
+            .await,
+        1
+    );
+}

@@ -460,9 +460,118 @@ pub async fn on_overdue(
     Ok(())
 }
 
+/// Distance in metres between two points (haversine; plenty for a few hundred metres).
+pub fn distance_m(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let (lat1, lon1) = (a.0.to_radians(), a.1.to_radians());
+    let (lat2, lon2) = (b.0.to_radians(), b.1.to_radians());
+    let h = ((lat2 - lat1) / 2.0).sin().powi(2)
+        + lat1.cos() * lat2.cos() * ((lon2 - lon1) / 2.0).sin().powi(2);
+    2.0 * 6_371_000.0 * h.sqrt().asin()
+}
+
+/// The nearest open report of the same category within the configured radius.
+pub async fn nearby(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    d: &Draft,
+) -> Result<Option<(Hazard, f64)>, StoreError> {
+    let (Some(here), Some(category)) = (d.location, d.category.as_deref()) else {
+        return Ok(None);
+    };
+    let radius = f64::from(ctx.config.hazard.duplicate_radius_m);
+    let mut best: Option<(Hazard, f64)> = None;
+    for h in tx.open_hazards_with_location(category).await? {
+        let Some(there) = h.location else { continue };
+        let dist = distance_m(here, there);
+        if dist <= radius && best.as_ref().is_none_or(|(_, b)| dist < *b) {
+            best = Some((h, dist));
+        }
+    }
+    Ok(best)
+}
+
+/// Instead of a new report, the draft's text and photos confirm an existing one; its
+/// reporter is told someone confirmed it.
+pub async fn confirm_existing(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    member: &Member,
+    d: &Draft,
+    id: i64,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let (Some(person), Some(h)) = (member.person.as_ref(), tx.hazard(id).await?) else {
+        return Ok(false);
+    };
+    if ["closed", "rejected"].contains(&h.state.as_str()) {
+        return Ok(false);
+    }
+    for file_id in &d.photos {
+        tx.add_hazard_photo(id, file_id, person.id, now).await?;
+    }
+    tx.add_hazard_event(id, now, Some(person.id), "confirmed", d.text.as_deref())
+        .await?;
+    if let Some((chat, lang)) = tx.person_contact(h.reporter_id).await? {
+        let l = Lang::from_telegram(Some(&lang));
+        let text = tr!(
+            ctx.i18n,
+            l,
+            "hz-confirmed-by",
+            id = display_id(id),
+            who = person.name.clone()
+        );
+        tx.enqueue(
+            &Outgoing::message(
+                format!("hz.{id}.confirmed.{now}.{}", person.id),
+                chat,
+                text,
+                None,
+            ),
+            now,
+        )
+        .await?;
+    }
+    Ok(true)
+}
+
+/// A handler marks `id` as a duplicate of `of`: it is closed as rejected with that reason.
+pub async fn merge(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    member: &Member,
+    id: i64,
+    of: i64,
+    now: i64,
+) -> Result<Outcome, StoreError> {
+    if id == of || tx.hazard(of).await?.is_none() {
+        return Ok(Outcome::Unknown);
+    }
+    let reason = tr!(
+        ctx.i18n,
+        ctx.config.locale,
+        "hz-duplicate-of",
+        id = display_id(of)
+    );
+    let outcome = transition(ctx, tx, member, id, Transition::Reject, Some(&reason), now).await?;
+    if matches!(outcome, Outcome::Done { .. }) {
+        tx.mark_duplicate(id, of).await?;
+    }
+    Ok(outcome)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn distances() {
+        let a = (36.8000, 117.9000);
+        let b = (36.8010, 117.9000); // about 111 m north
+        let d = distance_m(a, b);
+        assert!((d - 111.2).abs() < 1.0, "{d}");
+        assert!(distance_m(a, a) < 0.001);
+        assert!(distance_m(a, (36.81, 117.91)) > 1000.0);
+    }
 
     #[test]
     fn ids_and_transitions() {

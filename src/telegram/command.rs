@@ -36,10 +36,11 @@ pub enum Known {
     Reject,
     Reopen,
     Status,
+    Merge,
 }
 
 impl Known {
-    pub const ALL: [Known; 26] = [
+    pub const ALL: [Known; 27] = [
         Known::Start,
         Known::Help,
         Known::Lang,
@@ -66,6 +67,7 @@ impl Known {
         Known::Reject,
         Known::Reopen,
         Known::Status,
+        Known::Merge,
     ];
 
     pub fn name(self) -> &'static str {
@@ -96,6 +98,7 @@ impl Known {
             Known::Reject => "reject",
             Known::Reopen => "reopen",
             Known::Status => "status",
+            Known::Merge => "merge",
         }
     }
 }

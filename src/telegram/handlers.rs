@@ -53,6 +53,7 @@ pub fn schema() -> Schema {
     .branch(command(Known::Reject).endpoint(hazards::transition_command))
     .branch(command(Known::Reopen).endpoint(hazards::transition_command))
     .branch(command(Known::Status).endpoint(hazards::status))
+    .branch(command(Known::Merge).endpoint(hazards::merge))
     .branch(command(Known::Ack).endpoint(escalation::ack_command))
     .branch(command(Known::Snooze).endpoint(escalation::snooze))
     .branch(command(Known::Season).endpoint(escalation::season_command))
@@ -481,7 +482,8 @@ async fn press(ctx: Arc<Ctx>, inc: Incoming, press: Press) -> HandlerResult {
             a @ (Action::HzCategory(_)
             | Action::HzUnit(_)
             | Action::HzSubmit { .. }
-            | Action::HzCancel),
+            | Action::HzCancel
+            | Action::HzJoin(_)),
         ) => hazards::draft_button(&ctx, &inc, a).await,
         Some(Action::Zero {
             round,

@@ -88,7 +88,7 @@ async fn save_and_ask(
             }
             Step::Text => r.text(tr!(ctx.i18n, l, "hz-ask-text")),
             Step::Confirm => {
-                let summary = tr!(
+                let mut summary = tr!(
                     ctx.i18n,
                     l,
                     "hz-confirm",
@@ -106,7 +106,7 @@ async fn save_and_ask(
                         }
                     )
                 );
-                let rows = vec![
+                let mut rows = vec![
                     vec![
                         Button {
                             label: tr!(ctx.i18n, l, "hz-btn-submit"),
@@ -122,6 +122,26 @@ async fn save_and_ask(
                         data: Action::HzCancel.data(),
                     }],
                 ];
+                // An open report of the same kind close by is probably the same hazard.
+                if let Some((near, metres)) = hazard::nearby(ctx, &mut tx, d).await? {
+                    summary.push_str("\n\n");
+                    summary.push_str(&tr!(
+                        ctx.i18n,
+                        l,
+                        "hz-nearby",
+                        id = display_id(near.id),
+                        metres = metres.round() as i64,
+                        text = near.description.chars().take(100).collect::<String>()
+                    ));
+                    let label = tr!(ctx.i18n, l, "hz-btn-join", id = display_id(near.id));
+                    rows.insert(
+                        0,
+                        vec![Button {
+                            label,
+                            data: Action::HzJoin(near.id).data(),
+                        }],
+                    );
+                }
                 r.text_with(summary, inline(rows));
             }
         }
@@ -228,6 +248,26 @@ pub async fn draft_button(ctx: &Ctx, inc: &Incoming, action: Action) -> HandlerR
             tx.cancel_timers(&format!("hzdraft:{}:{}", inc.chat_id, inc.user_id()))
                 .await?;
             r.text(tr!(ctx.i18n, l, "hz-cancelled"));
+            return r.commit(ctx, tx).await;
+        }
+        Action::HzJoin(id) if d.next() == Step::Confirm => {
+            let now = ctx.clock.now_ms();
+            let mut tx = ctx.store.begin().await?;
+            let joined = hazard::confirm_existing(ctx, &mut tx, &inc.member, &d, id, now).await?;
+            tx.clear_conversation_state(inc.chat_id, inc.user_id())
+                .await?;
+            tx.cancel_timers(&format!("hzdraft:{}:{}", inc.chat_id, inc.user_id()))
+                .await?;
+            r.text(tr!(
+                ctx.i18n,
+                l,
+                if joined {
+                    "hz-joined"
+                } else {
+                    "hz-join-closed"
+                },
+                id = display_id(id)
+            ));
             return r.commit(ctx, tx).await;
         }
         Action::HzSubmit { major } if d.next() == Step::Confirm => {
@@ -346,6 +386,21 @@ pub async fn transition_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> H
         .next()
         .map(|s| s.chars().take(draft::MAX_TEXT).collect());
     make(&ctx, &inc, id, t, text.as_deref(), inc.replies()).await
+}
+
+/// `/merge H-5 H-3`: H-5 is the same hazard as H-3 and is closed as its duplicate.
+pub async fn merge(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
+    let ids: Vec<i64> = cmd.args.split_whitespace().filter_map(parse_id).collect();
+    let [id, of] = ids[..] else {
+        let mut r = inc.replies();
+        r.text(tr!(ctx.i18n, inc.lang, "hz-merge-usage"));
+        return r.send(&ctx).await;
+    };
+    let mut r = inc.replies();
+    let mut tx = ctx.store.begin().await?;
+    let o = hazard::merge(&ctx, &mut tx, &inc.member, id, of, ctx.clock.now_ms()).await?;
+    r.text(outcome_text(&ctx, &inc, id, o));
+    r.commit(&ctx, tx).await
 }
 
 /// A report's buttons: acknowledge at once; reject asks for the reason first.

@@ -49,6 +49,8 @@ pub enum Action {
         major: bool,
     },
     HzCancel,
+    /// Add the draft to an existing report nearby instead.
+    HzJoin(i64),
     /// Tips: the draft's Send and Cancel, and the tipster's reveal choice (the draft and the
     /// pending reveal are found by the chat, so these carry no tip id but the reveal's).
     TipSend,
@@ -80,6 +82,7 @@ impl Action {
             Action::HzUnit(u) => format!("hzu:{u}"),
             Action::HzSubmit { major } => format!("hzs:{}", if *major { "m" } else { "n" }),
             Action::HzCancel => "hzx:".into(),
+            Action::HzJoin(id) => format!("hzj:{id}"),
             Action::TipSend => "tip:send".into(),
             Action::TipDrop => "tip:drop".into(),
             Action::TipStayAnonymous => "tip:anon".into(),
@@ -133,6 +136,11 @@ impl Action {
             "hzu" if !arg.is_empty() => Some(Action::HzUnit(arg.to_string())),
             "hzs" => flag_major(arg).map(|major| Action::HzSubmit { major }),
             "hzx" => Some(Action::HzCancel),
+            "hzj" => arg
+                .parse()
+                .ok()
+                .filter(|id: &i64| *id > 0)
+                .map(Action::HzJoin),
             "tip" => match arg {
                 "send" => Some(Action::TipSend),
                 "drop" => Some(Action::TipDrop),
@@ -193,6 +201,7 @@ mod tests {
             Action::HzUnit("lijia".into()),
             Action::HzSubmit { major: true },
             Action::HzCancel,
+            Action::HzJoin(4),
             Action::TipSend,
             Action::TipDrop,
             Action::TipStayAnonymous,
