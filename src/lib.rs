@@ -10,6 +10,7 @@ pub mod i18n;
 pub mod org;
 pub mod schedule;
 pub mod sim;
+pub mod stats;
 pub mod store;
 pub mod telegram;
 pub mod tip;

@@ -4,7 +4,7 @@ use clap::{Parser, Subcommand};
 use lookout::config::{Config, Span};
 use lookout::i18n::I18n;
 use lookout::org::{file as orgfile, invite, Role};
-use lookout::zero_report::stats;
+use lookout::stats;
 use lookout::{app, clock::Clock, tr};
 use std::path::PathBuf;
 
@@ -244,7 +244,7 @@ async fn print_stats(
     if from > to {
         bail!("--from {from} is after --to {to}");
     }
-    let figures = store.zero_stats(&from, &to).await?;
+    let figures = stats::gather(&store, config, &from, &to, Clock::system().now_ms()).await?;
     match format {
         Format::Csv => print!("{}", stats::csv(&figures)),
         Format::Table => {

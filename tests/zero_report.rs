@@ -467,6 +467,50 @@ async fn statistics_match_a_month_by_hand(b: Backend) {
                 .expect("answer");
         }
     }
+    // Hazards in November (Asia/Shanghai): lijia's H-1 acknowledged in 10 min (within the
+    // first 30 min offset) and rectified before its deadline; lijia's H-2 acknowledged after
+    // 2 h and now past its deadline; nanjiao's major H-3 acknowledged in 3 min (within 5 min),
+    // deadline far ahead. A report of October 31 does not count.
+    let at = |day: u32, hour: u32| {
+        chrono::NaiveDate::from_ymd_opt(
+            2026,
+            if day == 0 { 10 } else { 11 },
+            if day == 0 { 31 } else { day },
+        )
+        .and_then(|d| d.and_hms_opt(hour, 0, 0))
+        .map(|t| t.and_utc().timestamp_millis() - 8 * 3_600_000)
+        .expect("time")
+    };
+    let min = 60_000;
+    for (unit, created, acked_after, due, rectified, major) in [
+        ("lijia", at(2, 9), 10 * min, at(9, 9), Some(at(5, 9)), false),
+        ("lijia", at(3, 9), 120 * min, at(4, 9), None, false),
+        ("nanjiao", at(5, 9), 3 * min, 4_102_444_800_000, None, true),
+        ("nanjiao", at(0, 9), min, at(1, 9), None, false),
+    ] {
+        let h = lookout::store::NewHazard {
+            unit_id: unit,
+            reporter_id: person_id,
+            category: "other",
+            description: "x",
+            major,
+            location: None,
+            at: created,
+        };
+        let id = tx.insert_hazard(&h).await.expect("hazard");
+        tx.set_hazard_state(id, "acknowledged", created + acked_after)
+            .await
+            .expect("ack");
+        tx.set_rectify_due(id, Some(due)).await.expect("due");
+        if let Some(t) = rectified {
+            tx.set_hazard_state(id, "rectified", t)
+                .await
+                .expect("rectified");
+            tx.set_hazard_state(id, "closed", t + min)
+                .await
+                .expect("closed");
+        }
+    }
     tx.commit().await.expect("commit");
     let figures = store
         .zero_stats("2026-11-01", "2026-11-30")
@@ -497,7 +541,7 @@ async fn statistics_match_a_month_by_hand(b: Backend) {
         (15, 15, 0, 0)
     );
     assert_eq!(of("zhoucun").expected, 0);
-    assert_eq!(lookout::zero_report::stats::rate(&li), "80.0%");
+    assert_eq!(lookout::stats::rate(&li), "80.0%");
     // The command line gives the same figures.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_lookout"))
         .args([
@@ -513,10 +557,16 @@ async fn statistics_match_a_month_by_hand(b: Backend) {
         .output()
         .expect("runs");
     let csv = String::from_utf8_lossy(&out.stdout);
-    assert!(csv.contains("lijia,李家村,30,24,5,1,0,0.8000\n"), "{csv}");
     assert!(
-        csv.contains("nanjiao,南郊镇,30,15,0,15,2,0.5000\n"),
+        csv.contains("lijia,李家村,30,24,5,1,0,0.8000,2,1,1,1,1\n"),
         "{csv}"
     );
-    assert!(csv.contains("zhoucun,周村区,0,0,0,0,0,\n"), "{csv}");
+    assert!(
+        csv.contains("nanjiao,南郊镇,30,15,0,15,2,0.5000,1,1,0,0,1\n"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("zhoucun,周村区,0,0,0,0,0,,0,0,0,0,0\n"),
+        "{csv}"
+    );
 }

@@ -3,6 +3,7 @@
 //! against whichever backend is open.
 mod delivery;
 mod escalation;
+mod figures;
 mod hazards;
 mod inbox;
 mod org;
@@ -12,6 +13,7 @@ mod zero;
 
 pub use delivery::{DueMessage, Outgoing, SentState};
 pub use escalation::{EscalationRow, Event, NewEscalation, Recipient};
+pub use figures::{HazardFigures, TipFigures};
 pub use hazards::{Hazard, HazardEvent, NewHazard};
 pub use inbox::InboxItem;
 pub use org::{Joiner, RedeemOutcome};

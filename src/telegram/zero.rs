@@ -4,9 +4,10 @@ use super::command::Command;
 use super::context::{Ctx, HandlerResult, Incoming, Replies};
 use super::keyboard::{inline, Action, Button};
 use crate::org::{is_within, Role};
+use crate::stats;
 use crate::store::StoreError;
 use crate::tr;
-use crate::zero_report::{self, board, stats, AnswerOutcome};
+use crate::zero_report::{self, board, AnswerOutcome};
 use serde_json::json;
 use std::sync::Arc;
 
@@ -383,13 +384,13 @@ pub async fn month_stats(ctx: Arc<Ctx>, inc: Incoming) -> HandlerResult {
         .date_naive();
     let (from, to) = stats::month_of(today);
     let units = ctx.store.units().await?;
-    let figures: Vec<_> = ctx
-        .store
-        .zero_stats(&from, &to)
-        .await?
-        .into_iter()
-        .filter(|s| roots.iter().any(|root| is_within(&units, &s.unit_id, root)))
-        .collect();
+    let mut figures =
+        stats::gather(&ctx.store, &ctx.config, &from, &to, ctx.clock.now_ms()).await?;
+    figures.units.retain(|u| {
+        roots
+            .iter()
+            .any(|root| is_within(&units, &u.zero.unit_id, root))
+    });
     let title = tr!(ctx.i18n, l, "zr-stats-title", from = from, to = to);
     r.text(format!("{title}\n{}", stats::table(&ctx.i18n, l, &figures)));
     r.send(&ctx).await

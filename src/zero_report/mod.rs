@@ -2,7 +2,6 @@
 //! incident. Rounds open at each `remind` firing during the fire season and close at the next
 //! `deadline` firing; silence escalates, incidents alert at once.
 pub mod board;
-pub mod stats;
 
 use crate::config::{CronSchedule, Lang};
 use crate::escalation::{self, Item, Policy};

@@ -1,0 +1,256 @@
+//! The figures of `lookout stats` and `/stats`: per unit, zero-report timeliness
+//! (及时率 = answered on time / expected) and hazard handling; tips overall.
+use crate::config::{Config, Lang};
+use crate::i18n::I18n;
+use crate::store::{HazardFigures, Store, StoreError, TipFigures, UnitStats};
+use chrono::{Datelike, NaiveDate, TimeZone};
+
+/// First and last day of the month of `day`, as YYYY-MM-DD.
+pub fn month_of(day: NaiveDate) -> (String, String) {
+    let first = day.with_day(1).unwrap_or(day);
+    let next = if first.month() == 12 {
+        NaiveDate::from_ymd_opt(first.year() + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(first.year(), first.month() + 1, 1)
+    };
+    let last = next.and_then(|n| n.pred_opt()).unwrap_or(day);
+    (first.to_string(), last.to_string())
+}
+
+/// The rate in percent with one decimal, or "-" when nothing was expected.
+pub fn rate(s: &UnitStats) -> String {
+    if s.expected == 0 {
+        return "-".into();
+    }
+    format!("{:.1}%", s.on_time as f64 * 100.0 / s.expected as f64)
+}
+
+/// One unit's line.
+#[derive(Debug, Clone)]
+pub struct UnitLine {
+    pub zero: UnitStats,
+    pub hazards: HazardFigures,
+}
+
+#[derive(Debug, Clone)]
+pub struct Figures {
+    pub from: String,
+    pub to: String,
+    pub units: Vec<UnitLine>,
+    pub tips: TipFigures,
+}
+
+/// Local days `from..=to` (YYYY-MM-DD) as epoch milliseconds `start..end`.
+fn span_ms(config: &Config, from: &str, to: &str) -> (i64, i64) {
+    let ms = |d: &str, next: bool| {
+        NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .ok()
+            .and_then(|d| if next { d.succ_opt() } else { Some(d) })
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .and_then(|t| config.timezone.from_local_datetime(&t).earliest())
+            .map(|t| t.timestamp_millis())
+            .unwrap_or(0)
+    };
+    (ms(from, false), ms(to, true))
+}
+
+pub async fn gather(
+    store: &Store,
+    config: &Config,
+    from: &str,
+    to: &str,
+    now: i64,
+) -> Result<Figures, StoreError> {
+    let zero = store.zero_stats(from, to).await?;
+    let (start, end) = span_ms(config, from, to);
+    let first = |offsets: &[crate::config::Span]| {
+        offsets
+            .first()
+            .map(|s| s.as_std().as_millis() as i64)
+            .unwrap_or(0)
+    };
+    let hazards = store
+        .hazard_figures(
+            start,
+            end,
+            first(&config.hazard.escalate),
+            first(&config.hazard.escalate_major),
+            now,
+        )
+        .await?;
+    let units = zero
+        .into_iter()
+        .map(|z| {
+            let h = hazards
+                .iter()
+                .find(|(u, _)| *u == z.unit_id)
+                .map(|(_, h)| h.clone())
+                .unwrap_or_default();
+            UnitLine {
+                zero: z,
+                hazards: h,
+            }
+        })
+        .collect();
+    Ok(Figures {
+        from: from.into(),
+        to: to.into(),
+        units,
+        tips: store.tip_figures(start, end).await?,
+    })
+}
+
+pub fn table(i18n: &I18n, l: Lang, f: &Figures) -> String {
+    let header: Vec<String> = [
+        "stats-unit",
+        "stats-expected",
+        "stats-on-time",
+        "stats-late",
+        "stats-missing",
+        "stats-incidents",
+        "stats-rate",
+        "stats-hz-reported",
+        "stats-hz-acked",
+        "stats-hz-rectified",
+        "stats-hz-overdue",
+        "stats-hz-open",
+    ]
+    .iter()
+    .map(|k| i18n.t(l, k, &[]))
+    .collect();
+    let mut out = vec![header.join(" | ")];
+    for u in &f.units {
+        let (s, h) = (&u.zero, &u.hazards);
+        out.push(format!(
+            "{} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {}",
+            s.unit_name,
+            s.expected,
+            s.on_time,
+            s.late,
+            s.missing(),
+            s.incidents,
+            rate(s),
+            h.reported,
+            h.acked_in_time,
+            h.rectified_on_time,
+            h.overdue,
+            h.open
+        ));
+    }
+    let t = &f.tips;
+    out.push(String::new());
+    out.push(crate::tr!(
+        i18n,
+        l,
+        "stats-tips",
+        received = t.received,
+        closed = t.closed,
+        paid = t.rewards_paid,
+        amount = t.amount_paid
+    ));
+    out.join("\n")
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// Machine-readable, one line per unit with fixed English column names; tips are overall
+/// figures (the tip desk's), so they stay in the table format.
+pub fn csv(f: &Figures) -> String {
+    let mut out = String::from(
+        "unit_id,unit,expected,on_time,late,missing,incidents,timeliness,\
+         hazards_reported,hazards_acked_in_time,hazards_rectified_on_time,hazards_overdue,hazards_open\n",
+    );
+    for u in &f.units {
+        let (s, h) = (&u.zero, &u.hazards);
+        let rate = if s.expected == 0 {
+            String::new()
+        } else {
+            format!("{:.4}", s.on_time as f64 / s.expected as f64)
+        };
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            csv_field(&s.unit_id),
+            csv_field(&s.unit_name),
+            s.expected,
+            s.on_time,
+            s.late,
+            s.missing(),
+            s.incidents,
+            rate,
+            h.reported,
+            h.acked_in_time,
+            h.rectified_on_time,
+            h.overdue,
+            h.open
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(expected: i64, on_time: i64, late: i64) -> UnitStats {
+        UnitStats {
+            unit_id: "a,b".into(),
+            unit_name: "A \"x\"".into(),
+            expected,
+            on_time,
+            late,
+            incidents: 1,
+        }
+    }
+
+    #[test]
+    fn months_rates_and_csv() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
+        assert_eq!(
+            month_of(d("2026-11-29")),
+            ("2026-11-01".into(), "2026-11-30".into())
+        );
+        assert_eq!(
+            month_of(d("2026-12-05")),
+            ("2026-12-01".into(), "2026-12-31".into())
+        );
+        assert_eq!(
+            month_of(d("2028-02-10")),
+            ("2028-02-01".into(), "2028-02-29".into())
+        );
+        assert_eq!(rate(&row(30, 27, 2)), "90.0%");
+        assert_eq!(rate(&row(0, 0, 0)), "-");
+        assert_eq!(row(30, 27, 2).missing(), 1);
+        let f = Figures {
+            from: String::new(),
+            to: String::new(),
+            units: vec![UnitLine {
+                zero: row(4, 3, 0),
+                hazards: HazardFigures {
+                    reported: 2,
+                    open: 1,
+                    ..Default::default()
+                },
+            }],
+            tips: TipFigures::default(),
+        };
+        assert!(
+            csv(&f).ends_with("\"a,b\",\"A \"\"x\"\"\",4,3,0,1,1,0.7500,2,0,0,0,1\n"),
+            "{}",
+            csv(&f)
+        );
+    }
+
+    #[test]
+    fn local_days_to_instants() {
+        let config = Config::default(); // Asia/Shanghai, UTC+8
+        let (start, end) = span_ms(&config, "2026-11-01", "2026-11-30");
+        assert_eq!(start, 1_793_462_400_000); // 2026-10-31T16:00Z
+        assert_eq!(end - start, 30 * 86_400_000);
+    }
+}
