@@ -9,6 +9,7 @@ use crate::sim::{SimConfig, SimEvent, SimUser, Simulator};
 use crate::store::Store;
 use crate::tr;
 use anyhow::Context as _;
+use chrono::{Datelike, Timelike};
 use std::time::Duration;
 
 const DISTRICT: &str = r#"[[unit]]
@@ -94,8 +95,20 @@ impl Demo {
 /// The demo's own schedule: a whole morning in about fifteen seconds. Each expression fires
 /// once a minute at a second a little after now, so the day starts at once.
 fn fast_forward(mut config: Config) -> anyhow::Result<Config> {
-    let s = chrono::Utc::now().timestamp() % 60;
-    let at = |offset: i64| format!("{} * * * * *", (s + offset) % 60);
+    let now = chrono::Utc::now().with_timezone(&config.timezone);
+    // Each fires once, on today's date at a second a little after now (cron is read in the
+    // configured timezone), so the morning is not repeated while the demo runs.
+    let at = |offset: i64| {
+        let t = now + chrono::Duration::seconds(offset);
+        format!(
+            "{} {} {} {} {} *",
+            t.second(),
+            t.minute(),
+            t.hour(),
+            t.day(),
+            t.month()
+        )
+    };
     config.fire_season.periods =
         vec![crate::config::SeasonRange::parse("01-01..12-31").map_err(anyhow::Error::msg)?];
     let z = &mut config.zero_report;
@@ -103,6 +116,8 @@ fn fast_forward(mut config: Config) -> anyhow::Result<Config> {
     z.deadline = crate::config::CronSchedule::parse(&at(13)).map_err(anyhow::Error::msg)?;
     z.summary = crate::config::CronSchedule::parse(&at(19)).map_err(anyhow::Error::msg)?;
     z.escalate = vec![Span::ZERO, Span::seconds(3)];
+    config.hazard.escalate = vec![Span::seconds(3), Span::seconds(6)];
+    config.hazard.escalate_major = vec![Span::seconds(2), Span::seconds(4)];
     Ok(config)
 }
 
@@ -222,6 +237,70 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     sim.wait_for(chief.id(), ROUND, |m| m.text().contains("📊"))
         .await?;
     demo.say(&town_lead, "/today").await?;
+
+    demo.narrate(&tr!(i18n, l, "demo-hazard"));
+    worker.send_photo(Some("李家村后山小路旁枯枝堆积，紧挨坟地，有火灾隐患"));
+    let kind = sim
+        .wait_for(worker.id(), WAIT, |m| m.button("森林火险").is_some())
+        .await?;
+    worker.press(&kind, &kind.button("森林火险").context("category button")?);
+    let confirm = sim
+        .wait_for(worker.id(), WAIT, |m| {
+            m.button("提交（一般隐患）").is_some()
+        })
+        .await?;
+    worker.press(
+        &confirm,
+        &confirm
+            .button("提交（一般隐患）")
+            .context("submit button")?,
+    );
+    let report = sim
+        .wait_for(li_officer.id(), WAIT, |m| {
+            m.text().contains("H-1") && !m.buttons.is_empty()
+        })
+        .await?;
+    li_officer.press(&report, &report.button_data()[0]);
+    sim.wait_for(worker.id(), WAIT, |m| m.text().contains("已确认"))
+        .await?;
+    demo.say(&li_officer, "/done H-1 已组织清理枯枝，设置警示牌")
+        .await?;
+    demo.say(&town_lead, "/close H-1").await?;
+    demo.say(&worker, "/report H-1").await?;
+
+    demo.narrate(&tr!(i18n, l, "demo-hazard-ignored"));
+    xihe_officer.send_location(36.79, 117.93);
+    let kind = sim
+        .wait_for(xihe_officer.id(), WAIT, |m| {
+            m.button("geological hazard").is_some()
+        })
+        .await?;
+    xihe_officer.press(
+        &kind,
+        &kind
+            .button("geological hazard")
+            .context("category button")?,
+    );
+    demo.say(
+        &xihe_officer,
+        "Cracks in the slope above the village road after the rain",
+    )
+    .await?;
+    let confirm = sim
+        .wait_for(xihe_officer.id(), WAIT, |m| {
+            m.button("Submit (major hazard)").is_some()
+        })
+        .await?;
+    xihe_officer.press(
+        &confirm,
+        &confirm
+            .button("Submit (major hazard)")
+            .context("submit button")?,
+    );
+    sim.wait_for(town_lead.id(), ROUND, |m| {
+        m.text().contains("H-2") && m.text().contains("无人确认")
+    })
+    .await?;
 
     demo.narrate(&tr!(i18n, l, "demo-outbox"));
     // The last replies may still be on their way; the outbox drains within moments.

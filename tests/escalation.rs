@@ -270,7 +270,11 @@ async fn unauthorised_acknowledgement_is_refused(b: Backend) {
         .text()
         .contains("找不到事项 E-999"));
     assert!(bot.ask(&s1, "/ack").await.text().contains("用法"));
-    assert!(bot.ask(&s1, "/ack H-1").await.text().contains("找不到隐患 H-1"));
+    assert!(bot
+        .ask(&s1, "/ack H-1")
+        .await
+        .text()
+        .contains("找不到隐患 H-1"));
     assert_eq!(
         bot.count(&format!(
             "SELECT COUNT(*) FROM escalations WHERE id = {id} AND state = 'open'"

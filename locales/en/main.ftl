@@ -373,3 +373,5 @@ stats-hz-rectified = rectified on time
 stats-hz-overdue = overdue
 stats-hz-open = open
 stats-tips = Anonymous tips: { $received } received, { $closed } closed, { $paid } reward(s) paid, { $amount } in all
+demo-hazard = A grid worker's photo report travels to rectification and closing
+demo-hazard-ignored = A major hazard nobody acknowledges escalates

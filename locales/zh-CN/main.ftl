@@ -373,3 +373,5 @@ stats-hz-rectified = 按期整改
 stats-hz-overdue = 逾期
 stats-hz-open = 未办结
 stats-tips = 匿名举报：收到 { $received }，办结 { $closed }，已发放奖励 { $paid } 笔，共 { $amount }
+demo-hazard = 网格员随手拍上报隐患：确认、整改、验收销号
+demo-hazard-ignored = 无人确认的重大隐患逐级上报
