@@ -470,6 +470,15 @@ pub enum SnoozeOutcome {
     Unknown,
 }
 
+/// End every chain of one item (`prefix`, or `prefix:` followed by anything), e.g. all
+/// chains a hazard has had through reopenings.
+pub async fn resolve_all(ctx: &Ctx, tx: &mut Tx, prefix: &str, now: i64) -> Result<(), StoreError> {
+    for subject in tx.open_escalations_under(prefix).await? {
+        resolve(ctx, tx, &subject, now).await?;
+    }
+    Ok(())
+}
+
 /// A supervisor pauses a chain for a while, with a reason; it resumes where it was.
 pub async fn snooze(
     ctx: &Ctx,

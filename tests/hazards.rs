@@ -183,6 +183,10 @@ async fn lifecycle_with_allowed_and_refused_roles(b: Backend) {
     );
     officer.press(&report, &report.button("✅ 确认").expect("ack button"));
     bot.sim
+        .wait_for(officer.id(), WAIT, |m| m.button("✅ 整改完成").is_some())
+        .await
+        .expect("next step offered");
+    bot.sim
         .wait_for(worker.id(), WAIT, |m| {
             m.text().contains("H-1 is now: acknowledged")
         })
@@ -518,4 +522,120 @@ async fn duplicates_nearby_are_offered_and_merged(b: Backend) {
             .await,
         1
     );
+}
+
+both_backends!(buttons_evidence_and_a_new_deadline);
+
+async fn buttons_evidence_and_a_new_deadline(b: Backend) {
+    let bot = TestBot::spawn_fast(b, fast_escalation()).await;
+    let worker = bot.sim.user(141, "Worker", Some("en"));
+    let officer = bot.sim.user(142, "Officer", Some("en"));
+    let lead = bot.sim.user(143, "Lead", Some("en"));
+    bot.join(&worker, "lijia", Role::GridWorker).await;
+    bot.join(&officer, "lijia", Role::DutyOfficer).await;
+    bot.join(&lead, "wangcun", Role::Supervisor).await;
+    worker.send_text("/report Broken fence at the reservoir");
+    press_label(&bot, &worker, "flood").await;
+    press_label(&bot, &worker, "Submit (ordinary)").await;
+    let report = bot
+        .sim
+        .wait_for(officer.id(), WAIT, |m| {
+            m.text().contains("H-1") && m.button("✅ Acknowledge").is_some()
+        })
+        .await
+        .expect("report");
+    officer.press(&report, &report.button("✅ Acknowledge").expect("ack"));
+    let next = bot
+        .sim
+        .wait_for(officer.id(), WAIT, |m| m.button("✅ Rectified").is_some())
+        .await
+        .expect("next step button");
+    // A supervisor gives more time than rectify_within (2 s): no overdue alert comes.
+    assert!(bot
+        .ask(&officer, "/deadline H-1 1h")
+        .await
+        .text()
+        .contains("may not"));
+    assert!(bot
+        .ask(&lead, "/deadline H-1")
+        .await
+        .text()
+        .contains("Usage"));
+    assert!(bot
+        .ask(&lead, "/deadline H-1 1h")
+        .await
+        .text()
+        .contains("acknowledged"));
+    bot.sim
+        .wait_for(worker.id(), WAIT, |m| m.text().contains("deadline set to"))
+        .await
+        .expect("reporter told");
+    officer.press(&next, &next.button("✅ Rectified").expect("done"));
+    bot.sim
+        .wait_for(officer.id(), WAIT, |m| m.text().contains("evidence"))
+        .await
+        .expect("asks for evidence");
+    let evidence = officer.send_photo(Some("fence repaired"));
+    bot.sim
+        .wait_for(officer.id(), WAIT, |m| {
+            m.text().starts_with("Photo kept with H-1")
+        })
+        .await
+        .expect("evidence kept");
+    assert_eq!(
+        bot.count(&format!(
+            "SELECT COUNT(*) FROM hazard_photos WHERE file_id = '{evidence}'"
+        ))
+        .await,
+        1
+    );
+    // The supervisor is asked to verify, with buttons; reopening asks for the reason.
+    let verify = bot
+        .sim
+        .wait_for(lead.id(), WAIT, |m| m.text().contains("please verify"))
+        .await
+        .expect("verify request");
+    lead.press(&verify, &verify.button("↩ Reopen").expect("reopen"));
+    bot.sim
+        .wait_for(lead.id(), WAIT, |m| m.text().contains("reason"))
+        .await
+        .expect("asks why");
+    lead.send_text("Gate still open");
+    bot.sim
+        .wait_for(worker.id(), WAIT, |m| {
+            m.text().contains("reopened") && m.text().contains("Gate still open")
+        })
+        .await
+        .expect("reopened");
+    assert!(bot
+        .ask(&officer, "/ack H-1")
+        .await
+        .text()
+        .contains("acknowledged"));
+    assert!(bot
+        .ask(&officer, "/done H-1 gate locked")
+        .await
+        .text()
+        .contains("rectified"));
+    let verify = bot
+        .sim
+        .wait_for(lead.id(), WAIT, |m| m.text().contains("gate locked"))
+        .await
+        .expect("verify again");
+    lead.press(
+        &verify,
+        &verify.button("✅ Verify and close").expect("close"),
+    );
+    bot.sim
+        .wait_for(worker.id(), WAIT, |m| {
+            m.text().contains("verified and closed")
+        })
+        .await
+        .expect("closed");
+    // Every chain of the report, through the reopening, has ended.
+    bot.wait_count(
+        "SELECT COUNT(*) FROM escalations WHERE subject LIKE 'hazard%' AND state <> 'resolved'",
+        0,
+    )
+    .await;
 }

@@ -375,3 +375,16 @@ stats-hz-open = open
 stats-tips = Anonymous tips: { $received } received, { $closed } closed, { $paid } reward(s) paid, { $amount } in all
 demo-hazard = A grid worker's photo report travels to rectification and closing
 demo-hazard-ignored = A major hazard nobody acknowledges escalates
+hz-verify =
+    🔎 Hazard { $id } ({ $unit }) was reported rectified by { $who }; please verify: { $text }
+    { $note }
+hz-btn-close = ✅ Verify and close
+hz-btn-reopen = ↩ Reopen
+hz-btn-done = ✅ Rectified
+hz-next-done = { $who } acknowledged { $id }. When it is rectified, press the button below (or send /done { $id } NOTE).
+hz-ask-evidence = If you have photos of the rectification, send them now; they are kept with { $id } as evidence.
+hz-evidence-added = Photo kept with { $id } as evidence of the rectification.
+hz-deadline-usage = Usage: /deadline H-ID DURATION, for example /deadline H-3 3d (rectify within 3 days from now)
+hz-state-deadline = rectification deadline set to
+hz-state-evidence = evidence photo
+help-hazard-deadline = /deadline H-ID DURATION — change the rectification deadline (supervisors)

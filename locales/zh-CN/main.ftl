@@ -375,3 +375,16 @@ stats-hz-open = 未办结
 stats-tips = 匿名举报：收到 { $received }，办结 { $closed }，已发放奖励 { $paid } 笔，共 { $amount }
 demo-hazard = 网格员随手拍上报隐患：确认、整改、验收销号
 demo-hazard-ignored = 无人确认的重大隐患逐级上报
+hz-verify =
+    🔎 隐患 { $id }（{ $unit }）已由 { $who } 报告整改完成，请验收：{ $text }
+    { $note }
+hz-btn-close = ✅ 验收销号
+hz-btn-reopen = ↩ 重新打开
+hz-btn-done = ✅ 整改完成
+hz-next-done = { $who } 已确认 { $id }。整改完成后请点下面的按钮（或发送 /done { $id } 说明）。
+hz-ask-evidence = 如有整改照片，请现在发送，将作为整改凭证附在 { $id } 上。
+hz-evidence-added = 已将照片作为整改凭证附在 { $id } 上。
+hz-deadline-usage = 用法：/deadline H-编号 时长，例如 /deadline H-3 3d（从现在起 3 天内整改）
+hz-state-deadline = 整改期限调整为
+hz-state-evidence = 整改凭证照片
+help-hazard-deadline = /deadline H-编号 时长 — 调整整改期限（带班领导）

@@ -52,6 +52,13 @@ fn overdue_subject(id: i64) -> String {
     format!("hazard-overdue:{id}")
 }
 
+/// Chains are per acknowledgement round and per deadline, so a reopened or re-dated report
+/// escalates afresh; ending them goes by prefix.
+async fn end_chains(ctx: &Ctx, tx: &mut Tx, id: i64, now: i64) -> Result<(), StoreError> {
+    escalation::resolve_all(ctx, tx, &unacked_subject(id), now).await?;
+    escalation::resolve_all(ctx, tx, &overdue_subject(id), now).await
+}
+
 fn policy(ctx: &Ctx, major: bool) -> Policy {
     let h = &ctx.config.hazard;
     if major {
@@ -358,7 +365,7 @@ pub async fn transition(
     let unit_name = tx.unit_name(&h.unit_id).await?;
     match t {
         Transition::Ack => {
-            escalation::resolve(ctx, tx, &unacked_subject(id), now).await?;
+            escalation::resolve_all(ctx, tx, &unacked_subject(id), now).await?;
             let due = now + ctx.config.hazard.rectify_within.as_std().as_millis() as i64;
             tx.set_rectify_due(id, Some(due)).await?;
             tx.add_timer(&NewTimer {
@@ -372,8 +379,10 @@ pub async fn transition(
         }
         Transition::Done | Transition::Reject => {
             tx.cancel_timers(&format!("hz:{id}")).await?;
-            escalation::resolve(ctx, tx, &unacked_subject(id), now).await?;
-            escalation::resolve(ctx, tx, &overdue_subject(id), now).await?;
+            end_chains(ctx, tx, id, now).await?;
+            if t == Transition::Done {
+                ask_to_verify(ctx, tx, &h, &person.name, text, now).await?;
+            }
         }
         Transition::Reopen => {
             // Back to the start: it must be acknowledged again, and escalates until it is.
@@ -393,6 +402,110 @@ pub async fn transition(
     Ok(Outcome::Done {
         state: t.name().to_string(),
     })
+}
+
+/// A rectified report waits for a supervisor to verify it: the nearest supervisors up the
+/// tree get it with Close and Reopen buttons.
+async fn ask_to_verify(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    h: &Hazard,
+    who: &str,
+    note: Option<&str>,
+    now: i64,
+) -> Result<(), StoreError> {
+    for (unit, _) in tx.unit_chain(&h.unit_id).await? {
+        let supervisors: Vec<_> = tx
+            .supervisors_and_room(&unit)
+            .await?
+            .into_iter()
+            .filter(|r| r.person_id.is_some())
+            .collect();
+        if supervisors.is_empty() {
+            continue;
+        }
+        let unit_name = tx.unit_name(&h.unit_id).await?;
+        for r in supervisors {
+            let l = escalation::recipient_lang(ctx, &r);
+            let text = tr!(
+                ctx.i18n,
+                l,
+                "hz-verify",
+                id = display_id(h.id),
+                unit = unit_name.clone(),
+                who = who,
+                note = note.unwrap_or_default(),
+                text = h.description.chars().take(200).collect::<String>()
+            );
+            let buttons = inline(vec![vec![
+                Button {
+                    label: tr!(ctx.i18n, l, "hz-btn-close"),
+                    data: Action::Hazard { act: 'c', id: h.id }.data(),
+                },
+                Button {
+                    label: tr!(ctx.i18n, l, "hz-btn-reopen"),
+                    data: Action::Hazard { act: 'o', id: h.id }.data(),
+                },
+            ]]);
+            tx.enqueue(
+                &Outgoing::message(
+                    format!("hz.{}.verify.{now}.{}", h.id, r.chat_id),
+                    r.chat_id,
+                    text,
+                    Some(buttons),
+                ),
+                now,
+            )
+            .await?;
+        }
+        break;
+    }
+    Ok(())
+}
+
+/// A supervisor moves the rectification deadline of an acknowledged report.
+pub async fn set_deadline(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    member: &Member,
+    id: i64,
+    within_ms: i64,
+    now: i64,
+) -> Result<Outcome, StoreError> {
+    let Some(h) = tx.hazard(id).await? else {
+        return Ok(Outcome::Unknown);
+    };
+    let Some(person) = member.person.as_ref() else {
+        return Ok(Outcome::NotAllowed);
+    };
+    let chain = tx.unit_chain(&h.unit_id).await?;
+    if !member
+        .memberships
+        .iter()
+        .any(|m| m.role == Role::Supervisor && chain.iter().any(|(u, _)| *u == m.unit_id))
+    {
+        return Ok(Outcome::NotAllowed);
+    }
+    if !["acknowledged", "rectifying"].contains(&h.state.as_str()) {
+        return Ok(Outcome::WrongState { state: h.state });
+    }
+    let due = now + within_ms;
+    tx.cancel_timers(&format!("hz:{id}")).await?;
+    escalation::resolve_all(ctx, tx, &overdue_subject(id), now).await?;
+    tx.set_rectify_due(id, Some(due)).await?;
+    tx.add_timer(&NewTimer {
+        key: format!("hz:{id}:overdue:{due}"),
+        group: format!("hz:{id}"),
+        kind: OVERDUE.into(),
+        payload: json!({ "id": id, "due": due }),
+        due_at: due,
+    })
+    .await?;
+    let when = escalation::format_time(ctx, due);
+    tx.add_hazard_event(id, now, Some(person.id), "deadline", Some(&when))
+        .await?;
+    tell_reporter(ctx, tx, &h, "deadline", &person.name, Some(&when), now).await?;
+    Ok(Outcome::Done { state: h.state })
 }
 
 async fn tell_reporter(
@@ -449,7 +562,7 @@ pub async fn on_overdue(
     }
     let unit_name = tx.unit_name(&h.unit_id).await?;
     let item = Item {
-        subject: overdue_subject(id),
+        subject: format!("{}:{due}", overdue_subject(id)),
         unit_id: h.unit_id.clone(),
         what_key: "hz-what-overdue".into(),
         what_args: what(&h, &unit_name),

@@ -132,6 +132,15 @@ impl Tx {
         Ok(row.map(row_of))
     }
 
+    /// Unresolved chains whose subject is `prefix` or starts with `prefix:`.
+    pub async fn open_escalations_under(&mut self, prefix: &str) -> Result<Vec<String>> {
+        let sql = "SELECT subject FROM escalations WHERE state <> 'resolved' AND (subject = $1 OR subject LIKE $2) ORDER BY id";
+        // Prefixes are built from ids (letters, digits, colons): no LIKE wildcards in them.
+        let like = format!("{prefix}:%");
+        let rows: Vec<(String,)> = on_tx!(self, c => sqlx::query_as(sql).bind(prefix).bind(&like).fetch_all(&mut **c).await?);
+        Ok(rows.into_iter().map(|r| r.0).collect())
+    }
+
     pub async fn escalation_id_by_subject(&mut self, subject: &str) -> Result<Option<i64>> {
         let sql = "SELECT id FROM escalations WHERE subject = $1";
         let row: Option<(i64,)> =

@@ -37,10 +37,11 @@ pub enum Known {
     Reopen,
     Status,
     Merge,
+    Deadline,
 }
 
 impl Known {
-    pub const ALL: [Known; 27] = [
+    pub const ALL: [Known; 28] = [
         Known::Start,
         Known::Help,
         Known::Lang,
@@ -68,6 +69,7 @@ impl Known {
         Known::Reopen,
         Known::Status,
         Known::Merge,
+        Known::Deadline,
     ];
 
     pub fn name(self) -> &'static str {
@@ -99,6 +101,7 @@ impl Known {
             Known::Reopen => "reopen",
             Known::Status => "status",
             Known::Merge => "merge",
+            Known::Deadline => "deadline",
         }
     }
 }

@@ -54,6 +54,7 @@ pub fn schema() -> Schema {
     .branch(command(Known::Reopen).endpoint(hazards::transition_command))
     .branch(command(Known::Status).endpoint(hazards::status))
     .branch(command(Known::Merge).endpoint(hazards::merge))
+    .branch(command(Known::Deadline).endpoint(hazards::deadline))
     .branch(command(Known::Ack).endpoint(escalation::ack_command))
     .branch(command(Known::Snooze).endpoint(escalation::snooze))
     .branch(command(Known::Season).endpoint(escalation::season_command))
@@ -169,7 +170,7 @@ pub fn help_text(ctx: &Ctx, member: &Member, l: Lang) -> String {
         keys.push("help-hazard-handle");
     }
     if member.has_role(Role::Supervisor) {
-        keys.push("help-hazard-verify");
+        keys.extend(["help-hazard-verify", "help-hazard-deadline"]);
     }
     if member.has_role(Role::Supervisor) {
         keys.extend(["help-snooze", "help-stats"]);
@@ -453,6 +454,9 @@ async fn other_message(ctx: Arc<Ctx>, inc: Incoming) -> HandlerResult {
         return done;
     }
     if let Some(done) = hazards::reject_reason(&ctx, &inc).await {
+        return done;
+    }
+    if let Some(done) = hazards::evidence_photo(&ctx, &inc).await {
         return done;
     }
     if let Some(done) = hazards::draft_message(&ctx, &inc).await {

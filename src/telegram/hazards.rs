@@ -352,15 +352,56 @@ async fn make(
     text: Option<&str>,
     mut r: Replies,
 ) -> HandlerResult {
+    let now = ctx.clock.now_ms();
     let mut tx = ctx.store.begin().await?;
-    let o = hazard::transition(ctx, &mut tx, &inc.member, id, t, text, ctx.clock.now_ms()).await?;
-    tx.clear_conversation_state(inc.chat_id, inc.user_id())
-        .await?;
-    let text = outcome_text(ctx, inc, id, o);
-    if inc.press.is_some() {
-        r.answer_press(Some(text.chars().take(190).collect()));
+    let o = hazard::transition(ctx, &mut tx, &inc.member, id, t, text, now).await?;
+    let done = matches!(o, Outcome::Done { .. });
+    if done && t == Transition::Done {
+        // Photos sent right after "rectified" are the evidence.
+        let state = json!({ "hz_evidence": id, "until": now + draft::EXPIRE_MS });
+        tx.set_conversation_state(inc.chat_id, inc.user_id(), &state, now)
+            .await?;
     } else {
-        r.text(text);
+        tx.clear_conversation_state(inc.chat_id, inc.user_id())
+            .await?;
+    }
+    let l = inc.lang;
+    let mut text = outcome_text(ctx, inc, id, o);
+    // The next step travels with the answer: a button after an acknowledgement, a request for
+    // evidence photos after "rectified".
+    let next = (done && t == Transition::Ack).then(|| {
+        let button = Button {
+            label: tr!(ctx.i18n, l, "hz-btn-done"),
+            data: Action::Hazard { act: 'd', id }.data(),
+        };
+        (
+            tr!(
+                ctx.i18n,
+                l,
+                "hz-next-done",
+                id = display_id(id),
+                who = inc.display_name()
+            ),
+            inline(vec![vec![button]]),
+        )
+    });
+    if done && t == Transition::Done {
+        text.push('\n');
+        text.push_str(&tr!(ctx.i18n, l, "hz-ask-evidence", id = display_id(id)));
+    }
+    match (inc.press.is_some(), next) {
+        (true, Some((next, keyboard))) => {
+            r.answer_press(Some(text.chars().take(190).collect()));
+            r.text_with(next, keyboard);
+        }
+        (true, None) => {
+            r.answer_press(Some(text.chars().take(190).collect()));
+            if done && t == Transition::Done {
+                r.text(text);
+            }
+        }
+        (false, Some((next, keyboard))) => r.text_with(format!("{text}\n{next}"), keyboard),
+        (false, None) => r.text(text),
     }
     r.commit(ctx, tx).await
 }
@@ -405,13 +446,17 @@ pub async fn merge(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult 
 
 /// A report's buttons: acknowledge at once; reject asks for the reason first.
 pub async fn report_button(ctx: &Ctx, inc: &Incoming, act: char, id: i64) -> HandlerResult {
-    if act == 'a' {
-        return make(ctx, inc, id, Transition::Ack, None, inc.replies()).await;
+    match act {
+        'a' => return make(ctx, inc, id, Transition::Ack, None, inc.replies()).await,
+        'd' => return make(ctx, inc, id, Transition::Done, None, inc.replies()).await,
+        'c' => return make(ctx, inc, id, Transition::Close, None, inc.replies()).await,
+        _ => {}
     }
     let mut r = inc.replies();
     r.answer_press(None);
     let mut tx = ctx.store.begin().await?;
-    let state = json!({ "await": "hz_reject", "id": id });
+    let which = if act == 'o' { "reopen" } else { "reject" };
+    let state = json!({ "await": "hz_reason", "id": id, "t": which });
     tx.set_conversation_state(inc.chat_id, inc.user_id(), &state, ctx.clock.now_ms())
         .await?;
     r.text(tr!(
@@ -427,16 +472,71 @@ pub async fn report_button(ctx: &Ctx, inc: &Incoming, act: char, id: i64) -> Han
 /// The reason after pressing "reject"; `None` when the conversation is not waiting for one.
 pub async fn reject_reason(ctx: &Ctx, inc: &Incoming) -> Option<HandlerResult> {
     let state = inc.state.as_ref()?;
-    if state["await"] != "hz_reject" {
+    if state["await"] != "hz_reason" {
         return None;
     }
     let id = state["id"].as_i64()?;
+    let t = if state["t"] == "reopen" {
+        Transition::Reopen
+    } else {
+        Transition::Reject
+    };
     let text = inc
         .text
         .as_deref()
         .map(str::trim)
         .filter(|t| !t.is_empty() && !t.starts_with('/'))?;
-    Some(make(ctx, inc, id, Transition::Reject, Some(text), inc.replies()).await)
+    Some(make(ctx, inc, id, t, Some(text), inc.replies()).await)
+}
+
+/// A photo right after "rectified": evidence, kept with the report; `None` otherwise.
+pub async fn evidence_photo(ctx: &Ctx, inc: &Incoming) -> Option<HandlerResult> {
+    let state = inc.state.as_ref()?;
+    let id = state["hz_evidence"].as_i64()?;
+    let Some(Media::Photo(file_id)) = &inc.media else {
+        return None;
+    };
+    let person = inc.member.person.as_ref()?;
+    let now = ctx.clock.now_ms();
+    if state["until"].as_i64().is_none_or(|until| until < now) {
+        return None;
+    }
+    let result = async {
+        let mut r = inc.replies();
+        let mut tx = ctx.store.begin().await?;
+        tx.add_hazard_photo(id, file_id, person.id, now).await?;
+        tx.add_hazard_event(id, now, Some(person.id), "evidence", inc.text.as_deref())
+            .await?;
+        r.text(tr!(
+            ctx.i18n,
+            inc.lang,
+            "hz-evidence-added",
+            id = display_id(id)
+        ));
+        r.commit(ctx, tx).await
+    };
+    Some(result.await)
+}
+
+/// `/deadline H-12 3d` (supervisors): a new rectification deadline, counted from now.
+pub async fn deadline(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
+    let mut r = inc.replies();
+    let mut words = cmd.args.split_whitespace();
+    let id = words.next().and_then(parse_id);
+    let span = words
+        .next()
+        .and_then(|s| crate::config::Span::parse(s).ok())
+        .filter(|s| s.as_secs() > 0);
+    let (Some(id), Some(span)) = (id, span) else {
+        r.text(tr!(ctx.i18n, inc.lang, "hz-deadline-usage"));
+        return r.send(&ctx).await;
+    };
+    let within = span.as_std().as_millis().min(365 * 86_400_000) as i64;
+    let mut tx = ctx.store.begin().await?;
+    let o =
+        hazard::set_deadline(&ctx, &mut tx, &inc.member, id, within, ctx.clock.now_ms()).await?;
+    r.text(outcome_text(&ctx, &inc, id, o));
+    r.commit(&ctx, tx).await
 }
 
 async fn history(ctx: &Ctx, inc: &Incoming, id: i64, mut r: Replies) -> HandlerResult {

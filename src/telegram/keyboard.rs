@@ -37,7 +37,8 @@ pub enum Action {
         unit: String,
         incident: bool,
     },
-    /// Hazards: act on report `id` ('a' acknowledge, 'r' reject).
+    /// Hazards: act on report `id`: 'a' acknowledge, 'r' reject, 'd' rectified, 'c' close,
+    /// 'o' reopen.
     Hazard {
         act: char,
         id: i64,
@@ -125,8 +126,7 @@ impl Action {
             "hza" => {
                 let (act, id) = arg.split_once(':')?;
                 let act = match act {
-                    "a" => 'a',
-                    "r" => 'r',
+                    "a" | "r" | "d" | "c" | "o" => act.chars().next()?,
                     _ => return None,
                 };
                 let id = id.parse().ok().filter(|id: &i64| *id > 0)?;
