@@ -90,6 +90,7 @@ async fn bench(url: &str) -> anyhow::Result<()> {
         config: Arc::new(Config::default()),
         clock: Clock::system(),
         bot_username: "bench".into(),
+        tip_key: lookout::tip::crypto::TipKey::from_bytes([7; 32]),
     });
     let far = chrono::Utc::now().timestamp_millis() + 30 * 24 * 3600 * 1000;
     bulk(

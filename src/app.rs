@@ -152,6 +152,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         settings.clock.clone(),
         settings.limits,
         ctx.wake.outbox.clone(),
+        Some(ctx.tip_key.clone()),
     );
     let mut tasks = vec![
         tokio::spawn(intake::process(ctx.clone(), schema, inbox_wake.clone())),

@@ -187,3 +187,31 @@ async fn upgraded_group_gets_its_messages(b: Backend) {
     bot.wait_count("SELECT COUNT(*) FROM outbox WHERE state <> 'sent'", 0)
         .await;
 }
+
+both_backends!(a_strangers_reply_waits_with_its_recipient_sealed);
+
+async fn a_strangers_reply_waits_with_its_recipient_sealed(b: Backend) {
+    let bot = TestBot::spawn(b).await;
+    bot.sim.fail_next(u32::MAX, 502);
+    let stranger = bot.sim.user(987_654_321, "Nobody", Some("en"));
+    stranger.send_text("/start");
+    bot.wait_count("SELECT COUNT(*) FROM outbox WHERE state = 'pending' AND attempts > 0 AND method = 'sendMessage'", 1).await;
+    // While Telegram is down the reply waits, filed under a pseudonym, the chat sealed.
+    assert_eq!(
+        bot.count(
+            "SELECT COUNT(*) FROM outbox WHERE chat_id = 987654321 OR payload LIKE '%987654321%'"
+        )
+        .await,
+        0
+    );
+    bot.sim.fail_next(0, 502);
+    bot.sim
+        .wait_for(stranger.id(), WAIT, |m| m.text().contains("invite code"))
+        .await
+        .expect("delivered to the real chat");
+    bot.wait_count(
+        "SELECT COUNT(*) FROM outbox WHERE payload LIKE '%_sealed_to%'",
+        0,
+    )
+    .await;
+}

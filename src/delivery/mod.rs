@@ -7,6 +7,8 @@ pub use pacing::{Limits, Pacer};
 use crate::clock::Clock;
 use crate::store::{DueMessage, SentState, Store};
 use crate::telegram::api::{ApiError, BotApi};
+use crate::telegram::context::SEALED_TO;
+use crate::tip::crypto::TipKey;
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,6 +35,8 @@ pub struct Sender {
     pacer: Arc<Pacer>,
     wake: Arc<Notify>,
     in_flight: Arc<Semaphore>,
+    /// Opens recipients sealed by `Ctx::seal`.
+    key: Option<TipKey>,
     /// The sends on their way, so that stopping the sender stops them too.
     tasks: Arc<std::sync::Mutex<JoinSet<()>>>,
 }
@@ -44,6 +48,7 @@ impl Sender {
         clock: Clock,
         limits: Limits,
         wake: Arc<Notify>,
+        key: Option<TipKey>,
     ) -> Sender {
         Sender {
             store,
@@ -53,6 +58,7 @@ impl Sender {
             wake,
             in_flight: Arc::new(Semaphore::new(IN_FLIGHT as usize)),
             tasks: Arc::default(),
+            key,
         }
     }
 
@@ -146,6 +152,26 @@ impl Sender {
         }
         if msg.chat_id != 0 {
             params["chat_id"] = msg.chat_id.into();
+        }
+        if let Some(sealed) = params
+            .get(SEALED_TO)
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+        {
+            let opened = self.key.as_ref().and_then(|k| k.open(&sealed, 0).ok());
+            let Some(chat) = opened
+                .and_then(|b| <[u8; 8]>::try_from(b.as_slice()).ok())
+                .map(i64::from_be_bytes)
+            else {
+                return self
+                    .store
+                    .message_failed(msg.id, "sealed recipient does not open with this key")
+                    .await;
+            };
+            params["chat_id"] = chat.into();
+            if let Some(obj) = params.as_object_mut() {
+                obj.remove(SEALED_TO);
+            }
         }
         if let Some(original) = &msg.edit_of {
             match self.store.sent_state(original).await? {

@@ -29,6 +29,30 @@ pub struct Ctx {
     pub tip_key: crate::tip::crypto::TipKey,
 }
 
+/// Where an outbox row keeps a sealed recipient.
+pub const SEALED_TO: &str = "_sealed_to";
+
+impl Ctx {
+    /// An ephemeral message (to a stranger or a tipster) does not keep its recipient in clear
+    /// even while it waits: the chat id is sealed into the payload, and the row is filed
+    /// under a keyed pseudonym. Only the sender opens it, at the moment of sending.
+    pub fn seal(&self, mut m: Outgoing) -> Outgoing {
+        if !m.ephemeral || m.chat_id == 0 {
+            return m;
+        }
+        match self.tip_key.seal(&m.chat_id.to_be_bytes(), 0) {
+            Ok(sealed) => {
+                m.payload[SEALED_TO] = sealed.into();
+                m.chat_id = self.tip_key.chat_pseudonym(m.chat_id);
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "sealing a recipient failed; sending it unsealed")
+            }
+        }
+        m
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum HandlerError {
     #[error(transparent)]
@@ -220,10 +244,11 @@ impl Replies {
     }
 
     /// Enqueue the replies and mark the update handled, then commit: all or nothing.
+    /// Replies to strangers and tipsters keep their recipient sealed (see `Ctx::seal`).
     pub async fn commit(self, ctx: &Ctx, mut tx: Tx) -> HandlerResult {
         let now = ctx.clock.now_ms();
-        for m in &self.out {
-            tx.enqueue(m, now).await?;
+        for m in self.out {
+            tx.enqueue(&ctx.seal(m), now).await?;
         }
         tx.finish_update(self.update_id).await?;
         tx.commit().await?;

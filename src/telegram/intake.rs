@@ -148,7 +148,7 @@ async fn tell_sender_it_failed(ctx: &Arc<Ctx>, update_id: i64, payload: &str) {
     let out = async {
         let mut tx = ctx.store.begin().await?;
         for m in r.into_outgoing() {
-            tx.enqueue(&m, now).await?;
+            tx.enqueue(&ctx.seal(m), now).await?;
         }
         tx.commit().await
     };

@@ -137,6 +137,16 @@ impl TipKey {
         hex(&self.mac(label, &chat_id.to_be_bytes()))
     }
 
+    /// A stand-in chat id for an outbox row whose real recipient is sealed: stable per chat
+    /// (so the sender keeps that chat's order and pace), far above any real Telegram id, and
+    /// meaningless without the key.
+    pub fn chat_pseudonym(&self, chat_id: i64) -> i64 {
+        let mac = self.mac("outbox-lane", &chat_id.to_be_bytes());
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&mac[..8]);
+        (1i64 << 60) | (i64::from_be_bytes(b) & ((1i64 << 60) - 1))
+    }
+
     /// The lookup value of a receipt code (the code itself is never stored).
     pub fn code_lookup(&self, code: &str) -> String {
         hex(&self.mac("code", code.as_bytes()))

@@ -233,7 +233,7 @@ pub async fn tell_tipster(
         json!({ "text": text(lang) }),
         true,
     );
-    tx.enqueue(&msg, now).await?;
+    tx.enqueue(&ctx.seal(msg), now).await?;
     Ok(true)
 }
 
