@@ -302,6 +302,40 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     })
     .await?;
 
+    demo.narrate(&tr!(i18n, l, "demo-tip"));
+    let tipster = sim.user(1010, "匿名群众", Some("zh-CN"));
+    demo.say(&tipster, "/tip").await?;
+    let draft = demo
+        .say(
+            &tipster,
+            "西河村北山废弃矿洞里有人私存烟花爆竹，晚上有人进出",
+        )
+        .await?;
+    let _ = draft;
+    let ready = sim
+        .wait_for(tipster.id(), WAIT, |m| !m.buttons.is_empty())
+        .await?;
+    tipster.press(&ready, &ready.button_data()[0]);
+    sim.wait_for(tipster.id(), WAIT, |m| m.text().contains("T-1"))
+        .await?;
+    sim.wait_for(chief.id(), WAIT, |m| {
+        m.text().contains("T-1") && !m.buttons.is_empty()
+    })
+    .await?;
+    demo.say(
+        &chief,
+        "/reply T-1 感谢举报！请问大约是什么时间看到有人进出？",
+    )
+    .await?;
+    sim.wait_for(tipster.id(), WAIT, |m| m.text().contains("什么时间"))
+        .await?;
+    tipster.send_text("最近三天晚上九点以后");
+    sim.wait_for(chief.id(), WAIT, |m| m.text().contains("九点以后"))
+        .await?;
+    demo.say(&chief, "/reward T-1 proposed 500").await?;
+    sim.wait_for(tipster.id(), WAIT, |m| m.text().contains("500"))
+        .await?;
+
     demo.narrate(&tr!(i18n, l, "demo-outbox"));
     // The last replies may still be on their way; the outbox drains within moments.
     let mut counts = store.outbox_counts().await?;

@@ -388,3 +388,4 @@ hz-deadline-usage = Usage: /deadline H-ID DURATION, for example /deadline H-3 3d
 hz-state-deadline = rectification deadline set to
 hz-state-evidence = evidence photo
 help-hazard-deadline = /deadline H-ID DURATION — change the rectification deadline (supervisors)
+demo-tip = An anonymous tip: the desk never sees the tipster, talks through the bot, proposes a reward
