@@ -1,46 +1,37 @@
 //! `lookout demo`: the whole bot against the built-in simulator, with a sample district and
 //! simulated people, printing the conversation. No token, no network.
 use crate::app::{self, Settings};
-use crate::config::{Config, Span};
+use crate::config::{Config, Lang, Span};
 use crate::delivery::Limits;
 use crate::i18n::I18n;
 use crate::org::{file as orgfile, invite, Role};
 use crate::sim::{SimConfig, SimEvent, SimUser, Simulator};
 use crate::store::Store;
+use crate::telegram::keyboard::Action;
 use crate::tr;
 use anyhow::Context as _;
 use chrono::{Datelike, Timelike};
 use std::time::Duration;
 
-const DISTRICT: &str = r#"[[unit]]
-id = "zhoucun"
-name = "周村区"
+/// The sample district and the people's words (`locales/demo.toml`).
+const SCRIPT: &str = include_str!("../locales/demo.toml");
 
-[[unit]]
-id = "wangcun"
-name = "王村镇"
-parent = "zhoucun"
+#[derive(serde::Deserialize)]
+struct Script {
+    district: String,
+    people: std::collections::BTreeMap<String, String>,
+    lines: std::collections::BTreeMap<String, String>,
+}
 
-[[unit]]
-id = "nanjiao"
-name = "南郊镇"
-parent = "zhoucun"
+impl Script {
+    fn person<'a>(&'a self, key: &'a str) -> &'a str {
+        self.people.get(key).map(String::as_str).unwrap_or(key)
+    }
 
-[[unit]]
-id = "lijia"
-name = "李家村"
-parent = "wangcun"
-
-[[unit]]
-id = "xihe"
-name = "西河村"
-parent = "wangcun"
-
-[[unit]]
-id = "nanjiaocun"
-name = "南郊村"
-parent = "nanjiao"
-"#;
+    fn line<'a>(&'a self, key: &'a str) -> &'a str {
+        self.lines.get(key).map(String::as_str).unwrap_or(key)
+    }
+}
 
 const WAIT: Duration = Duration::from_secs(10);
 /// Long enough for the next firing of any fast-forwarded schedule.
@@ -131,7 +122,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         tempfile::tempdir().context("creating a temporary directory for the demo database")?;
     let db_url = format!("sqlite://{}", dir.path().join("demo.db").display());
     let store = app::open_store(&db_url).await?;
-    let entries = orgfile::parse(DISTRICT, "demo-district.toml", &[])?;
+    let script: Script = toml::from_str(SCRIPT).context("reading locales/demo.toml")?;
+    let entries = orgfile::parse(&script.district, "locales/demo.toml", &[])?;
     let mut tx = store.begin().await?;
     tx.import_units(&entries).await?;
     tx.commit().await?;
@@ -153,16 +145,16 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     };
 
     demo.narrate(&tr!(i18n, l, "demo-join", units = entries.len() as i64));
-    let stranger = sim.user(1000, "路人", Some("zh-CN"));
-    let admin = sim.user(1001, "区应急局小王", Some("zh-CN"));
-    let chief = sim.user(1002, "区带班领导", Some("zh-CN"));
-    let town_lead = sim.user(1003, "王村镇带班领导", Some("zh-CN"));
-    let town_officer = sim.user(1004, "王村镇值班员", Some("zh-CN"));
-    let li_officer = sim.user(1005, "李家村值班员", Some("zh-CN"));
-    let xihe_officer = sim.user(1006, "Ranger Xi", Some("en"));
-    let nanjiao_officer = sim.user(1007, "南郊镇值班员", Some("zh-CN"));
-    let village_officer = sim.user(1008, "南郊村值班员", Some("zh-CN"));
-    let worker = sim.user(1009, "李家村网格员", Some("zh-CN"));
+    let stranger = sim.user(1000, script.person("stranger"), Some("zh-CN"));
+    let admin = sim.user(1001, script.person("admin"), Some("zh-CN"));
+    let chief = sim.user(1002, script.person("chief"), Some("zh-CN"));
+    let town_lead = sim.user(1003, script.person("town_lead"), Some("zh-CN"));
+    let town_officer = sim.user(1004, script.person("town_officer"), Some("zh-CN"));
+    let li_officer = sim.user(1005, script.person("li_officer"), Some("zh-CN"));
+    let xihe_officer = sim.user(1006, script.person("xihe_officer"), Some("en"));
+    let nanjiao_officer = sim.user(1007, script.person("nanjiao_officer"), Some("zh-CN"));
+    let village_officer = sim.user(1008, script.person("village_officer"), Some("zh-CN"));
+    let worker = sim.user(1009, script.person("worker"), Some("zh-CN"));
 
     demo.say(&stranger, "/start").await?;
     demo.join(&admin, "zhoucun", Role::Admin).await?;
@@ -189,10 +181,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     demo.say(&worker, "/help").await?;
 
     demo.narrate(&tr!(i18n, l, "demo-bind"));
-    let room = sim.group(-2001, "王村镇应急值班室");
+    let room = sim.group(-2001, script.person("room"));
     town_officer.in_group(&room).send_text("/bind");
-    sim.wait_for(room.id(), WAIT, |m| m.text().contains("王村镇"))
-        .await?;
+    sim.wait_for_count(room.id(), 1, WAIT).await?;
 
     demo.narrate(&tr!(i18n, l, "demo-morning"));
     let is_reminder =
@@ -213,22 +204,29 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     nanjiao_officer.press(&nanjiao, &nanjiao.button_data()[1]);
     sim.wait_for(nanjiao_officer.id(), WAIT, |m| m.text().contains("/cancel"))
         .await?;
-    demo.say(&nanjiao_officer, "南郊镇东山林区发现烟点，已派扑火队核查")
-        .await?;
+    demo.say(&nanjiao_officer, script.line("incident")).await?;
     let incident = sim
-        .wait_for(chief.id(), WAIT, |m| m.text().contains("烟点"))
+        .wait_for(chief.id(), WAIT, |m| {
+            m.text().contains(script.line("incident"))
+        })
         .await?;
     chief.press(&incident, &incident.button_data()[0]);
 
     demo.narrate(&tr!(i18n, l, "demo-deadline"));
+    let village = entries
+        .iter()
+        .find(|e| e.id == "nanjiaocun")
+        .map(|e| e.name.clone())
+        .unwrap_or_default();
     let missing = sim
         .wait_for(chief.id(), ROUND, |m| {
-            m.text().contains("南郊村") && !m.buttons.is_empty()
+            m.text().contains(&village) && !m.buttons.is_empty()
         })
         .await?;
     demo.say(&xihe_officer, "/zero").await?;
+    // The same item's next alert, one level up.
     sim.wait_for(chief.id(), ROUND, |m| {
-        m.text().contains("南郊村") && m.text().contains("第 2 级")
+        m.message_id != missing.message_id && m.button_data() == missing.button_data()
     })
     .await?;
     chief.press(&missing, &missing.button_data()[0]);
@@ -239,79 +237,62 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     demo.say(&town_lead, "/today").await?;
 
     demo.narrate(&tr!(i18n, l, "demo-hazard"));
-    worker.send_photo(Some("李家村后山小路旁枯枝堆积，紧挨坟地，有火灾隐患"));
+    worker.send_photo(Some(script.line("hazard_photo")));
+    let forest = Action::HzCategory("forest_fire".into()).data();
     let kind = sim
-        .wait_for(worker.id(), WAIT, |m| m.button("森林火险").is_some())
+        .wait_for(worker.id(), WAIT, |m| m.button_data().contains(&forest))
         .await?;
-    worker.press(&kind, &kind.button("森林火险").context("category button")?);
+    worker.press(&kind, &forest);
+    let submit = Action::HzSubmit { major: false }.data();
     let confirm = sim
-        .wait_for(worker.id(), WAIT, |m| {
-            m.button("提交（一般隐患）").is_some()
-        })
+        .wait_for(worker.id(), WAIT, |m| m.button_data().contains(&submit))
         .await?;
-    worker.press(
-        &confirm,
-        &confirm
-            .button("提交（一般隐患）")
-            .context("submit button")?,
-    );
+    worker.press(&confirm, &submit);
     let report = sim
         .wait_for(li_officer.id(), WAIT, |m| {
             m.text().contains("H-1") && !m.buttons.is_empty()
         })
         .await?;
     li_officer.press(&report, &report.button_data()[0]);
-    sim.wait_for(worker.id(), WAIT, |m| m.text().contains("已确认"))
-        .await?;
-    demo.say(&li_officer, "/done H-1 已组织清理枯枝，设置警示牌")
-        .await?;
+    let acknowledged = tr!(i18n, Lang::ZhCn, "hz-state-acknowledged");
+    sim.wait_for(worker.id(), WAIT, |m| {
+        m.text().contains("H-1") && m.text().contains(&acknowledged)
+    })
+    .await?;
+    demo.say(
+        &li_officer,
+        &format!("/done H-1 {}", script.line("done_note")),
+    )
+    .await?;
     demo.say(&town_lead, "/close H-1").await?;
     demo.say(&worker, "/report H-1").await?;
 
     demo.narrate(&tr!(i18n, l, "demo-hazard-ignored"));
     xihe_officer.send_location(36.79, 117.93);
+    let geological = Action::HzCategory("geological".into()).data();
     let kind = sim
         .wait_for(xihe_officer.id(), WAIT, |m| {
-            m.button("geological hazard").is_some()
+            m.button_data().contains(&geological)
         })
         .await?;
-    xihe_officer.press(
-        &kind,
-        &kind
-            .button("geological hazard")
-            .context("category button")?,
-    );
-    demo.say(
-        &xihe_officer,
-        "Cracks in the slope above the village road after the rain",
-    )
-    .await?;
+    xihe_officer.press(&kind, &geological);
+    demo.say(&xihe_officer, script.line("major_hazard")).await?;
+    let major = Action::HzSubmit { major: true }.data();
     let confirm = sim
         .wait_for(xihe_officer.id(), WAIT, |m| {
-            m.button("Submit (major hazard)").is_some()
+            m.button_data().contains(&major)
         })
         .await?;
-    xihe_officer.press(
-        &confirm,
-        &confirm
-            .button("Submit (major hazard)")
-            .context("submit button")?,
-    );
+    xihe_officer.press(&confirm, &major);
     sim.wait_for(town_lead.id(), ROUND, |m| {
-        m.text().contains("H-2") && m.text().contains("无人确认")
+        m.text().contains("H-2") && m.button_data().iter().any(|d| d.starts_with("ack:"))
     })
     .await?;
 
     demo.narrate(&tr!(i18n, l, "demo-tip"));
-    let tipster = sim.user(1010, "匿名群众", Some("zh-CN"));
+    let tipster = sim.user(1010, script.person("tipster"), Some("zh-CN"));
     demo.say(&tipster, "/tip").await?;
-    let draft = demo
-        .say(
-            &tipster,
-            "西河村北山废弃矿洞里有人私存烟花爆竹，晚上有人进出",
-        )
-        .await?;
-    let _ = draft;
+    demo.say(&tipster, script.line("tip")).await?;
     let ready = sim
         .wait_for(tipster.id(), WAIT, |m| !m.buttons.is_empty())
         .await?;
@@ -324,14 +305,18 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     .await?;
     demo.say(
         &chief,
-        "/reply T-1 感谢举报！请问大约是什么时间看到有人进出？",
+        &format!("/reply T-1 {}", script.line("tip_question")),
     )
     .await?;
-    sim.wait_for(tipster.id(), WAIT, |m| m.text().contains("什么时间"))
-        .await?;
-    tipster.send_text("最近三天晚上九点以后");
-    sim.wait_for(chief.id(), WAIT, |m| m.text().contains("九点以后"))
-        .await?;
+    sim.wait_for(tipster.id(), WAIT, |m| {
+        m.text().contains(script.line("tip_question"))
+    })
+    .await?;
+    tipster.send_text(script.line("tip_answer"));
+    sim.wait_for(chief.id(), WAIT, |m| {
+        m.text().contains(script.line("tip_answer"))
+    })
+    .await?;
     demo.say(&chief, "/reward T-1 proposed 500").await?;
     sim.wait_for(tipster.id(), WAIT, |m| m.text().contains("500"))
         .await?;

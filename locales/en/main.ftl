@@ -389,3 +389,4 @@ hz-state-deadline = rectification deadline set to
 hz-state-evidence = evidence photo
 help-hazard-deadline = /deadline H-ID DURATION — change the rectification deadline (supervisors)
 demo-tip = An anonymous tip: the desk never sees the tipster, talks through the bot, proposes a reward
+lang-name = English

@@ -389,3 +389,4 @@ hz-state-deadline = 整改期限调整为
 hz-state-evidence = 整改凭证照片
 help-hazard-deadline = /deadline H-编号 时长 — 调整整改期限（带班领导）
 demo-tip = 匿名举报：受理单位看不到举报人，通过机器人对话，提议奖励
+lang-name = 中文

@@ -240,12 +240,13 @@ async fn lang(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
     let mut r = inc.replies();
     if cmd.args.is_empty() {
         let buttons = vec![vec![
+            // Each language is named in itself, whatever the current one.
             Button {
-                label: "中文".into(),
+                label: tr!(ctx.i18n, Lang::ZhCn, "lang-name"),
                 data: Action::Lang("zh-CN".into()).data(),
             },
             Button {
-                label: "English".into(),
+                label: tr!(ctx.i18n, Lang::En, "lang-name"),
                 data: Action::Lang("en".into()).data(),
             },
         ]];
