@@ -307,7 +307,7 @@ pub async fn on_step(
 
 /// May this member acknowledge (or snooze, with `roles`) an item of `unit_id`? Only with one
 /// of `roles` in the unit or a unit above it.
-async fn allowed(
+pub async fn allowed(
     tx: &mut Tx,
     member: &Member,
     unit_id: &str,

@@ -344,12 +344,7 @@ pub async fn transition(
     let Some(person) = member.person.as_ref() else {
         return Ok(Outcome::NotAllowed);
     };
-    let chain = tx.unit_chain(&h.unit_id).await?;
-    let allowed = member
-        .memberships
-        .iter()
-        .any(|m| t.roles().contains(&m.role) && chain.iter().any(|(u, _)| *u == m.unit_id));
-    if !allowed {
+    if !escalation::allowed(tx, member, &h.unit_id, t.roles()).await? {
         return Ok(Outcome::NotAllowed);
     }
     if !t.from().contains(&h.state.as_str()) {
@@ -478,12 +473,7 @@ pub async fn set_deadline(
     let Some(person) = member.person.as_ref() else {
         return Ok(Outcome::NotAllowed);
     };
-    let chain = tx.unit_chain(&h.unit_id).await?;
-    if !member
-        .memberships
-        .iter()
-        .any(|m| m.role == Role::Supervisor && chain.iter().any(|(u, _)| *u == m.unit_id))
-    {
+    if !escalation::allowed(tx, member, &h.unit_id, &[Role::Supervisor]).await? {
         return Ok(Outcome::NotAllowed);
     }
     if !["acknowledged", "rectifying"].contains(&h.state.as_str()) {
