@@ -83,3 +83,56 @@ pub fn render(
     }
     parts
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{Answer, Store};
+    use crate::telegram::context::Wakers;
+    use std::sync::Arc;
+
+    #[tokio::test]
+    async fn long_boards_are_split_within_telegrams_limit_losing_no_line() {
+        let ctx = Ctx {
+            wake: Wakers::default(),
+            store: Store::connect("sqlite::memory:").await.expect("store"),
+            i18n: crate::i18n::I18n::load().expect("locales"),
+            config: Arc::new(crate::config::Config::default()),
+            clock: crate::clock::Clock::system(),
+            bot_username: "t".into(),
+            tip_key: crate::tip::crypto::TipKey::from_bytes([1; 32]),
+        };
+        let round = Round {
+            id: 1,
+            opened_at: 0,
+            closes_at: 1,
+            day: "2026-11-29".into(),
+            state: "closed".into(),
+        };
+        let lines: Vec<BoardLine> = (0..400)
+            .map(|n| BoardLine {
+                unit_id: format!("u{n}"),
+                unit_name: format!("unit-{n:03}-{}", "x".repeat(20)),
+                answer: (n % 3 == 0).then(|| Answer {
+                    kind: "incident".into(),
+                    text: Some("y".repeat(if n == 0 { 5000 } else { 30 })),
+                    person_name: "p".into(),
+                    answered_at: 0,
+                    late: false,
+                }),
+            })
+            .collect();
+        let parts = render(&ctx, Lang::En, "title", &round, &lines, 2);
+        assert!(parts.len() > 3, "{} parts", parts.len());
+        assert!(parts.iter().all(|p| p.chars().count() <= MAX_CHARS));
+        let all = parts.join("\n");
+        for n in 0..400 {
+            assert!(all.contains(&format!("unit-{n:03}-")), "unit {n} lost");
+        }
+        assert!(
+            parts[0].starts_with("title\nexpected 400"),
+            "{}",
+            &parts[0][..40]
+        );
+    }
+}
