@@ -275,6 +275,53 @@ mod tests {
     }
 
     #[test]
+    fn a_wrong_code_costs_what_a_right_one_does() {
+        // The decoy is hashed with the same parameters as real codes, so verifying against it
+        // does the same work...
+        let decoy = PasswordHash::new(DECOY).expect("decoy");
+        let real_code = new_receipt_code();
+        let real = hash_code(&real_code).expect("hash");
+        let real = PasswordHash::new(&real).expect("real");
+        let params = |h: &PasswordHash| {
+            h.params
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(params(&decoy), params(&real));
+        assert_eq!(decoy.algorithm, real.algorithm);
+        // ...which shows in the time taken (loosely bounded: this is a machine, not a lab).
+        let phc = hash_code(&real_code).expect("hash");
+        let time = |code: &str, phc: Option<&str>| {
+            let started = std::time::Instant::now();
+            verify_code(code, phc);
+            started.elapsed().as_secs_f64()
+        };
+        let median = |mut v: Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            v[v.len() / 2]
+        };
+        let right = median((0..5).map(|_| time(&real_code, Some(&phc))).collect());
+        let unknown = median(
+            (0..5)
+                .map(|_| time("NoSuchCode0000000000000", None))
+                .collect(),
+        );
+        let wrong = median(
+            (0..5)
+                .map(|_| time("NoSuchCode0000000000000", Some(&phc)))
+                .collect(),
+        );
+        for other in [unknown, wrong] {
+            let ratio = other / right;
+            assert!(
+                (0.33..3.0).contains(&ratio),
+                "right {right:.4}s vs {other:.4}s"
+            );
+        }
+    }
+
+    #[test]
     fn key_file_is_created_private_and_read_back() {
         let dir = tempfile::tempdir().expect("dir");
         let path = dir.path().join(KEY_FILE);
