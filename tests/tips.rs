@@ -595,3 +595,61 @@ async fn documents_are_refused_and_cancel_drops_the_draft(b: Backend) {
     );
     assert_eq!(bot.count("SELECT COUNT(*) FROM tips").await, 0);
 }
+
+both_backends!(a_tip_forwarded_as_a_hazard_carries_nothing_of_the_tipster);
+
+async fn a_tip_forwarded_as_a_hazard_carries_nothing_of_the_tipster(b: Backend) {
+    let bot = TestBot::spawn_fast(b, Config::default()).await;
+    let desk = desk(&bot).await;
+    let officer = bot.sim.user(41, "Village Officer", Some("en"));
+    bot.join(&officer, "lijia", Role::DutyOfficer).await;
+    let tipster = bot.sim.user(TIPSTER_ID, TIPSTER_NAME, Some("en"));
+    let photo = std::cell::RefCell::new(String::new());
+    let (id, _) = send_tip_with(
+        &bot,
+        &tipster,
+        "Drums of solvent dumped behind the mill",
+        async || {
+            *photo.borrow_mut() = tipster.send_photo(None);
+            bot.sim
+                .wait_for(tipster.id(), WAIT, |m| m.text().contains("Photo added"))
+                .await
+                .expect("photo");
+        },
+    )
+    .await;
+    wait_text(&bot, desk.id(), &id).await;
+    assert!(bot
+        .ask(&officer, &format!("/forward {id} lijia"))
+        .await
+        .text()
+        .contains("tip desk"));
+    let done = bot.ask(&desk, &format!("/forward {id} lijia")).await;
+    assert!(done.text().contains("hazard report H-1"), "{}", done.text());
+    let report = bot
+        .sim
+        .wait_for(officer.id(), WAIT, |m| {
+            m.text().contains("H-1") && !m.buttons.is_empty()
+        })
+        .await
+        .expect("hazard routed");
+    assert!(
+        report.text().contains("Drums of solvent") && report.text().contains("Desk Lead"),
+        "{}",
+        report.text()
+    );
+    let photo = photo.borrow().clone();
+    bot.sim
+        .wait_for(officer.id(), WAIT, |m| {
+            m.photo.as_deref() == Some(photo.as_str())
+        })
+        .await
+        .expect("photo copied");
+    for m in bot.sim.sent(officer.id()) {
+        assert!(
+            !m.text().contains(TIPSTER_NAME) && !m.text().contains(&TIPSTER_ID.to_string()),
+            "{}",
+            m.text()
+        );
+    }
+}

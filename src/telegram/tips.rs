@@ -640,7 +640,7 @@ pub async fn forward_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> Hand
         return r.send(&ctx).await;
     };
     let mut tx = ctx.store.begin().await?;
-    let o = flow::forward(&mut tx, id, &inc.member, &unit.name, now(&ctx)).await?;
+    let (o, hazard) = flow::forward(&ctx, &mut tx, id, &inc.member, &unit.id, now(&ctx)).await?;
     let text = match o {
         DeskOutcome::Done { .. } => {
             tr!(
@@ -648,7 +648,8 @@ pub async fn forward_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> Hand
                 l,
                 "tip-forwarded",
                 id = display_id(id),
-                unit = unit.name.clone()
+                unit = unit.name.clone(),
+                hazard = hazard.map(crate::hazard::display_id).unwrap_or_default()
             )
         }
         o => outcome_text(&ctx, l, id, &o, "tip-forwarded"),

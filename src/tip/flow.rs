@@ -660,28 +660,68 @@ pub async fn reward(
 }
 
 /// Forward a tip to a unit as a hazard. Hazard reports do not exist yet: recorded as a note.
+/// A handler turns a tip into a hazard report of `unit_id`: the tipster's text, photos and
+/// location, reported by the handler — nothing of the tipster goes with it.
 pub async fn forward(
+    ctx: &Ctx,
     tx: &mut Tx,
     id: i64,
     member: &Member,
-    unit_name: &str,
+    unit_id: &str,
     now: i64,
-) -> Result<DeskOutcome, TipError> {
+) -> Result<(DeskOutcome, Option<i64>), TipError> {
     if let Err(o) = for_desk(tx, id, member, false).await? {
-        return Ok(o);
+        return Ok((o, None));
     }
-    tx.add_tip_entry(
-        id,
-        "desk",
-        "note",
-        &format!("forwarded as a hazard to {unit_name}"),
-        person_id(member),
-        now,
-    )
-    .await?;
-    Ok(DeskOutcome::Done {
-        told_tipster: false,
-    })
+    let mut draft = crate::hazard::draft::Draft {
+        unit: Some(unit_id.to_string()),
+        started: now,
+        ..Default::default()
+    };
+    let categories = &ctx.config.hazard.categories;
+    draft.category = categories
+        .iter()
+        .find(|c| *c == "other")
+        .or(categories.first())
+        .cloned();
+    for e in tx
+        .tip_entries(id)
+        .await?
+        .into_iter()
+        .filter(|e| e.side == "tipster")
+    {
+        match e.kind.as_str() {
+            "text" => {
+                draft.add_text(&e.body);
+            }
+            "photo" => {
+                draft.add_photo(&e.body);
+            }
+            "location" => {
+                let mut parts = e.body.split(',').map(|p| p.trim().parse::<f64>());
+                if let (Some(Ok(lat)), Some(Ok(lon))) = (parts.next(), parts.next()) {
+                    draft.location = Some((lat, lon));
+                }
+            }
+            _ => {}
+        }
+    }
+    if draft.text.is_none() {
+        draft.add_text(&display_id(id));
+    }
+    let hazard = crate::hazard::submit(ctx, tx, member, &draft, false, now).await?;
+    let note = format!(
+        "forwarded as hazard {} to {unit_id}",
+        hazard.map(crate::hazard::display_id).unwrap_or_default()
+    );
+    tx.add_tip_entry(id, "desk", "note", &note, person_id(member), now)
+        .await?;
+    Ok((
+        DeskOutcome::Done {
+            told_tipster: false,
+        },
+        hazard,
+    ))
 }
 
 /// The tipster chose, and confirmed, to say who they are.
