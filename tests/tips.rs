@@ -571,14 +571,19 @@ async fn documents_are_refused_and_cancel_drops_the_draft(b: Backend) {
     let tipster = bot.sim.user(TIPSTER_ID, TIPSTER_NAME, Some("en"));
     bot.ask(&tipster, "/tip").await;
     let before = bot.sim.sent(tipster.id()).len();
-    tipster.send_document("IMG_2041.jpg", "image/jpeg", vec![0xFF, 0xD8, 0xFF, 0xD9]);
+    // A picture sent as a file is taken (it is cleaned when sent: see the test below).
+    tipster.send_document(
+        "IMG_2041.jpg",
+        "image/jpeg",
+        lookout::delivery::scrub::jpeg_with_exif(),
+    );
     let img = bot
         .sim
         .wait_for_count(tipster.id(), before + 1, WAIT)
         .await
         .expect("reply")[before]
         .clone();
-    assert!(img.text().contains("GPS"), "{}", img.text());
+    assert!(img.text().contains("Photo added"), "{}", img.text());
     tipster.send_document("report.pdf", "application/pdf", b"%PDF-1.4".to_vec());
     wait_text(&bot, tipster.id(), "Files cannot be attached").await;
     tipster.send_sticker();
@@ -652,4 +657,61 @@ async fn a_tip_forwarded_as_a_hazard_carries_nothing_of_the_tipster(b: Backend) 
             m.text()
         );
     }
+}
+
+both_backends!(a_picture_sent_as_a_file_reaches_the_desk_without_its_metadata);
+
+async fn a_picture_sent_as_a_file_reaches_the_desk_without_its_metadata(b: Backend) {
+    let bot = TestBot::spawn_fast(b, Config::default()).await;
+    let desk = desk(&bot).await;
+    let tipster = bot.sim.user(TIPSTER_ID, TIPSTER_NAME, Some("en"));
+    let original = std::cell::RefCell::new(String::new());
+    let (id, _) = send_tip_with(
+        &bot,
+        &tipster,
+        "Dumping at night behind the quarry",
+        async || {
+            let exif = lookout::delivery::scrub::jpeg_with_exif();
+            *original.borrow_mut() = tipster.send_document("IMG_2041.jpg", "image/jpeg", exif);
+            bot.sim
+                .wait_for(tipster.id(), WAIT, |m| m.text().contains("Photo added"))
+                .await
+                .expect("taken");
+        },
+    )
+    .await;
+    let photo = bot
+        .sim
+        .wait_for(desk.id(), WAIT, |m| {
+            m.photo.is_some() && m.text().contains(&id)
+        })
+        .await
+        .expect("the desk gets the picture");
+    let file_id = photo.photo.clone().expect("photo");
+    assert_ne!(
+        file_id,
+        *original.borrow(),
+        "a new upload, not the tipster's file"
+    );
+    let api = lookout::telegram::api::BotApi::new(&bot.sim.api_url(), &bot.sim.token());
+    let bytes = api.download(&file_id, 1 << 20).await.expect("download");
+    for secret in [&b"Exif"[..], b"GPSLatitude", b"SecretPhone"] {
+        assert!(
+            !bytes.windows(secret.len()).any(|w| w == secret),
+            "metadata left in the picture"
+        );
+    }
+    assert!(image::load_from_memory(&bytes).is_ok(), "still a picture");
+    // An unreadable "picture" is not sent at all (and the tip's text still is).
+    let (second, _) = send_tip_with(&bot, &tipster, "More dumping", async || {
+        let before = bot.sim.sent(tipster.id()).len();
+        tipster.send_document("IMG_2042.jpg", "image/jpeg", b"not a picture".to_vec());
+        bot.sim
+            .wait_for_count(tipster.id(), before + 1, WAIT)
+            .await
+            .expect("taken");
+    })
+    .await;
+    wait_text(&bot, desk.id(), &second).await;
+    bot.wait_count("SELECT COUNT(*) FROM outbox WHERE state = 'failed' AND last_error LIKE '%not a readable picture%'", 1).await;
 }

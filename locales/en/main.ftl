@@ -191,7 +191,7 @@ help-reward = /reward T-ID proposed AMOUNT | approved | paid — record a tip's 
 tip-intro =
     🕵️ Anonymous tip (whistleblower report).
     What stays secret: the people who handle tips never see your name, username, account or language. Your chat is stored only encrypted, and my messages to you are erased once delivered. Do not write your name into the tip unless you want to be known.
-    Now describe what you saw in a message. You may add photos (send them as photos, not as files) and a location, then press "Send tip". /cancel stops.
+    Now describe what you saw in a message. You may add photos and a location (pictures sent as files are cleaned of their GPS position and camera details), then press "Send tip". /cancel stops.
 tip-private-only = Tips are sent in a private chat with me, never in a group.
 tip-rate-limited = Thank you — you have sent several tips in the last hour. Please wait a while before sending another one.
 tip-got-text = Noted.
@@ -201,7 +201,6 @@ tip-ready = Add more text, photos or a location if you like, then press "Send ti
 tip-need-text = Please also describe what you saw in a text message.
 tip-draft-too-long = That is too long for a tip. Please keep it under 3000 characters.
 tip-draft-full = A tip holds at most 10 photos.
-tip-image-document = Please send pictures as a photo, not as a file: a file keeps the picture's GPS position and camera details, which could identify you. This file was not kept.
 tip-document = Files cannot be attached to a tip: they may carry hidden details about you. Send text, photos or a location. This file was not kept.
 tip-unsupported = Send text, photos or a location for your tip, or /cancel.
 tip-send-button = ✅ Send tip

@@ -1,6 +1,7 @@
 //! The outbox sender: drains the durable outbox within Telegram's limits, retries what can
 //! be retried, and records what never can be delivered.
 mod pacing;
+pub mod scrub;
 
 pub use pacing::{Limits, Pacer};
 
@@ -191,7 +192,10 @@ impl Sender {
                 }
             }
         }
-        let result = self.api.call(&msg.method, &params, SEND_TIMEOUT).await;
+        let result = match scrub::needed(&msg.method, &params) {
+            Some(file_id) => self.send_scrubbed(&file_id, params).await,
+            None => self.api.call(&msg.method, &params, SEND_TIMEOUT).await,
+        };
         let now = self.clock.now_ms();
         match result {
             Ok(result) => {
@@ -240,6 +244,22 @@ impl Sender {
                 self.store.message_failed(msg.id, &e).await
             }
         }
+    }
+}
+
+impl Sender {
+    /// A picture that came as a file: fetched, decoded and re-encoded, so none of its
+    /// metadata (GPS position, camera) reaches anyone; then uploaded.
+    async fn send_scrubbed(&self, file_id: &str, mut params: Value) -> Result<Value, ApiError> {
+        let bytes = self.api.download(file_id, scrub::MAX_BYTES).await?;
+        let jpeg = tokio::task::spawn_blocking(move || scrub::reencode(&bytes))
+            .await
+            .map_err(|e| ApiError::Transient(format!("re-encoding stopped: {e}")))?
+            .map_err(ApiError::Rejected)?;
+        if let Some(obj) = params.as_object_mut() {
+            obj.remove("photo");
+        }
+        self.api.upload_photo(&params, jpeg).await
     }
 }
 

@@ -27,6 +27,7 @@ pub enum ApiError {
 pub struct BotApi {
     http: reqwest::Client,
     base: String,
+    files: String,
 }
 
 /// Descriptions of 400s that mean the chat itself is gone for us.
@@ -71,6 +72,82 @@ impl BotApi {
         BotApi {
             http,
             base: format!("{api_url}/bot{token}"),
+            files: format!("{api_url}/file/bot{token}"),
+        }
+    }
+
+    /// A file's bytes (getFile, then the download), at most `max` bytes.
+    pub async fn download(&self, file_id: &str, max: usize) -> Result<Vec<u8>, ApiError> {
+        let file = self
+            .call(
+                "getFile",
+                &json!({ "file_id": file_id }),
+                Duration::from_secs(30),
+            )
+            .await?;
+        let Some(path) = file["file_path"].as_str() else {
+            return Err(ApiError::Rejected("getFile gave no file_path".into()));
+        };
+        let response = self
+            .http
+            .get(format!("{}/{path}", self.files))
+            .timeout(Duration::from_secs(60))
+            .send()
+            .await
+            .map_err(|e| ApiError::Transient(format!("download: {e}")))?;
+        if !response.status().is_success() {
+            return Err(ApiError::Transient(format!(
+                "download: {}",
+                response.status()
+            )));
+        }
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| ApiError::Transient(format!("download: {e}")))?;
+        if bytes.len() > max {
+            return Err(ApiError::Rejected(format!(
+                "file of {} bytes is too large",
+                bytes.len()
+            )));
+        }
+        Ok(bytes.to_vec())
+    }
+
+    /// sendPhoto with the picture uploaded (multipart); the other parameters as form fields.
+    pub async fn upload_photo(&self, params: &Value, jpeg: Vec<u8>) -> Result<Value, ApiError> {
+        let mut form = reqwest::multipart::Form::new();
+        if let Some(obj) = params.as_object() {
+            for (k, v) in obj {
+                let text = match v {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                form = form.text(k.clone(), text);
+            }
+        }
+        let part = reqwest::multipart::Part::bytes(jpeg)
+            .file_name("photo.jpg")
+            .mime_str("image/jpeg")
+            .map_err(|e| ApiError::Rejected(e.to_string()))?;
+        form = form.part("photo", part);
+        let response = self
+            .http
+            .post(format!("{}/sendPhoto", self.base))
+            .multipart(form)
+            .timeout(Duration::from_secs(60))
+            .send()
+            .await
+            .map_err(|e| ApiError::Transient(format!("network: {e}")))?;
+        let status = response.status().as_u16();
+        let body: Value = response
+            .json()
+            .await
+            .map_err(|e| ApiError::Transient(format!("{status}: unreadable answer: {e}")))?;
+        if body["ok"].as_bool() == Some(true) {
+            Ok(body["result"].clone())
+        } else {
+            Err(classify(status, &body))
         }
     }
 

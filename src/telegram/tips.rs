@@ -20,8 +20,6 @@ const CHUNK: usize = 3800;
 #[derive(Debug, Clone, PartialEq)]
 enum Inbound {
     Content(Content),
-    /// An image sent as a file: it keeps its GPS and camera metadata.
-    ImageDocument,
     Document,
     Other,
 }
@@ -60,8 +58,16 @@ fn inbound(update: &Update) -> Inbound {
             .as_deref()
             .and_then(|n| n.rsplit_once('.'))
             .is_some_and(|(_, e)| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
+        // A picture sent as a file keeps its GPS and camera metadata: it travels as a
+        // `scrub:` reference and is re-encoded from its pixels when sent (delivery::scrub).
         return if mime_image || ext_image {
-            Inbound::ImageDocument
+            Inbound::Content(Content::Photo {
+                file_id: format!("{}{}", crate::delivery::scrub::PREFIX, d.file.id.0),
+                caption: m
+                    .caption()
+                    .map(str::to_string)
+                    .filter(|c| !c.trim().is_empty()),
+            })
         } else {
             Inbound::Document
         };
@@ -265,7 +271,6 @@ pub async fn tipster_message(ctx: Arc<Ctx>, inc: Incoming, update: Update) -> Ha
     let chat = tx.tip_chat(&key).await?.unwrap_or_default();
     let what = inbound(&update);
     let refusal = match &what {
-        Inbound::ImageDocument => Some("tip-image-document"),
         Inbound::Document => Some("tip-document"),
         Inbound::Other => Some("tip-unsupported"),
         Inbound::Content(_) => None,
@@ -793,11 +798,15 @@ mod inbound_tests {
                 serde_json::json!({"document": {"file_id": "F", "file_unique_id": "U", "file_size": 3, "file_name": name, "mime_type": mime}}),
             )
         };
-        assert_eq!(inbound(&doc("a.jpg", "image/jpeg")), Inbound::ImageDocument);
-        assert_eq!(inbound(&doc("a.bin", "image/png")), Inbound::ImageDocument);
+        let scrubbed = Inbound::Content(Content::Photo {
+            file_id: "scrub:F".into(),
+            caption: None,
+        });
+        assert_eq!(inbound(&doc("a.jpg", "image/jpeg")), scrubbed);
+        assert_eq!(inbound(&doc("a.bin", "image/png")), scrubbed);
         assert_eq!(
             inbound(&doc("IMG.HEIC", "application/octet-stream")),
-            Inbound::ImageDocument
+            scrubbed
         );
         assert_eq!(inbound(&doc("r.pdf", "application/pdf")), Inbound::Document);
         let photo = update(serde_json::json!({"photo": [
