@@ -362,15 +362,7 @@ pub async fn transition(
         Transition::Ack => {
             escalation::resolve_all(ctx, tx, &unacked_subject(id), now).await?;
             let due = now + ctx.config.hazard.rectify_within.as_std().as_millis() as i64;
-            tx.set_rectify_due(id, Some(due)).await?;
-            tx.add_timer(&NewTimer {
-                key: format!("hz:{id}:overdue:{due}"),
-                group: format!("hz:{id}"),
-                kind: OVERDUE.into(),
-                payload: json!({ "id": id, "due": due }),
-                due_at: due,
-            })
-            .await?;
+            arm_deadline(tx, id, due).await?;
         }
         Transition::Done | Transition::Reject => {
             tx.cancel_timers(&format!("hz:{id}")).await?;
@@ -458,6 +450,20 @@ async fn ask_to_verify(
     Ok(())
 }
 
+/// Set the rectification deadline and the timer that escalates the report if it passes.
+async fn arm_deadline(tx: &mut Tx, id: i64, due: i64) -> Result<(), StoreError> {
+    tx.set_rectify_due(id, Some(due)).await?;
+    tx.add_timer(&NewTimer {
+        key: format!("hz:{id}:overdue:{due}"),
+        group: format!("hz:{id}"),
+        kind: OVERDUE.into(),
+        payload: json!({ "id": id, "due": due }),
+        due_at: due,
+    })
+    .await?;
+    Ok(())
+}
+
 /// A supervisor moves the rectification deadline of an acknowledged report.
 pub async fn set_deadline(
     ctx: &Ctx,
@@ -482,15 +488,7 @@ pub async fn set_deadline(
     let due = now + within_ms;
     tx.cancel_timers(&format!("hz:{id}")).await?;
     escalation::resolve_all(ctx, tx, &overdue_subject(id), now).await?;
-    tx.set_rectify_due(id, Some(due)).await?;
-    tx.add_timer(&NewTimer {
-        key: format!("hz:{id}:overdue:{due}"),
-        group: format!("hz:{id}"),
-        kind: OVERDUE.into(),
-        payload: json!({ "id": id, "due": due }),
-        due_at: due,
-    })
-    .await?;
+    arm_deadline(tx, id, due).await?;
     let when = escalation::format_time(ctx, due);
     tx.add_hazard_event(id, now, Some(person.id), "deadline", Some(&when))
         .await?;
