@@ -7,13 +7,14 @@ use crate::schedule;
 use crate::store::{Outgoing, Store};
 use crate::telegram::api::BotApi;
 use crate::telegram::context::{Ctx, Wakers};
-use crate::telegram::{handlers, intake};
+use crate::telegram::{handlers, intake, webhook};
 use crate::tip::crypto::TipKey;
 use anyhow::Context as _;
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Notify;
+use std::net::SocketAddr;
+use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 
 pub struct Settings {
@@ -31,6 +32,17 @@ pub struct Settings {
     pub poll: bool,
     /// The tip key; `None` reads `LOOKOUT_TIP_KEY` or the key file in the working directory.
     pub tip_key: Option<[u8; 32]>,
+    /// Take updates by webhook instead of long polling.
+    pub webhook: Option<Webhook>,
+}
+
+/// Webhook mode: where to listen, the secret Telegram must present, and optionally the
+/// public address to register with Telegram (`setWebhook`) on start.
+#[derive(Debug, Clone)]
+pub struct Webhook {
+    pub listen: SocketAddr,
+    pub secret: String,
+    pub public_url: Option<String>,
 }
 
 impl Settings {
@@ -45,6 +57,7 @@ impl Settings {
             poll_timeout_secs: 25,
             poll: true,
             tip_key: None,
+            webhook: None,
         }
     }
 }
@@ -54,14 +67,21 @@ pub struct Running {
     pub store: Store,
     /// Wake the loops after changing the database from outside a handler.
     pub wake: Wakers,
+    /// Where the webhook server listens, in webhook mode.
+    pub webhook_addr: Option<SocketAddr>,
     sender: Sender,
+    /// Where updates come from: the poller or the webhook server.
+    intake: Option<JoinHandle<()>>,
+    stop_intake: watch::Sender<bool>,
+    processor: JoinHandle<()>,
+    stop_processor: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
 
 impl Running {
     /// Stop at once, as a crash would: whatever is not committed is redone on the next start.
     pub fn kill(self) {
-        for t in &self.tasks {
+        for t in self.tasks.iter().chain(&self.intake).chain([&self.processor]) {
             t.abort();
         }
         self.sender.abort();
@@ -71,13 +91,26 @@ impl Running {
         tokio::spawn(async move { store.close().await });
     }
 
-    /// Stop taking work, let messages already on their way to Telegram finish (so their
-    /// results are recorded and nothing is sent twice after a restart), then close.
+    /// Stop taking updates, handle the ones already taken, let messages already on their way
+    /// to Telegram finish (so their results are recorded and nothing is sent twice after a
+    /// restart), then close.
     pub async fn shutdown(self) {
+        let _ = self.stop_intake.send(true);
+        if let Some(intake) = self.intake {
+            // The webhook server finishes the requests in hand; a long poll is dropped
+            // (Telegram resends what it did not see confirmed).
+            if tokio::time::timeout(GRACE, intake).await.is_err() {
+                tracing::warn!("webhook requests did not finish within the grace period");
+            }
+        }
+        let _ = self.stop_processor.send(true);
+        if tokio::time::timeout(GRACE, self.processor).await.is_err() {
+            tracing::warn!("stored updates were still being handled; another process or the next start takes them");
+        }
         for t in &self.tasks {
             t.abort();
         }
-        if tokio::time::timeout(Duration::from_secs(10), self.sender.drained())
+        if tokio::time::timeout(GRACE, self.sender.drained())
             .await
             .is_err()
         {
@@ -86,6 +119,9 @@ impl Running {
         self.store.close().await;
     }
 }
+
+/// How long each stage of a graceful shutdown may take.
+const GRACE: Duration = Duration::from_secs(10);
 
 pub async fn open_store(database_url: &str) -> anyhow::Result<Store> {
     let store = Store::connect(database_url)
@@ -142,6 +178,10 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
             .release_leases()
             .await
             .context("releasing stale outbox leases")?;
+        store
+            .release_update_leases()
+            .await
+            .context("releasing stale inbox leases")?;
     }
 
     let inbox_wake = Arc::new(Notify::new());
@@ -154,24 +194,64 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         ctx.wake.outbox.clone(),
         Some(ctx.tip_key.clone()),
     );
-    let mut tasks = vec![
-        tokio::spawn(intake::process(ctx.clone(), schema, inbox_wake.clone())),
+    let (stop_processor, stop) = watch::channel(false);
+    let processor = tokio::spawn(intake::process(
+        ctx.clone(),
+        schema,
+        inbox_wake.clone(),
+        stop,
+    ));
+    let tasks = vec![
         tokio::spawn(sender.clone().run()),
         tokio::spawn(schedule::run(ctx.clone())),
-        tokio::spawn(housekeeping(store.clone(), settings.clock)),
+        tokio::spawn(housekeeping(store.clone(), settings.clock.clone())),
     ];
-    if settings.poll {
-        tasks.push(tokio::spawn(intake::poll(
+    let (stop_intake, stop) = watch::channel(false);
+    let mut webhook_addr = None;
+    let intake = match settings.webhook {
+        Some(hook) => {
+            let listener = tokio::net::TcpListener::bind(hook.listen)
+                .await
+                .with_context(|| format!("listening for webhooks on {}", hook.listen))?;
+            webhook_addr = Some(listener.local_addr()?);
+            let app = webhook::router(store.clone(), settings.clock, &hook.secret, inbox_wake);
+            if let Some(url) = &hook.public_url {
+                let params = json!({ "url": url, "secret_token": hook.secret });
+                api.call("setWebhook", &params, Duration::from_secs(30))
+                    .await
+                    .with_context(|| format!("registering the webhook {url} with Telegram (setWebhook)"))?;
+            }
+            let mut stop = stop;
+            Some(tokio::spawn(async move {
+                let stopped = async move {
+                    let _ = stop.wait_for(|s| *s).await;
+                };
+                if let Err(e) = axum::serve(listener, app)
+                    .with_graceful_shutdown(stopped)
+                    .await
+                {
+                    tracing::error!(error = %e, "the webhook server failed");
+                }
+            }))
+        }
+        None if settings.poll => Some(tokio::spawn(intake::poll(
             api,
             ctx.clone(),
             settings.poll_timeout_secs,
             inbox_wake,
-        )));
-    }
+            stop,
+        ))),
+        None => None,
+    };
     Ok(Running {
         wake: ctx.wake.clone(),
         store,
+        webhook_addr,
         sender,
+        intake,
+        stop_intake,
+        processor,
+        stop_processor,
         tasks,
     })
 }

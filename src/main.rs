@@ -33,8 +33,17 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Migrate the database, then serve the bot (long polling).
-    Run,
+    /// Migrate the database, then serve the bot (long polling, or webhooks with --webhook).
+    Run {
+        /// Take updates by webhook, listening on this address (e.g. 0.0.0.0:8443); needs
+        /// LOOKOUT_WEBHOOK_SECRET. Updates are posted to /telegram; GET /health reports.
+        #[arg(long, value_name = "ADDR")]
+        webhook: Option<std::net::SocketAddr>,
+        /// The public HTTPS address Telegram should post to (ending in /telegram); when
+        /// given, `run` registers it with setWebhook on start.
+        #[arg(long, value_name = "URL", requires = "webhook", env = "LOOKOUT_WEBHOOK_URL")]
+        public_url: Option<String>,
+    },
     /// Run a sample district against the built-in Telegram simulator and print the conversation.
     Demo,
     /// Apply database migrations and exit.
@@ -109,24 +118,38 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         None => Config::default(),
     };
     match cli.command {
-        Cmd::Run => {
+        Cmd::Run {
+            webhook,
+            public_url,
+        } => {
             init_logging("info");
             let token = std::env::var("TELOXIDE_TOKEN")
                 .context("TELOXIDE_TOKEN is not set: `run` needs the bot token")?;
             let api_url = std::env::var("TELOXIDE_API_URL")
                 .unwrap_or_else(|_| "https://api.telegram.org/".into());
-            let running = app::start(app::Settings::new(
-                &token,
-                &api_url,
-                &cli.database_url,
-                config,
-            ))
-            .await?;
-            tracing::info!("Lookout is running");
-            tokio::select! {
-                _ = running_until_signal() => tracing::info!("stopping"),
+            let mut settings = app::Settings::new(&token, &api_url, &cli.database_url, config);
+            if let Some(listen) = webhook {
+                let secret = std::env::var("LOOKOUT_WEBHOOK_SECRET").context(
+                    "LOOKOUT_WEBHOOK_SECRET is not set: webhook mode needs the secret Telegram presents",
+                )?;
+                if !lookout::telegram::webhook::valid_secret(&secret) {
+                    anyhow::bail!("LOOKOUT_WEBHOOK_SECRET must be 1 to 256 characters of A-Z, a-z, 0-9, _ and -");
+                }
+                settings.webhook = Some(app::Webhook {
+                    listen,
+                    secret,
+                    public_url,
+                });
             }
-            drop(running);
+            let running = app::start(settings).await?;
+            match running.webhook_addr {
+                Some(addr) => tracing::info!(%addr, "Lookout is running (webhook mode)"),
+                None => tracing::info!("Lookout is running (long polling)"),
+            }
+            running_until_signal().await;
+            tracing::info!("stopping: finishing the updates and messages in hand");
+            running.shutdown().await;
+            tracing::info!("stopped");
         }
         Cmd::Demo => {
             init_logging("warn");

@@ -7,7 +7,7 @@ use serde_json::{json, Map, Value};
 
 use super::markup;
 use super::params::{ApiError, Params};
-use super::state::{ChatStatus, Inner, State};
+use super::state::{ChatStatus, Inner, State, WebhookState};
 use super::{SentMessage, SimEvent};
 
 /// Telegram's spelling of every method the simulator knows.
@@ -15,6 +15,8 @@ pub(crate) const METHODS: &[&str] = &[
     "getMe",
     "getUpdates",
     "deleteWebhook",
+    "setWebhook",
+    "getWebhookInfo",
     "setMyCommands",
     "getMyCommands",
     "deleteMyCommands",
@@ -44,10 +46,23 @@ pub(crate) fn call(inner: &Inner, method: &'static str, p: &Params) -> Result<Va
     match method {
         "getMe" => Ok(get_me(inner)),
         "deleteWebhook" => {
+            let mut st = inner.st();
             if p.opt_bool("drop_pending_updates")?.unwrap_or(false) {
-                inner.st().updates.clear();
+                st.updates.clear();
             }
+            st.webhook = None;
             Ok(json!(true))
+        }
+        "setWebhook" => set_webhook(inner, p),
+        "getWebhookInfo" => {
+            let st = inner.st();
+            let hook = st.webhook.clone().unwrap_or_default();
+            Ok(json!({
+                "url": hook.url,
+                "has_custom_certificate": false,
+                "pending_update_count": st.updates.len(),
+                "max_connections": hook.max_connections,
+            }))
         }
         "setMyCommands" => set_my_commands(inner, p),
         "getMyCommands" => {
@@ -581,4 +596,34 @@ fn edit(
         message: next,
     };
     Ok((msg, event))
+}
+
+fn set_webhook(inner: &Inner, p: &Params) -> Result<Value, ApiError> {
+    let url = p.opt_str("url")?.unwrap_or_default();
+    let secret = p.opt_str("secret_token")?;
+    if let Some(s) = &secret {
+        let ok = (1..=256).contains(&s.len())
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        if !ok {
+            return Err(ApiError::new(400, "Bad Request: secret token contains unallowed characters"));
+        }
+    }
+    let max_connections = p.opt_i64("max_connections")?.unwrap_or(40).clamp(1, 100) as usize;
+    let mut st = inner.st();
+    if url.is_empty() {
+        st.webhook = None;
+        return Ok(json!(true));
+    }
+    if p.opt_bool("drop_pending_updates")?.unwrap_or(false) {
+        st.updates.clear();
+    }
+    st.webhook = Some(WebhookState {
+        url,
+        secret,
+        max_connections,
+    });
+    drop(st);
+    inner.updates_changed.notify_waiters();
+    Ok(json!(true))
 }

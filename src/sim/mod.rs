@@ -14,6 +14,7 @@ mod params;
 mod people;
 mod server;
 mod state;
+mod webhook;
 
 use std::fmt;
 use std::sync::Arc;
@@ -98,6 +99,10 @@ pub struct SimStats {
     pub calls: std::collections::BTreeMap<String, u64>,
     pub first_send: Option<Instant>,
     pub last_send: Option<Instant>,
+    /// Updates posted to the webhook and answered 2xx.
+    pub webhook_delivered: u64,
+    /// Webhook posts that failed (refused, non-2xx, timed out); each is retried.
+    pub webhook_failed: u64,
 }
 
 /// One line of a demo transcript.
@@ -194,6 +199,18 @@ impl Simulator {
     /// Stops serving; later requests fail to connect.
     pub fn shutdown(&self) {
         self.inner.shutdown();
+    }
+
+    /// The URL given to setWebhook, while push is on.
+    pub fn webhook_url(&self) -> Option<String> {
+        self.inner.st().webhook.as_ref().map(|w| w.url.clone())
+    }
+
+    /// Put a load balancer in front of the webhook: once setWebhook switched to push,
+    /// updates go to these URLs in turn instead of the registered one, skipping any that
+    /// refuses connections.
+    pub fn balance_webhook(&self, targets: Vec<String>) {
+        self.inner.st().webhook_balance = targets;
     }
 
     // Fault injection.

@@ -50,7 +50,7 @@ pub(crate) async fn start(cfg: SimConfig) -> anyhow::Result<Arc<Inner>> {
         sent_changed: Notify::new(),
         events: broadcast::channel(4096).0,
         poller_busy: Default::default(),
-        server: Mutex::new(None),
+        tasks: Mutex::new(Vec::new()),
     });
     let app = Router::new().fallback(handle).with_state(inner.clone());
     let handle = tokio::spawn(async move {
@@ -58,7 +58,12 @@ pub(crate) async fn start(cfg: SimConfig) -> anyhow::Result<Arc<Inner>> {
             tracing::error!("simulator server stopped: {e}");
         }
     });
-    *inner.server.lock().unwrap_or_else(|e| e.into_inner()) = Some(handle);
+    let pusher = tokio::spawn(super::webhook::push(inner.clone()));
+    inner
+        .tasks
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .extend([handle, pusher]);
     Ok(inner)
 }
 
@@ -183,6 +188,12 @@ async fn get_updates(inner: &Inner, p: &Params) -> Result<Value, ApiError> {
     let limit = p.opt_i64("limit")?.unwrap_or(100).clamp(1, 100) as usize;
     let timeout =
         Duration::from_secs(p.opt_i64("timeout")?.unwrap_or(0).max(0) as u64).min(MAX_POLL);
+    if inner.st().webhook.is_some() {
+        return Err(ApiError::new(
+            409,
+            "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+        ));
+    }
     // One poller per token: any getUpdates while another is in progress is refused.
     if inner.poller_busy.swap(true, Ordering::SeqCst) {
         return Err(ApiError::new(

@@ -34,7 +34,16 @@ pub(crate) struct Inner {
     pub events: broadcast::Sender<SimEvent>,
     /// A getUpdates is waiting; a second one gets 409.
     pub poller_busy: AtomicBool,
-    pub server: Mutex<Option<JoinHandle<()>>>,
+    /// The HTTP server and the webhook pusher.
+    pub tasks: Mutex<Vec<JoinHandle<()>>>,
+}
+
+/// Where updates are pushed once `setWebhook` was called.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct WebhookState {
+    pub url: String,
+    pub secret: Option<String>,
+    pub max_connections: usize,
 }
 
 #[derive(Clone, Debug)]
@@ -107,6 +116,9 @@ pub(crate) struct State {
     pub next_media_group: u64,
     pub commands: BTreeMap<String, Vec<(String, String)>>,
     pub faults: Faults,
+    pub webhook: Option<WebhookState>,
+    /// Set by tests: a load balancer in front of several replicas (see `balance_webhook`).
+    pub webhook_balance: Vec<String>,
     pub limiter: RateLimiter,
     pub stats: SimStats,
 }
@@ -130,7 +142,7 @@ impl Inner {
     }
 
     pub fn shutdown(&self) {
-        if let Some(h) = self.server.lock().unwrap_or_else(|e| e.into_inner()).take() {
+        for h in self.tasks.lock().unwrap_or_else(|e| e.into_inner()).drain(..) {
             h.abort();
         }
     }

@@ -1,5 +1,17 @@
 //! Incoming updates: persisted before they are acted on, remembered by update id.
-use super::{on_pool, on_tx, Result, Store, Tx};
+//!
+//! Several processes may share the inbox. Each leases the oldest pending update of a chat
+//! (never a later one while an earlier one is pending), so one chat's updates are handled in
+//! order by one process at a time, and a crashed process's leases lapse to the others.
+use super::{on_pool, on_tx, Result, Store, StoreError, Tx};
+
+/// An update as received, with the chat whose order it must keep.
+#[derive(Debug, Clone)]
+pub struct NewUpdate {
+    pub update_id: i64,
+    pub chat_key: i64,
+    pub payload: String,
+}
 
 #[derive(Debug, Clone)]
 pub struct InboxItem {
@@ -10,38 +22,78 @@ pub struct InboxItem {
 
 impl Store {
     /// Remember a batch of updates; ones seen before are ignored. Returns how many were new.
-    pub async fn add_updates(&self, updates: &[(i64, String)], now: i64) -> Result<u64> {
+    pub async fn add_updates(&self, updates: &[NewUpdate], now: i64) -> Result<u64> {
         let mut tx = self.begin().await?;
         let mut added = 0;
-        for (id, payload) in updates {
-            let sql = "INSERT INTO inbox (update_id, payload, received_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
-            added += on_tx!(&mut tx, c => sqlx::query(sql).bind(id).bind(payload).bind(now)
-                .execute(&mut **c).await?.rows_affected());
+        for u in updates {
+            let sql = "INSERT INTO inbox (update_id, chat_key, payload, received_at) VALUES ($1, $2, $3, $4) \
+                       ON CONFLICT DO NOTHING";
+            added += on_tx!(&mut tx, c => sqlx::query(sql).bind(u.update_id).bind(u.chat_key)
+                .bind(&u.payload).bind(now).execute(&mut **c).await?.rows_affected());
         }
         tx.commit().await?;
         Ok(added)
     }
 
-    pub async fn pending_updates(&self, limit: i64) -> Result<Vec<InboxItem>> {
-        let sql = "SELECT update_id, payload, attempts FROM inbox WHERE state = 'pending' ORDER BY update_id LIMIT $1";
-        let rows: Vec<(i64, String, i64)> =
-            on_pool!(self, p => sqlx::query_as(sql).bind(limit).fetch_all(p).await?);
-        Ok(rows
+    /// Lease up to `limit` updates until `until`: each the oldest pending one of its chat and
+    /// not leased by anyone else. At most one per chat, so they may be handled concurrently.
+    pub async fn claim_updates(&self, limit: i64, now: i64, until: i64) -> Result<Vec<InboxItem>> {
+        let pick = "SELECT i.update_id FROM inbox i \
+                    WHERE i.state = 'pending' AND (i.leased_until IS NULL OR i.leased_until < $1) \
+                    AND NOT EXISTS (SELECT 1 FROM inbox j WHERE j.state = 'pending' \
+                                    AND j.chat_key = i.chat_key AND j.update_id < i.update_id) \
+                    ORDER BY i.update_id LIMIT $3";
+        let rows: Vec<(i64, String, i64)> = match self {
+            Store::Sqlite(p) => {
+                let sql = format!("UPDATE inbox SET leased_until = $2 WHERE update_id IN ({pick}) \
+                                   RETURNING update_id, payload, attempts");
+                sqlx::query_as(&sql).bind(now).bind(until).bind(limit).fetch_all(p).await?
+            }
+            Store::Postgres(p) => {
+                let sql = format!("UPDATE inbox SET leased_until = $2 WHERE update_id IN ({pick} FOR UPDATE SKIP LOCKED) \
+                                   RETURNING update_id, payload, attempts");
+                sqlx::query_as(&sql).bind(now).bind(until).bind(limit).fetch_all(p).await?
+            }
+        };
+        let mut items: Vec<InboxItem> = rows
             .into_iter()
             .map(|(update_id, payload, attempts)| InboxItem {
                 update_id,
                 payload,
                 attempts,
             })
-            .collect())
+            .collect();
+        items.sort_by_key(|i| i.update_id);
+        Ok(items)
     }
 
-    /// Count a failed attempt; after `max` attempts the update is given up (payload erased).
+    /// Mark an update handled that no handler committed (nothing to do); no-op if one did.
+    pub async fn finish_stray_update(&self, update_id: i64) -> Result<()> {
+        let sql = "UPDATE inbox SET state = 'done', payload = '', leased_until = NULL \
+                   WHERE update_id = $1 AND state = 'pending'";
+        on_pool!(self, p => sqlx::query(sql).bind(update_id).execute(p).await?.rows_affected());
+        Ok(())
+    }
+
+    /// Forget every lease (on a start with SQLite, whose only process is this one).
+    pub async fn release_update_leases(&self) -> Result<u64> {
+        let sql = "UPDATE inbox SET leased_until = NULL WHERE state = 'pending' AND leased_until IS NOT NULL";
+        Ok(on_pool!(self, p => sqlx::query(sql).execute(p).await?.rows_affected()))
+    }
+
+    /// How many updates wait to be handled.
+    pub async fn pending_update_count(&self) -> Result<i64> {
+        let sql = "SELECT COUNT(*) FROM inbox WHERE state = 'pending'";
+        Ok(on_pool!(self, p => sqlx::query_scalar(sql).fetch_one(p).await?))
+    }
+
+    /// Count a failed attempt and release the lease; after `max` attempts the update is
+    /// given up (payload erased).
     pub async fn update_failed(&self, update_id: i64, max: i64) -> Result<bool> {
-        let sql = "UPDATE inbox SET attempts = attempts + 1, \
+        let sql = "UPDATE inbox SET attempts = attempts + 1, leased_until = NULL, \
                    state = CASE WHEN attempts + 1 >= $2 THEN 'failed' ELSE 'pending' END, \
                    payload = CASE WHEN attempts + 1 >= $2 THEN '' ELSE payload END \
-                   WHERE update_id = $1 RETURNING state";
+                   WHERE update_id = $1 AND state = 'pending' RETURNING state";
         let row: Option<(String,)> = on_pool!(self, p => sqlx::query_as(sql).bind(update_id).bind(max).fetch_optional(p).await?);
         Ok(row.is_some_and(|r| r.0 == "failed"))
     }
@@ -55,10 +107,16 @@ impl Store {
 
 impl Tx {
     /// Mark an update handled, in the same transaction as its effects. The payload (which may
-    /// name a tipster) is erased.
+    /// name a tipster) is erased. If another process got there first this fails with
+    /// `AlreadyHandled`, and rolling back undoes this attempt's effects: each update changes
+    /// state once.
     pub async fn finish_update(&mut self, update_id: i64) -> Result<()> {
-        on_tx!(self, c => sqlx::query("UPDATE inbox SET state = 'done', payload = '' WHERE update_id = $1")
-            .bind(update_id).execute(&mut **c).await?.rows_affected());
+        let sql = "UPDATE inbox SET state = 'done', payload = '', leased_until = NULL \
+                   WHERE update_id = $1 AND state = 'pending'";
+        let n = on_tx!(self, c => sqlx::query(sql).bind(update_id).execute(&mut **c).await?.rows_affected());
+        if n == 0 {
+            return Err(StoreError::AlreadyHandled(update_id));
+        }
         Ok(())
     }
 }

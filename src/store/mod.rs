@@ -7,6 +7,7 @@ mod figures;
 mod hazards;
 mod inbox;
 mod org;
+mod poller;
 mod timers;
 mod tips;
 mod zero;
@@ -15,7 +16,8 @@ pub use delivery::{DueMessage, Outgoing, SentState};
 pub use escalation::{EscalationRow, Event, NewEscalation, Recipient};
 pub use figures::{HazardFigures, TipFigures};
 pub use hazards::{Hazard, HazardEvent, NewHazard};
-pub use inbox::InboxItem;
+pub use inbox::{InboxItem, NewUpdate};
+pub use poller::PollerLock;
 pub use org::{Joiner, RedeemOutcome};
 pub use timers::{NewTimer, Timer};
 pub use tips::{TipChat, TipEntry, TipRow, TipWait};
@@ -37,6 +39,8 @@ pub enum StoreError {
     BadUrl(String),
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
+    #[error("update {0} was already handled")]
+    AlreadyHandled(i64),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;

@@ -2,33 +2,84 @@
 //! processor runs stored updates through the handler tree. A crash at any point loses no
 //! update, and the update id makes a replayed one a no-op.
 use super::api::{ApiError, BotApi};
-use super::context::{Ctx, Incoming};
+use super::context::{Ctx, HandlerError, HandlerResult, Incoming};
 use super::handlers::Schema;
 use crate::tr;
+use crate::store::{NewUpdate, PollerLock, Store, StoreError};
+use futures::StreamExt;
+use serde_json::Value;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::time::Duration;
 use teloxide::types::Update;
-use tokio::sync::Notify;
+use tokio::sync::{watch, Notify};
 
 /// An update that keeps failing is given up after this many attempts (and its sender told).
 const MAX_ATTEMPTS: i64 = 5;
 
-pub async fn poll(api: BotApi, ctx: Arc<Ctx>, timeout_secs: u64, wake: Arc<Notify>) {
+/// How long a process may hold an update before others may take it over.
+const LEASE_MS: i64 = 10_000;
+/// How often a replica without the poller lock asks for it again.
+const LOCK_RETRY: Duration = Duration::from_secs(1);
+
+/// Long polling, by whichever process holds the poller lock; the others wait their turn.
+/// Ends when `stop` turns true.
+pub async fn poll(
+    api: BotApi,
+    ctx: Arc<Ctx>,
+    timeout_secs: u64,
+    wake: Arc<Notify>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let polling = async {
+        loop {
+            take_turn(&api, &ctx, timeout_secs, &wake).await;
+            tokio::time::sleep(LOCK_RETRY).await;
+        }
+    };
+    tokio::select! {
+        _ = polling => {}
+        _ = stop.wait_for(|s| *s) => {}
+    }
+}
+
+/// Poll for as long as this process holds the poller lock, if it can get it.
+async fn take_turn(api: &BotApi, ctx: &Ctx, timeout_secs: u64, wake: &Notify) {
+    match ctx.store.try_poller_lock().await {
+        Ok(Some(lock)) => {
+            tracing::info!("holding the poller lock: this process polls Telegram");
+            poll_while_held(api, ctx, timeout_secs, wake, lock).await;
+            tracing::warn!("lost the poller lock");
+        }
+        Ok(None) => {}
+        Err(e) => tracing::warn!(error = %e, "asking for the poller lock failed"),
+    }
+}
+
+async fn poll_while_held(
+    api: &BotApi,
+    ctx: &Ctx,
+    timeout_secs: u64,
+    wake: &Notify,
+    mut lock: PollerLock,
+) {
     let mut offset = 0i64;
     let mut backoff = Duration::from_millis(200);
-    loop {
+    while lock.held().await {
         match api.get_updates(offset, timeout_secs).await {
             Ok(updates) => {
                 backoff = Duration::from_millis(200);
-                if updates.is_empty() {
-                    continue;
-                }
-                let batch: Vec<(i64, String)> = updates
+                let batch: Vec<NewUpdate> = updates
                     .iter()
-                    .filter_map(|u| u["update_id"].as_i64().map(|id| (id, u.to_string())))
+                    .filter_map(|u| {
+                        Some(NewUpdate {
+                            update_id: u["update_id"].as_i64()?,
+                            chat_key: chat_key(u),
+                            payload: u.to_string(),
+                        })
+                    })
                     .collect();
-                let Some(last) = batch.iter().map(|(id, _)| *id).max() else {
+                let Some(last) = batch.iter().map(|u| u.update_id).max() else {
                     continue;
                 };
                 // Confirm to Telegram (the next offset) only once the batch is stored.
@@ -48,15 +99,46 @@ pub async fn poll(api: BotApi, ctx: Arc<Ctx>, timeout_secs: u64, wake: Arc<Notif
                     tracing::warn!(error = %e, "getUpdates refused");
                 }
                 tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(30));
+                backoff = (backoff * 2).min(Duration::from_secs(5));
             }
         }
     }
 }
 
-pub async fn process(ctx: Arc<Ctx>, schema: Arc<Schema>, wake: Arc<Notify>) {
+/// The chat an update belongs to, so one chat's updates are handled in order; 0 when it
+/// names none.
+pub fn chat_key(update: &Value) -> i64 {
+    let Some(body) = update
+        .as_object()
+        .and_then(|o| o.iter().find(|(k, _)| *k != "update_id"))
+        .map(|(_, v)| v)
+    else {
+        return 0;
+    };
+    body["chat"]["id"]
+        .as_i64()
+        .or_else(|| body["message"]["chat"]["id"].as_i64())
+        .or_else(|| body["from"]["id"].as_i64())
+        .or_else(|| body["user"]["id"].as_i64())
+        .unwrap_or(0)
+}
+
+/// Handle stored updates; once `stop` turns true, return when none is left to take.
+pub async fn process(
+    ctx: Arc<Ctx>,
+    schema: Arc<Schema>,
+    wake: Arc<Notify>,
+    mut stop: watch::Receiver<bool>,
+) {
+    // A claimed batch holds at most one update per chat, so its updates may run side by
+    // side; SQLite has one writer, so there it would only add waiting.
+    let workers = match ctx.store {
+        Store::Sqlite(_) => 1,
+        Store::Postgres(_) => 8,
+    };
     loop {
-        let batch = match ctx.store.pending_updates(200).await {
+        let now = ctx.clock.now_ms();
+        let batch = match ctx.store.claim_updates(64, now, now + LEASE_MS).await {
             Ok(b) => b,
             Err(e) => {
                 tracing::error!(error = %e, "reading the inbox failed");
@@ -65,31 +147,41 @@ pub async fn process(ctx: Arc<Ctx>, schema: Arc<Schema>, wake: Arc<Notify>) {
             }
         };
         if batch.is_empty() {
+            if *stop.borrow() {
+                return;
+            }
+            // Other processes store updates too; look again now and then.
             tokio::select! {
                 _ = wake.notified() => {}
-                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                _ = stop.changed() => {}
+                _ = tokio::time::sleep(Duration::from_millis(500)) => {}
             }
             continue;
         }
-        for item in batch {
-            handle_one(&ctx, &schema, item.update_id, &item.payload).await;
-        }
+        futures::stream::iter(batch)
+            .for_each_concurrent(workers, |item| {
+                let (ctx, schema) = (&ctx, &schema);
+                async move { handle_one(ctx, schema, item.update_id, &item.payload).await }
+            })
+            .await;
         ctx.wake.outbox.notify_one();
     }
 }
 
 async fn handle_one(ctx: &Arc<Ctx>, schema: &Schema, update_id: i64, payload: &str) {
-    let result = run_handlers(ctx, schema, update_id, payload).await;
-    let failure = match result {
-        Ok(()) => None,
-        Err(e) => Some(e),
-    };
-    let Some(error) = failure else {
-        // Handled (or nothing to do); make sure it is marked even if no handler wrote anything.
-        if let Err(e) = finish_unhandled(ctx, update_id).await {
-            tracing::error!(update_id, error = %e, "marking an update handled failed");
+    let error = match run_handlers(ctx, schema, update_id, payload).await {
+        Ok(()) => {
+            // Handled, or nothing to do: mark it even if no handler wrote anything.
+            if let Err(e) = ctx.store.finish_stray_update(update_id).await {
+                tracing::error!(update_id, error = %e, "marking an update handled failed");
+            }
+            return;
         }
-        return;
+        Err(HandlerError::Store(StoreError::AlreadyHandled(_))) => {
+            tracing::debug!(update_id, "another process handled this update first");
+            return;
+        }
+        Err(e) => e,
     };
     tracing::error!(update_id, error = %error, "handling an update failed");
     match ctx.store.update_failed(update_id, MAX_ATTEMPTS).await {
@@ -104,7 +196,7 @@ async fn run_handlers(
     schema: &Schema,
     update_id: i64,
     payload: &str,
-) -> Result<(), String> {
+) -> HandlerResult {
     // Unknown update kinds parse as `UpdateKind::Error`; only non-objects fail here.
     let update: Update = match serde_json::from_str(payload) {
         Ok(u) => u,
@@ -113,9 +205,7 @@ async fn run_handlers(
             return Ok(());
         }
     };
-    let incoming = Incoming::load(ctx, update_id, &update)
-        .await
-        .map_err(|e| e.to_string())?;
+    let incoming = Incoming::load(ctx, update_id, &update).await?;
     let Some(incoming) = incoming else {
         return Ok(());
     };
@@ -123,15 +213,9 @@ async fn run_handlers(
         .dispatch(teloxide::dptree::deps![ctx.clone(), incoming, update])
         .await
     {
-        ControlFlow::Break(result) => result.map_err(|e| e.to_string()),
+        ControlFlow::Break(result) => result,
         ControlFlow::Continue(_) => Ok(()),
     }
-}
-
-async fn finish_unhandled(ctx: &Ctx, update_id: i64) -> Result<(), crate::store::StoreError> {
-    let mut tx = ctx.store.begin().await?;
-    tx.finish_update(update_id).await?;
-    tx.commit().await
 }
 
 /// Nothing is dropped silently: the person learns their message was not handled.

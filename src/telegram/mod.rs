@@ -9,4 +9,5 @@ pub mod hazards;
 pub mod intake;
 pub mod keyboard;
 pub mod tips;
+pub mod webhook;
 pub mod zero;
