@@ -11,9 +11,9 @@ use crate::telegram::{handlers, intake, webhook};
 use crate::tip::crypto::TipKey;
 use anyhow::Context as _;
 use serde_json::json;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use std::net::SocketAddr;
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 
@@ -70,6 +70,7 @@ pub struct Running {
     /// Where the webhook server listens, in webhook mode.
     pub webhook_addr: Option<SocketAddr>,
     sender: Sender,
+    sending: JoinHandle<()>,
     /// Where updates come from: the poller or the webhook server.
     intake: Option<JoinHandle<()>>,
     stop_intake: watch::Sender<bool>,
@@ -81,7 +82,8 @@ pub struct Running {
 impl Running {
     /// Stop at once, as a crash would: whatever is not committed is redone on the next start.
     pub fn kill(self) {
-        for t in self.tasks.iter().chain(&self.intake).chain([&self.processor]) {
+        let own = [&self.processor, &self.sending];
+        for t in self.tasks.iter().chain(&self.intake).chain(own) {
             t.abort();
         }
         self.sender.abort();
@@ -99,24 +101,32 @@ impl Running {
         if let Some(intake) = self.intake {
             // The webhook server finishes the requests in hand; a long poll is dropped
             // (Telegram resends what it did not see confirmed).
-            if tokio::time::timeout(GRACE, intake).await.is_err() {
-                tracing::warn!("webhook requests did not finish within the grace period");
-            }
+            finish(intake, "webhook requests").await;
         }
         let _ = self.stop_processor.send(true);
-        if tokio::time::timeout(GRACE, self.processor).await.is_err() {
-            tracing::warn!("stored updates were still being handled; another process or the next start takes them");
-        }
+        finish(self.processor, "handling stored updates").await;
         for t in &self.tasks {
             t.abort();
         }
+        self.sender.stop();
+        finish(self.sending, "the outbox pass").await;
         if tokio::time::timeout(GRACE, self.sender.drained())
             .await
             .is_err()
         {
-            tracing::warn!("some sends did not finish within 10 s; they will be retried on start");
+            tracing::warn!("some sends did not finish in time; they are retried after their lease");
         }
         self.store.close().await;
+    }
+}
+
+/// Wait up to `GRACE` for a stopping task, then cut it off (what it did not commit is
+/// redone by another process or the next start).
+async fn finish(task: JoinHandle<()>, what: &str) {
+    let abort = task.abort_handle();
+    if tokio::time::timeout(GRACE, task).await.is_err() {
+        tracing::warn!("{what} did not finish within {GRACE:?}; cut off");
+        abort.abort();
     }
 }
 
@@ -201,8 +211,8 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         inbox_wake.clone(),
         stop,
     ));
+    let sending = tokio::spawn(sender.clone().run());
     let tasks = vec![
-        tokio::spawn(sender.clone().run()),
         tokio::spawn(schedule::run(ctx.clone())),
         tokio::spawn(housekeeping(store.clone(), settings.clock.clone())),
     ];
@@ -219,7 +229,9 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
                 let params = json!({ "url": url, "secret_token": hook.secret });
                 api.call("setWebhook", &params, Duration::from_secs(30))
                     .await
-                    .with_context(|| format!("registering the webhook {url} with Telegram (setWebhook)"))?;
+                    .with_context(|| {
+                        format!("registering the webhook {url} with Telegram (setWebhook)")
+                    })?;
             }
             let mut stop = stop;
             Some(tokio::spawn(async move {
@@ -248,6 +260,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         store,
         webhook_addr,
         sender,
+        sending,
         intake,
         stop_intake,
         processor,

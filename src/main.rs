@@ -41,7 +41,12 @@ enum Cmd {
         webhook: Option<std::net::SocketAddr>,
         /// The public HTTPS address Telegram should post to (ending in /telegram); when
         /// given, `run` registers it with setWebhook on start.
-        #[arg(long, value_name = "URL", requires = "webhook", env = "LOOKOUT_WEBHOOK_URL")]
+        #[arg(
+            long,
+            value_name = "URL",
+            requires = "webhook",
+            env = "LOOKOUT_WEBHOOK_URL"
+        )]
         public_url: Option<String>,
     },
     /// Run a sample district against the built-in Telegram simulator and print the conversation.

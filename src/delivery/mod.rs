@@ -11,6 +11,7 @@ use crate::telegram::api::{ApiError, BotApi};
 use crate::telegram::context::SEALED_TO;
 use crate::tip::crypto::TipKey;
 use serde_json::Value;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, Semaphore};
@@ -40,6 +41,8 @@ pub struct Sender {
     key: Option<TipKey>,
     /// The sends on their way, so that stopping the sender stops them too.
     tasks: Arc<std::sync::Mutex<JoinSet<()>>>,
+    /// Set by `stop`: take no more messages.
+    stopping: Arc<AtomicBool>,
 }
 
 impl Sender {
@@ -59,8 +62,16 @@ impl Sender {
             wake,
             in_flight: Arc::new(Semaphore::new(IN_FLIGHT as usize)),
             tasks: Arc::default(),
+            stopping: Arc::default(),
             key,
         }
+    }
+
+    /// Take no more messages; `run` returns at its next safe point (never between claiming
+    /// a message and sending it, which would strand the claim until its lease ends).
+    pub fn stop(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        self.wake.notify_one();
     }
 
     /// Drop every send on its way, as a crash would (their messages stay leased until the
@@ -78,7 +89,7 @@ impl Sender {
     }
 
     pub async fn run(self) {
-        loop {
+        while !self.stopping.load(Ordering::SeqCst) {
             let wait = match self.pass().await {
                 Ok(wait) => wait,
                 Err(e) => {
@@ -121,6 +132,9 @@ impl Sender {
             let Ok(permit) = self.in_flight.clone().acquire_owned().await else {
                 break;
             };
+            if self.stopping.load(Ordering::SeqCst) {
+                break;
+            }
             let lease_until = self.clock.now_ms() + LEASE.as_millis() as i64;
             if !self.store.claim_message(msg.id, now, lease_until).await? {
                 continue;

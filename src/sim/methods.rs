@@ -606,7 +606,10 @@ fn set_webhook(inner: &Inner, p: &Params) -> Result<Value, ApiError> {
             && s.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
         if !ok {
-            return Err(ApiError::new(400, "Bad Request: secret token contains unallowed characters"));
+            return Err(ApiError::new(
+                400,
+                "Bad Request: secret token contains unallowed characters",
+            ));
         }
     }
     let max_connections = p.opt_i64("max_connections")?.unwrap_or(40).clamp(1, 100) as usize;

@@ -142,7 +142,12 @@ impl Inner {
     }
 
     pub fn shutdown(&self) {
-        for h in self.tasks.lock().unwrap_or_else(|e| e.into_inner()).drain(..) {
+        for h in self
+            .tasks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain(..)
+        {
             h.abort();
         }
     }

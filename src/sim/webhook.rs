@@ -57,7 +57,10 @@ pub(crate) async fn push(inner: Arc<Inner>) {
                 turn = turn.wrapping_add(1);
                 let (client, targets, secret) = (client.clone(), targets.clone(), secret.clone());
                 jobs.spawn(async move {
-                    (id, deliver(&client, &targets, secret.as_deref(), turn, &update).await)
+                    (
+                        id,
+                        deliver(&client, &targets, secret.as_deref(), turn, &update).await,
+                    )
                 });
             }
         }

@@ -45,14 +45,26 @@ impl Store {
                     ORDER BY i.update_id LIMIT $3";
         let rows: Vec<(i64, String, i64)> = match self {
             Store::Sqlite(p) => {
-                let sql = format!("UPDATE inbox SET leased_until = $2 WHERE update_id IN ({pick}) \
-                                   RETURNING update_id, payload, attempts");
-                sqlx::query_as(&sql).bind(now).bind(until).bind(limit).fetch_all(p).await?
+                let sql = format!(
+                    "UPDATE inbox SET leased_until = $2 WHERE update_id IN ({pick}) \
+                                   RETURNING update_id, payload, attempts"
+                );
+                sqlx::query_as(&sql)
+                    .bind(now)
+                    .bind(until)
+                    .bind(limit)
+                    .fetch_all(p)
+                    .await?
             }
             Store::Postgres(p) => {
                 let sql = format!("UPDATE inbox SET leased_until = $2 WHERE update_id IN ({pick} FOR UPDATE SKIP LOCKED) \
                                    RETURNING update_id, payload, attempts");
-                sqlx::query_as(&sql).bind(now).bind(until).bind(limit).fetch_all(p).await?
+                sqlx::query_as(&sql)
+                    .bind(now)
+                    .bind(until)
+                    .bind(limit)
+                    .fetch_all(p)
+                    .await?
             }
         };
         let mut items: Vec<InboxItem> = rows

@@ -4,8 +4,8 @@
 use super::api::{ApiError, BotApi};
 use super::context::{Ctx, HandlerError, HandlerResult, Incoming};
 use super::handlers::Schema;
-use crate::tr;
 use crate::store::{NewUpdate, PollerLock, Store, StoreError};
+use crate::tr;
 use futures::StreamExt;
 use serde_json::Value;
 use std::ops::ControlFlow;

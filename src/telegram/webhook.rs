@@ -82,7 +82,10 @@ async fn receive(State(h): State<Hook>, headers: HeaderMap, body: String) -> Sta
 /// For load balancers: 200 while the database answers, with how many updates wait.
 async fn health(State(h): State<Hook>) -> (StatusCode, Json<Value>) {
     match h.store.pending_update_count().await {
-        Ok(n) => (StatusCode::OK, Json(json!({ "ok": true, "pending_updates": n }))),
+        Ok(n) => (
+            StatusCode::OK,
+            Json(json!({ "ok": true, "pending_updates": n })),
+        ),
         Err(e) => {
             tracing::warn!(error = %e, "health check: database unavailable");
             (

@@ -171,8 +171,23 @@ impl TestBot {
     }
 
     pub async fn start(&mut self) {
+        self.start_with(self.settings()).await;
+    }
+
+    pub async fn start_with(&mut self, settings: Settings) {
         assert!(self.running.is_none(), "bot already running");
-        self.running = Some(app::start(self.settings()).await.expect("bot starts"));
+        self.running = Some(app::start(settings).await.expect("bot starts"));
+    }
+
+    pub fn running(&self) -> &Running {
+        self.running.as_ref().expect("bot running")
+    }
+
+    /// Stop the bot gracefully, as on SIGTERM.
+    pub async fn shutdown(&mut self) {
+        if let Some(r) = self.running.take() {
+            r.shutdown().await;
+        }
     }
 
     /// Stop the bot abruptly, as a crash would.
