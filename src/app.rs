@@ -183,11 +183,8 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         .await
         .context("planning the configured schedules")?;
     if let Store::Sqlite(_) = store {
-        // SQLite has one process: leases left by its previous life belong to nobody.
-        store
-            .release_leases()
-            .await
-            .context("releasing stale outbox leases")?;
+        // SQLite has one process: inbox leases left by its previous life belong to nobody.
+        // (Outbox leases are freed by whichever process takes the sender lock.)
         store
             .release_update_leases()
             .await

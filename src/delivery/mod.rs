@@ -6,14 +6,14 @@ pub mod scrub;
 pub use pacing::{Limits, Pacer};
 
 use crate::clock::Clock;
-use crate::store::{DueMessage, SentState, Store};
+use crate::store::{DueMessage, Job, JobLock, SentState, Store};
 use crate::telegram::api::{ApiError, BotApi};
 use crate::telegram::context::SEALED_TO;
 use crate::tip::crypto::TipKey;
 use serde_json::Value;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::{Notify, Semaphore};
 use tokio::task::JoinSet;
 
@@ -24,6 +24,8 @@ const LEASE: Duration = Duration::from_secs(30);
 const IN_FLIGHT: u32 = 32;
 const SEND_TIMEOUT: Duration = Duration::from_secs(20);
 const MAX_BACKOFF_SECS: u64 = 300;
+/// How often a standby asks for the sender lock, and the holder checks it still has it.
+const LOCK_RETRY: Duration = Duration::from_secs(1);
 /// Look at the database at least this often (other processes may enqueue too).
 const IDLE_CHECK: Duration = Duration::from_secs(1);
 /// Waits for the overall send slot shorter than this happen inside a pass.
@@ -88,8 +90,38 @@ impl Sender {
         let _ = self.in_flight.acquire_many(IN_FLIGHT).await;
     }
 
+    /// Send for as long as this process holds the sender job; stand by while another does.
     pub async fn run(self) {
         while !self.stopping.load(Ordering::SeqCst) {
+            match self.store.try_job(Job::Sender).await {
+                Ok(Some(lock)) => {
+                    tracing::info!("holding the sender lock: this process sends");
+                    self.send_while_held(lock).await;
+                }
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, "asking for the sender lock failed"),
+            }
+            if !self.stopping.load(Ordering::SeqCst) {
+                tokio::time::sleep(LOCK_RETRY).await;
+            }
+        }
+    }
+
+    async fn send_while_held(&self, mut lock: JobLock) {
+        // The previous sender is gone (its lock went with its connection): what it had
+        // claimed it will never send, so it is free now rather than when its lease ends.
+        if let Err(e) = self.store.release_leases().await {
+            tracing::warn!(error = %e, "releasing the previous sender's leases failed");
+        }
+        let mut checked = Instant::now();
+        while !self.stopping.load(Ordering::SeqCst) {
+            if checked.elapsed() >= LOCK_RETRY {
+                if !lock.held().await {
+                    tracing::warn!("lost the sender lock");
+                    return;
+                }
+                checked = Instant::now();
+            }
             let wait = match self.pass().await {
                 Ok(wait) => wait,
                 Err(e) => {
@@ -99,9 +131,13 @@ impl Sender {
             };
             tokio::select! {
                 _ = self.wake.notified() => {}
-                _ = tokio::time::sleep(wait) => {}
+                _ = tokio::time::sleep(wait.min(LOCK_RETRY)) => {}
             }
         }
+        // Stopping: keep the lock until the sends on their way are recorded, so no successor
+        // sends them again.
+        self.drained().await;
+        drop(lock);
     }
 
     /// Start sending every message that may go now; returns how long to wait before the next pass.

@@ -4,7 +4,7 @@
 use super::api::{ApiError, BotApi};
 use super::context::{Ctx, HandlerError, HandlerResult, Incoming};
 use super::handlers::Schema;
-use crate::store::{NewUpdate, PollerLock, Store, StoreError};
+use crate::store::{Job, JobLock, NewUpdate, Store, StoreError};
 use crate::tr;
 use futures::StreamExt;
 use serde_json::Value;
@@ -45,7 +45,7 @@ pub async fn poll(
 
 /// Poll for as long as this process holds the poller lock, if it can get it.
 async fn take_turn(api: &BotApi, ctx: &Ctx, timeout_secs: u64, wake: &Notify) {
-    match ctx.store.try_poller_lock().await {
+    match ctx.store.try_job(Job::Poller).await {
         Ok(Some(lock)) => {
             tracing::info!("holding the poller lock: this process polls Telegram");
             poll_while_held(api, ctx, timeout_secs, wake, lock).await;
@@ -61,7 +61,7 @@ async fn poll_while_held(
     ctx: &Ctx,
     timeout_secs: u64,
     wake: &Notify,
-    mut lock: PollerLock,
+    mut lock: JobLock,
 ) {
     let mut offset = 0i64;
     let mut backoff = Duration::from_millis(200);
