@@ -62,22 +62,34 @@ impl Simulator {
         n: usize,
         timeout: Duration,
     ) -> anyhow::Result<Vec<SentMessage>> {
+        self.wait_for_all(chat_id, timeout, |sent| sent.len() >= n)
+            .await
+            .map_err(|e| anyhow::anyhow!("expected {n} messages: {e}"))
+    }
+
+    /// Waits until the messages of this chat (edits included) satisfy `pred`; returns them.
+    pub async fn wait_for_all(
+        &self,
+        chat_id: i64,
+        timeout: Duration,
+        pred: impl Fn(&[SentMessage]) -> bool,
+    ) -> anyhow::Result<Vec<SentMessage>> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             let notified = self.inner.sent_changed.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
             let sent = self.sent(chat_id);
-            if sent.len() >= n {
+            if pred(&sent) {
                 return Ok(sent);
             }
             if tokio::time::timeout_at(deadline, notified).await.is_err() {
                 let sent = self.sent(chat_id);
-                if sent.len() >= n {
+                if pred(&sent) {
                     return Ok(sent);
                 }
                 anyhow::bail!(
-                    "chat {chat_id} ({}) got {} of {n} messages within {timeout:?}:{}",
+                    "chat {chat_id} ({}) got {} messages within {timeout:?}, not what was awaited:{}",
                     self.inner.st().chat_name(chat_id),
                     sent.len(),
                     listing(&sent)

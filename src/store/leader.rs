@@ -12,11 +12,12 @@ pub enum Job {
 }
 
 impl Job {
-    /// The advisory lock key: "lookout" and the job, in a fixed number.
-    pub fn lock_key(self) -> i64 {
+    /// The first half of the advisory lock key; the second is the hash of the schema, so
+    /// bots in different schemas of one database do not take each other's jobs.
+    pub fn lock_class(self) -> i32 {
         match self {
-            Job::Poller => 0x6c6f_6f6b_6f75_7401,
-            Job::Sender => 0x6c6f_6f6b_6f75_7402,
+            Job::Poller => 0x4c4b_0001,
+            Job::Sender => 0x4c4b_0002,
         }
     }
 }
@@ -36,8 +37,9 @@ impl Store {
             Store::Postgres(p) => {
                 // Outside the pool, so the lock is not handed on with a pooled connection.
                 let mut conn = p.acquire().await?.detach();
-                let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
-                    .bind(job.lock_key())
+                let sql = "SELECT pg_try_advisory_lock($1, hashtext(current_schema()))";
+                let got: bool = sqlx::query_scalar(sql)
+                    .bind(job.lock_class())
                     .fetch_one(&mut conn)
                     .await?;
                 Ok(got.then_some(JobLock::Postgres(conn)))
