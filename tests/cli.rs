@@ -131,3 +131,35 @@ fn run_without_a_token_says_so() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("TELOXIDE_TOKEN"), "{}", stderr(&out));
 }
+
+#[test]
+fn webhook_mode_needs_a_valid_secret() {
+    let run = |secret: Option<&str>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_lookout"));
+        cmd.args(["run", "--webhook", "127.0.0.1:0"])
+            .env("TELOXIDE_TOKEN", "123456:TEST")
+            // Nothing listens here: the secret must be refused before any connection.
+            .env("TELOXIDE_API_URL", "http://127.0.0.1:9/")
+            .env("DATABASE_URL", "sqlite::memory:");
+        match secret {
+            Some(s) => cmd.env("LOOKOUT_WEBHOOK_SECRET", s),
+            None => cmd.env_remove("LOOKOUT_WEBHOOK_SECRET"),
+        };
+        cmd.output().expect("runs")
+    };
+    let out = run(None);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("LOOKOUT_WEBHOOK_SECRET is not set"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(Some("has spaces"));
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("A-Z, a-z, 0-9"), "{}", stderr(&out));
+    let out = Command::new(env!("CARGO_BIN_EXE_lookout"))
+        .args(["run", "--public-url", "https://x.example/telegram"])
+        .output()
+        .expect("runs");
+    assert!(!out.status.success(), "--public-url needs --webhook");
+}
