@@ -81,7 +81,7 @@ impl Store {
 
     /// Mark an update handled that no handler committed (nothing to do); no-op if one did.
     pub async fn finish_stray_update(&self, update_id: i64) -> Result<()> {
-        let sql = "UPDATE inbox SET state = 'done', payload = '', leased_until = NULL \
+        let sql = "UPDATE inbox SET state = 'done', payload = '', chat_key = 0, leased_until = NULL \
                    WHERE update_id = $1 AND state = 'pending'";
         on_pool!(self, p => sqlx::query(sql).bind(update_id).execute(p).await?.rows_affected());
         Ok(())
@@ -104,7 +104,8 @@ impl Store {
     pub async fn update_failed(&self, update_id: i64, max: i64) -> Result<bool> {
         let sql = "UPDATE inbox SET attempts = attempts + 1, leased_until = NULL, \
                    state = CASE WHEN attempts + 1 >= $2 THEN 'failed' ELSE 'pending' END, \
-                   payload = CASE WHEN attempts + 1 >= $2 THEN '' ELSE payload END \
+                   payload = CASE WHEN attempts + 1 >= $2 THEN '' ELSE payload END, \
+                   chat_key = CASE WHEN attempts + 1 >= $2 THEN 0 ELSE chat_key END \
                    WHERE update_id = $1 AND state = 'pending' RETURNING state";
         let row: Option<(String,)> = on_pool!(self, p => sqlx::query_as(sql).bind(update_id).bind(max).fetch_optional(p).await?);
         Ok(row.is_some_and(|r| r.0 == "failed"))
@@ -118,12 +119,12 @@ impl Store {
 }
 
 impl Tx {
-    /// Mark an update handled, in the same transaction as its effects. The payload (which may
-    /// name a tipster) is erased. If another process got there first this fails with
+    /// Mark an update handled, in the same transaction as its effects. The payload and chat
+    /// (which may name a tipster) are erased. If another process got there first this fails with
     /// `AlreadyHandled`, and rolling back undoes this attempt's effects: each update changes
     /// state once.
     pub async fn finish_update(&mut self, update_id: i64) -> Result<()> {
-        let sql = "UPDATE inbox SET state = 'done', payload = '', leased_until = NULL \
+        let sql = "UPDATE inbox SET state = 'done', payload = '', chat_key = 0, leased_until = NULL \
                    WHERE update_id = $1 AND state = 'pending'";
         let n = on_tx!(self, c => sqlx::query(sql).bind(update_id).execute(&mut **c).await?.rows_affected());
         if n == 0 {
