@@ -1,0 +1,363 @@
+//! Inbound throughput and latency, on SQLite and PostgreSQL: about 2,000 members of a
+//! 421-unit district write to the bot (help, board, open hazards, a hazard report started,
+//! added to and cancelled, chatter, a language switch). `cargo bench --bench inbound`;
+//! PostgreSQL from `LOOKOUT_BENCH_PG` (default postgres://postgres@127.0.0.1:5432/test).
+//!
+//! Two phases per backend, both through the real bot (`app::start`) and the simulator:
+//! - backlog: 20,000 updates wait in the simulator before the bot starts; throughput is
+//!   updates handled per second from the first update stored to the last reply queued;
+//! - paced: updates arrive at the target's 2,000/s for 10 s; latency is each update's
+//!   `inbox.received_at` (stored by the poller) to its first reply's `outbox.created_at`
+//!   (stamped in the handler's transaction just before that transaction commits).
+//!
+//! A zero-report round is open throughout, so `/today` renders a real board.
+mod common;
+
+use common::{count, pairs, percentile, Org, PgSchema, Staff};
+use lookout::app::{self, Running, Settings};
+use lookout::config::{Config, CronSchedule, SeasonRange};
+use lookout::sim::{SimConfig, SimUser, Simulator};
+use lookout::store::Store;
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+const TOWNS: usize = 20;
+const VILLAGES: usize = 20;
+const BACKLOG_PER_PERSON: usize = 10;
+const TARGET_RATE: f64 = 2_000.0;
+const TARGET_P99_MS: i64 = 50;
+const PACED_SECS: f64 = 10.0;
+
+/// What a member sends, in this order, over and over (it leaves no draft behind).
+fn send(user: &SimUser, step: usize) {
+    match step % 10 {
+        0 => user.send_text("/help"),
+        1 => user.send_text("/today"),
+        2 => user.send_text("/status"),
+        3 => user.send_text("/report 村口柴草堆离电线太近"),
+        4 => user.send_text("柴草堆大约两米高，旁边是变压器"),
+        5 => {
+            user.send_location(36.80 + (user.id() % 100) as f64 * 1e-3, 117.90);
+            0
+        }
+        6 => user.send_text("/cancel"),
+        7 => user.send_text("今天巡查完毕，一切正常"),
+        8 => user.send_text("/lang zh"),
+        _ => user.send_text("/today"),
+    };
+}
+
+fn org() -> Org {
+    let staff = [
+        Staff {
+            supervisors: 3,
+            duty_officers: 2,
+            grid_workers: 0,
+        },
+        Staff {
+            supervisors: 2,
+            duty_officers: 2,
+            grid_workers: 16,
+        },
+        Staff {
+            supervisors: 0,
+            duty_officers: 1,
+            grid_workers: 3,
+        },
+    ];
+    // Towns and the district have duty rooms; villages are reminded through their officer.
+    Org::district(TOWNS, VILLAGES, staff, |_| false)
+}
+
+/// Fire season all year and a reminder round opening two seconds from now.
+fn config() -> anyhow::Result<Config> {
+    let mut config = Config::default();
+    let at = chrono::Utc::now().with_timezone(&config.timezone) + chrono::Duration::seconds(2);
+    use chrono::{Datelike, Timelike};
+    let cron = format!(
+        "{} {} {} {} {} *",
+        at.second(),
+        at.minute(),
+        at.hour(),
+        at.day(),
+        at.month()
+    );
+    config.fire_season.periods =
+        vec![SeasonRange::parse("01-01..12-31").map_err(anyhow::Error::msg)?];
+    config.zero_report.remind = CronSchedule::parse(&cron).map_err(anyhow::Error::msg)?;
+    Ok(config)
+}
+
+async fn start(sim: &Simulator, db: &str, config: &Config) -> anyhow::Result<Running> {
+    let mut s = Settings::new(&sim.token(), &sim.api_url(), db, config.clone());
+    s.poll_timeout_secs = 1;
+    s.tip_key = Some([7; 32]);
+    app::start(s).await
+}
+
+async fn wait_until(
+    store: &Store,
+    sql: &str,
+    pred: impl Fn(i64) -> bool,
+    limit: Duration,
+) -> anyhow::Result<()> {
+    let deadline = Instant::now() + limit;
+    loop {
+        let n = count(store, sql).await?;
+        if pred(n) {
+            return Ok(());
+        }
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "{sql}: still {n} after {limit:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// The updates with ids above some id: every one handled, each with its first reply.
+struct Phase {
+    updates: usize,
+    /// Handled per second, first stored → last reply queued.
+    rate: f64,
+    p50: i64,
+    p99: i64,
+    max: i64,
+    no_reply: i64,
+    failed: i64,
+}
+
+async fn measure(store: &Store, after: i64, updates: usize) -> anyhow::Result<Phase> {
+    let join = format!(
+        "FROM inbox i JOIN outbox o ON o.idem_key = 'u' || i.update_id || '.0' \
+         WHERE i.update_id > {after}"
+    );
+    let mut lat: Vec<i64> = pairs(
+        store,
+        &format!("SELECT i.update_id, o.created_at - i.received_at {join}"),
+    )
+    .await?
+    .into_iter()
+    .map(|(_, l)| l)
+    .collect();
+    lat.sort_unstable();
+    let span = pairs(
+        store,
+        &format!("SELECT MIN(i.received_at), MAX(o.created_at) {join}"),
+    )
+    .await?;
+    let (first, last) = span.first().copied().unwrap_or((0, 0));
+    let no_reply = updates as i64 - lat.len() as i64;
+    let failed = count(
+        store,
+        &format!("SELECT COUNT(*) FROM inbox WHERE state = 'failed' AND update_id > {after}"),
+    )
+    .await?;
+    Ok(Phase {
+        updates,
+        rate: updates as f64 / ((last - first).max(1) as f64 / 1000.0),
+        p50: percentile(&lat, 0.5),
+        p99: percentile(&lat, 0.99),
+        max: lat.last().copied().unwrap_or(0),
+        no_reply,
+        failed,
+    })
+}
+
+async fn max_update(store: &Store) -> anyhow::Result<i64> {
+    count(store, "SELECT COALESCE(MAX(update_id), 0) FROM inbox").await
+}
+
+/// Offer `rate` updates/s for `secs`, continuing each person's script; wait until handled.
+async fn paced(
+    sim: &Simulator,
+    store: &Store,
+    users: &[SimUser],
+    next: &mut usize,
+    rate: f64,
+    secs: f64,
+) -> anyhow::Result<Phase> {
+    let after = max_update(store).await?;
+    let total = (rate * secs) as usize;
+    let tick = Duration::from_millis(10);
+    let per_tick = rate * tick.as_secs_f64();
+    let mut interval = tokio::time::interval(tick);
+    let started = Instant::now();
+    let mut sent = 0usize;
+    while sent < total {
+        interval.tick().await;
+        // Catch up to the schedule, so a slow tick does not lower the offered rate.
+        let due =
+            ((started.elapsed().as_secs_f64() / tick.as_secs_f64() + 1.0) * per_tick) as usize;
+        while sent < due.min(total) {
+            send(&users[*next % users.len()], *next / users.len());
+            *next += 1;
+            sent += 1;
+        }
+    }
+    drained(sim, store, after, total).await?;
+    measure(store, after, total).await
+}
+
+/// Wait until the `total` updates after `after` are all stored and none is pending.
+async fn drained(sim: &Simulator, store: &Store, after: i64, total: usize) -> anyhow::Result<()> {
+    let limit = Duration::from_secs(900);
+    let stored = format!("SELECT COUNT(*) FROM inbox WHERE update_id > {after}");
+    wait_until(store, &stored, |n| n == total as i64, limit).await?;
+    wait_until(
+        store,
+        "SELECT COUNT(*) FROM inbox WHERE state = 'pending'",
+        |n| n == 0,
+        limit,
+    )
+    .await?;
+    anyhow::ensure!(
+        sim.pending_updates() == 0,
+        "the simulator still holds updates"
+    );
+    Ok(())
+}
+
+fn row(backend: &str, phase: &str, offered: &str, p: &Phase) -> String {
+    format!(
+        "| {backend} | {phase} | {} | {offered} | {:.0} | {} | {} | {} | {} |\n",
+        p.updates,
+        p.rate,
+        p.p50,
+        p.p99,
+        p.max,
+        p.no_reply + p.failed
+    )
+}
+
+/// One backend: backlog, then paced at the target rate, then (when the target rate is
+/// beyond the bot) paced at half the measured throughput, to show latency without a queue.
+async fn bench(db: &str, backend: &str, out: &mut String) -> anyhow::Result<(Phase, Phase)> {
+    let sim = Simulator::start(SimConfig::default()).await?;
+    let store = app::open_store(db).await?;
+    let org = org();
+    org.load(&store).await?;
+    for u in &org.units {
+        if let Some(chat) = u.duty_chat {
+            sim.group(chat, &format!("{}值班室", u.name));
+        }
+    }
+    let users: Vec<SimUser> = org
+        .people
+        .iter()
+        .map(|p| {
+            sim.user(
+                p.tg_user_id,
+                &format!("巡查员{}", p.tg_user_id),
+                Some("zh-CN"),
+            )
+        })
+        .collect();
+    println!(
+        "{backend}: {} units, {} people",
+        org.units.len(),
+        users.len()
+    );
+
+    // Open today's round, then stop the bot so the backlog is waiting when it starts again.
+    let config = config()?;
+    let running = start(&sim, db, &config).await?;
+    wait_until(
+        &store,
+        "SELECT COUNT(*) FROM zero_rounds",
+        |n| n > 0,
+        Duration::from_secs(30),
+    )
+    .await?;
+    running.kill();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let mut next = 0usize;
+    let after = max_update(&store).await?;
+    let backlog = users.len() * BACKLOG_PER_PERSON;
+    for _ in 0..backlog {
+        send(&users[next % users.len()], next / users.len());
+        next += 1;
+    }
+    let running = start(&sim, db, &config).await?;
+    drained(&sim, &store, after, backlog).await?;
+    let a = measure(&store, after, backlog).await?;
+    println!("  backlog of {}: {:.0} updates/s", a.updates, a.rate);
+    out.push_str(&row(backend, "backlog", "all at once", &a));
+
+    let b = paced(&sim, &store, &users, &mut next, TARGET_RATE, PACED_SECS).await?;
+    println!(
+        "  paced at {TARGET_RATE:.0}/s: handled {:.0}/s, latency p50 {} ms, p99 {} ms, max {} ms",
+        b.rate, b.p50, b.p99, b.max
+    );
+    out.push_str(&row(backend, "paced", &format!("{TARGET_RATE:.0}/s"), &b));
+    if a.rate < TARGET_RATE {
+        let half = (a.rate / 2.0).floor();
+        let c = paced(&sim, &store, &users, &mut next, half, PACED_SECS).await?;
+        println!(
+            "  paced at {half:.0}/s: latency p50 {} ms, p99 {} ms, max {} ms",
+            c.p50, c.p99, c.max
+        );
+        out.push_str(&row(backend, "paced", &format!("{half:.0}/s (half)"), &c));
+    }
+    for p in [&a, &b] {
+        if p.no_reply + p.failed > 0 {
+            println!(
+                "  WARNING: {} updates without a reply, {} failed",
+                p.no_reply, p.failed
+            );
+        }
+    }
+    running.kill();
+    sim.shutdown();
+    store.close().await;
+    Ok((a, b))
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> anyhow::Result<()> {
+    let mut table = String::new();
+    let dir = tempfile::tempdir()?;
+    let sqlite = format!("sqlite://{}", dir.path().join("inbound.db").display());
+    let (a, b) = bench(&sqlite, "SQLite", &mut table).await?;
+    let pg = PgSchema::create("inbound").await?;
+    let result = bench(&pg.url, "PostgreSQL", &mut table).await;
+    pg.drop_schema().await?;
+    result?;
+
+    let met = a.rate >= TARGET_RATE && b.p99 < TARGET_P99_MS && b.rate >= TARGET_RATE * 0.95;
+    let mut md = String::from("## Inbound updates\n\n");
+    md.push_str(&format!(
+        "`cargo bench --bench inbound`: the real bot and the simulator in one process \
+         (2 worker threads). {} units (district, {TOWNS} towns, {} villages), {} members, \
+         each sending in turn `/help`, `/today` (a zero-report round is open), `/status`, \
+         `/report TEXT`, a text and a location added to that draft, `/cancel`, a chat \
+         message, `/lang zh`, `/today`.\n\n",
+        1 + TOWNS + TOWNS * VILLAGES,
+        TOWNS * VILLAGES,
+        org().people.len()
+    ));
+    md.push_str(
+        "- **backlog**: all updates wait in the simulator before the bot starts; \
+         updates/s = updates ÷ (first `inbox.received_at` → last reply's `outbox.created_at`).\n\
+         - **paced**: updates arrive at a steady rate for 10 s. Latency = the update's \
+         `inbox.received_at` (the poller stored it) → its first reply's `outbox.created_at` \
+         (`u{update_id}.0`, stamped inside the handler's transaction just before it commits), \
+         in ms. The time an update waits in Telegram before `getUpdates` and the commit \
+         itself are not counted.\n\n",
+    );
+    md.push_str("| backend | phase | updates | offered | handled/s | p50 ms | p99 ms | max ms | unanswered |\n");
+    md.push_str("|---|---|---:|---|---:|---:|---:|---:|---:|\n");
+    md.push_str(&table);
+    let _ = write!(
+        md,
+        "\nTarget (SQLite, 2 cores): ≥ {TARGET_RATE:.0} updates/s and p99 < {TARGET_P99_MS} ms: \
+         **{}** ({:.0} updates/s backlog; at {TARGET_RATE:.0}/s offered, p99 {} ms).\n",
+        if met { "met" } else { "missed" },
+        a.rate,
+        b.p99
+    );
+    let path = common::write_section("inbound", &md)?;
+    println!("{md}\nwritten to {}", path.display());
+    Ok(())
+}
