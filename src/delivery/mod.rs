@@ -26,6 +26,8 @@ const SEND_TIMEOUT: Duration = Duration::from_secs(20);
 const MAX_BACKOFF_SECS: u64 = 300;
 /// How often a standby asks for the sender lock, and the holder checks it still has it.
 const LOCK_RETRY: Duration = Duration::from_secs(1);
+/// Passes start at most this often.
+const MIN_PASS_GAP: Duration = Duration::from_millis(25);
 /// Look at the database at least this often (other processes may enqueue too).
 const IDLE_CHECK: Duration = Duration::from_secs(1);
 /// Waits for the overall send slot shorter than this happen inside a pass.
@@ -122,6 +124,7 @@ impl Sender {
                 }
                 checked = Instant::now();
             }
+            let started = Instant::now();
             let wait = match self.pass().await {
                 Ok(wait) => wait,
                 Err(e) => {
@@ -133,6 +136,9 @@ impl Sender {
                 _ = self.wake.notified() => {}
                 _ = tokio::time::sleep(wait.min(LOCK_RETRY)) => {}
             }
+            // A burst of incoming updates wakes the sender with every commit; a pass costs
+            // database work the handlers need, and Telegram takes 30 messages/s at most.
+            tokio::time::sleep(MIN_PASS_GAP.saturating_sub(started.elapsed())).await;
         }
         // Stopping: keep the lock until the sends on their way are recorded, so no successor
         // sends them again.

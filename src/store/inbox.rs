@@ -81,7 +81,8 @@ impl Store {
 
     /// Mark an update handled that no handler committed (nothing to do); no-op if one did.
     pub async fn finish_stray_update(&self, update_id: i64) -> Result<()> {
-        let sql = "UPDATE inbox SET state = 'done', payload = '', chat_key = 0, leased_until = NULL \
+        let sql =
+            "UPDATE inbox SET state = 'done', payload = '', chat_key = 0, leased_until = NULL \
                    WHERE update_id = $1 AND state = 'pending'";
         on_pool!(self, p => sqlx::query(sql).bind(update_id).execute(p).await?.rows_affected());
         Ok(())
@@ -124,7 +125,8 @@ impl Tx {
     /// `AlreadyHandled`, and rolling back undoes this attempt's effects: each update changes
     /// state once.
     pub async fn finish_update(&mut self, update_id: i64) -> Result<()> {
-        let sql = "UPDATE inbox SET state = 'done', payload = '', chat_key = 0, leased_until = NULL \
+        let sql =
+            "UPDATE inbox SET state = 'done', payload = '', chat_key = 0, leased_until = NULL \
                    WHERE update_id = $1 AND state = 'pending'";
         let n = on_tx!(self, c => sqlx::query(sql).bind(update_id).execute(&mut **c).await?.rows_affected());
         if n == 0 {

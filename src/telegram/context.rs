@@ -7,6 +7,7 @@ use crate::org::Member;
 use crate::store::{Outgoing, Store, StoreError, Tx};
 use crate::zero_report::Media;
 use serde_json::{json, Value};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use teloxide::types::{ChatKind, Update, UpdateKind, User};
 use tokio::sync::Notify;
@@ -87,6 +88,8 @@ pub struct Incoming {
     pub press: Option<Press>,
     /// What this conversation is in the middle of, if anything (members only).
     pub state: Option<serde_json::Value>,
+    /// Set once a handler committed this update as done.
+    pub finished: Arc<AtomicBool>,
 }
 
 fn user_lang(member: &Member, stored: Option<String>, user: &User) -> Lang {
@@ -169,6 +172,7 @@ impl Incoming {
             album,
             press,
             state,
+            finished: Arc::default(),
         }))
     }
 
@@ -187,6 +191,7 @@ impl Incoming {
             stranger: self.member.person.is_none(),
             press: self.press.clone(),
             out: Vec::new(),
+            finished: self.finished.clone(),
         }
     }
 }
@@ -199,6 +204,7 @@ pub struct Replies {
     stranger: bool,
     press: Option<Press>,
     out: Vec<Outgoing>,
+    finished: Arc<AtomicBool>,
 }
 
 impl Replies {
@@ -252,6 +258,7 @@ impl Replies {
         }
         tx.finish_update(self.update_id).await?;
         tx.commit().await?;
+        self.finished.store(true, Ordering::Relaxed);
         ctx.wake.outbox.notify_one();
         ctx.wake.timers.notify_one();
         Ok(())

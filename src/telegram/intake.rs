@@ -2,13 +2,14 @@
 //! processor runs stored updates through the handler tree. A crash at any point loses no
 //! update, and the update id makes a replayed one a no-op.
 use super::api::{ApiError, BotApi};
-use super::context::{Ctx, HandlerError, HandlerResult, Incoming};
+use super::context::{Ctx, HandlerError, Incoming};
 use super::handlers::Schema;
 use crate::store::{Job, JobLock, NewUpdate, Store, StoreError};
 use crate::tr;
 use futures::StreamExt;
 use serde_json::Value;
 use std::ops::ControlFlow;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 use teloxide::types::Update;
@@ -170,8 +171,9 @@ pub async fn process(
 
 async fn handle_one(ctx: &Arc<Ctx>, schema: &Schema, update_id: i64, payload: &str) {
     let error = match run_handlers(ctx, schema, update_id, payload).await {
-        Ok(()) => {
-            // Handled, or nothing to do: mark it even if no handler wrote anything.
+        Ok(true) => return,
+        Ok(false) => {
+            // Nothing to do: mark it, as no handler did.
             if let Err(e) = ctx.store.finish_stray_update(update_id).await {
                 tracing::error!(update_id, error = %e, "marking an update handled failed");
             }
@@ -191,31 +193,32 @@ async fn handle_one(ctx: &Arc<Ctx>, schema: &Schema, update_id: i64, payload: &s
     }
 }
 
+/// Run the handler tree; true if a handler committed the update as done.
 async fn run_handlers(
     ctx: &Arc<Ctx>,
     schema: &Schema,
     update_id: i64,
     payload: &str,
-) -> HandlerResult {
+) -> Result<bool, HandlerError> {
     // Unknown update kinds parse as `UpdateKind::Error`; only non-objects fail here.
     let update: Update = match serde_json::from_str(payload) {
         Ok(u) => u,
         Err(e) => {
             tracing::debug!(update_id, error = %e, "unreadable update ignored");
-            return Ok(());
+            return Ok(false);
         }
     };
-    let incoming = Incoming::load(ctx, update_id, &update).await?;
-    let Some(incoming) = incoming else {
-        return Ok(());
+    let Some(incoming) = Incoming::load(ctx, update_id, &update).await? else {
+        return Ok(false);
     };
-    match schema
+    let finished = incoming.finished.clone();
+    if let ControlFlow::Break(result) = schema
         .dispatch(teloxide::dptree::deps![ctx.clone(), incoming, update])
         .await
     {
-        ControlFlow::Break(result) => result,
-        ControlFlow::Continue(_) => Ok(()),
+        result?;
     }
+    Ok(finished.load(Ordering::Relaxed))
 }
 
 /// Nothing is dropped silently: the person learns their message was not handled.
