@@ -210,7 +210,13 @@ impl Org {
             .await?;
         }
         tx.commit().await?;
-        exec(store, "ANALYZE").await
+        // PostgreSQL's autovacuum would analyze the org tables after such a load; SQLite never
+        // analyzes by itself, and the bot does not either. Statistics taken now would also
+        // describe the outbox and inbox as empty and mislead the planner once they fill up.
+        if let Store::Postgres(_) = store {
+            exec(store, "ANALYZE units, people, memberships").await?;
+        }
+        Ok(())
     }
 }
 
@@ -231,11 +237,16 @@ pub fn percentile(sorted: &[i64], p: f64) -> i64 {
 
 /// `target/bench-results/NAME.md`, read by `benches/run` to assemble BENCHMARKS.md.
 pub fn write_section(name: &str, markdown: &str) -> anyhow::Result<PathBuf> {
+    let path = results_dir()?.join(format!("{name}.md"));
+    std::fs::write(&path, markdown)?;
+    Ok(path)
+}
+
+/// `target/bench-results` (under `CARGO_TARGET_DIR` when set), created if missing.
+pub fn results_dir() -> anyhow::Result<PathBuf> {
     let target = std::env::var("CARGO_TARGET_DIR")
         .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/target").into());
     let dir = PathBuf::from(target).join("bench-results");
     std::fs::create_dir_all(&dir)?;
-    let path = dir.join(format!("{name}.md"));
-    std::fs::write(&path, markdown)?;
-    Ok(path)
+    Ok(dir)
 }
