@@ -1,7 +1,9 @@
-//! Shared by the inbound and memory benchmarks: a generated district (units, people,
-//! memberships, duty rooms) loaded straight into the database, SQL helpers for both
-//! backends, a fresh PostgreSQL schema, and the markdown results file.
+//! Shared by the benchmarks: a generated district (units, people, memberships, duty rooms)
+//! loaded straight into the database, SQL helpers for both backends, a fresh PostgreSQL
+//! schema, the markdown results file, and the inbound workload (`load`).
 #![allow(dead_code)]
+
+pub mod load;
 
 use lookout::store::Store;
 use std::path::PathBuf;
