@@ -78,7 +78,10 @@ async fn run(replicas: usize) -> anyhow::Result<Phase> {
     for addr in &addrs {
         healthy(*addr).await?;
     }
-    let urls: Vec<String> = addrs.iter().map(|a| format!("http://{a}/telegram")).collect();
+    let urls: Vec<String> = addrs
+        .iter()
+        .map(|a| format!("http://{a}/telegram"))
+        .collect();
     sim.balance_webhook(urls.clone());
     let set = reqwest::Client::new()
         .post(format!("{}bot{}/setWebhook", sim.api_url(), sim.token()))
@@ -89,7 +92,11 @@ async fn run(replicas: usize) -> anyhow::Result<Phase> {
 
     let deadline = Instant::now() + Duration::from_secs(600);
     loop {
-        let done = count(&store, "SELECT COUNT(*) FROM inbox WHERE state <> 'pending'").await?;
+        let done = count(
+            &store,
+            "SELECT COUNT(*) FROM inbox WHERE state <> 'pending'",
+        )
+        .await?;
         if done >= UPDATES as i64 {
             break;
         }

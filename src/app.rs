@@ -27,8 +27,8 @@ pub struct Settings {
     pub limits: Limits,
     /// Long-poll timeout; short in tests so a stopped bot lets go quickly.
     pub poll_timeout_secs: u64,
-    /// Poll Telegram for updates. Only one process per token may; other replicas send and
-    /// run timers only.
+    /// Long-poll Telegram for updates (without a webhook). Among replicas on PostgreSQL one
+    /// at a time does, holding the poller lock.
     pub poll: bool,
     /// The tip key; `None` reads `LOOKOUT_TIP_KEY` or the key file in the working directory.
     pub tip_key: Option<[u8; 32]>,
@@ -108,14 +108,9 @@ impl Running {
         for t in &self.tasks {
             t.abort();
         }
+        // The sender keeps its lock until the sends on their way are recorded.
         self.sender.stop();
-        finish(self.sending, "the outbox pass").await;
-        if tokio::time::timeout(GRACE, self.sender.drained())
-            .await
-            .is_err()
-        {
-            tracing::warn!("some sends did not finish in time; they are retried after their lease");
-        }
+        finish(self.sending, "sending the messages on their way").await;
         self.store.close().await;
     }
 }

@@ -17,8 +17,9 @@ use std::time::{Duration, Instant};
 use tokio::sync::{Notify, Semaphore};
 use tokio::task::JoinSet;
 
-/// How long a claimed message stays reserved for this sender.
-/// Longer than a send may take; a crashed replica's messages wait this long at most.
+/// How long a claimed message stays reserved for this sender: longer than a send may take.
+/// Only one process sends, so this only matters if two briefly overlap (a holder that lost
+/// its lock finishing a pass); a successor frees a dead sender's claims at once.
 const LEASE: Duration = Duration::from_secs(30);
 /// Sends on their way at once (Telegram answers in ~100 ms; 30/s needs only a few).
 const IN_FLIGHT: u32 = 32;
@@ -78,8 +79,8 @@ impl Sender {
         self.wake.notify_one();
     }
 
-    /// Drop every send on its way, as a crash would (their messages stay leased until the
-    /// lease ends, or until a SQLite process starts again).
+    /// Drop every send on its way, as a crash would (their messages stay claimed until the
+    /// next process takes the sender lock).
     pub fn abort(&self) {
         self.tasks
             .lock()
@@ -88,7 +89,7 @@ impl Sender {
     }
 
     /// Resolves once no send is in flight.
-    pub async fn drained(&self) {
+    async fn drained(&self) {
         let _ = self.in_flight.acquire_many(IN_FLIGHT).await;
     }
 
