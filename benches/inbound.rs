@@ -16,7 +16,8 @@
 //! renders a real board.
 mod common;
 
-use common::{count, pairs, percentile, Org, PgSchema, Staff};
+use common::load::{district, measure, send_nth, Phase};
+use common::{count, pairs, PgSchema};
 use lookout::app::{self, Running, Settings};
 use lookout::config::{Config, CronSchedule, SeasonRange};
 use lookout::sim::{SimConfig, SimUser, Simulator};
@@ -45,57 +46,9 @@ const KINDS: [&str; 10] = [
     "/today",
 ];
 
-/// What a member sends, in this order, over and over (it leaves no draft behind).
-fn send(user: &SimUser, step: usize) {
-    match step % 10 {
-        0 => user.send_text("/help"),
-        1 => user.send_text("/today"),
-        2 => user.send_text("/status"),
-        3 => user.send_text("/report 村口柴草堆离电线太近"),
-        4 => user.send_text("柴草堆大约两米高，旁边是变压器"),
-        5 => {
-            user.send_location(36.80 + (user.id() % 100) as f64 * 1e-3, 117.90);
-            0
-        }
-        6 => user.send_text("/cancel"),
-        7 => user.send_text("今天巡查完毕，一切正常"),
-        8 => user.send_text("/lang zh"),
-        _ => user.send_text("/today"),
-    };
-}
-
-/// The n-th message overall: people take turns, and each starts its script at a different
-/// step, so every kind of message is spread over the whole run.
-fn send_nth(users: &[SimUser], n: usize) {
-    let u = n % users.len();
-    send(&users[u], n / users.len() + u);
-}
-
 /// Which step of the script the n-th message after the start was.
 fn kind_of(n: usize, users: usize) -> usize {
     (n / users + n % users) % 10
-}
-
-fn org() -> Org {
-    let staff = [
-        Staff {
-            supervisors: 3,
-            duty_officers: 2,
-            grid_workers: 0,
-        },
-        Staff {
-            supervisors: 2,
-            duty_officers: 2,
-            grid_workers: 16,
-        },
-        Staff {
-            supervisors: 0,
-            duty_officers: 1,
-            grid_workers: 3,
-        },
-    ];
-    // Towns and the district have duty rooms; villages are reminded through their officer.
-    Org::district(TOWNS, VILLAGES, staff, |_| false)
 }
 
 /// Fire season all year and a reminder round opening two seconds from now.
@@ -142,55 +95,6 @@ async fn wait_until(
         );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-}
-
-/// The updates with ids above some id: every one handled, each with its first reply.
-struct Phase {
-    updates: usize,
-    /// Handled per second, first stored → last reply queued.
-    rate: f64,
-    p50: i64,
-    p99: i64,
-    max: i64,
-    no_reply: i64,
-    failed: i64,
-}
-
-async fn measure(store: &Store, after: i64, updates: usize) -> anyhow::Result<Phase> {
-    let join = format!(
-        "FROM inbox i JOIN outbox o ON o.idem_key = 'u' || i.update_id || '.0' \
-         WHERE i.update_id > {after}"
-    );
-    let mut lat: Vec<i64> = pairs(
-        store,
-        &format!("SELECT i.update_id, o.created_at - i.received_at {join}"),
-    )
-    .await?
-    .into_iter()
-    .map(|(_, l)| l)
-    .collect();
-    lat.sort_unstable();
-    let span = pairs(
-        store,
-        &format!("SELECT MIN(i.received_at), MAX(o.created_at) {join}"),
-    )
-    .await?;
-    let (first, last) = span.first().copied().unwrap_or((0, 0));
-    let no_reply = updates as i64 - lat.len() as i64;
-    let failed = count(
-        store,
-        &format!("SELECT COUNT(*) FROM inbox WHERE state = 'failed' AND update_id > {after}"),
-    )
-    .await?;
-    Ok(Phase {
-        updates,
-        rate: updates as f64 / ((last - first).max(1) as f64 / 1000.0),
-        p50: percentile(&lat, 0.5),
-        p99: percentile(&lat, 0.99),
-        max: lat.last().copied().unwrap_or(0),
-        no_reply,
-        failed,
-    })
 }
 
 /// Where the time goes, per kind of message: in a backlog the processor is never idle, so
@@ -362,7 +266,7 @@ struct Results {
 async fn bench(db: &str, backend: &str, out: &mut String) -> anyhow::Result<Results> {
     let sim = Simulator::start(SimConfig::default()).await?;
     let store = app::open_store(db).await?;
-    let org = org();
+    let org = district(TOWNS, VILLAGES);
     org.load(&store).await?;
     for u in &org.units {
         if let Some(chat) = u.duty_chat {
@@ -485,7 +389,7 @@ async fn main() -> anyhow::Result<()> {
          message, `/lang zh`, `/today`.\n\n",
         1 + TOWNS + TOWNS * VILLAGES,
         TOWNS * VILLAGES,
-        org().people.len()
+        district(TOWNS, VILLAGES).people.len()
     ));
     md.push_str(
         "- **backlog**: all updates wait in the simulator before the bot starts; \
