@@ -268,22 +268,7 @@ async fn bench(db: &str, backend: &str, out: &mut String) -> anyhow::Result<Resu
     let store = app::open_store(db).await?;
     let org = district(TOWNS, VILLAGES);
     org.load(&store).await?;
-    for u in &org.units {
-        if let Some(chat) = u.duty_chat {
-            sim.group(chat, &format!("{}值班室", u.name));
-        }
-    }
-    let users: Vec<SimUser> = org
-        .people
-        .iter()
-        .map(|p| {
-            sim.user(
-                p.tg_user_id,
-                &format!("巡查员{}", p.tg_user_id),
-                Some("zh-CN"),
-            )
-        })
-        .collect();
+    let users = org.in_simulator(&sim);
     println!(
         "{backend}: {} units, {} people",
         org.units.len(),

@@ -152,24 +152,8 @@ async fn main() -> anyhow::Result<()> {
     );
 
     let sim = Simulator::start(SimConfig::default()).await?;
-    let mut rooms = 0;
-    for u in &org.units {
-        if let Some(chat) = u.duty_chat {
-            sim.group(chat, &format!("{}值班室", u.name));
-            rooms += 1;
-        }
-    }
-    let users: Vec<SimUser> = org
-        .people
-        .iter()
-        .map(|p| {
-            sim.user(
-                p.tg_user_id,
-                &format!("巡查员{}", p.tg_user_id),
-                Some("zh-CN"),
-            )
-        })
-        .collect();
+    let rooms = org.units.iter().filter(|u| u.duty_chat.is_some()).count();
+    let users = org.in_simulator(&sim);
 
     let config = dir.path().join("lookout.toml");
     std::fs::write(&config, config_file(chrono::Utc::now()))?;

@@ -11,7 +11,7 @@ mod common;
 use common::load::{district, measure, send_nth, Phase};
 use common::{count, write_section, PgSchema};
 use lookout::app;
-use lookout::sim::{SimConfig, SimUser, Simulator};
+use lookout::sim::{SimConfig, Simulator};
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -45,11 +45,7 @@ async fn run(replicas: usize) -> anyhow::Result<Phase> {
     let org = district(TOWNS, VILLAGES);
     org.load(&store).await?;
     let sim = Simulator::start(SimConfig::default()).await?;
-    let users: Vec<SimUser> = org
-        .people
-        .iter()
-        .map(|p| sim.user(p.tg_user_id, &format!("p{}", p.tg_user_id), Some("zh")))
-        .collect();
+    let users = org.in_simulator(&sim);
     for n in 0..UPDATES {
         send_nth(&users, n);
     }

@@ -23,51 +23,23 @@ use std::time::Duration;
 
 const SECRET: &str = "fault-test-secret";
 
-/// The district, two towns, six villages; each village has a duty officer.
-const ORG: &str = r#"[[unit]]
-id = "zhoucun"
-name = "周村区"
-
-[[unit]]
-id = "wangcun"
-name = "王村镇"
-parent = "zhoucun"
-
-[[unit]]
-id = "nanjiao"
-name = "南郊镇"
-parent = "zhoucun"
-
-[[unit]]
-id = "lijia"
-name = "李家村"
-parent = "wangcun"
-
-[[unit]]
-id = "w2"
-name = "王二村"
-parent = "wangcun"
-
-[[unit]]
-id = "w3"
-name = "王三村"
-parent = "wangcun"
-
-[[unit]]
-id = "n1"
-name = "南一村"
-parent = "nanjiao"
-
-[[unit]]
-id = "n2"
-name = "南二村"
-parent = "nanjiao"
-
-[[unit]]
-id = "n3"
-name = "南三村"
-parent = "nanjiao"
-"#;
+/// The test district (two towns, 李家村) and five more villages; each village has a duty
+/// officer.
+fn org() -> String {
+    let mut org = common::ORG.to_string();
+    for (id, name, town) in [
+        ("w2", "王二村", "wangcun"),
+        ("w3", "王三村", "wangcun"),
+        ("n1", "南一村", "nanjiao"),
+        ("n2", "南二村", "nanjiao"),
+        ("n3", "南三村", "nanjiao"),
+    ] {
+        org.push_str(&format!(
+            "\n[[unit]]\nid = \"{id}\"\nname = \"{name}\"\nparent = \"{town}\"\n"
+        ));
+    }
+    org
+}
 
 /// (unit, name, town, answers the zero report?)
 const VILLAGES: [(&str, &str, &str, bool); 6] = [
@@ -237,7 +209,7 @@ async fn three_replicas_a_kill_and_injected_errors_lose_and_repeat_nothing() {
     let cfg = Config::parse(&config(), "lookout.toml").expect("config parses");
     let mut bot = TestBot::spawn_with(Backend::Postgres, SimConfig::default(), cfg).await;
     bot.kill(); // the replicas below are the bot; this only prepared the database
-    let entries = orgfile::parse(ORG, "org.toml", &[]).expect("org");
+    let entries = orgfile::parse(&org(), "org.toml", &[]).expect("org");
     let mut tx = bot.store.begin().await.expect("tx");
     tx.import_units(&entries).await.expect("import");
     tx.commit().await.expect("commit");

@@ -5,6 +5,7 @@
 
 pub mod load;
 
+use lookout::sim::{SimUser, Simulator};
 use lookout::store::Store;
 use std::path::PathBuf;
 
@@ -149,6 +150,25 @@ impl Org {
             }
         }
         Org { units, people }
+    }
+
+    /// The people and the duty-room groups, in the simulator.
+    pub fn in_simulator(&self, sim: &Simulator) -> Vec<SimUser> {
+        for u in &self.units {
+            if let Some(chat) = u.duty_chat {
+                sim.group(chat, &format!("{}值班室", u.name));
+            }
+        }
+        self.people
+            .iter()
+            .map(|p| {
+                sim.user(
+                    p.tg_user_id,
+                    &format!("巡查员{}", p.tg_user_id),
+                    Some("zh-CN"),
+                )
+            })
+            .collect()
     }
 
     /// Written with multi-row INSERTs in one transaction: seconds for 100,000 people.

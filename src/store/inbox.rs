@@ -43,30 +43,17 @@ impl Store {
                     AND NOT EXISTS (SELECT 1 FROM inbox j WHERE j.state = 'pending' \
                                     AND j.chat_key = i.chat_key AND j.update_id < i.update_id) \
                     ORDER BY i.update_id LIMIT $3";
-        let rows: Vec<(i64, String, i64)> = match self {
-            Store::Sqlite(p) => {
-                let sql = format!(
-                    "UPDATE inbox SET leased_until = $2 WHERE update_id IN ({pick}) \
-                                   RETURNING update_id, payload, attempts"
-                );
-                sqlx::query_as(&sql)
-                    .bind(now)
-                    .bind(until)
-                    .bind(limit)
-                    .fetch_all(p)
-                    .await?
-            }
-            Store::Postgres(p) => {
-                let sql = format!("UPDATE inbox SET leased_until = $2 WHERE update_id IN ({pick} FOR UPDATE SKIP LOCKED) \
-                                   RETURNING update_id, payload, attempts");
-                sqlx::query_as(&sql)
-                    .bind(now)
-                    .bind(until)
-                    .bind(limit)
-                    .fetch_all(p)
-                    .await?
-            }
+        // PostgreSQL: replicas claiming at once skip each other's rows instead of waiting.
+        let lock = match self {
+            Store::Sqlite(_) => "",
+            Store::Postgres(_) => " FOR UPDATE SKIP LOCKED",
         };
+        let sql = format!(
+            "UPDATE inbox SET leased_until = $2 WHERE update_id IN ({pick}{lock}) \
+             RETURNING update_id, payload, attempts"
+        );
+        let rows: Vec<(i64, String, i64)> = on_pool!(self, p => sqlx::query_as(&sql)
+            .bind(now).bind(until).bind(limit).fetch_all(p).await?);
         let mut items: Vec<InboxItem> = rows
             .into_iter()
             .map(|(update_id, payload, attempts)| InboxItem {
