@@ -67,6 +67,7 @@ not-understood = I did not understand that message. Send /help to see what you c
 private-only = This command works only in a private chat with me.
 button-expired = This button is no longer valid.
 internal-error = Sorry, something went wrong handling your message. Please try again later.
+list-more = { $list } and { $more } more
 list-separator = {", "}
 
 cli-migrated = Database migrated.

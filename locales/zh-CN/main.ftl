@@ -67,6 +67,7 @@ not-understood = 我没有看懂这条消息。发送 /help 查看可用命令�
 private-only = 该命令只能在与我的私聊中使用。
 button-expired = 该按钮已失效。
 internal-error = 抱歉，处理您的消息时出错了，请稍后再试。
+list-more = { $list } 等 { $more } 个
 list-separator = {"、"}
 
 cli-migrated = 数据库迁移完成。

@@ -66,6 +66,8 @@ pub fn render(
         incidents = incidents
     );
     let mut parts = vec![format!("{title}\n{counts}")];
+    // The length of the last part, in characters (counted once per line, not per part).
+    let mut last_len = parts[0].chars().count();
     for b in lines {
         let mut text = line(ctx, l, b, open);
         // A single line longer than a message (a very long incident text) is cut, not lost:
@@ -73,12 +75,17 @@ pub fn render(
         if text.chars().count() > MAX_CHARS - 2 {
             text = text.chars().take(MAX_CHARS - 3).collect::<String>() + "…";
         }
+        let len = text.chars().count();
         match parts.last_mut() {
-            Some(last) if last.chars().count() + 1 + text.chars().count() <= MAX_CHARS => {
+            Some(last) if last_len + 1 + len <= MAX_CHARS => {
                 last.push('\n');
                 last.push_str(&text);
+                last_len += 1 + len;
             }
-            _ => parts.push(text),
+            _ => {
+                parts.push(text);
+                last_len = len;
+            }
         }
     }
     parts
@@ -91,9 +98,8 @@ mod tests {
     use crate::telegram::context::Wakers;
     use std::sync::Arc;
 
-    #[tokio::test]
-    async fn long_boards_are_split_within_telegrams_limit_losing_no_line() {
-        let ctx = Ctx {
+    async fn ctx() -> Ctx {
+        Ctx {
             wake: Wakers::default(),
             store: Store::connect("sqlite::memory:").await.expect("store"),
             i18n: crate::i18n::I18n::load().expect("locales"),
@@ -101,7 +107,23 @@ mod tests {
             clock: crate::clock::Clock::system(),
             bot_username: "t".into(),
             tip_key: crate::tip::crypto::TipKey::from_bytes([1; 32]),
-        };
+        }
+    }
+
+    #[tokio::test]
+    async fn nags_name_the_first_twenty_silent_units_and_count_the_rest() {
+        let ctx = ctx().await;
+        let names: Vec<String> = (1..=25).map(|i| format!("村{i}")).collect();
+        let zh = super::super::name_list(&ctx, Lang::ZhCn, &names);
+        assert!(zh.starts_with("村1、村2、") && zh.contains("村20"), "{zh}");
+        assert!(!zh.contains("村21") && zh.contains('5'), "{zh}");
+        let few = super::super::name_list(&ctx, Lang::En, &names[..2]);
+        assert_eq!(few, "村1, 村2");
+    }
+
+    #[tokio::test]
+    async fn long_boards_are_split_within_telegrams_limit_losing_no_line() {
+        let ctx = ctx().await;
         let round = Round {
             id: 1,
             opened_at: 0,

@@ -7,12 +7,12 @@ use crate::config::{CronSchedule, Lang};
 use crate::escalation::{self, Item, Policy};
 use crate::org::{Member, Role};
 use crate::schedule::season;
-use crate::store::{ExpectedUnit, NewTimer, Outgoing, Round, StoreError, Tx};
+use crate::store::{BoardLine, ExpectedUnit, NewTimer, Outgoing, Round, StoreError, Tx};
 use crate::telegram::context::Ctx;
 use crate::telegram::keyboard::{inline, Action, Button};
 use crate::tr;
 use serde_json::json;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 pub const NAG: &str = "zero.nag";
 
@@ -153,7 +153,7 @@ pub async fn on_nag(ctx: &Ctx, tx: &mut Tx, round_id: i64, now: i64) -> Result<(
                 unit = unit.name.clone(),
                 date = round.day.clone(),
                 deadline = hhmm(ctx, round.closes_at),
-                silent = names.join(&tr!(ctx.i18n, l, "list-separator"))
+                silent = name_list(ctx, l, &names)
             )
         })
         .await?;
@@ -180,6 +180,20 @@ fn missing_subject(round: i64, unit: &str) -> String {
 
 fn incident_subject(round: i64, unit: &str) -> String {
     format!("zincident:{round}:{unit}")
+}
+
+/// At most this many units are named in a nag; a district of hundreds would not fit a
+/// message, and nobody reads past the first few anyway.
+const NAMED_IN_NAG: usize = 20;
+
+/// "A、B、C 等 N 个": the first names of a list and how many more.
+fn name_list(ctx: &Ctx, l: Lang, names: &[String]) -> String {
+    let sep = tr!(ctx.i18n, l, "list-separator");
+    let shown = names[..names.len().min(NAMED_IN_NAG)].join(&sep);
+    match names.len().saturating_sub(NAMED_IN_NAG) {
+        0 => shown,
+        more => tr!(ctx.i18n, l, "list-more", list = shown, more = more as i64),
+    }
 }
 
 /// Schedule `zero_report.deadline` fired: close due rounds; silent units start escalating.
@@ -211,19 +225,27 @@ pub async fn on_summary(ctx: &Ctx, tx: &mut Tx, fired_at: i64) -> Result<(), Sto
     };
     let lines = ctx.store.board(round.id).await?;
     let units = ctx.store.units().await?;
+    // Each supervisor sees the lines of their unit and the units below it: index the lines
+    // by every unit above them once, rather than walking the tree per supervisor and line.
+    let by_id: HashMap<&str, &crate::org::Unit> =
+        units.iter().map(|u| (u.id.as_str(), u)).collect();
+    let mut within: HashMap<&str, Vec<BoardLine>> = HashMap::new();
+    for b in &lines {
+        let mut at = Some(b.unit_id.as_str());
+        // Bounded by the number of units, so a corrupted tree cannot loop forever.
+        for _ in 0..=units.len() {
+            let Some(id) = at else { break };
+            within.entry(id).or_default().push(b.clone());
+            at = by_id.get(id).and_then(|u| u.parent.as_deref());
+        }
+    }
     for (person_id, chat, lang, unit_id) in tx.supervisor_units().await? {
         let l = Lang::from_telegram(Some(&lang));
-        let mine: Vec<_> = lines
-            .iter()
-            .filter(|b| crate::org::is_within(&units, &b.unit_id, &unit_id))
-            .cloned()
-            .collect();
-        if mine.is_empty() {
+        let Some(mine) = within.get(unit_id.as_str()) else {
             continue;
-        }
-        let unit_name = units
-            .iter()
-            .find(|u| u.id == unit_id)
+        };
+        let unit_name = by_id
+            .get(unit_id.as_str())
             .map(|u| u.name.clone())
             .unwrap_or_default();
         let title = tr!(
@@ -233,7 +255,7 @@ pub async fn on_summary(ctx: &Ctx, tx: &mut Tx, fired_at: i64) -> Result<(), Sto
             date = round.day.clone(),
             unit = unit_name
         );
-        for (n, part) in board::render(ctx, l, &title, &round, &mine, fired_at)
+        for (n, part) in board::render(ctx, l, &title, &round, mine, fired_at)
             .into_iter()
             .enumerate()
         {
