@@ -102,6 +102,30 @@ impl Member {
     }
 }
 
+/// The ids of `roots` and every unit below them, in one pass over the tree (for filtering
+/// long lists, where `is_within` per item would walk the tree each time).
+pub fn subtree<'a>(units: &'a [Unit], roots: &[&str]) -> std::collections::HashSet<&'a str> {
+    let mut children: std::collections::HashMap<&str, Vec<&str>> = Default::default();
+    for u in units {
+        if let Some(p) = &u.parent {
+            children.entry(p.as_str()).or_default().push(&u.id);
+        }
+    }
+    let mut found: std::collections::HashSet<&str> = Default::default();
+    let mut todo: Vec<&str> = units
+        .iter()
+        .filter(|u| roots.contains(&u.id.as_str()))
+        .map(|u| u.id.as_str())
+        .collect();
+    while let Some(id) = todo.pop() {
+        // Each unit once, so a corrupted tree with a cycle still ends.
+        if found.insert(id) {
+            todo.extend(children.get(id).into_iter().flatten());
+        }
+    }
+    found
+}
+
 /// Is `unit` equal to or below `ancestor` in the tree?
 pub fn is_within(units: &[Unit], unit: &str, ancestor: &str) -> bool {
     let mut current = Some(unit.to_string());
@@ -154,5 +178,14 @@ mod tests {
         assert!(is_within(&units, "t", "t"));
         assert!(!is_within(&units, "d", "v"));
         assert!(!is_within(&units, "x", "d"));
+        let below_t: Vec<&str> = {
+            let mut v: Vec<&str> = subtree(&units, &["t"]).into_iter().collect();
+            v.sort();
+            v
+        };
+        assert_eq!(below_t, ["t", "v"]);
+        assert_eq!(subtree(&units, &["d"]).len(), 3, "not x, another root");
+        assert_eq!(subtree(&units, &["d", "x"]).len(), units.len());
+        assert!(subtree(&units, &["nowhere"]).is_empty());
     }
 }

@@ -152,9 +152,8 @@ impl Tx {
 
     /// The round answers go to now: the latest one opened.
     pub async fn current_round(&mut self, now: i64) -> Result<Option<Round>> {
-        let sql = format!("SELECT {ROUND_COLS} FROM zero_rounds WHERE opened_at <= $1 ORDER BY opened_at DESC LIMIT 1");
-        let row: Option<RoundRow> =
-            on_tx!(self, c => sqlx::query_as(&sql).bind(now).fetch_optional(&mut **c).await?);
+        let row: Option<RoundRow> = on_tx!(self, c => sqlx::query_as(&current_round_sql())
+            .bind(now).fetch_optional(&mut **c).await?);
         Ok(row.map(round_of))
     }
 
@@ -254,6 +253,13 @@ impl Tx {
 }
 
 impl Store {
+    /// `Tx::current_round` for readers, without taking the write lock.
+    pub async fn current_round(&self, now: i64) -> Result<Option<Round>> {
+        let row: Option<RoundRow> = on_pool!(self, p => sqlx::query_as(&current_round_sql())
+            .bind(now).fetch_optional(p).await?);
+        Ok(row.map(round_of))
+    }
+
     /// Every expected unit of a round with its answer, in tree order.
     pub async fn board(&self, round_id: i64) -> Result<Vec<BoardLine>> {
         let sql = "SELECT u.id, u.name, a.kind, a.text, p.name, a.answered_at, a.late FROM zero_expected e \
@@ -319,4 +325,9 @@ impl Store {
             )
             .collect())
     }
+}
+
+/// The round opened last before a time: the one `/today` shows.
+fn current_round_sql() -> String {
+    format!("SELECT {ROUND_COLS} FROM zero_rounds WHERE opened_at <= $1 ORDER BY opened_at DESC LIMIT 1")
 }

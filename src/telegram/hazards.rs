@@ -6,7 +6,7 @@ use super::context::{Ctx, HandlerResult, Incoming, Replies};
 use super::keyboard::{inline, Action, Button};
 use crate::hazard::draft::{self, Draft, Step};
 use crate::hazard::{self, display_id, parse_id, Outcome, Transition};
-use crate::org::{is_within, Role};
+use crate::org::{is_within, subtree, Role};
 use crate::store::NewTimer;
 use crate::tr;
 use crate::zero_report::Media;
@@ -596,12 +596,7 @@ pub async fn status(ctx: Arc<Ctx>, inc: Incoming) -> HandlerResult {
     let mut scope: Vec<String> = Vec::new();
     for m in &inc.member.memberships {
         if m.role == Role::Supervisor || m.role == Role::Admin {
-            scope.extend(
-                units
-                    .iter()
-                    .filter(|u| is_within(&units, &u.id, &m.unit_id))
-                    .map(|u| u.id.clone()),
-            );
+            scope.extend(subtree(&units, &[&m.unit_id]).into_iter().map(String::from));
         } else if m.role == Role::DutyOfficer {
             scope.push(m.unit_id.clone());
         }

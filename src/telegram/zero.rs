@@ -3,7 +3,7 @@
 use super::command::Command;
 use super::context::{Ctx, HandlerResult, Incoming, Replies};
 use super::keyboard::{inline, Action, Button};
-use crate::org::{is_within, Role};
+use crate::org::{is_within, subtree, Role};
 use crate::stats;
 use crate::store::StoreError;
 use crate::tr;
@@ -271,9 +271,7 @@ pub async fn today(ctx: Arc<Ctx>, inc: Incoming) -> HandlerResult {
     let mut r = inc.replies();
     let l = inc.lang;
     let now = ctx.clock.now_ms();
-    let mut tx = ctx.store.begin().await?;
-    let round = tx.current_round(now).await?;
-    tx.commit().await?;
+    let round = ctx.store.current_round(now).await?;
     let roots: Vec<String> = inc
         .member
         .memberships
@@ -293,12 +291,14 @@ pub async fn today(ctx: Arc<Ctx>, inc: Incoming) -> HandlerResult {
         return r.send(&ctx).await;
     };
     let units = ctx.store.units().await?;
+    let roots: Vec<&str> = roots.iter().map(String::as_str).collect();
+    let mine = subtree(&units, &roots);
     let lines: Vec<_> = ctx
         .store
         .board(round.id)
         .await?
         .into_iter()
-        .filter(|b| roots.iter().any(|root| is_within(&units, &b.unit_id, root)))
+        .filter(|b| mine.contains(b.unit_id.as_str()))
         .collect();
     let title = tr!(
         ctx.i18n,
@@ -386,11 +386,11 @@ pub async fn month_stats(ctx: Arc<Ctx>, inc: Incoming) -> HandlerResult {
     let units = ctx.store.units().await?;
     let mut figures =
         stats::gather(&ctx.store, &ctx.config, &from, &to, ctx.clock.now_ms()).await?;
-    figures.units.retain(|u| {
-        roots
-            .iter()
-            .any(|root| is_within(&units, &u.zero.unit_id, root))
-    });
+    let roots: Vec<&str> = roots.iter().map(String::as_str).collect();
+    let mine = subtree(&units, &roots);
+    figures
+        .units
+        .retain(|u| mine.contains(u.zero.unit_id.as_str()));
     let title = tr!(ctx.i18n, l, "zr-stats-title", from = from, to = to);
     r.text(format!("{title}\n{}", stats::table(&ctx.i18n, l, &figures)));
     r.send(&ctx).await
