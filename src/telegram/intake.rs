@@ -1,6 +1,7 @@
-//! Update intake: long polling stores each update before anything acts on it, and the
-//! processor runs stored updates through the handler tree. A crash at any point loses no
-//! update, and the update id makes a replayed one a no-op.
+//! Update intake: long polling (or the webhook server, `webhook.rs`) stores each update
+//! before anything acts on it, and the processor runs stored updates through the handler
+//! tree. A crash at any point loses no update, and the update id makes a replayed one a
+//! no-op. Several processes may share the inbox: see `store::inbox` for how they divide it.
 use super::api::{ApiError, BotApi};
 use super::context::{Ctx, HandlerError, Incoming};
 use super::handlers::Schema;
