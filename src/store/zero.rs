@@ -30,6 +30,16 @@ pub struct ExpectedUnit {
     pub duty_chat_id: Option<i64>,
 }
 
+impl From<(String, String, Option<i64>)> for ExpectedUnit {
+    fn from((id, name, duty_chat_id): (String, String, Option<i64>)) -> Self {
+        ExpectedUnit {
+            id,
+            name,
+            duty_chat_id,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Answer {
     pub kind: String,
@@ -91,14 +101,7 @@ impl Tx {
                    ORDER BY u.position, u.id";
         let rows: Vec<(String, String, Option<i64>)> =
             on_tx!(self, c => sqlx::query_as(sql).bind(day).fetch_all(&mut **c).await?);
-        Ok(rows
-            .into_iter()
-            .map(|(id, name, duty_chat_id)| ExpectedUnit {
-                id,
-                name,
-                duty_chat_id,
-            })
-            .collect())
+        Ok(rows.into_iter().map(ExpectedUnit::from).collect())
     }
 
     pub async fn expect_unit(&mut self, round_id: i64, unit_id: &str) -> Result<()> {
@@ -201,14 +204,7 @@ impl Tx {
                    ORDER BY u.position, u.id";
         let rows: Vec<(String, String, Option<i64>)> =
             on_tx!(self, c => sqlx::query_as(sql).bind(round_id).fetch_all(&mut **c).await?);
-        Ok(rows
-            .into_iter()
-            .map(|(id, name, duty_chat_id)| ExpectedUnit {
-                id,
-                name,
-                duty_chat_id,
-            })
-            .collect())
+        Ok(rows.into_iter().map(ExpectedUnit::from).collect())
     }
 
     /// Close the rounds whose deadline has come.
