@@ -55,15 +55,7 @@ fn kind_of(n: usize, users: usize) -> usize {
 fn config() -> anyhow::Result<Config> {
     let mut config = Config::default();
     let at = chrono::Utc::now().with_timezone(&config.timezone) + chrono::Duration::seconds(2);
-    use chrono::{Datelike, Timelike};
-    let cron = format!(
-        "{} {} {} {} {} *",
-        at.second(),
-        at.minute(),
-        at.hour(),
-        at.day(),
-        at.month()
-    );
+    let cron = CronSchedule::once_text(&at);
     config.fire_season.periods =
         vec![SeasonRange::parse("01-01..12-31").map_err(anyhow::Error::msg)?];
     config.zero_report.remind = CronSchedule::parse(&cron).map_err(anyhow::Error::msg)?;

@@ -11,6 +11,7 @@
 mod common;
 
 use common::{count, Org, Staff};
+use lookout::config::CronSchedule;
 use lookout::sim::{SimConfig, SimUser, Simulator};
 use lookout::store::Store;
 use std::fmt::Write as _;
@@ -62,16 +63,7 @@ fn org() -> Org {
 fn config_file(start: chrono::DateTime<chrono::Utc>) -> String {
     let tz = chrono_tz::Asia::Shanghai;
     let at = |offset: i64| {
-        use chrono::{Datelike, Timelike};
-        let t = (start + chrono::Duration::seconds(offset)).with_timezone(&tz);
-        format!(
-            "{} {} {} {} {} *",
-            t.second(),
-            t.minute(),
-            t.hour(),
-            t.day(),
-            t.month()
-        )
+        CronSchedule::once_text(&(start + chrono::Duration::seconds(offset)).with_timezone(&tz))
     };
     format!(
         "timezone = \"Asia/Shanghai\"\n\

@@ -10,7 +10,6 @@ use crate::store::Store;
 use crate::telegram::keyboard::Action;
 use crate::tr;
 use anyhow::Context as _;
-use chrono::{Datelike, Timelike};
 use std::time::Duration;
 
 /// The sample district and the people's words (`locales/demo.toml`).
@@ -90,15 +89,7 @@ fn fast_forward(mut config: Config) -> anyhow::Result<Config> {
     // Each fires once, on today's date at a second a little after now (cron is read in the
     // configured timezone), so the morning is not repeated while the demo runs.
     let at = |offset: i64| {
-        let t = now + chrono::Duration::seconds(offset);
-        format!(
-            "{} {} {} {} {} *",
-            t.second(),
-            t.minute(),
-            t.hour(),
-            t.day(),
-            t.month()
-        )
+        crate::config::CronSchedule::once_text(&(now + chrono::Duration::seconds(offset)))
     };
     config.fire_season.periods =
         vec![crate::config::SeasonRange::parse("01-01..12-31").map_err(anyhow::Error::msg)?];

@@ -16,6 +16,20 @@ pub struct CronSchedule {
 }
 
 impl CronSchedule {
+    /// The six-field expression that fires at `at`'s second, minute, hour, day and month in
+    /// its timezone: once, for demos and fast-forwarded runs.
+    pub fn once_text<Z: chrono::TimeZone>(at: &DateTime<Z>) -> String {
+        use chrono::{Datelike, Timelike};
+        format!(
+            "{} {} {} {} {} *",
+            at.second(),
+            at.minute(),
+            at.hour(),
+            at.day(),
+            at.month()
+        )
+    }
+
     /// Exactly six fields: the `cron` crate also takes a seventh (year) field, but
     /// PRODUCT.md promises six, so five- and seven-field lines are refused here.
     pub fn parse(text: &str) -> Result<CronSchedule, String> {
@@ -109,6 +123,9 @@ mod tests {
 
     #[test]
     fn next_after_reads_the_time_zone() {
+        let at = Utc.with_ymd_and_hms(2026, 11, 29, 0, 30, 5).unwrap();
+        assert_eq!(CronSchedule::once_text(&at), "5 30 0 29 11 *");
+        assert!(CronSchedule::parse(&CronSchedule::once_text(&at)).is_ok());
         let eight = CronSchedule::parse("0 0 8 * * *").unwrap();
         let shanghai = chrono_tz::Asia::Shanghai;
         // 00:30Z is 08:30 in Shanghai: today's 08:00 has passed, so tomorrow's 08:00 (00:00Z).
