@@ -22,6 +22,8 @@ pub struct Config {
     pub zero_report: ZeroReportConfig,
     pub hazard: HazardConfig,
     pub tip: TipConfig,
+    pub http: HttpConfig,
+    pub retention: RetentionConfig,
 }
 
 /// Zero-report rounds: one opens at each `remind` firing and closes at the next `deadline`.
@@ -55,6 +57,20 @@ pub struct TipConfig {
     pub escalate: Vec<Span>,
     /// A closed tip's encrypted identity is erased after this.
     pub forget_after: Span,
+}
+
+/// The HTTP listener for health, metrics (and in webhook mode, updates).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HttpConfig {
+    /// Unset: no listener in polling mode (`--http ADDR` sets one too).
+    pub listen: Option<std::net::SocketAddr>,
+}
+
+/// How long handled updates, sent messages and finished timers are kept.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RetentionConfig {
+    /// Never zero: a sent message is kept at least until its send is recorded.
+    pub keep: Span,
 }
 
 /// The shipped languages.
@@ -210,6 +226,10 @@ impl Default for Config {
                 desk: None,
                 escalate: vec![Span::hours(1), Span::hours(4)],
                 forget_after: Span::days(90),
+            },
+            http: HttpConfig::default(),
+            retention: RetentionConfig {
+                keep: Span::days(90),
             },
         }
     }

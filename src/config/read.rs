@@ -11,8 +11,8 @@ use std::ops::Range;
 use toml_edit::{ImDocument, Item, TableLike, Value};
 
 use super::{
-    Config, ConfigError, CronSchedule, FireSeason, HazardConfig, Lang, Percent, SeasonRange, Span,
-    TipConfig, ZeroReportConfig,
+    Config, ConfigError, CronSchedule, FireSeason, HazardConfig, HttpConfig, Lang, Percent,
+    RetentionConfig, SeasonRange, Span, TipConfig, ZeroReportConfig,
 };
 
 /// A key or value and the bytes of the file it was read from.
@@ -221,6 +221,8 @@ impl Reader<'_> {
             "zero_report",
             "hazard",
             "tip",
+            "http",
+            "retention",
         ];
         self.each(entries, "", &known, |name, key, v| {
             match name {
@@ -229,7 +231,9 @@ impl Reader<'_> {
                 "fire_season" => self.fire_season(self.table(v, key)?, &mut c.fire_season)?,
                 "zero_report" => self.zero_report(self.table(v, key)?, &mut c.zero_report)?,
                 "hazard" => self.hazard(self.table(v, key)?, &mut c.hazard)?,
-                _ => self.tip(self.table(v, key)?, &mut c.tip)?,
+                "tip" => self.tip(self.table(v, key)?, &mut c.tip)?,
+                "http" => self.http(self.table(v, key)?, &mut c.http)?,
+                _ => self.retention(self.table(v, key)?, &mut c.retention)?,
             }
             Ok(())
         })?;
@@ -293,6 +297,20 @@ impl Reader<'_> {
         })
     }
 
+    fn http(&self, entries: &Entries, h: &mut HttpConfig) -> Result<(), ConfigError> {
+        self.each(entries, "http.", &["listen"], |_, key, v| {
+            h.listen = Some(self.parsed(v, key, socket_addr)?);
+            Ok(())
+        })
+    }
+
+    fn retention(&self, entries: &Entries, r: &mut RetentionConfig) -> Result<(), ConfigError> {
+        self.each(entries, "retention.", &["keep"], |_, key, v| {
+            r.keep = self.parsed(v, key, positive_span)?;
+            Ok(())
+        })
+    }
+
     fn categories(&self, node: &At<Node>, key: &str) -> Result<Vec<String>, ConfigError> {
         let items = self.array(node, key)?;
         if items.is_empty() {
@@ -325,6 +343,11 @@ fn parse_timezone(s: &str) -> Result<chrono_tz::Tz, String> {
     s.parse().map_err(|_| {
         format!("unknown time zone \"{s}\": expected an IANA name such as \"Asia/Shanghai\"")
     })
+}
+
+fn socket_addr(s: &str) -> Result<std::net::SocketAddr, String> {
+    s.parse()
+        .map_err(|_| format!("invalid address \"{s}\": expected IP:PORT, e.g. \"127.0.0.1:8088\""))
 }
 
 fn positive_span(s: &str) -> Result<Span, String> {

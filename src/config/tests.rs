@@ -341,3 +341,15 @@ fn dotted_keys_and_inline_tables() {
     refused("\n[hazard.sub]\nx = 1\n", 2, "hazard.sub");
     refused("[[tip]]\ndesk = \"a\"\n", 1, "tip");
 }
+
+#[test]
+fn http_and_retention() {
+    let c = parse("[http]\nlisten = \"127.0.0.1:8088\"\n[retention]\nkeep = \"30d\"\n").unwrap();
+    assert_eq!(c.http.listen, Some("127.0.0.1:8088".parse().unwrap()));
+    assert_eq!(c.retention.keep, Span::days(30));
+    assert_eq!(Config::default().http.listen, None);
+    assert_eq!(Config::default().retention.keep, Span::days(90));
+    refused("[http]\nlisten = \"localhost\"\n", 2, "http.listen");
+    refused("[retention]\nkeep = \"0s\"\n", 2, "retention.keep");
+    refused("[retention]\nkept = \"1d\"\n", 2, "retention.kept");
+}
