@@ -94,6 +94,7 @@ async fn bench(url: &str) -> anyhow::Result<(String, bool)> {
         clock: Clock::system(),
         bot_username: "bench".into(),
         tip_key: lookout::tip::crypto::TipKey::from_bytes([7; 32]),
+        code_guard: Default::default(),
     });
     let far = chrono::Utc::now().timestamp_millis() + 30 * 24 * 3600 * 1000;
     bulk(

@@ -168,6 +168,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         clock: settings.clock.clone(),
         bot_username,
         tip_key,
+        code_guard: Default::default(),
     });
     store
         .enqueue(&command_menus(&ctx), settings.clock.now_ms())

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 #[derive(Parser)]
 #[command(
     name = "lookout",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("LOOKOUT_COMMIT"), ")"),
     about = "Zero reports, hazard reports and anonymous tips for emergency duty rooms, on Telegram"
 )]
 struct Cli {

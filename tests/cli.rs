@@ -163,3 +163,23 @@ fn webhook_mode_needs_a_valid_secret() {
         .expect("runs");
     assert!(!out.status.success(), "--public-url needs --webhook");
 }
+
+#[test]
+fn version_names_the_release_and_the_commit() {
+    let out = Command::new(env!("CARGO_BIN_EXE_lookout"))
+        .arg("--version")
+        .output()
+        .expect("lookout runs");
+    assert!(out.status.success());
+    let line = stdout(&out);
+    let version = env!("CARGO_PKG_VERSION");
+    // The commit is what git says HEAD is, when the tests run in a checkout.
+    let head = Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_else(|| "unknown".into());
+    assert_eq!(line.trim(), format!("lookout {version} (commit {head})"));
+}

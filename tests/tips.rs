@@ -5,10 +5,14 @@
 mod common;
 
 use common::{Backend, TestBot, WAIT};
+use lookout::clock::Clock;
 use lookout::config::{Config, Span};
 use lookout::org::Role;
 use lookout::sim::{SentMessage, SimUser};
 use lookout::store::Store;
+use lookout::tip::guard;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
 
 both_backends!(
     a_strangers_tip_reaches_the_desk_and_leaves_no_trace,
@@ -19,6 +23,7 @@ both_backends!(
     an_unanswered_tip_escalates_and_acknowledging_ends_it,
     a_members_tip_is_not_linked_to_them_and_only_the_tipster_can_reveal,
     documents_are_refused_and_cancel_drops_the_draft,
+    guessing_codes_is_bounded_per_chat_across_restarts,
 );
 
 /// A distinctive id, name and username (the simulator's username is the lowercased name).
@@ -714,4 +719,63 @@ async fn a_picture_sent_as_a_file_reaches_the_desk_without_its_metadata(b: Backe
     .await;
     wait_text(&bot, desk.id(), &second).await;
     bot.wait_count("SELECT COUNT(*) FROM outbox WHERE state = 'failed' AND last_error LIKE '%not a readable picture%'", 1).await;
+}
+
+/// A bot whose clock runs `offset` milliseconds ahead of the real one.
+fn ahead_by(offset: &Arc<AtomicI64>) -> Clock {
+    let offset = offset.clone();
+    Clock::from_fn(move || {
+        chrono::Utc::now() + chrono::Duration::milliseconds(offset.load(Ordering::SeqCst))
+    })
+}
+
+async fn guessing_codes_is_bounded_per_chat_across_restarts(b: Backend) {
+    let offset = Arc::new(AtomicI64::new(0));
+    let mut bot = TestBot::spawn_fast(b, Config::default()).await;
+    let restart = |bot: &mut TestBot| {
+        bot.kill();
+        let mut s = bot.settings();
+        s.clock = ahead_by(&offset);
+        s
+    };
+    let s = restart(&mut bot);
+    bot.start_with(s).await;
+    let lead = desk(&bot).await;
+    let tipster = bot.sim.user(TIPSTER_ID, TIPSTER_NAME, Some("en"));
+    let (id, code) = send_tip(&bot, &tipster, "Fake fire extinguishers sold in town").await;
+    wait_text(&bot, lead.id(), "extinguishers").await;
+
+    let guesser = bot.sim.user(89, "Guesser", Some("en"));
+    for n in 0..5 {
+        let wrong = bot
+            .ask(
+                &guesser,
+                &format!("/tip {}", "B".repeat(21) + &n.to_string()),
+            )
+            .await;
+        assert!(wrong.text().contains("not valid"), "{}", wrong.text());
+    }
+    // The sixth try waits, even with the right code, and spends no check.
+    let limited = bot.ask(&guesser, &format!("/tip {code} let me in")).await;
+    assert!(
+        limited.text().contains("Too many wrong receipt codes")
+            && limited.text().contains("try again after"),
+        "{}",
+        limited.text()
+    );
+    bot.wait_count("SELECT COUNT(*) FROM code_failures", 5)
+        .await;
+    // The limit is per chat: the tipster's own chat still opens the tip.
+    let own = bot.ask(&tipster, &format!("/tip {code}")).await;
+    assert!(own.text().contains(&format!("Tip {id}")), "{}", own.text());
+
+    // It survives a restart, and ends when the window has passed.
+    let s = restart(&mut bot);
+    bot.start_with(s).await;
+    let still = bot.ask(&guesser, &format!("/tip {code}")).await;
+    assert_eq!(still.text(), limited.text());
+    offset.store(guard::FAILURE_WINDOW_MS + 1000, Ordering::SeqCst);
+    let opened = bot.ask(&guesser, &format!("/tip {code} it is me")).await;
+    assert!(!opened.text().contains("Too many"), "{}", opened.text());
+    wait_text(&bot, lead.id(), "it is me").await;
 }

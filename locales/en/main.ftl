@@ -233,6 +233,8 @@ tip-desk-revealed = 🔓 The tipster of { $id } chose to reveal who they are: { 
 tip-relayed = Sent to the tip desk ({ $id }).
 tip-session-ended = This tip's conversation has ended. Send /tip to start a new tip.
 tip-code-unknown = This receipt code is not valid, or it no longer opens a tip. Check it and try again.
+tip-code-wait = Too many wrong receipt codes from this chat. Please try again after { $time }.
+tip-code-busy = Many receipt codes are being checked right now. Please try again in { $seconds } seconds.
 tip-status =
     Tip { $id }: { $state }. Reward: { $reward }.
     { $exchange }

@@ -233,6 +233,8 @@ tip-desk-revealed = 🔓 { $id } 的举报人选择公开身份：{ $who }
 tip-relayed = 已转给举报受理单位（{ $id }）。
 tip-session-ended = 此举报的会话已结束。发送 /tip 可提交新的举报。
 tip-code-unknown = 回执码无效，或已无法打开举报。请核对后重试。
+tip-code-wait = 此对话输入错误回执码次数过多，请在 { $time } 之后再试。
+tip-code-busy = 当前核验回执码的请求较多，请 { $seconds } 秒后再试。
 tip-status =
     举报 { $id }：{ $state }。奖励：{ $reward }。
     { $exchange }

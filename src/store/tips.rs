@@ -94,6 +94,27 @@ impl Store {
         Ok(on_pool!(self, p => sqlx::query_as(sql).bind(lookup).fetch_optional(p).await?))
     }
 
+    /// When this sender's wrong receipt codes since `since` were sent.
+    pub async fn code_failures_since(&self, sender_key: &str, since: i64) -> Result<Vec<i64>> {
+        let sql = "SELECT at FROM code_failures WHERE sender_key = $1 AND at >= $2";
+        let rows: Vec<(i64,)> = on_pool!(self, p => sqlx::query_as(sql).bind(sender_key).bind(since).fetch_all(p).await?);
+        Ok(rows.into_iter().map(|r| r.0).collect())
+    }
+
+    /// Count a wrong code; failures older than `forget_before` are pruned on the way.
+    pub async fn add_code_failure(
+        &self,
+        sender_key: &str,
+        now: i64,
+        forget_before: i64,
+    ) -> Result<()> {
+        on_pool!(self, p => sqlx::query("DELETE FROM code_failures WHERE at < $1")
+            .bind(forget_before).execute(p).await?.rows_affected());
+        on_pool!(self, p => sqlx::query("INSERT INTO code_failures (sender_key, at) VALUES ($1, $2)")
+            .bind(sender_key).bind(now).execute(p).await?.rows_affected());
+        Ok(())
+    }
+
     /// The root unit: no parent, first in file order.
     pub async fn root_unit(&self) -> Result<Option<String>> {
         let sql = "SELECT id FROM units WHERE parent_id IS NULL ORDER BY position, id LIMIT 1";

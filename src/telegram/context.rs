@@ -28,6 +28,8 @@ pub struct Ctx {
     pub bot_username: String,
     /// The tip feature's master key (sealed tipster chats, keyed hashes).
     pub tip_key: crate::tip::crypto::TipKey,
+    /// Bounds receipt-code checks (Argon2) across all chats.
+    pub code_guard: crate::tip::guard::CodeGuard,
 }
 
 /// Where an outbox row keeps a sealed recipient.

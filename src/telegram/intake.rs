@@ -138,7 +138,12 @@ pub async fn process(
         Store::Sqlite(_) => 1,
         Store::Postgres(_) => 8,
     };
+    // Updates that check a receipt code wait for Argon2; they run beside the others, so
+    // guesses never hold up other people's messages. A chat's next update is not claimed
+    // while one of its updates is still pending, so a chat's order holds.
+    let mut code_checks = tokio::task::JoinSet::new();
     loop {
+        while code_checks.try_join_next().is_some() {}
         let now = ctx.clock.now_ms();
         let batch = match ctx.store.claim_updates(64, now, now + LEASE_MS).await {
             Ok(b) => b,
@@ -150,6 +155,7 @@ pub async fn process(
         };
         if batch.is_empty() {
             if *stop.borrow() {
+                while code_checks.join_next().await.is_some() {}
                 return;
             }
             // Other processes store updates too; look again now and then.
@@ -160,6 +166,18 @@ pub async fn process(
             }
             continue;
         }
+        let (codes, batch): (Vec<_>, Vec<_>) =
+            batch.into_iter().partition(|u| checks_a_code(&u.payload));
+        for item in codes {
+            while code_checks.len() >= MAX_CODE_CHECKS {
+                code_checks.join_next().await;
+            }
+            let (ctx, schema) = (ctx.clone(), schema.clone());
+            code_checks.spawn(async move {
+                handle_one(&ctx, &schema, item.update_id, &item.payload).await;
+                ctx.wake.outbox.notify_one();
+            });
+        }
         futures::stream::iter(batch)
             .for_each_concurrent(workers, |item| {
                 let (ctx, schema) = (&ctx, &schema);
@@ -168,6 +186,27 @@ pub async fn process(
             .await;
         ctx.wake.outbox.notify_one();
     }
+}
+
+/// Updates checking receipt codes in flight at once (Argon2 itself runs one at a time).
+const MAX_CODE_CHECKS: usize = 32;
+
+/// Does this update give a receipt code (`/tip CODE`, `/reveal CODE`)?
+fn checks_a_code(payload: &str) -> bool {
+    // Most updates are told apart without parsing them twice.
+    if !payload.contains("/tip") && !payload.contains("/reveal") {
+        return false;
+    }
+    let Ok(update) = serde_json::from_str::<Value>(payload) else {
+        return false;
+    };
+    let Some(text) = update["message"]["text"].as_str() else {
+        return false;
+    };
+    let mut words = text.split_whitespace();
+    let command = words.next().unwrap_or("");
+    let name = command.split('@').next().unwrap_or("");
+    matches!(name, "/tip" | "/reveal") && words.next().is_some()
 }
 
 async fn handle_one(ctx: &Arc<Ctx>, schema: &Schema, update_id: i64, payload: &str) {
@@ -242,5 +281,27 @@ async fn tell_sender_it_failed(ctx: &Arc<Ctx>, update_id: i64, payload: &str) {
     };
     if let Err(e) = out.await {
         tracing::error!(update_id, error = %e, "could not tell the sender their update failed");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::checks_a_code;
+
+    #[test]
+    fn updates_with_a_receipt_code_are_told_apart() {
+        let msg = |text: &str| {
+            serde_json::json!({"update_id": 1, "message": {"chat": {"id": 5}, "text": text}})
+                .to_string()
+        };
+        assert!(checks_a_code(&msg("/tip abcdefgh12345678")));
+        assert!(checks_a_code(&msg("/tip@lookout_bot abc more text")));
+        assert!(checks_a_code(&msg("/reveal abc")));
+        assert!(!checks_a_code(&msg("/tip")));
+        assert!(!checks_a_code(&msg("/tips abc")));
+        assert!(!checks_a_code(&msg("/help")));
+        assert!(!checks_a_code(&msg("tip abc")));
+        assert!(!checks_a_code(r#"{"update_id": 2, "callback_query": {}}"#));
+        assert!(!checks_a_code("not json"));
     }
 }

@@ -7,7 +7,7 @@ use super::context::{Ctx, HandlerResult, Incoming, Replies};
 use super::keyboard::{inline, Action, Button};
 use crate::config::Lang;
 use crate::tip::flow::{self, Content, DeskOutcome};
-use crate::tip::{self, crypto, display_id, parse_id, Draft};
+use crate::tip::{self, crypto, display_id, guard, parse_id, Draft};
 use crate::tr;
 use std::sync::Arc;
 use teloxide::types::{Update, UpdateKind};
@@ -209,9 +209,45 @@ async fn start_draft(ctx: &Ctx, inc: &Incoming, mut r: Replies) -> HandlerResult
     r.commit(ctx, tx).await
 }
 
-/// The tip a receipt code opens, or `None`. A malformed, wrong or erased code costs the same
-/// Argon2 verification as a right one and gives the same answer.
-async fn tip_by_code(ctx: &Ctx, code: &str) -> Result<Option<i64>, super::context::HandlerError> {
+/// What a receipt code opens.
+enum CodeCheck {
+    Opens(i64),
+    Unknown,
+    /// Too many wrong codes from this chat, or too many checks overall: the reply says when
+    /// to try again, and no check was spent.
+    Wait(String),
+}
+
+/// A malformed, wrong or erased code costs the same Argon2 check as a right one and gives the
+/// same answer. Guessing is bounded (see `tip::guard`): a limited sender is told when to try
+/// again, and checks run one at a time, so a flood of them leaves a core to everyone else.
+async fn tip_by_code(
+    ctx: &Ctx,
+    inc: &Incoming,
+    code: &str,
+) -> Result<CodeCheck, super::context::HandlerError> {
+    let now = now(ctx);
+    let key = ctx.tip_key.chat_key(guard::FAILURE_LABEL, inc.chat_id);
+    let since = now - guard::FAILURE_WINDOW_MS;
+    let failures = ctx.store.code_failures_since(&key, since).await?;
+    if let Some(at) = guard::chat_retry_at(&failures, now) {
+        let time = crate::zero_report::hhmm(ctx, at);
+        return Ok(CodeCheck::Wait(tr!(
+            ctx.i18n,
+            inc.lang,
+            "tip-code-wait",
+            time = time
+        )));
+    }
+    if let Err(ms) = ctx.code_guard.admit(now) {
+        let seconds = (ms + 999) / 1000;
+        return Ok(CodeCheck::Wait(tr!(
+            ctx.i18n,
+            inc.lang,
+            "tip-code-busy",
+            seconds = seconds
+        )));
+    }
     let found = if crypto::looks_like_code(code) {
         ctx.store
             .tip_by_lookup(&ctx.tip_key.code_lookup(code))
@@ -219,12 +255,41 @@ async fn tip_by_code(ctx: &Ctx, code: &str) -> Result<Option<i64>, super::contex
     } else {
         None
     };
-    let code = code.to_string();
     let hash = found.as_ref().map(|(_, h)| h.clone());
-    let ok = tokio::task::spawn_blocking(move || crypto::verify_code(&code, hash.as_deref()))
-        .await
-        .unwrap_or(false);
-    Ok(found.filter(|_| ok).map(|(id, _)| id))
+    let ok = {
+        let _one_at_a_time = ctx.code_guard.hashing().await;
+        let code = code.to_string();
+        tokio::task::spawn_blocking(move || crypto::verify_code(&code, hash.as_deref()))
+            .await
+            .unwrap_or(false)
+    };
+    match found.filter(|_| ok) {
+        Some((id, _)) => Ok(CodeCheck::Opens(id)),
+        None => {
+            ctx.store.add_code_failure(&key, now, since).await?;
+            Ok(CodeCheck::Unknown)
+        }
+    }
+}
+
+/// The tip a code opens; otherwise the reply that says why not is queued and `None` returned.
+async fn open_by_code(
+    ctx: &Ctx,
+    inc: &Incoming,
+    r: &mut Replies,
+    code: &str,
+) -> Result<Option<i64>, super::context::HandlerError> {
+    Ok(match tip_by_code(ctx, inc, code).await? {
+        CodeCheck::Opens(id) => Some(id),
+        CodeCheck::Unknown => {
+            r.text(tr!(ctx.i18n, inc.lang, "tip-code-unknown"));
+            None
+        }
+        CodeCheck::Wait(reply) => {
+            r.text(reply);
+            None
+        }
+    })
 }
 
 async fn with_code(
@@ -235,8 +300,7 @@ async fn with_code(
     text: &str,
 ) -> HandlerResult {
     let l = inc.lang;
-    let Some(id) = tip_by_code(ctx, code).await? else {
-        r.text(tr!(ctx.i18n, l, "tip-code-unknown"));
+    let Some(id) = open_by_code(ctx, inc, &mut r, code).await? else {
         return r.send(ctx).await;
     };
     let now = now(ctx);
@@ -429,8 +493,7 @@ pub async fn reveal_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> Handl
         r.text(tr!(ctx.i18n, l, "tip-reveal-usage"));
         return r.send(&ctx).await;
     }
-    let Some(id) = tip_by_code(&ctx, code).await? else {
-        r.text(tr!(ctx.i18n, l, "tip-code-unknown"));
+    let Some(id) = open_by_code(&ctx, &inc, &mut r, code).await? else {
         return r.send(&ctx).await;
     };
     let mut tx = ctx.store.begin().await?;

@@ -3,6 +3,7 @@
 //! is found by a keyed hash, and messages to the tipster are erased from the outbox once sent.
 pub mod crypto;
 pub mod flow;
+pub mod guard;
 
 use serde::{Deserialize, Serialize};
 

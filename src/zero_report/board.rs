@@ -107,6 +107,7 @@ mod tests {
             clock: crate::clock::Clock::system(),
             bot_username: "t".into(),
             tip_key: crate::tip::crypto::TipKey::from_bytes([1; 32]),
+            code_guard: Default::default(),
         }
     }
 
