@@ -5,6 +5,7 @@
 use super::api::{ApiError, BotApi};
 use super::context::{Ctx, HandlerError, Incoming};
 use super::handlers::Schema;
+use crate::ops::metrics::{self, Outcome};
 use crate::store::{Job, JobLock, NewUpdate, Store, StoreError};
 use crate::tr;
 use futures::StreamExt;
@@ -163,35 +164,51 @@ pub async fn process(
         futures::stream::iter(batch)
             .for_each_concurrent(workers, |item| {
                 let (ctx, schema) = (&ctx, &schema);
-                async move { handle_one(ctx, schema, item.update_id, &item.payload).await }
+                async move {
+                    let started = std::time::Instant::now();
+                    let outcome = handle_one(ctx, schema, item.update_id, &item.payload).await;
+                    if let Some(o) = outcome {
+                        metrics::update_handled(&item.payload, o, started.elapsed());
+                    }
+                }
             })
             .await;
         ctx.wake.outbox.notify_one();
     }
 }
 
-async fn handle_one(ctx: &Arc<Ctx>, schema: &Schema, update_id: i64, payload: &str) {
+/// Handle one stored update; `None` when another process had handled it.
+async fn handle_one(
+    ctx: &Arc<Ctx>,
+    schema: &Schema,
+    update_id: i64,
+    payload: &str,
+) -> Option<Outcome> {
     let error = match run_handlers(ctx, schema, update_id, payload).await {
-        Ok(true) => return,
+        Ok(true) => return Some(Outcome::Ok),
         Ok(false) => {
             // Nothing to do: mark it, as no handler did.
             if let Err(e) = ctx.store.finish_stray_update(update_id).await {
                 tracing::error!(update_id, error = %e, "marking an update handled failed");
             }
-            return;
+            return Some(Outcome::Ignored);
         }
         Err(HandlerError::Store(StoreError::AlreadyHandled(_))) => {
             tracing::debug!(update_id, "another process handled this update first");
-            return;
+            return None;
         }
         Err(e) => e,
     };
     tracing::error!(update_id, error = %error, "handling an update failed");
     match ctx.store.update_failed(update_id, MAX_ATTEMPTS).await {
-        Ok(true) => tell_sender_it_failed(ctx, update_id, payload).await,
+        Ok(true) => {
+            tell_sender_it_failed(ctx, update_id, payload).await;
+            return Some(Outcome::GivenUp);
+        }
         Ok(false) => tokio::time::sleep(Duration::from_millis(100)).await,
         Err(e) => tracing::error!(update_id, error = %e, "recording a failed update failed"),
     }
+    Some(Outcome::Failed)
 }
 
 /// Run the handler tree; true if a handler committed the update as done.
