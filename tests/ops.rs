@@ -502,3 +502,35 @@ async fn backup_refuses_postgres_missing_databases_and_bad_arguments() {
     );
     assert!(std::fs::read_dir(dir.path()).expect("dir").next().is_none());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_http_addresses_are_refused() {
+    let sim = Simulator::start(SimConfig::default()).await.expect("sim");
+    let db = fresh_db(Backend::Sqlite).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let out = lookout(&sim, &db.url, dir.path())
+        .args(["run", "--http", "not-an-address"])
+        .output()
+        .await
+        .expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("--http"), "{err}");
+
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = taken.local_addr().expect("addr").to_string();
+    let out = tokio::time::timeout(
+        WAIT,
+        lookout(&sim, &db.url, dir.path())
+            .args(["run", "--http", &addr])
+            .output(),
+    )
+    .await
+    .expect("exits")
+    .expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success()
+            && err.contains(&format!("listening for health and metrics on {addr}")),
+        "{err}"
+    );
+}
