@@ -193,6 +193,18 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
             .context("releasing stale inbox leases")?;
     }
 
+    // The webhook's listener serves the operator routes too; `[http] listen` at another
+    // address adds a listener with only those (e.g. a private one for Prometheus). Bound
+    // before anything starts, so a taken address stops the start cleanly.
+    let hook_listen = settings.webhook.as_ref().map(|h| h.listen);
+    let ops_listener = match ctx.config.http.listen.filter(|a| Some(*a) != hook_listen) {
+        Some(listen) => Some(
+            tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| format!("listening for health and metrics on {listen}"))?,
+        ),
+        None => None,
+    };
     let inbox_wake = Arc::new(Notify::new());
     let schema = Arc::new(handlers::schema());
     let sender = Sender::new(
@@ -218,14 +230,8 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     let (stop_intake, stop) = watch::channel(false);
     let mut webhook_addr = None;
     let ops = http::router(store.clone(), settings.clock.clone());
-    // The webhook's listener serves the operator routes too; `[http] listen` at another
-    // address adds a listener with only those (e.g. a private one for Prometheus).
     let mut http_addr = None;
-    let hook_listen = settings.webhook.as_ref().map(|h| h.listen);
-    if let Some(listen) = ctx.config.http.listen.filter(|a| Some(*a) != hook_listen) {
-        let listener = tokio::net::TcpListener::bind(listen)
-            .await
-            .with_context(|| format!("listening for health and metrics on {listen}"))?;
+    if let Some(listener) = ops_listener {
         http_addr = Some(listener.local_addr()?);
         tasks.push(tokio::spawn(http::serve(
             listener,
