@@ -3,6 +3,7 @@ use crate::clock::Clock;
 use crate::config::{Config, Lang};
 use crate::delivery::{Limits, Sender};
 use crate::i18n::I18n;
+use crate::ops::{http, serve_lock};
 use crate::schedule;
 use crate::store::{Outgoing, Store};
 use crate::telegram::api::BotApi;
@@ -69,6 +70,11 @@ pub struct Running {
     pub wake: Wakers,
     /// Where the webhook server listens, in webhook mode.
     pub webhook_addr: Option<SocketAddr>,
+    /// Where `/healthz`, `/readyz` and `/metrics` answer (`[http] listen`, or the webhook's
+    /// address in webhook mode).
+    pub http_addr: Option<SocketAddr>,
+    /// One server per SQLite file: held until this process stops.
+    _serve_lock: Option<serve_lock::ServeLock>,
     sender: Sender,
     sending: JoinHandle<()>,
     /// Where updates come from: the poller or the webhook server.
@@ -148,6 +154,7 @@ fn redact(url: &str) -> String {
 }
 
 pub async fn start(settings: Settings) -> anyhow::Result<Running> {
+    let serve_lock = serve_lock::acquire(&settings.database_url)?;
     let store = open_store(&settings.database_url).await?;
     let api = BotApi::new(&settings.api_url, &settings.token);
     let me = api
@@ -187,6 +194,18 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
             .context("releasing stale inbox leases")?;
     }
 
+    // The webhook's listener serves the operator routes too; `[http] listen` at another
+    // address adds a listener with only those (e.g. a private one for Prometheus). Bound
+    // before anything starts, so a taken address stops the start cleanly.
+    let hook_listen = settings.webhook.as_ref().map(|h| h.listen);
+    let ops_listener = match ctx.config.http.listen.filter(|a| Some(*a) != hook_listen) {
+        Some(listen) => Some(
+            tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| format!("listening for health and metrics on {listen}"))?,
+        ),
+        None => None,
+    };
     let inbox_wake = Arc::new(Notify::new());
     let schema = Arc::new(handlers::schema());
     let sender = Sender::new(
@@ -205,19 +224,31 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         stop,
     ));
     let sending = tokio::spawn(sender.clone().run());
-    let tasks = vec![
+    let mut tasks = vec![
         tokio::spawn(schedule::run(ctx.clone())),
         tokio::spawn(housekeeping(store.clone(), settings.clock.clone())),
     ];
     let (stop_intake, stop) = watch::channel(false);
     let mut webhook_addr = None;
+    let ops = http::router(store.clone(), settings.clock.clone());
+    let mut http_addr = None;
+    if let Some(listener) = ops_listener {
+        http_addr = Some(listener.local_addr()?);
+        tasks.push(tokio::spawn(http::serve(
+            listener,
+            ops.clone(),
+            stop.clone(),
+        )));
+    }
     let intake = match settings.webhook {
         Some(hook) => {
             let listener = tokio::net::TcpListener::bind(hook.listen)
                 .await
                 .with_context(|| format!("listening for webhooks on {}", hook.listen))?;
             webhook_addr = Some(listener.local_addr()?);
-            let app = webhook::router(store.clone(), settings.clock, &hook.secret, inbox_wake);
+            http_addr = http_addr.or(webhook_addr);
+            let app =
+                webhook::router(store.clone(), settings.clock, &hook.secret, inbox_wake).merge(ops);
             if let Some(url) = &hook.public_url {
                 let params = json!({ "url": url, "secret_token": hook.secret });
                 api.call("setWebhook", &params, Duration::from_secs(30))
@@ -226,18 +257,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
                         format!("registering the webhook {url} with Telegram (setWebhook)")
                     })?;
             }
-            let mut stop = stop;
-            Some(tokio::spawn(async move {
-                let stopped = async move {
-                    let _ = stop.wait_for(|s| *s).await;
-                };
-                if let Err(e) = axum::serve(listener, app)
-                    .with_graceful_shutdown(stopped)
-                    .await
-                {
-                    tracing::error!(error = %e, "the webhook server failed");
-                }
-            }))
+            Some(tokio::spawn(http::serve(listener, app, stop)))
         }
         None if settings.poll => Some(tokio::spawn(intake::poll(
             api,
@@ -252,6 +272,8 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         wake: ctx.wake.clone(),
         store,
         webhook_addr,
+        http_addr,
+        _serve_lock: serve_lock,
         sender,
         sending,
         intake,

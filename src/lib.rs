@@ -7,6 +7,7 @@ pub mod demo;
 pub mod escalation;
 pub mod hazard;
 pub mod i18n;
+pub mod ops;
 pub mod org;
 pub mod schedule;
 pub mod sim;

@@ -48,7 +48,14 @@ enum Cmd {
             env = "LOOKOUT_WEBHOOK_URL"
         )]
         public_url: Option<String>,
+        /// Serve GET /healthz, /readyz and /metrics on this address (e.g. 127.0.0.1:8088);
+        /// overrides `[http] listen`. With --webhook they are on the webhook's address too.
+        #[arg(long, value_name = "ADDR")]
+        http: Option<std::net::SocketAddr>,
     },
+    /// Write a consistent copy of the SQLite database to FILE, also while `run` serves it
+    /// (never overwrites FILE). PostgreSQL: use pg_dump.
+    Backup { file: PathBuf },
     /// Run a sample district against the built-in Telegram simulator and print the conversation.
     Demo,
     /// Apply database migrations and exit.
@@ -126,6 +133,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Cmd::Run {
             webhook,
             public_url,
+            http,
         } => {
             init_logging("info");
             let token = std::env::var("TELOXIDE_TOKEN")
@@ -133,6 +141,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let api_url = std::env::var("TELOXIDE_API_URL")
                 .unwrap_or_else(|_| "https://api.telegram.org/".into());
             let mut settings = app::Settings::new(&token, &api_url, &cli.database_url, config);
+            if let Some(addr) = http {
+                settings.config.http.listen = Some(addr);
+            }
             if let Some(listen) = webhook {
                 let secret = std::env::var("LOOKOUT_WEBHOOK_SECRET").context(
                     "LOOKOUT_WEBHOOK_SECRET is not set: webhook mode needs the secret Telegram presents",
@@ -151,10 +162,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 Some(addr) => tracing::info!(%addr, "Lookout is running (webhook mode)"),
                 None => tracing::info!("Lookout is running (long polling)"),
             }
+            if let Some(addr) = running.http_addr {
+                tracing::info!(%addr, "health and metrics: /healthz /readyz /metrics");
+            }
             running_until_signal().await;
             tracing::info!("stopping: finishing the updates and messages in hand");
             running.shutdown().await;
             tracing::info!("stopped");
+        }
+        Cmd::Backup { file } => {
+            init_logging("warn");
+            let (db, bytes) = lookout::ops::backup::backup(&cli.database_url, &file).await?;
+            println!(
+                "backed up {} to {} ({bytes} bytes)",
+                db.display(),
+                file.display()
+            );
         }
         Cmd::Demo => {
             init_logging("warn");

@@ -16,7 +16,6 @@ both_backends!(
     acknowledging_at_any_step_stops_the_chain,
     unauthorised_acknowledgement_is_refused,
     restart_mid_chain_neither_loses_nor_repeats,
-    two_schedulers_run_each_timer_once,
     snooze_and_ack_timeout,
     season_override_is_admin_only_and_announced,
     schedules_plan_one_firing_at_a_time,
@@ -341,6 +340,12 @@ async fn restart_mid_chain_neither_loses_nor_repeats(b: Backend) {
         ),
         (1, 1, 1)
     );
+}
+
+/// Replicas share PostgreSQL only: a second server on a SQLite file is refused (tests/ops.rs).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_schedulers_run_each_timer_once_on_postgres() {
+    two_schedulers_run_each_timer_once(Backend::Postgres).await
 }
 
 async fn two_schedulers_run_each_timer_once(b: Backend) {

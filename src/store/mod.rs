@@ -4,6 +4,7 @@
 mod delivery;
 mod escalation;
 mod figures;
+mod gauges;
 mod hazards;
 mod inbox;
 mod leader;
@@ -15,6 +16,7 @@ mod zero;
 pub use delivery::{DueMessage, Outgoing, SentState};
 pub use escalation::{EscalationRow, Event, NewEscalation, Recipient};
 pub use figures::{HazardFigures, TipFigures};
+pub use gauges::Gauges;
 pub use hazards::{Hazard, HazardEvent, NewHazard};
 pub use inbox::{InboxItem, NewUpdate};
 pub use leader::{Job, JobLock};

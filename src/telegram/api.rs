@@ -140,6 +140,7 @@ impl BotApi {
             .await
             .map_err(|e| ApiError::Transient(format!("network: {e}")))?;
         let status = response.status().as_u16();
+        crate::ops::metrics::telegram_answered(status);
         let body: Value = response
             .json()
             .await
@@ -166,6 +167,7 @@ impl BotApi {
             .await
             .map_err(|e| ApiError::Transient(format!("network: {e}")))?;
         let status = response.status().as_u16();
+        crate::ops::metrics::telegram_answered(status);
         let body: Value = match response.json().await {
             Ok(v) => v,
             Err(e) => {

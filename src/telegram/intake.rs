@@ -5,7 +5,8 @@
 use super::api::{ApiError, BotApi};
 use super::context::{Ctx, HandlerError, Incoming};
 use super::handlers::Schema;
-use crate::store::{Job, JobLock, NewUpdate, Store, StoreError};
+use crate::ops::metrics::{self, Outcome};
+use crate::store::{InboxItem, Job, JobLock, NewUpdate, Store, StoreError};
 use crate::tr;
 use futures::StreamExt;
 use serde_json::Value;
@@ -174,17 +175,24 @@ pub async fn process(
             }
             let (ctx, schema) = (ctx.clone(), schema.clone());
             code_checks.spawn(async move {
-                handle_one(&ctx, &schema, item.update_id, &item.payload).await;
+                handle_counted(&ctx, &schema, &item).await;
                 ctx.wake.outbox.notify_one();
             });
         }
         futures::stream::iter(batch)
             .for_each_concurrent(workers, |item| {
                 let (ctx, schema) = (&ctx, &schema);
-                async move { handle_one(ctx, schema, item.update_id, &item.payload).await }
+                async move { handle_counted(ctx, schema, &item).await }
             })
             .await;
         ctx.wake.outbox.notify_one();
+    }
+}
+
+async fn handle_counted(ctx: &Arc<Ctx>, schema: &Schema, item: &InboxItem) {
+    let started = std::time::Instant::now();
+    if let Some(o) = handle_one(ctx, schema, item.update_id, &item.payload).await {
+        metrics::update_handled(&item.payload, o, started.elapsed());
     }
 }
 
@@ -209,28 +217,38 @@ fn checks_a_code(payload: &str) -> bool {
     matches!(name, "/tip" | "/reveal") && words.next().is_some()
 }
 
-async fn handle_one(ctx: &Arc<Ctx>, schema: &Schema, update_id: i64, payload: &str) {
+/// Handle one stored update; `None` when another process had handled it.
+async fn handle_one(
+    ctx: &Arc<Ctx>,
+    schema: &Schema,
+    update_id: i64,
+    payload: &str,
+) -> Option<Outcome> {
     let error = match run_handlers(ctx, schema, update_id, payload).await {
-        Ok(true) => return,
+        Ok(true) => return Some(Outcome::Ok),
         Ok(false) => {
             // Nothing to do: mark it, as no handler did.
             if let Err(e) = ctx.store.finish_stray_update(update_id).await {
                 tracing::error!(update_id, error = %e, "marking an update handled failed");
             }
-            return;
+            return Some(Outcome::Ignored);
         }
         Err(HandlerError::Store(StoreError::AlreadyHandled(_))) => {
             tracing::debug!(update_id, "another process handled this update first");
-            return;
+            return None;
         }
         Err(e) => e,
     };
     tracing::error!(update_id, error = %error, "handling an update failed");
     match ctx.store.update_failed(update_id, MAX_ATTEMPTS).await {
-        Ok(true) => tell_sender_it_failed(ctx, update_id, payload).await,
+        Ok(true) => {
+            tell_sender_it_failed(ctx, update_id, payload).await;
+            return Some(Outcome::GivenUp);
+        }
         Ok(false) => tokio::time::sleep(Duration::from_millis(100)).await,
         Err(e) => tracing::error!(update_id, error = %e, "recording a failed update failed"),
     }
+    Some(Outcome::Failed)
 }
 
 /// Run the handler tree; true if a handler committed the update as done.

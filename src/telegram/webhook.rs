@@ -6,16 +6,17 @@ use super::intake::chat_key;
 use crate::store::{NewUpdate, Store};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use serde_json::{json, Value};
+use axum::routing::post;
+use axum::Router;
+use serde_json::Value;
 use std::sync::Arc;
 use subtle::ConstantTimeEq;
 use tokio::sync::Notify;
 
 /// The header Telegram sends the `secret_token` of `setWebhook` in.
 pub const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
-/// Where updates are posted.
+/// Where updates are posted. (`GET /health` and the other operator routes are served
+/// beside it by `ops::http`.)
 pub const PATH: &str = "/telegram";
 
 #[derive(Clone)]
@@ -40,10 +41,7 @@ pub fn router(store: Store, clock: crate::clock::Clock, secret: &str, wake: Arc<
         secret: secret.into(),
         wake,
     };
-    Router::new()
-        .route(PATH, post(receive))
-        .route("/health", get(health))
-        .with_state(hook)
+    Router::new().route(PATH, post(receive)).with_state(hook)
 }
 
 async fn receive(State(h): State<Hook>, headers: HeaderMap, body: String) -> StatusCode {
@@ -75,23 +73,6 @@ async fn receive(State(h): State<Hook>, headers: HeaderMap, body: String) -> Sta
             // Not stored: Telegram sends it again later.
             tracing::error!(update_id, error = %e, "storing a webhook update failed");
             StatusCode::SERVICE_UNAVAILABLE
-        }
-    }
-}
-
-/// For load balancers: 200 while the database answers, with how many updates wait.
-async fn health(State(h): State<Hook>) -> (StatusCode, Json<Value>) {
-    match h.store.pending_update_count().await {
-        Ok(n) => (
-            StatusCode::OK,
-            Json(json!({ "ok": true, "pending_updates": n })),
-        ),
-        Err(e) => {
-            tracing::warn!(error = %e, "health check: database unavailable");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "ok": false, "error": "database unavailable" })),
-            )
         }
     }
 }

@@ -1,0 +1,310 @@
+//! Prometheus metrics. Counters and histograms are recorded where things happen (intake,
+//! the Bot API client, the scheduler), one line each; what waits in the database is read at
+//! each scrape. The series are per process, as Prometheus scrapes processes.
+//!
+//! No label ever carries a chat id, a user id, a name or the token: every label value is
+//! one of the fixed words below.
+use crate::store::Store;
+use prometheus::{
+    Encoder, Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
+};
+use serde::de::IgnoredAny;
+use std::sync::LazyLock;
+use std::time::Duration;
+
+/// What kind of update was handled (the `kind` label).
+pub const KINDS: [&str; 7] = [
+    "command",
+    "message",
+    "edited_message",
+    "callback",
+    "member",
+    "channel_post",
+    "other",
+];
+
+/// How handling an update ended (the `outcome` label).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// A handler did its work and committed.
+    Ok,
+    /// Nothing to do for it (no handler, unreadable).
+    Ignored,
+    /// This attempt failed; it is tried again.
+    Failed,
+    /// It kept failing and was given up (its sender told).
+    GivenUp,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 4] = [
+        Outcome::Ok,
+        Outcome::Ignored,
+        Outcome::Failed,
+        Outcome::GivenUp,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Ignored => "ignored",
+            Outcome::Failed => "failed",
+            Outcome::GivenUp => "given_up",
+        }
+    }
+}
+
+struct Series {
+    registry: Registry,
+    updates: IntCounterVec,
+    handling: Histogram,
+    rate_limited: IntCounter,
+    server_errors: IntCounter,
+    lateness: Histogram,
+}
+
+static SERIES: LazyLock<Series> = LazyLock::new(|| {
+    // The names and buckets are constants: registering them cannot fail.
+    Series::new().expect("metric definitions are valid")
+});
+
+impl Series {
+    fn new() -> prometheus::Result<Series> {
+        let registry = Registry::new();
+        let updates = IntCounterVec::new(
+            Opts::new(
+                "lookout_updates_handled_total",
+                "Updates handled, by kind and outcome",
+            ),
+            &["kind", "outcome"],
+        )?;
+        // Every combination from the start, so each series exists before its first event.
+        for kind in KINDS {
+            for outcome in Outcome::ALL {
+                updates.with_label_values(&[kind, outcome.as_str()]);
+            }
+        }
+        let handling = Histogram::with_opts(
+            HistogramOpts::new(
+                "lookout_update_handling_seconds",
+                "Time from taking a stored update to its outcome",
+            )
+            .buckets(vec![
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+            ]),
+        )?;
+        let rate_limited = IntCounter::new(
+            "lookout_telegram_rate_limited_total",
+            "Bot API answers 429 Too Many Requests",
+        )?;
+        let server_errors = IntCounter::new(
+            "lookout_telegram_server_errors_total",
+            "Bot API answers with a 5xx status",
+        )?;
+        let lateness = Histogram::with_opts(
+            HistogramOpts::new(
+                "lookout_timer_lateness_seconds",
+                "How long after its due time a timer ran",
+            )
+            .buckets(vec![
+                0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0, 3600.0,
+            ]),
+        )?;
+        registry.register(Box::new(updates.clone()))?;
+        registry.register(Box::new(handling.clone()))?;
+        registry.register(Box::new(rate_limited.clone()))?;
+        registry.register(Box::new(server_errors.clone()))?;
+        registry.register(Box::new(lateness.clone()))?;
+        Ok(Series {
+            registry,
+            updates,
+            handling,
+            rate_limited,
+            server_errors,
+            lateness,
+        })
+    }
+}
+
+/// An update's handling ended; `payload` is the stored update (only its kind is read).
+pub fn update_handled(payload: &str, outcome: Outcome, took: Duration) {
+    let s = &*SERIES;
+    s.updates
+        .with_label_values(&[kind_of(payload), outcome.as_str()])
+        .inc();
+    s.handling.observe(took.as_secs_f64());
+}
+
+/// Telegram answered with this HTTP status; 429s and 5xx are counted.
+pub fn telegram_answered(status: u16) {
+    match status {
+        429 => SERIES.rate_limited.inc(),
+        500..=599 => SERIES.server_errors.inc(),
+        _ => {}
+    }
+}
+
+/// A timer ran `late_ms` after its due time.
+pub fn timer_ran(late_ms: i64) {
+    SERIES.lateness.observe(late_ms.max(0) as f64 / 1000.0);
+}
+
+/// The kind of a raw update, read without building the whole update.
+fn kind_of(payload: &str) -> &'static str {
+    #[derive(serde::Deserialize)]
+    struct Message {
+        text: Option<String>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Shape {
+        message: Option<Message>,
+        edited_message: Option<IgnoredAny>,
+        callback_query: Option<IgnoredAny>,
+        my_chat_member: Option<IgnoredAny>,
+        chat_member: Option<IgnoredAny>,
+        channel_post: Option<IgnoredAny>,
+        edited_channel_post: Option<IgnoredAny>,
+    }
+    let Ok(u) = serde_json::from_str::<Shape>(payload) else {
+        return "other";
+    };
+    match u.message {
+        Some(m) if m.text.as_deref().is_some_and(|t| t.starts_with('/')) => "command",
+        Some(_) => "message",
+        None if u.edited_message.is_some() => "edited_message",
+        None if u.callback_query.is_some() => "callback",
+        None if u.my_chat_member.is_some() || u.chat_member.is_some() => "member",
+        None if u.channel_post.is_some() || u.edited_channel_post.is_some() => "channel_post",
+        None => "other",
+    }
+}
+
+/// The metrics page: the recorded series, then what waits in the database now.
+/// A database that does not answer gives `lookout_database_up 0` and no database figures.
+pub async fn render(store: &Store, now: i64) -> String {
+    let mut families = SERIES.registry.gather();
+    match database_families(store, now).await {
+        Ok(mut more) => families.append(&mut more),
+        Err(e) => {
+            tracing::warn!(error = %e, "metrics: the database did not answer");
+            if let Ok(up) = gauge("lookout_database_up", "1 while the database answers", 0) {
+                families.append(&mut up.gather());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    if let Err(e) = TextEncoder::new().encode(&families, &mut out) {
+        tracing::error!(error = %e, "metrics: encoding failed");
+    }
+    String::from_utf8(out).unwrap_or_default()
+}
+
+#[derive(Debug, thiserror::Error)]
+enum ScrapeError {
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Metric(#[from] prometheus::Error),
+}
+
+/// A registry of one gauge with this value.
+fn gauge(name: &str, help: &str, value: i64) -> prometheus::Result<Registry> {
+    let r = Registry::new();
+    let g = IntGauge::new(name, help)?;
+    g.set(value);
+    r.register(Box::new(g))?;
+    Ok(r)
+}
+
+async fn database_families(
+    store: &Store,
+    now: i64,
+) -> Result<Vec<prometheus::proto::MetricFamily>, ScrapeError> {
+    let g = store.gauges(now).await?;
+    let oldest = g.outbox_oldest_at.map_or(0, |at| (now - at).max(0) / 1000);
+    let plain = [
+        ("lookout_database_up", "1 while the database answers", 1),
+        (
+            "lookout_outbox_pending",
+            "Messages waiting to be sent",
+            g.outbox_pending,
+        ),
+        (
+            "lookout_outbox_oldest_pending_age_seconds",
+            "Age of the oldest message waiting to be sent (0 when none waits)",
+            oldest,
+        ),
+        (
+            "lookout_inbox_pending",
+            "Stored updates not yet handled",
+            g.inbox_pending,
+        ),
+        (
+            "lookout_timers_overdue",
+            "Timers past their due time and not yet run",
+            g.timers_overdue,
+        ),
+        (
+            "lookout_zero_round_units_expected",
+            "Units expected to answer the latest zero-report round",
+            g.round.0,
+        ),
+        (
+            "lookout_zero_round_units_answered",
+            "Units that answered the latest zero-report round",
+            g.round.1,
+        ),
+        (
+            "lookout_zero_round_units_late",
+            "Units that answered the latest zero-report round after its deadline",
+            g.round.2,
+        ),
+    ];
+    let mut families = Vec::new();
+    for (name, help, value) in plain {
+        families.append(&mut gauge(name, help, value)?.gather());
+    }
+    let r = Registry::new();
+    let escalations = IntGaugeVec::new(
+        Opts::new(
+            "lookout_escalations_open",
+            "Escalations not yet resolved, by state",
+        ),
+        &["state"],
+    )?;
+    for state in ["open", "acknowledged", "snoozed"] {
+        let n = g
+            .escalations
+            .iter()
+            .find(|(s, _)| s == state)
+            .map_or(0, |(_, n)| *n);
+        escalations.with_label_values(&[state]).set(n);
+    }
+    r.register(Box::new(escalations))?;
+    families.append(&mut r.gather());
+    Ok(families)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_of_updates() {
+        let k = |s: &str| kind_of(s);
+        assert_eq!(
+            k(r#"{"update_id":1,"message":{"text":"/help","chat":{"id":5}}}"#),
+            "command"
+        );
+        assert_eq!(k(r#"{"update_id":1,"message":{"text":"hi"}}"#), "message");
+        assert_eq!(k(r#"{"update_id":1,"message":{"photo":[]}}"#), "message");
+        assert_eq!(
+            k(r#"{"callback_query":{"data":"x"},"update_id":2}"#),
+            "callback"
+        );
+        assert_eq!(k(r#"{"update_id":3,"my_chat_member":{}}"#), "member");
+        assert_eq!(k(r#"{"update_id":3,"poll":{}}"#), "other");
+        assert_eq!(k("not json"), "other");
+    }
+}
