@@ -193,7 +193,7 @@ impl BotApi {
         if body["ok"].as_bool() == Some(true) {
             Ok(body["result"].clone())
         } else {
-            Err(classify(status, &body))
+            Err(named("sendPhoto", classify(status, &body)))
         }
     }
 
@@ -223,7 +223,7 @@ impl BotApi {
         if body["ok"].as_bool() == Some(true) {
             Ok(body["result"].clone())
         } else {
-            Err(classify(status, &body))
+            Err(named(method, classify(status, &body)))
         }
     }
 
@@ -247,6 +247,15 @@ impl BotApi {
             )
             .await?;
         Ok(result.as_array().cloned().unwrap_or_default())
+    }
+}
+
+/// A failure worth reading later (in a log or `outbox.last_error`) names the method.
+fn named(method: &str, e: ApiError) -> ApiError {
+    match e {
+        ApiError::Transient(s) => ApiError::Transient(format!("{method}: {s}")),
+        ApiError::Rejected(s) => ApiError::Rejected(format!("{method}: {s}")),
+        other => other,
     }
 }
 
