@@ -35,6 +35,9 @@ pub struct Settings {
     pub tip_key: Option<[u8; 32]>,
     /// Take updates by webhook instead of long polling.
     pub webhook: Option<Webhook>,
+    /// Caps every Bot API request's timeout; `None` keeps each request's own. Tests use a
+    /// short one to see timeouts without waiting for them.
+    pub api_timeout_cap: Option<Duration>,
 }
 
 /// Webhook mode: where to listen, the secret Telegram must present, and optionally the
@@ -59,6 +62,7 @@ impl Settings {
             poll: true,
             tip_key: None,
             webhook: None,
+            api_timeout_cap: None,
         }
     }
 }
@@ -156,7 +160,10 @@ fn redact(url: &str) -> String {
 pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     let serve_lock = serve_lock::acquire(&settings.database_url)?;
     let store = open_store(&settings.database_url).await?;
-    let api = BotApi::new(&settings.api_url, &settings.token);
+    let mut api = BotApi::new(&settings.api_url, &settings.token);
+    if let Some(cap) = settings.api_timeout_cap {
+        api = api.with_timeout_cap(cap);
+    }
     let me = api
         .get_me()
         .await

@@ -25,7 +25,7 @@ help-help = /help — show this help
 help-lang = /lang — switch language (中文 / English)
 help-cancel = /cancel — cancel what you are doing
 help-bind = /bind — in a group: make it your unit's duty room
-help-invite = /invite UNIT ROLE — create an invite code (roles: grid_worker, duty_officer, supervisor, admin)
+help-invite = /invite UNIT ROLE [USES] [EXPIRES] — create an invite code (roles: grid_worker, duty_officer, supervisor, admin; default 1 use, valid 7d)
 help-stranger = You have not joined a unit yet. Ask your unit's admin for an invite code, then send /start CODE.
 help-roles = Your roles: { $roles }
 
@@ -50,7 +50,9 @@ bind-done = This group is now the duty room of "{ $unit }". Reminders come here 
 bind-moved = This group is now the duty room of "{ $unit }" (it was the duty room of "{ $previous }").
 bind-unknown-unit = You may not bind unit "{ $unit }", or it does not exist.
 
-invite-usage = Usage: /invite UNIT_ID ROLE, for example /invite wangcun duty_officer
+invite-usage = Usage: /invite UNIT_ID ROLE [USES] [EXPIRES], for example /invite wangcun duty_officer or /invite lijia grid_worker 5 3d (default: 1 use, valid 7d)
+invite-bad-uses = USES must be a whole number from 1 to { $max }, not "{ $uses }". No invite was created.
+invite-bad-expires = EXPIRES must be a duration from { $min } to { $max }, such as 12h or 7d, not "{ $expires }". No invite was created.
 invite-not-allowed = Only admins can create invite codes.
 invite-unknown-unit = Unit "{ $unit }" does not exist or is outside the units you administer.
 invite-bad-role = Unknown role "{ $role }". Choose grid_worker, duty_officer, supervisor or admin.

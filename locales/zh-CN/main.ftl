@@ -25,7 +25,7 @@ help-help = /help — 显示本帮助
 help-lang = /lang — 切换语言（中文 / English）
 help-cancel = /cancel — 取消当前操作
 help-bind = /bind — 在群里发送，把该群设为本单位值班室
-help-invite = /invite 单位 角色 — 生成邀请码（角色：grid_worker、duty_officer、supervisor、admin）
+help-invite = /invite 单位 角色 [次数] [有效期] — 生成邀请码（角色：grid_worker、duty_officer、supervisor、admin；默认可用 1 次，7d 内有效）
 help-stranger = 您尚未加入任何单位。向本单位管理员索取邀请码后发送 /start 邀请码。
 help-roles = 您的身份：{ $roles }
 
@@ -50,7 +50,9 @@ bind-done = 本群已设为“{ $unit }”的值班室。提醒将发送到本�
 bind-moved = 本群已设为“{ $unit }”的值班室（原为“{ $previous }”的值班室）。
 bind-unknown-unit = 您无权绑定单位“{ $unit }”，或该单位不存在。
 
-invite-usage = 用法：/invite 单位编号 角色，例如 /invite wangcun duty_officer
+invite-usage = 用法：/invite 单位编号 角色 [次数] [有效期]，例如 /invite wangcun duty_officer 或 /invite lijia grid_worker 5 3d（默认可用 1 次，7d 内有效）
+invite-bad-uses = 次数须为 1 到 { $max } 的整数，而不是“{ $uses }”。未生成邀请码。
+invite-bad-expires = 有效期须在 { $min } 到 { $max } 之间，例如 12h 或 7d，而不是“{ $expires }”。未生成邀请码。
 invite-not-allowed = 只有管理员可以生成邀请码。
 invite-unknown-unit = 找不到单位“{ $unit }”，或它不在您管理的范围内。
 invite-bad-role = 未知角色“{ $role }”。可选：grid_worker、duty_officer、supervisor、admin。

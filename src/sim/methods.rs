@@ -236,7 +236,7 @@ fn check_chat(st: &State, chat_id: i64) -> Result<(), ApiError> {
     }
 }
 
-fn server_error(status: u16) -> ApiError {
+pub(crate) fn server_error(status: u16) -> ApiError {
     let text = match status {
         502 => "Bad Gateway",
         503 => "Service Unavailable",

@@ -220,6 +220,12 @@ impl Simulator {
         self.inner.st().faults.fail_next = (n, status);
     }
 
+    /// While `Some`, every request (getMe and getUpdates too, and file downloads) is
+    /// answered with this 5xx status, as a Bot API server that is up but broken.
+    pub fn fail_all(&self, status: Option<u16>) {
+        self.inner.st().faults.fail_all = status;
+    }
+
     /// The next `n` rate-counted sends are answered 429 with this retry_after.
     pub fn throttle_next(&self, n: u32, retry_after_secs: u32) {
         self.inner.st().faults.throttle_next = (n, retry_after_secs);

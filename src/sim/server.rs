@@ -74,7 +74,11 @@ async fn handle(
     body: Bytes,
 ) -> Response {
     let path = uri.path().trim_start_matches('/');
-    let answer = if let Some(rest) = path.strip_prefix("file/bot") {
+    let broken = inner.st().faults.fail_all;
+    let answer = if let Some(status) = broken {
+        count_error(&inner, status);
+        json_response(status, methods::server_error(status).body())
+    } else if let Some(rest) = path.strip_prefix("file/bot") {
         download(&inner, rest)
     } else if let Some(rest) = path.strip_prefix("bot") {
         let content_type = headers

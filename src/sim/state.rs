@@ -92,6 +92,8 @@ pub(crate) struct Callback {
 #[derive(Default)]
 pub(crate) struct Faults {
     pub fail_next: (u32, u16),
+    /// Every request (any method, downloads) is answered with this 5xx while set.
+    pub fail_all: Option<u16>,
     pub throttle_next: (u32, u32),
     pub delay: Duration,
 }

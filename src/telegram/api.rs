@@ -23,11 +23,30 @@ pub enum ApiError {
     Rejected(String),
 }
 
-#[derive(Clone, Debug)]
+/// Holds the token (inside `base` and `files`): it must never reach a log line, an error
+/// or the database. Requests are built from these strings only; errors are told with
+/// `describe`, which drops the URL and, as a last guard, anything that still names the token.
+#[derive(Clone)]
 pub struct BotApi {
     http: reqwest::Client,
     base: String,
     files: String,
+    token: String,
+    /// Every request's timeout is at most this (tests shorten it).
+    timeout_cap: Duration,
+}
+
+/// Never the token: only the host it talks to.
+impl std::fmt::Debug for BotApi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let host = url::Url::parse(&self.base)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_default();
+        f.debug_struct("BotApi")
+            .field("host", &host)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Descriptions of 400s that mean the chat itself is gone for us.
@@ -73,7 +92,33 @@ impl BotApi {
             http,
             base: format!("{api_url}/bot{token}"),
             files: format!("{api_url}/file/bot{token}"),
+            token: token.to_string(),
+            timeout_cap: Duration::MAX,
         }
+    }
+
+    /// No request waits longer than `cap` (tests use a short one to see timeouts quickly).
+    pub fn with_timeout_cap(mut self, cap: Duration) -> BotApi {
+        self.timeout_cap = cap;
+        self
+    }
+
+    fn timeout(&self, wanted: Duration) -> Duration {
+        wanted.min(self.timeout_cap)
+    }
+
+    /// A network error as an operator can act on it: what was asked, and why it failed
+    /// (refused, timed out, …), from the whole chain of causes. reqwest's own `Display`
+    /// names the request URL, which holds the token, so the URL is dropped first.
+    fn describe(&self, what: &str, e: reqwest::Error) -> String {
+        let e = e.without_url();
+        let mut text = format!("{what}: {e}");
+        let mut cause = std::error::Error::source(&e);
+        while let Some(c) = cause {
+            text.push_str(&format!(": {c}"));
+            cause = c.source();
+        }
+        redact(&text, &self.token)
     }
 
     /// A file's bytes (getFile, then the download), at most `max` bytes.
@@ -91,10 +136,10 @@ impl BotApi {
         let response = self
             .http
             .get(format!("{}/{path}", self.files))
-            .timeout(Duration::from_secs(60))
+            .timeout(self.timeout(Duration::from_secs(60)))
             .send()
             .await
-            .map_err(|e| ApiError::Transient(format!("download: {e}")))?;
+            .map_err(|e| ApiError::Transient(self.describe("download", e)))?;
         if !response.status().is_success() {
             return Err(ApiError::Transient(format!(
                 "download: {}",
@@ -104,7 +149,7 @@ impl BotApi {
         let bytes = response
             .bytes()
             .await
-            .map_err(|e| ApiError::Transient(format!("download: {e}")))?;
+            .map_err(|e| ApiError::Transient(self.describe("download", e)))?;
         if bytes.len() > max {
             return Err(ApiError::Rejected(format!(
                 "file of {} bytes is too large",
@@ -135,20 +180,21 @@ impl BotApi {
             .http
             .post(format!("{}/sendPhoto", self.base))
             .multipart(form)
-            .timeout(Duration::from_secs(60))
+            .timeout(self.timeout(Duration::from_secs(60)))
             .send()
             .await
-            .map_err(|e| ApiError::Transient(format!("network: {e}")))?;
+            .map_err(|e| ApiError::Transient(self.describe("sendPhoto", e)))?;
         let status = response.status().as_u16();
         crate::ops::metrics::telegram_answered(status);
-        let body: Value = response
-            .json()
-            .await
-            .map_err(|e| ApiError::Transient(format!("{status}: unreadable answer: {e}")))?;
+        let body: Value = response.json().await.map_err(|e| {
+            ApiError::Transient(
+                self.describe(&format!("sendPhoto: {status}: unreadable answer"), e),
+            )
+        })?;
         if body["ok"].as_bool() == Some(true) {
             Ok(body["result"].clone())
         } else {
-            Err(classify(status, &body))
+            Err(named("sendPhoto", classify(status, &body)))
         }
     }
 
@@ -162,24 +208,24 @@ impl BotApi {
             .http
             .post(format!("{}/{method}", self.base))
             .json(params)
-            .timeout(timeout)
+            .timeout(self.timeout(timeout))
             .send()
             .await
-            .map_err(|e| ApiError::Transient(format!("network: {e}")))?;
+            .map_err(|e| ApiError::Transient(self.describe(method, e)))?;
         let status = response.status().as_u16();
         crate::ops::metrics::telegram_answered(status);
         let body: Value = match response.json().await {
             Ok(v) => v,
             Err(e) => {
-                return Err(ApiError::Transient(format!(
-                    "{status}: unreadable answer: {e}"
-                )))
+                return Err(ApiError::Transient(
+                    self.describe(&format!("{method}: {status}: unreadable answer"), e),
+                ))
             }
         };
         if body["ok"].as_bool() == Some(true) {
             Ok(body["result"].clone())
         } else {
-            Err(classify(status, &body))
+            Err(named(method, classify(status, &body)))
         }
     }
 
@@ -206,9 +252,49 @@ impl BotApi {
     }
 }
 
+/// A failure worth reading later (in a log or `outbox.last_error`) names the method.
+fn named(method: &str, e: ApiError) -> ApiError {
+    match e {
+        ApiError::Transient(s) => ApiError::Transient(format!("{method}: {s}")),
+        ApiError::Rejected(s) => ApiError::Rejected(format!("{method}: {s}")),
+        other => other,
+    }
+}
+
+/// The token, or its secret half, replaced wherever it still appears.
+fn redact(text: &str, token: &str) -> String {
+    let mut out = text.to_string();
+    if !token.is_empty() {
+        out = out.replace(token, "<token>");
+    }
+    if let Some((_, secret)) = token.split_once(':').filter(|(_, s)| s.len() >= 8) {
+        out = out.replace(secret, "<token>");
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_and_debug_never_show_the_token() {
+        let token = "123456:SECRET-abcdefghijklmnop";
+        assert_eq!(
+            redact(&format!("for url (http://h/bot{token}/getMe)"), token),
+            "for url (http://h/bot<token>/getMe)"
+        );
+        assert_eq!(
+            redact("only SECRET-abcdefghijklmnop here", token),
+            "only <token> here"
+        );
+        let api = BotApi::new("http://127.0.0.1:9/", token);
+        let shown = format!("{api:?}");
+        assert!(
+            !shown.contains("SECRET") && shown.contains("127.0.0.1"),
+            "{shown}"
+        );
+    }
 
     #[test]
     fn classifies_telegram_errors() {

@@ -5,6 +5,7 @@ use crate::config::{Config, Lang};
 use crate::i18n::I18n;
 use crate::org::Member;
 use crate::store::{Outgoing, Store, StoreError, Tx};
+use crate::tip::crypto::CryptoError;
 use crate::zero_report::Media;
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -38,22 +39,29 @@ pub const SEALED_TO: &str = "_sealed_to";
 impl Ctx {
     /// An ephemeral message (to a stranger or a tipster) does not keep its recipient in clear
     /// even while it waits: the chat id is sealed into the payload, and the row is filed
-    /// under a keyed pseudonym. Only the sender opens it, at the moment of sending.
-    pub fn seal(&self, mut m: Outgoing) -> Outgoing {
-        if !m.ephemeral || m.chat_id == 0 {
-            return m;
-        }
-        match self.tip_key.seal(&m.chat_id.to_be_bytes(), 0) {
-            Ok(sealed) => {
-                m.payload[SEALED_TO] = sealed.into();
-                m.chat_id = self.tip_key.chat_pseudonym(m.chat_id);
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "sealing a recipient failed; sending it unsealed")
-            }
-        }
-        m
+    /// under a keyed pseudonym. Only the sender opens it, at the moment of sending. Sealing
+    /// fails closed: an error, and nothing to queue.
+    pub fn seal(&self, m: Outgoing) -> Result<Outgoing, CryptoError> {
+        seal_with(
+            m,
+            |plain| self.tip_key.seal(plain, 0),
+            |chat| self.tip_key.chat_pseudonym(chat),
+        )
     }
+}
+
+/// `Ctx::seal` with the sealing and the pseudonym given, so its failure path can be tested.
+fn seal_with(
+    mut m: Outgoing,
+    seal: impl FnOnce(&[u8]) -> Result<String, CryptoError>,
+    pseudonym: impl FnOnce(i64) -> i64,
+) -> Result<Outgoing, CryptoError> {
+    if !m.ephemeral || m.chat_id == 0 {
+        return Ok(m);
+    }
+    m.payload[SEALED_TO] = seal(&m.chat_id.to_be_bytes())?.into();
+    m.chat_id = pseudonym(m.chat_id);
+    Ok(m)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -62,6 +70,9 @@ pub enum HandlerError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Tip(#[from] crate::tip::flow::TipError),
+    /// A recipient could not be sealed: the message is not queued, the update fails.
+    #[error("sealing a recipient failed: {0}")]
+    Seal(#[from] CryptoError),
 }
 
 pub type HandlerResult = Result<(), HandlerError>;
@@ -232,6 +243,15 @@ impl Replies {
         self.push(self.chat_id, "sendMessage", json!({ "text": text }));
     }
 
+    /// A reply that holds a secret (an invite code): erased from the outbox once sent or
+    /// given up, as replies to tipsters are, so no table keeps the secret.
+    pub fn secret_text(&mut self, text: String) {
+        self.push(self.chat_id, "sendMessage", json!({ "text": text }));
+        if let Some(m) = self.out.last_mut() {
+            m.ephemeral = true;
+        }
+    }
+
     pub fn text_with(&mut self, text: String, keyboard: Value) {
         self.push(
             self.chat_id,
@@ -256,7 +276,7 @@ impl Replies {
     pub async fn commit(self, ctx: &Ctx, mut tx: Tx) -> HandlerResult {
         let now = ctx.clock.now_ms();
         for m in self.out {
-            tx.enqueue(&ctx.seal(m), now).await?;
+            tx.enqueue(&ctx.seal(m)?, now).await?;
         }
         tx.finish_update(self.update_id).await?;
         tx.commit().await?;
@@ -274,5 +294,46 @@ impl Replies {
     pub async fn send(self, ctx: &Ctx) -> HandlerResult {
         let tx = ctx.store.begin().await?;
         self.commit(ctx, tx).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(chat_id: i64, ephemeral: bool) -> Outgoing {
+        Outgoing {
+            ephemeral,
+            ..Outgoing::message("u1.0".into(), chat_id, "hello".into(), None)
+        }
+    }
+
+    #[test]
+    fn a_failing_seal_yields_an_error_and_nothing_to_send() {
+        let failed = seal_with(reply(42, true), |_| Err(CryptoError::Malformed), |c| c + 1);
+        assert!(matches!(failed, Err(CryptoError::Malformed)), "{failed:?}");
+        // The handler's error says why, and `commit` propagates it before enqueueing.
+        let e = HandlerError::from(failed.unwrap_err());
+        assert!(e.to_string().contains("sealing"), "{e}");
+    }
+
+    #[test]
+    fn sealing_hides_the_recipient_and_leaves_others_alone() {
+        let key = crate::tip::crypto::TipKey::from_bytes([7; 32]);
+        let sealed = seal_with(
+            reply(42, true),
+            |p| key.seal(p, 0),
+            |c| key.chat_pseudonym(c),
+        )
+        .expect("seals");
+        assert_eq!(sealed.chat_id, key.chat_pseudonym(42));
+        let inside = sealed.payload[SEALED_TO]
+            .as_str()
+            .expect("sealed recipient");
+        assert_eq!(key.open(inside, 0).expect("opens"), 42i64.to_be_bytes());
+        let plain = reply(42, false);
+        let untouched = seal_with(plain.clone(), |_| Err(CryptoError::Malformed), |c| c)
+            .expect("nothing to seal");
+        assert_eq!(untouched, plain);
     }
 }

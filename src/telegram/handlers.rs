@@ -390,8 +390,8 @@ async fn invite(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
         return r.send(&ctx).await;
     }
     let args: Vec<&str> = cmd.args.split_whitespace().collect();
-    let (unit_id, role) = match args.as_slice() {
-        [unit, role] => (*unit, *role),
+    let (unit_id, role, extra) = match args.as_slice() {
+        [unit, role, extra @ ..] if extra.len() <= 2 => (*unit, *role, extra),
         _ => {
             r.text(tr!(ctx.i18n, l, "invite-usage"));
             return r.send(&ctx).await;
@@ -400,6 +400,37 @@ async fn invite(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
     let Ok(role) = role.parse::<Role>() else {
         r.text(tr!(ctx.i18n, l, "invite-bad-role", role = role));
         return r.send(&ctx).await;
+    };
+    // Echo at most a little of what was typed.
+    let echo = |s: &str| s.chars().take(24).collect::<String>();
+    let terms = match invite::bot_terms(extra) {
+        Ok(t) => t,
+        Err(invite::TermsError::Uses(u)) => {
+            let max = invite::BOT_MAX_USES;
+            r.text(tr!(
+                ctx.i18n,
+                l,
+                "invite-bad-uses",
+                uses = echo(&u),
+                max = max
+            ));
+            return r.send(&ctx).await;
+        }
+        Err(invite::TermsError::Expires(e)) => {
+            r.text(tr!(
+                ctx.i18n,
+                l,
+                "invite-bad-expires",
+                expires = echo(&e),
+                min = invite::BOT_MIN_EXPIRY.to_string(),
+                max = invite::BOT_MAX_EXPIRY.to_string()
+            ));
+            return r.send(&ctx).await;
+        }
+        Err(invite::TermsError::TooMany) => {
+            r.text(tr!(ctx.i18n, l, "invite-usage"));
+            return r.send(&ctx).await;
+        }
     };
     let units = ctx.store.units().await?;
     let unit = units.iter().find(|u| u.id == unit_id);
@@ -413,25 +444,32 @@ async fn invite(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
         return r.send(&ctx).await;
     };
     let code = invite::new_code();
+    let now = ctx.clock.now_ms();
+    let expires_at = now.saturating_add(terms.expires.as_std().as_millis() as i64);
     let mut tx = ctx.store.begin().await?;
     tx.create_invite(
         &invite::hash_code(&code),
         &unit.id,
         role,
-        1,
-        None,
-        ctx.clock.now_ms(),
+        i64::from(terms.uses),
+        Some(expires_at),
+        now,
     )
     .await?;
+    let when = crate::clock::from_ms(expires_at)
+        .with_timezone(&ctx.config.timezone)
+        .format("%Y-%m-%d %H:%M")
+        .to_string();
     let link = format!("https://t.me/{}?start={code}", ctx.bot_username);
-    r.text(tr!(
+    // The code is a secret: the reply is erased from the outbox once sent.
+    r.secret_text(tr!(
         ctx.i18n,
         l,
         "invite-created",
         unit = unit.name.clone(),
         role = role_name(&ctx, l, role),
-        uses = 1,
-        expires = tr!(ctx.i18n, l, "invite-expires-never"),
+        uses = terms.uses,
+        expires = tr!(ctx.i18n, l, "invite-expires-at", when = when),
         link = link,
         code = code.clone()
     ));

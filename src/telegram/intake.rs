@@ -98,8 +98,15 @@ async fn poll_while_held(
                 }
             }
             Err(e) => {
-                if !matches!(e, ApiError::Transient(_)) {
-                    tracing::warn!(error = %e, "getUpdates refused");
+                match e {
+                    // Said once per outage, not once per retry.
+                    ApiError::Transient(_) if backoff > Duration::from_millis(200) => {
+                        tracing::debug!(error = %e, "getUpdates failed again")
+                    }
+                    ApiError::Transient(_) => {
+                        tracing::warn!(error = %e, "getUpdates failed; retrying")
+                    }
+                    _ => tracing::warn!(error = %e, "getUpdates refused"),
                 }
                 tokio::time::sleep(backoff).await;
                 backoff = (backoff * 2).min(Duration::from_secs(5));
@@ -293,9 +300,10 @@ async fn tell_sender_it_failed(ctx: &Arc<Ctx>, update_id: i64, payload: &str) {
     let out = async {
         let mut tx = ctx.store.begin().await?;
         for m in r.into_outgoing() {
-            tx.enqueue(&ctx.seal(m), now).await?;
+            tx.enqueue(&ctx.seal(m)?, now).await?;
         }
-        tx.commit().await
+        tx.commit().await?;
+        Ok::<(), HandlerError>(())
     };
     if let Err(e) = out.await {
         tracing::error!(update_id, error = %e, "could not tell the sender their update failed");

@@ -233,7 +233,8 @@ pub async fn tell_tipster(
         json!({ "text": text(lang) }),
         true,
     );
-    tx.enqueue(&ctx.seal(msg), now).await?;
+    let msg = ctx.seal(msg).map_err(|e| TipError::Crypto(tip.id, e))?;
+    tx.enqueue(&msg, now).await?;
     Ok(true)
 }
 
