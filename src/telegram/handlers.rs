@@ -323,6 +323,18 @@ async fn bind_unit(ctx: &Ctx, inc: &Incoming, unit_id: &str) -> HandlerResult {
     }
     let mut tx = ctx.store.begin().await?;
     let previous = tx.bind_duty_room(unit_id, inc.chat_id).await?;
+    let moved = previous
+        .as_deref()
+        .map(|p| format!("moved from {p}"))
+        .unwrap_or_default();
+    tx.add_admin_event(&crate::store::AdminEvent {
+        at: ctx.clock.now_ms(),
+        kind: "duty_room.bound",
+        unit_id: Some(unit_id),
+        person_id: inc.member.person.as_ref().map(|p| p.id),
+        detail: &moved,
+    })
+    .await?;
     let name = ctx
         .store
         .unit(unit_id)
@@ -422,6 +434,14 @@ async fn invite(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
         None,
         ctx.clock.now_ms(),
     )
+    .await?;
+    tx.add_admin_event(&crate::store::AdminEvent {
+        at: ctx.clock.now_ms(),
+        kind: "invite.created",
+        unit_id: Some(&unit.id),
+        person_id: inc.member.person.as_ref().map(|p| p.id),
+        detail: &format!("{}, 1 use", role.as_str()),
+    })
     .await?;
     let link = format!("https://t.me/{}?start={code}", ctx.bot_username);
     r.text(tr!(
