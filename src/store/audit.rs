@@ -59,6 +59,79 @@ fn plain(kind_prefix: &str, id_prefix: &str, r: PlainRow) -> AuditRow {
     }
 }
 
+/// One row of the esc query.
+type EscRaw = (
+    i64,
+    i64,
+    String,
+    Option<i64>,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    String,
+    i64,
+);
+
+/// One row of the hz query.
+type HazardRaw = (
+    i64,
+    String,
+    i64,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    i64,
+);
+
+/// One row of the entries query.
+type TipEntryRaw = (
+    i64,
+    String,
+    i64,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+    String,
+    i64,
+);
+
+/// One row of the answers query.
+type AnswerRaw = (
+    i64,
+    String,
+    i64,
+    String,
+    Option<i64>,
+    Option<String>,
+    String,
+    i64,
+);
+
+/// One row of the pauses query.
+type PauseRaw = (
+    i64,
+    String,
+    Option<i64>,
+    Option<String>,
+    String,
+    String,
+    String,
+    i64,
+);
+
+/// One row of the admin query.
+type AdminRaw = (
+    i64,
+    String,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    i64,
+);
+
 impl Store {
     /// Every recorded step with `from <= at < to`, oldest first (ties in the order the
     /// steps were written).
@@ -68,18 +141,8 @@ impl Store {
         let sql = "SELECT e.at, e.escalation_id, e.kind, e.level, COALESCE(e.unit_id, x.unit_id), e.person_id, p.name, \
                    e.note, x.subject, e.id FROM escalation_events e JOIN escalations x ON x.id = e.escalation_id \
                    LEFT JOIN people p ON p.id = e.person_id WHERE e.at >= $1 AND e.at < $2";
-        let esc: Vec<(
-            i64,
-            i64,
-            String,
-            Option<i64>,
-            Option<String>,
-            Option<i64>,
-            Option<String>,
-            Option<String>,
-            String,
-            i64,
-        )> = on_pool!(self, p => sqlx::query_as(sql).bind(from).bind(to).fetch_all(p).await?);
+        let esc: Vec<EscRaw> =
+            on_pool!(self, p => sqlx::query_as(sql).bind(from).bind(to).fetch_all(p).await?);
         for (at, id, kind, level, unit, person, name, note, subject, seq) in esc {
             let mut detail = vec![format!("about {}", about(&subject))];
             if let Some(l) = level {
@@ -110,16 +173,8 @@ impl Store {
                    CASE WHEN e.action IN ('reported', 'confirmed', 'evidence') THEN NULL ELSE e.text END, e.id \
                    FROM hazard_events e JOIN hazards h ON h.id = e.hazard_id LEFT JOIN people p ON p.id = e.person_id \
                    WHERE e.at >= $1 AND e.at < $2";
-        let hz: Vec<(
-            i64,
-            String,
-            i64,
-            Option<String>,
-            Option<i64>,
-            Option<String>,
-            Option<String>,
-            i64,
-        )> = on_pool!(self, p => sqlx::query_as(sql).bind(from).bind(to).fetch_all(p).await?);
+        let hz: Vec<HazardRaw> =
+            on_pool!(self, p => sqlx::query_as(sql).bind(from).bind(to).fetch_all(p).await?);
         for r in hz {
             let seq = r.7;
             rows.push((
@@ -142,16 +197,8 @@ impl Store {
         let sql = "SELECT e.at, e.kind, e.tip_id, t.desk_unit, e.person_id, p.name, e.body, e.id FROM tip_entries e \
                    JOIN tips t ON t.id = e.tip_id LEFT JOIN people p ON p.id = e.person_id \
                    WHERE e.side = 'desk' AND e.at >= $1 AND e.at < $2";
-        let entries: Vec<(
-            i64,
-            String,
-            i64,
-            Option<String>,
-            Option<i64>,
-            Option<String>,
-            String,
-            i64,
-        )> = on_pool!(self, p => sqlx::query_as(sql).bind(from).bind(to).fetch_all(p).await?);
+        let entries: Vec<TipEntryRaw> =
+            on_pool!(self, p => sqlx::query_as(sql).bind(from).bind(to).fetch_all(p).await?);
         for (at, kind, tip, unit, person, name, body, seq) in entries {
             let (kind, detail) = tip_step(&kind, &body);
             rows.push((
@@ -172,16 +219,8 @@ impl Store {
         let sql = "SELECT a.answered_at, a.kind, a.round_id, a.unit_id, a.person_id, p.name, \
                    CASE WHEN a.late THEN 'late' ELSE 'on time' END, a.round_id FROM zero_answers a \
                    LEFT JOIN people p ON p.id = a.person_id WHERE a.answered_at >= $1 AND a.answered_at < $2";
-        let answers: Vec<(
-            i64,
-            String,
-            i64,
-            String,
-            Option<i64>,
-            Option<String>,
-            String,
-            i64,
-        )> = on_pool!(self, p => sqlx::query_as(sql).bind(from).bind(to).fetch_all(p).await?);
+        let answers: Vec<AnswerRaw> =
+            on_pool!(self, p => sqlx::query_as(sql).bind(from).bind(to).fetch_all(p).await?);
         for (at, kind, round, unit, person, name, late, seq) in answers {
             rows.push((
                 AuditRow {
@@ -200,16 +239,8 @@ impl Store {
 
         let sql = "SELECT u.created_at, u.unit_id, u.person_id, p.name, u.from_day, u.to_day, u.reason, u.id \
                    FROM unit_pauses u LEFT JOIN people p ON p.id = u.person_id WHERE u.created_at >= $1 AND u.created_at < $2";
-        let pauses: Vec<(
-            i64,
-            String,
-            Option<i64>,
-            Option<String>,
-            String,
-            String,
-            String,
-            i64,
-        )> = on_pool!(self, p => sqlx::query_as(sql).bind(from).bind(to).fetch_all(p).await?);
+        let pauses: Vec<PauseRaw> =
+            on_pool!(self, p => sqlx::query_as(sql).bind(from).bind(to).fetch_all(p).await?);
         for (at, unit, person, name, from_day, to_day, reason, seq) in pauses {
             rows.push((
                 AuditRow {
@@ -228,15 +259,8 @@ impl Store {
 
         let sql = "SELECT a.at, a.kind, a.unit_id, a.person_id, p.name, a.detail, a.id FROM admin_events a \
                    LEFT JOIN people p ON p.id = a.person_id WHERE a.at >= $1 AND a.at < $2";
-        let admin: Vec<(
-            i64,
-            String,
-            Option<String>,
-            Option<i64>,
-            Option<String>,
-            Option<String>,
-            i64,
-        )> = on_pool!(self, p => sqlx::query_as(sql).bind(from).bind(to).fetch_all(p).await?);
+        let admin: Vec<AdminRaw> =
+            on_pool!(self, p => sqlx::query_as(sql).bind(from).bind(to).fetch_all(p).await?);
         for (at, kind, unit, person, name, detail, seq) in admin {
             rows.push((
                 AuditRow {
