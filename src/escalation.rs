@@ -4,11 +4,12 @@
 //! those of its parent, and so on; past the root it notifies the root again. Acknowledging
 //! stops the chain, resolving ends it; every step is recorded for the audit trail.
 use crate::config::{Lang, Span};
-use crate::org::{Member, Role};
+use crate::org::{Member, Person, Role};
 use crate::store::{Event, NewEscalation, NewTimer, Outgoing, Recipient, StoreError, Tx};
 use crate::telegram::context::Ctx;
 use crate::telegram::keyboard::{inline, Action, Button};
 use crate::tr;
+use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -80,11 +81,71 @@ pub struct Item {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AckOutcome {
-    Acknowledged { what: String },
+    Acknowledged {
+        what: String,
+        took: Took,
+    },
     NotAllowed,
-    Already { by: String, at: i64 },
+    /// The sender may acknowledge alerts of this unit but not take the item itself (a tip
+    /// outside the tip desk, say): nothing changed and the alerts go on.
+    ItemRefused,
+    Already {
+        by: String,
+        at: i64,
+    },
     Closed,
     Unknown,
+}
+
+/// What taking an alert did to the item it is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Took {
+    /// The item was taken through its own path (a hazard acknowledged, a tip taken for the
+    /// desk), exactly as if the sender had pressed the item's own button.
+    Item,
+    /// Nobody can take the item for someone else (a unit's missing zero report): the sender
+    /// is on it, and the item still waits for its own answer.
+    OnIt,
+    /// Nothing to take: the item is already taken or done, or its kind has no acknowledgement.
+    Nothing,
+    /// The sender may not take the item; the feature changed nothing.
+    Refused,
+}
+
+/// A feature's hook: the alert about `subject` was taken by `member`; take the item by the
+/// feature's own path. It must change nothing when it answers `Refused`.
+pub type TakeItem = for<'a> fn(
+    &'a Ctx,
+    &'a mut Tx,
+    &'a str,
+    &'a Member,
+    i64,
+) -> BoxFuture<'a, Result<Took, StoreError>>;
+
+/// Item kinds (a subject's text before its first colon) whose items an alert can take.
+/// Kinds not listed (an incident, an overdue hazard) are acknowledged as alerts only.
+const TAKES: &[(&str, TakeItem)] = &[
+    ("hazard", crate::hazard::take_from_alert),
+    ("tip", crate::tip::flow::take_from_alert),
+    ("zero", crate::zero_report::take_from_alert),
+];
+
+/// The kind of an item: `hazard` for `hazard:12`.
+pub fn kind_of(subject: &str) -> &str {
+    subject.split(':').next().unwrap_or(subject)
+}
+
+async fn take_item(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    subject: &str,
+    member: &Member,
+    now: i64,
+) -> Result<Took, StoreError> {
+    match TAKES.iter().find(|(kind, _)| *kind == kind_of(subject)) {
+        Some((_, take)) => take(ctx, tx, subject, member, now).await,
+        None => Ok(Took::Nothing),
+    }
 }
 
 fn group(id: i64) -> String {
@@ -384,6 +445,22 @@ pub async fn acknowledge(
         }
         _ => {}
     }
+    // Taking the alert takes its item, by the item's own path, or nothing happens at all: an
+    // alert stopped while its item stays untaken would leave the item silently stuck.
+    let took = take_item(ctx, tx, &e.row.subject, member, now).await?;
+    if took == Took::Refused {
+        return Ok(AckOutcome::ItemRefused);
+    }
+    // The item's path may have ended this chain already (and told everyone who took it).
+    let Some(e) = load(tx, id).await? else {
+        return Ok(AckOutcome::Unknown);
+    };
+    if e.row.state == "resolved" {
+        return Ok(AckOutcome::Acknowledged {
+            what: what(ctx, ctx.config.locale, &e),
+            took,
+        });
+    }
     tx.cancel_timers(&group(id)).await?;
     tx.update_escalation(
         id,
@@ -400,11 +477,16 @@ pub async fn acknowledge(
     })
     .await?;
     let unit = tx.unit_name(&e.row.unit_id).await?;
+    let notice = if took == Took::OnIt {
+        "esc-acked-on-it"
+    } else {
+        "esc-acked"
+    };
     tell_notified(ctx, tx, &e, &format!("ack.{now}"), now, |l, what| {
         tr!(
             ctx.i18n,
             l,
-            "esc-acked",
+            notice,
             who = person.name.clone(),
             what = what,
             unit = unit.clone()
@@ -423,11 +505,34 @@ pub async fn acknowledge(
     }
     Ok(AckOutcome::Acknowledged {
         what: what(ctx, ctx.config.locale, &e),
+        took,
     })
 }
 
 /// The item is done (answered, rectified, closed): end its chain and tell those notified.
 pub async fn resolve(ctx: &Ctx, tx: &mut Tx, subject: &str, now: i64) -> Result<bool, StoreError> {
+    end(ctx, tx, subject, None, now).await
+}
+
+/// Someone took the item by its own path (acknowledged a hazard, took a tip): the chain is
+/// acknowledged by them and ends, and everyone alerted hears who took it.
+pub async fn resolve_taken(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    subject: &str,
+    by: &Person,
+    now: i64,
+) -> Result<bool, StoreError> {
+    end(ctx, tx, subject, Some(by), now).await
+}
+
+async fn end(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    subject: &str,
+    taken_by: Option<&Person>,
+    now: i64,
+) -> Result<bool, StoreError> {
     let Some(id) = tx.escalation_id_by_subject(subject).await? else {
         return Ok(false);
     };
@@ -437,26 +542,43 @@ pub async fn resolve(ctx: &Ctx, tx: &mut Tx, subject: &str, now: i64) -> Result<
     if e.row.state == "resolved" {
         return Ok(false);
     }
+    // Taken now, unless someone had already taken the alert (then this is only its end).
+    let taken_by = taken_by.filter(|_| e.row.state != "acknowledged");
     tx.cancel_timers(&group(id)).await?;
+    if let Some(p) = taken_by {
+        tx.add_event(&Event {
+            person_id: Some(p.id),
+            ..Event::of(id, now, "acknowledged")
+        })
+        .await?;
+    }
     tx.update_escalation(
         id,
         "resolved",
         e.row.next_step,
         e.row.chain_start,
-        None,
+        taken_by.map(|p| (p.id, now)),
         Some(now),
     )
     .await?;
     tx.add_event(&Event::of(id, now, "resolved")).await?;
     let unit = tx.unit_name(&e.row.unit_id).await?;
-    tell_notified(ctx, tx, &e, "resolved", now, |l, what| {
-        tr!(
+    tell_notified(ctx, tx, &e, "resolved", now, |l, what| match taken_by {
+        Some(p) => tr!(
+            ctx.i18n,
+            l,
+            "esc-acked",
+            who = p.name.clone(),
+            what = what,
+            unit = unit.clone()
+        ),
+        None => tr!(
             ctx.i18n,
             l,
             "esc-resolved",
             what = what,
             unit = unit.clone()
-        )
+        ),
     })
     .await?;
     Ok(true)
@@ -475,6 +597,20 @@ pub enum SnoozeOutcome {
 pub async fn resolve_all(ctx: &Ctx, tx: &mut Tx, prefix: &str, now: i64) -> Result<(), StoreError> {
     for subject in tx.open_escalations_under(prefix).await? {
         resolve(ctx, tx, &subject, now).await?;
+    }
+    Ok(())
+}
+
+/// `resolve_taken` for every chain of one item (see `resolve_all`).
+pub async fn resolve_all_taken(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    prefix: &str,
+    by: &Person,
+    now: i64,
+) -> Result<(), StoreError> {
+    for subject in tx.open_escalations_under(prefix).await? {
+        resolve_taken(ctx, tx, &subject, by, now).await?;
     }
     Ok(())
 }
@@ -624,5 +760,17 @@ mod tests {
         assert_eq!(parse_id("E--1"), None);
         assert_eq!(parse_id("H-3"), None);
         assert_eq!(display_id(7), "E-7");
+    }
+
+    #[test]
+    fn item_kinds_come_from_subjects() {
+        assert_eq!(kind_of("hazard:12"), "hazard");
+        assert_eq!(kind_of("hazard:12:1700000000000"), "hazard");
+        assert_eq!(kind_of("hazard-overdue:12:5"), "hazard-overdue");
+        assert_eq!(kind_of("zero:3:wangcun"), "zero");
+        assert_eq!(kind_of("plain"), "plain");
+        assert!(TAKES
+            .iter()
+            .all(|(k, _)| *k != "zincident" && *k != "hazard-overdue"));
     }
 }

@@ -1,5 +1,6 @@
 //! Lookout: a Telegram bot for district emergency duty rooms.
 pub mod app;
+pub mod audit;
 pub mod clock;
 pub mod config;
 pub mod delivery;

@@ -86,6 +86,23 @@ enum Cmd {
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
+    /// The audit trail over local days FROM..=TO (default: this month): alerts,
+    /// acknowledgements, snoozes, hazard steps, the tip desk's steps and rewards, zero-report
+    /// answers, pauses and admin changes, with who and when. Nothing of any tipster.
+    Audit {
+        #[arg(long)]
+        from: Option<chrono::NaiveDate>,
+        #[arg(long)]
+        to: Option<chrono::NaiveDate>,
+        #[arg(long, value_enum, default_value = "csv")]
+        format: AuditFormat,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum AuditFormat {
+    Csv,
+    Jsonl,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -201,11 +218,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         .iter()
                         .filter(|e| !existing.iter().any(|u| u.id == e.id))
                         .count();
+                    let updated = entries.len() - added;
                     let mut tx = store.begin().await?;
                     tx.import_units(&entries).await?;
+                    let detail =
+                        format!("{added} added, {updated} updated from {}", file.display());
+                    tx.add_admin_event(&lookout::store::AdminEvent {
+                        at: Clock::system().now_ms(),
+                        kind: "org.imported",
+                        unit_id: None,
+                        person_id: None,
+                        detail: &detail,
+                    })
+                    .await?;
                     tx.commit().await?;
                     let i18n = I18n::load()?;
-                    let updated = entries.len() - added;
                     println!(
                         "{}",
                         tr!(
@@ -223,6 +250,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Cmd::Stats { from, to, format } => {
             init_logging("warn");
             print_stats(&cli.database_url, &config, from, to, format).await?;
+        }
+        Cmd::Audit { from, to, format } => {
+            init_logging("warn");
+            let today = chrono::Utc::now()
+                .with_timezone(&config.timezone)
+                .date_naive();
+            let (from, to) = lookout::audit::days(from, to, today)?;
+            let store = app::open_store(&cli.database_url).await?;
+            let format = match format {
+                AuditFormat::Csv => lookout::audit::Format::Csv,
+                AuditFormat::Jsonl => lookout::audit::Format::Jsonl,
+            };
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            lookout::audit::export(&store, config.timezone, from, to, format, &mut out).await?;
+            std::io::Write::flush(&mut out).context("writing the export")?;
         }
         Cmd::Invite {
             unit,
@@ -252,6 +294,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 expires_at,
                 now,
             )
+            .await?;
+            let detail = match expires {
+                Some(s) => format!("{}, {uses} uses, expires in {s}", role.as_str()),
+                None => format!("{}, {uses} uses", role.as_str()),
+            };
+            tx.add_admin_event(&lookout::store::AdminEvent {
+                at: now,
+                kind: "invite.created",
+                unit_id: Some(&found.id),
+                person_id: None,
+                detail: &detail,
+            })
             .await?;
             tx.commit().await?;
             let i18n = I18n::load()?;

@@ -151,8 +151,8 @@ pub fn table(i18n: &I18n, l: Lang, f: &Figures) -> String {
     out.join("\n")
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
+pub(crate) fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
         s.to_string()

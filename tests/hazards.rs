@@ -183,7 +183,10 @@ async fn lifecycle_with_allowed_and_refused_roles(b: Backend) {
     );
     officer.press(&report, &report.button("✅ 确认").expect("ack button"));
     bot.sim
-        .wait_for(officer.id(), WAIT, |m| m.button("✅ 整改完成").is_some())
+        .wait_for(officer.id(), WAIT, |m| {
+            // The answer, not the report card (edited to offer the same button).
+            m.button("✅ 整改完成").is_some() && m.edits == 0
+        })
         .await
         .expect("next step offered");
     bot.sim
@@ -332,10 +335,10 @@ async fn unacknowledged_and_overdue_reports_escalate(b: Backend) {
         .contains("acknowledged"));
     bot.sim
         .wait_for(lead.id(), WAIT, |m| {
-            m.text().contains("Resolved") && m.text().contains("H-1")
+            m.text().contains("Officer took it") && m.text().contains("H-1")
         })
         .await
-        .expect("chain ended");
+        .expect("chain ended, naming who took it");
     // Not rectified within 2 s: it escalates again until it is.
     bot.sim
         .wait_for(lead.id(), WAIT, |m| {
@@ -547,7 +550,9 @@ async fn buttons_evidence_and_a_new_deadline(b: Backend) {
     officer.press(&report, &report.button("✅ Acknowledge").expect("ack"));
     let next = bot
         .sim
-        .wait_for(officer.id(), WAIT, |m| m.button("✅ Rectified").is_some())
+        .wait_for(officer.id(), WAIT, |m| {
+            m.button("✅ Rectified").is_some() && m.edits == 0
+        })
         .await
         .expect("next step button");
     // A supervisor gives more time than rectify_within (2 s): no overdue alert comes.

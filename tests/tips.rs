@@ -491,8 +491,8 @@ async fn an_unanswered_tip_escalates_and_acknowledging_ends_it(b: Backend) {
             .await,
         1
     );
-    // Everyone the chain reached hears it is resolved (asynchronously: wait, then ask).
-    wait_text(&bot, lead.id(), "Resolved: anonymous tip").await;
+    // Everyone the chain reached hears who took it (asynchronously: wait, then ask).
+    wait_text(&bot, lead.id(), "Desk Lead took it: anonymous tip").await;
     lead.send_text(&format!("/ack {id}"));
     wait_text(&bot, lead.id(), "already being handled").await;
 }

@@ -91,6 +91,9 @@ esc-resolved = ✅ Resolved: { $what } ({ $unit }). The alerts end.
 esc-ack-done = Acknowledged, it is yours: { $what }
 esc-ack-refused = You may not acknowledge this (it needs a duty officer or supervisor of the unit or a unit above it).
 esc-ack-already = { $who } already acknowledged this at { $when }.
+esc-acked-on-it = ✅ { $who } is on it: { $what } ({ $unit }). The alerts stop; the unit must still file its report.
+esc-ack-on-it = You are on it: { $what }. The alerts stop; the unit must still file its report (it will count as late).
+esc-ack-item-refused = You may not take this item yourself (a tip is taken by the tip desk's duty officers and supervisors), so the alerts go on. Please reach the responsible handlers.
 esc-ack-closed = This is already resolved; nothing to acknowledge.
 esc-unknown = There is no item { $id }.
 esc-ack-usage = Usage: /ack ID, for example /ack E-12 (an alert), /ack H-3 (a hazard), /ack T-4 (a tip)
@@ -384,6 +387,7 @@ hz-verify =
     { $note }
 hz-btn-close = ✅ Verify and close
 hz-btn-reopen = ↩ Reopen
+hz-card-acked = ✅ Acknowledged by { $who } at { $time }
 hz-btn-done = ✅ Rectified
 hz-next-done = { $who } acknowledged { $id }. When it is rectified, press the button below (or send /done { $id } NOTE).
 hz-ask-evidence = If you have photos of the rectification, send them now; they are kept with { $id } as evidence.

@@ -91,6 +91,9 @@ esc-resolved = ✅ 已解决：{ $what }（{ $unit }），提醒链结束。
 esc-ack-done = 已确认，由您处理：{ $what }
 esc-ack-refused = 您无权确认此事项（需要该单位或上级单位的值班员或带班领导）。
 esc-ack-already = 此事项已由 { $who } 于 { $when } 确认。
+esc-acked-on-it = ✅ { $who } 正在跟进：{ $what }（{ $unit }），提醒链已停止；该单位仍须报送。
+esc-ack-on-it = 已由您跟进：{ $what }。提醒链已停止；该单位仍须报送零报告（计为迟报）。
+esc-ack-item-refused = 您无权直接受理此事项（举报由举报受理单位的值班员或带班领导受理），提醒将继续。请联系负责处理的人员。
 esc-ack-closed = 此事项已处理完毕，无需确认。
 esc-unknown = 找不到事项 { $id }。
 esc-ack-usage = 用法：/ack 编号，例如 /ack E-12（提醒）、/ack H-3（隐患）、/ack T-4（举报）
@@ -384,6 +387,7 @@ hz-verify =
     { $note }
 hz-btn-close = ✅ 验收销号
 hz-btn-reopen = ↩ 重新打开
+hz-card-acked = ✅ 已由 { $who } 于 { $time } 确认
 hz-btn-done = ✅ 整改完成
 hz-next-done = { $who } 已确认 { $id }。整改完成后请点下面的按钮（或发送 /done { $id } 说明）。
 hz-ask-evidence = 如有整改照片，请现在发送，将作为整改凭证附在 { $id } 上。

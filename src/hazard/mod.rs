@@ -112,18 +112,7 @@ async fn send_report(
     now: i64,
 ) -> Result<(), StoreError> {
     let unit = tx.unit_name(&h.unit_id).await?;
-    let severity = tr!(ctx.i18n, l, if h.major { "hz-major" } else { "hz-normal" });
-    let text = tr!(
-        ctx.i18n,
-        l,
-        "hz-report",
-        id = display_id(h.id),
-        unit = unit,
-        category = category_name(ctx, l, &h.category),
-        severity = severity,
-        who = reporter,
-        text = h.description.clone()
-    );
+    let text = card_text(ctx, l, h, &unit, reporter);
     for (n, file_id) in photos.iter().enumerate() {
         let msg = Outgoing {
             idem_key: format!("{key}.photo{n}"),
@@ -155,7 +144,100 @@ async fn send_report(
         ),
         now,
     )
-    .await
+    .await?;
+    tx.add_hazard_card(h.id, chat, l.code(), key).await
+}
+
+/// A report as handlers see it (the card that carries their buttons).
+fn card_text(ctx: &Ctx, l: Lang, h: &Hazard, unit: &str, reporter: &str) -> String {
+    let severity = tr!(ctx.i18n, l, if h.major { "hz-major" } else { "hz-normal" });
+    tr!(
+        ctx.i18n,
+        l,
+        "hz-report",
+        id = display_id(h.id),
+        unit = unit,
+        category = category_name(ctx, l, &h.category),
+        severity = severity,
+        who = reporter,
+        text = h.description.clone()
+    )
+}
+
+/// A report was acknowledged: every card of it says by whom, and its buttons become the next
+/// step (rectified, or reject), so nobody presses Acknowledge on a taken report.
+async fn edit_cards(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    h: &Hazard,
+    who: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    let unit = tx.unit_name(&h.unit_id).await?;
+    let reporter = tx.person_name(h.reporter_id).await?.unwrap_or_default();
+    for (chat, lang, key) in tx.hazard_cards(h.id).await? {
+        let l = Lang::from_telegram(Some(&lang));
+        let text = format!(
+            "{}\n{}",
+            card_text(ctx, l, h, &unit, &reporter),
+            tr!(
+                ctx.i18n,
+                l,
+                "hz-card-acked",
+                who = who,
+                time = escalation::format_time(ctx, now)
+            )
+        );
+        let buttons = inline(vec![vec![
+            Button {
+                label: tr!(ctx.i18n, l, "hz-btn-done"),
+                data: Action::Hazard { act: 'd', id: h.id }.data(),
+            },
+            Button {
+                label: tr!(ctx.i18n, l, "hz-btn-reject"),
+                data: Action::Hazard { act: 'r', id: h.id }.data(),
+            },
+        ]]);
+        tx.enqueue(
+            &Outgoing {
+                idem_key: format!("{key}.acked.{now}"),
+                chat_id: chat,
+                method: "editMessageText".into(),
+                payload: json!({ "text": text, "reply_markup": buttons }),
+                edit_of: Some(key),
+                ephemeral: false,
+            },
+            now,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The escalation engine's hook: someone took the alert about an unacknowledged report
+/// (`hazard:12`, or `hazard:12:REOPENED_AT`). They acknowledge the report itself, by the
+/// same path as its own button; a report already past acknowledgement needs nothing.
+pub fn take_from_alert<'a>(
+    ctx: &'a Ctx,
+    tx: &'a mut Tx,
+    subject: &'a str,
+    member: &'a Member,
+    now: i64,
+) -> futures::future::BoxFuture<'a, Result<escalation::Took, StoreError>> {
+    Box::pin(async move {
+        let Some(id) = subject.split(':').nth(1).and_then(|s| s.parse().ok()) else {
+            return Ok(escalation::Took::Nothing);
+        };
+        Ok(
+            match transition(ctx, tx, member, id, Transition::Ack, None, now).await? {
+                Outcome::Done { .. } => escalation::Took::Item,
+                Outcome::NotAllowed => escalation::Took::Refused,
+                Outcome::WrongState { .. } | Outcome::NeedsText | Outcome::Unknown => {
+                    escalation::Took::Nothing
+                }
+            },
+        )
+    })
 }
 
 /// Where a unit's reports go: its duty room, else its duty officers; (chat, language).
@@ -360,9 +442,10 @@ pub async fn transition(
     let unit_name = tx.unit_name(&h.unit_id).await?;
     match t {
         Transition::Ack => {
-            escalation::resolve_all(ctx, tx, &unacked_subject(id), now).await?;
+            escalation::resolve_all_taken(ctx, tx, &unacked_subject(id), person, now).await?;
             let due = now + ctx.config.hazard.rectify_within.as_std().as_millis() as i64;
             arm_deadline(tx, id, due).await?;
+            edit_cards(ctx, tx, &h, &person.name, now).await?;
         }
         Transition::Done | Transition::Reject => {
             tx.cancel_timers(&format!("hz:{id}")).await?;

@@ -116,6 +116,27 @@ impl Tx {
         Ok(())
     }
 
+    /// Remember where a report was shown with its handler buttons, to edit it later.
+    pub async fn add_hazard_card(
+        &mut self,
+        hazard_id: i64,
+        chat_id: i64,
+        lang: &str,
+        idem_key: &str,
+    ) -> Result<()> {
+        let sql = "INSERT INTO hazard_cards (hazard_id, chat_id, lang, idem_key) VALUES ($1, $2, $3, $4) \
+                   ON CONFLICT (idem_key) DO NOTHING";
+        on_tx!(self, c => sqlx::query(sql).bind(hazard_id).bind(chat_id).bind(lang).bind(idem_key)
+            .execute(&mut **c).await?.rows_affected());
+        Ok(())
+    }
+
+    /// Where a report was shown: (chat, language, idempotency key of the card).
+    pub async fn hazard_cards(&mut self, hazard_id: i64) -> Result<Vec<(i64, String, String)>> {
+        let sql = "SELECT chat_id, lang, idem_key FROM hazard_cards WHERE hazard_id = $1 ORDER BY idem_key";
+        Ok(on_tx!(self, c => sqlx::query_as(sql).bind(hazard_id).fetch_all(&mut **c).await?))
+    }
+
     pub async fn mark_duplicate(&mut self, id: i64, of: i64) -> Result<()> {
         on_tx!(self, c => sqlx::query("UPDATE hazards SET duplicate_of = $2 WHERE id = $1").bind(id).bind(of)
             .execute(&mut **c).await?.rows_affected());

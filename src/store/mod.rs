@@ -1,6 +1,7 @@
 //! The narrow storage interface. One behaviour, two backends: SQLite (embedded default)
 //! and PostgreSQL (scale-out). Most SQL is shared; `on_pool!`/`on_tx!` run the same code
 //! against whichever backend is open.
+mod audit;
 mod delivery;
 mod escalation;
 mod figures;
@@ -13,6 +14,7 @@ mod timers;
 mod tips;
 mod zero;
 
+pub use audit::{AdminEvent, AuditRow};
 pub use delivery::{DueMessage, Outgoing, SentState};
 pub use escalation::{EscalationRow, Event, NewEscalation, Recipient};
 pub use figures::{HazardFigures, TipFigures};

@@ -225,6 +225,14 @@ impl Tx {
         }
         on_tx!(self, c => sqlx::query("UPDATE invites SET uses_left = uses_left - 1 WHERE code_hash = $1")
             .bind(code_hash).execute(&mut **c).await?.rows_affected());
+        self.add_admin_event(&super::AdminEvent {
+            at: now,
+            kind: "invite.used",
+            unit_id: Some(&unit_id),
+            person_id: Some(person_id),
+            detail: &format!("joined as {}", role.as_str()),
+        })
+        .await?;
         // A stranger's conversation language now lives on their person record.
         on_tx!(self, c => sqlx::query("UPDATE conversations SET lang = NULL WHERE user_id = $1")
             .bind(who.tg_user_id).execute(&mut **c).await?.rows_affected());

@@ -3,7 +3,7 @@
 use super::command::Command;
 use super::context::{Ctx, HandlerResult, Incoming};
 use crate::config::Span;
-use crate::escalation::{self, display_id, parse_id, AckOutcome, SnoozeOutcome};
+use crate::escalation::{self, display_id, parse_id, AckOutcome, SnoozeOutcome, Took};
 use crate::org::Role;
 use crate::schedule::season::{self, Mode};
 use crate::store::Outgoing;
@@ -30,8 +30,13 @@ pub async fn acknowledge(ctx: &Ctx, inc: &Incoming, id: i64) -> HandlerResult {
     let outcome =
         escalation::acknowledge(ctx, &mut tx, id, &inc.member, ctx.clock.now_ms()).await?;
     let text = match outcome {
-        AckOutcome::Acknowledged { what } => tr!(ctx.i18n, l, "esc-ack-done", what = what),
+        AckOutcome::Acknowledged {
+            what,
+            took: Took::OnIt,
+        } => tr!(ctx.i18n, l, "esc-ack-on-it", what = what),
+        AckOutcome::Acknowledged { what, .. } => tr!(ctx.i18n, l, "esc-ack-done", what = what),
         AckOutcome::NotAllowed => tr!(ctx.i18n, l, "esc-ack-refused"),
+        AckOutcome::ItemRefused => tr!(ctx.i18n, l, "esc-ack-item-refused"),
         AckOutcome::Already { by, at } => {
             tr!(
                 ctx.i18n,
@@ -160,6 +165,14 @@ pub async fn season_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> Handl
     let on = season::is_on_with(&ctx, mode, now);
     let mut tx = ctx.store.begin().await?;
     season::set_mode(&mut tx, mode, now.timestamp_millis()).await?;
+    tx.add_admin_event(&crate::store::AdminEvent {
+        at: now.timestamp_millis(),
+        kind: "season.set",
+        unit_id: None,
+        person_id: inc.member.person.as_ref().map(|p| p.id),
+        detail: mode.as_str(),
+    })
+    .await?;
     let who = inc.display_name();
     for (lang, chat_id) in tx.all_supervisors().await? {
         let sl = crate::config::Lang::from_telegram(Some(&lang));

@@ -323,6 +323,18 @@ async fn bind_unit(ctx: &Ctx, inc: &Incoming, unit_id: &str) -> HandlerResult {
     }
     let mut tx = ctx.store.begin().await?;
     let previous = tx.bind_duty_room(unit_id, inc.chat_id).await?;
+    let moved = previous
+        .as_deref()
+        .map(|p| format!("moved from {p}"))
+        .unwrap_or_default();
+    tx.add_admin_event(&crate::store::AdminEvent {
+        at: ctx.clock.now_ms(),
+        kind: "duty_room.bound",
+        unit_id: Some(unit_id),
+        person_id: inc.member.person.as_ref().map(|p| p.id),
+        detail: &moved,
+    })
+    .await?;
     let name = ctx
         .store
         .unit(unit_id)
@@ -460,6 +472,14 @@ async fn invite(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
         .with_timezone(&ctx.config.timezone)
         .format("%Y-%m-%d %H:%M")
         .to_string();
+    tx.add_admin_event(&crate::store::AdminEvent {
+        at: now,
+        kind: "invite.created",
+        unit_id: Some(&unit.id),
+        person_id: inc.member.person.as_ref().map(|p| p.id),
+        detail: &format!("{}, {} uses, until {when}", role.as_str(), terms.uses),
+    })
+    .await?;
     let link = format!("https://t.me/{}?start={code}", ctx.bot_username);
     // The code is a secret: the reply is erased from the outbox once sent.
     r.secret_text(tr!(

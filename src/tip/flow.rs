@@ -466,12 +466,14 @@ pub async fn acknowledge(
         Some(State::Closed) => return Ok(DeskOutcome::Closed),
         _ => {}
     }
-    let pid = person_id(member).unwrap_or_default();
-    tx.ack_tip(id, pid).await?;
+    let Some(person) = member.person.as_ref() else {
+        return Ok(DeskOutcome::NotAllowed);
+    };
+    tx.ack_tip(id, person.id).await?;
     let entry = tx
-        .add_tip_entry(id, "desk", "state", "acknowledged", Some(pid), now)
+        .add_tip_entry(id, "desk", "state", "acknowledged", Some(person.id), now)
         .await?;
-    escalation::resolve(ctx, tx, &subject(id), now).await?;
+    escalation::resolve_taken(ctx, tx, &subject(id), person, now).await?;
     let tid = display_id(id);
     let told = tell_tipster(
         ctx,
@@ -483,6 +485,33 @@ pub async fn acknowledge(
     )
     .await?;
     Ok(DeskOutcome::Done { told_tipster: told })
+}
+
+/// The escalation engine's hook: someone took the alert about tip `tip:45`. A handler of the
+/// desk takes the tip itself, exactly as with its own Acknowledge; anyone else may not.
+pub fn take_from_alert<'a>(
+    ctx: &'a Ctx,
+    tx: &'a mut Tx,
+    subject: &'a str,
+    member: &'a Member,
+    now: i64,
+) -> futures::future::BoxFuture<'a, Result<escalation::Took, StoreError>> {
+    Box::pin(async move {
+        let Some(id) = subject.strip_prefix("tip:").and_then(|s| s.parse().ok()) else {
+            return Ok(escalation::Took::Nothing);
+        };
+        let outcome = acknowledge(ctx, tx, id, member, now)
+            .await
+            .map_err(|e| match e {
+                TipError::Store(e) => e,
+                other => StoreError::Corrupt(other.to_string()),
+            })?;
+        Ok(match outcome {
+            DeskOutcome::Done { .. } => escalation::Took::Item,
+            DeskOutcome::NotAllowed => escalation::Took::Refused,
+            _ => escalation::Took::Nothing,
+        })
+    })
 }
 
 /// `/reply T-45 TEXT`: to the tipster through the bot, without the handler's name.

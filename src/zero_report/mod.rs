@@ -178,6 +178,19 @@ fn missing_subject(round: i64, unit: &str) -> String {
     format!("zero:{round}:{unit}")
 }
 
+/// The escalation engine's hook: someone took the alert about a unit's missing report
+/// (`zero:ROUND:UNIT`). Nobody can answer for a unit by pressing an alert: they are on it,
+/// the unit stays missing (late once it answers) and may still answer.
+pub fn take_from_alert<'a>(
+    _ctx: &'a Ctx,
+    _tx: &'a mut Tx,
+    _subject: &'a str,
+    _member: &'a Member,
+    _now: i64,
+) -> futures::future::BoxFuture<'a, Result<escalation::Took, StoreError>> {
+    Box::pin(async { Ok(escalation::Took::OnIt) })
+}
+
 fn incident_subject(round: i64, unit: &str) -> String {
     format!("zincident:{round}:{unit}")
 }
