@@ -499,6 +499,11 @@ async fn duplicates_nearby_are_offered_and_merged(b: Backend) {
         .wait_for(second.id(), WAIT, |m| m.text().contains("H-2"))
         .await
         .expect("second report");
+    // The officer's card of H-2 first, so it is not taken for the answer to /merge.
+    bot.sim
+        .wait_for(officer.id(), WAIT, |m| m.text().contains("H-2"))
+        .await
+        .expect("the officer is told of H-2");
     assert!(bot
         .ask(&second, "/merge H-2 H-1")
         .await
