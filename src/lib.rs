@@ -8,6 +8,7 @@ pub mod escalation;
 pub mod hazard;
 pub mod i18n;
 pub mod org;
+pub mod retention;
 pub mod schedule;
 pub mod sim;
 pub mod stats;
