@@ -12,6 +12,15 @@ use super::{on_pool, Result, Store};
 impl Store {
     /// Sent and given-up messages created before `before`.
     pub async fn prune_outbox(&self, before: i64, limit: i64) -> Result<u64> {
+        // Each open-item check is a primary-key lookup of the id in the key, so the cost of a
+        // batch does not grow with the number of open items.
+        let open = |prefix: &str, table: &str, open: &str| {
+            format!(
+                "AND NOT (o.idem_key LIKE '{prefix}.%' AND EXISTS (SELECT 1 FROM {table} i \
+                 WHERE i.id = {} AND {open})) ",
+                self.id_in_key(prefix)
+            )
+        };
         let sql = format!(
             "DELETE FROM outbox WHERE id IN (SELECT o.id FROM outbox o \
              WHERE o.state <> 'pending' AND o.created_at < $1 AND o.method <> 'setMyCommands' \
@@ -19,13 +28,10 @@ impl Store {
                              AND (e.state = 'pending' OR e.created_at >= $1)) \
              AND NOT EXISTS (SELECT 1 FROM zero_reminders r WHERE r.idem_key = o.idem_key \
                              AND r.round_id = ({CURRENT_ROUND})) \
-             AND NOT (o.idem_key LIKE 'hz.%' AND EXISTS (SELECT 1 FROM hazards h \
-                      WHERE h.state NOT IN ('closed', 'rejected') AND o.idem_key LIKE ('hz.' || h.id || '.%'))) \
-             AND NOT (o.idem_key LIKE 'esc.%' AND EXISTS (SELECT 1 FROM escalations x \
-                      WHERE x.state <> 'resolved' AND o.idem_key LIKE ('esc.' || x.id || '.%'))) \
-             AND NOT (o.idem_key LIKE 'tip.%' AND EXISTS (SELECT 1 FROM tips t \
-                      WHERE t.state <> 'closed' AND o.idem_key LIKE ('tip.' || t.id || '.%'))) \
-             ORDER BY o.created_at LIMIT $2{})",
+             {}{}{}ORDER BY o.created_at LIMIT $2{})",
+            open("hz", "hazards", "i.state NOT IN ('closed', 'rejected')"),
+            open("esc", "escalations", "i.state <> 'resolved'"),
+            open("tip", "tips", "i.state <> 'closed'"),
             self.skip_locked()
         );
         self.prune_with(&sql, before, limit).await
@@ -79,6 +85,20 @@ impl Store {
         Ok(
             on_pool!(self, p => sqlx::query(sql).bind(before).bind(limit).execute(p).await?.rows_affected()),
         )
+    }
+
+    /// The number between `prefix.` and the next dot of `o.idem_key` (`esc.12.…` → 12), as an
+    /// SQL expression; NULL (PostgreSQL) or 0 (SQLite) when there is none.
+    fn id_in_key(&self, prefix: &str) -> String {
+        let from = prefix.len() + 2;
+        match self {
+            Store::Sqlite(_) => format!(
+                "CAST(substr(o.idem_key, {from}, instr(substr(o.idem_key, {from}), '.') - 1) AS INTEGER)"
+            ),
+            Store::Postgres(_) => "(CASE WHEN split_part(o.idem_key, '.', 2) ~ '^[0-9]{1,18}$' \
+                 THEN CAST(split_part(o.idem_key, '.', 2) AS BIGINT) END)"
+                .to_string(),
+        }
     }
 
     /// PostgreSQL: replicas pruning at once take different rows instead of waiting on (or
