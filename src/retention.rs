@@ -62,13 +62,13 @@ pub async fn prune(
 ) -> Result<Pruned, StoreError> {
     let before = now.saturating_sub(ms(keep));
     let updates_before = now.saturating_sub(ms(keep.max(REPLAY_HORIZON)));
-    let mut p = Pruned::default();
-    p.outbox = batches(pause, || store.prune_outbox(before, BATCH)).await?;
-    p.timers = batches(pause, || store.prune_timers(before, BATCH)).await?;
-    p.inbox = batches(pause, || store.prune_updates(updates_before, BATCH)).await?;
-    p.conversations = batches(pause, || store.prune_stranger_conversations(before, BATCH)).await?;
-    p.zero_reminders = batches(pause, || store.prune_zero_reminders(before, BATCH)).await?;
-    Ok(p)
+    Ok(Pruned {
+        outbox: batches(pause, || store.prune_outbox(before, BATCH)).await?,
+        timers: batches(pause, || store.prune_timers(before, BATCH)).await?,
+        inbox: batches(pause, || store.prune_updates(updates_before, BATCH)).await?,
+        conversations: batches(pause, || store.prune_stranger_conversations(before, BATCH)).await?,
+        zero_reminders: batches(pause, || store.prune_zero_reminders(before, BATCH)).await?,
+    })
 }
 
 /// Run one kind of batch until a batch comes back short.
