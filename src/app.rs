@@ -233,7 +233,11 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     let sending = tokio::spawn(sender.clone().run());
     let mut tasks = vec![
         tokio::spawn(schedule::run(ctx.clone())),
-        tokio::spawn(housekeeping(store.clone(), settings.clock.clone())),
+        tokio::spawn(crate::retention::run(
+            store.clone(),
+            settings.clock.clone(),
+            ctx.config.retention.keep,
+        )),
     ];
     let (stop_intake, stop) = watch::channel(false);
     let mut webhook_addr = None;
@@ -329,14 +333,4 @@ fn command_menus(ctx: &Ctx) -> Vec<Outgoing> {
         }
     }
     out
-}
-
-async fn housekeeping(store: Store, clock: Clock) {
-    loop {
-        let day_ago = clock.now_ms() - 24 * 3600 * 1000;
-        if let Err(e) = store.prune_updates(day_ago).await {
-            tracing::warn!(error = %e, "pruning handled updates failed");
-        }
-        tokio::time::sleep(Duration::from_secs(3600)).await;
-    }
 }

@@ -10,6 +10,7 @@ pub mod hazard;
 pub mod i18n;
 pub mod ops;
 pub mod org;
+pub mod retention;
 pub mod schedule;
 pub mod sim;
 pub mod stats;

@@ -98,12 +98,6 @@ impl Store {
         let row: Option<(String,)> = on_pool!(self, p => sqlx::query_as(sql).bind(update_id).bind(max).fetch_optional(p).await?);
         Ok(row.is_some_and(|r| r.0 == "failed"))
     }
-
-    /// Forget handled updates received before `before` (Telegram never resends those).
-    pub async fn prune_updates(&self, before: i64) -> Result<u64> {
-        let sql = "DELETE FROM inbox WHERE state <> 'pending' AND received_at < $1";
-        Ok(on_pool!(self, p => sqlx::query(sql).bind(before).execute(p).await?.rows_affected()))
-    }
 }
 
 impl Tx {

@@ -10,6 +10,7 @@ mod hazards;
 mod inbox;
 mod leader;
 mod org;
+mod retention;
 mod timers;
 mod tips;
 mod zero;
