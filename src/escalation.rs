@@ -695,8 +695,11 @@ pub async fn on_wake(tx: &mut Tx, id: i64, now: i64) -> Result<(), StoreError> {
     tx.update_escalation(id, "open", step as i64, chain_start, None, None)
         .await?;
     if let Some(due) = e.policy.due(chain_start, step) {
-        tx.add_timer(&step_timer(id, step, chain_start, due.max(now)))
-            .await?;
+        // The snooze cancelled this step's timer under its usual key (a woken chain that was
+        // not overdue keeps its start), so the resumed one needs a key of its own.
+        let mut timer = step_timer(id, step, chain_start, due.max(now));
+        timer.key = format!("{}:woken:{now}", timer.key);
+        tx.add_timer(&timer).await?;
     }
     Ok(())
 }

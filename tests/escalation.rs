@@ -17,6 +17,7 @@ both_backends!(
     unauthorised_acknowledgement_is_refused,
     restart_mid_chain_neither_loses_nor_repeats,
     snooze_and_ack_timeout,
+    a_snooze_that_ends_before_the_next_step_keeps_the_chain,
     season_override_is_admin_only_and_announced,
     schedules_plan_one_firing_at_a_time,
 );
@@ -445,6 +446,49 @@ async fn snooze_and_ack_timeout(b: Backend) {
         })
         .await
         .expect("level 1 again, naming who was notified");
+}
+
+/// A snooze shorter than the wait for the next step: the step comes at its own time, not never
+/// (its timer, cancelled by the snooze, must be replaced under a key of its own).
+async fn a_snooze_that_ends_before_the_next_step_keeps_the_chain(b: Backend) {
+    let bot = TestBot::spawn_fast(b, Config::default()).await;
+    let (s1, s2, _s3, _room) = people(&bot).await;
+    let (id, started) = start(
+        &bot,
+        item(
+            "short-snooze",
+            "lijia",
+            Policy::new(&secs(&[0, 4])),
+            now_ms(),
+        ),
+    )
+    .await;
+    let tag = format!("E-{id}");
+    bot.sim
+        .wait_for(s1.id(), WAIT, |m| m.text().contains(&tag))
+        .await
+        .expect("level 1");
+    s1.send_text(&format!("/snooze {tag} 1s 正在核实"));
+    bot.sim
+        .wait_for(s1.id(), WAIT, |m| m.text().contains("已暂停"))
+        .await
+        .expect("snoozed");
+    bot.sim
+        .wait_for(s2.id(), WAIT, |m| {
+            m.text().contains(&tag) && m.text().contains("Level 2")
+        })
+        .await
+        .expect("level 2 at its own time after a short snooze");
+    let at = bot
+        .count(&format!(
+            "SELECT MIN(at) FROM escalation_events WHERE escalation_id = {id} AND level = 2"
+        ))
+        .await;
+    assert!(
+        at >= started + 4000,
+        "level 2 came {} ms after the start",
+        at - started
+    );
 }
 
 async fn season_override_is_admin_only_and_announced(b: Backend) {
