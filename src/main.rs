@@ -296,8 +296,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             )
             .await?;
             let detail = match expires {
-                Some(s) => format!("{}, {uses} uses, expires in {s}", role.as_str()),
-                None => format!("{}, {uses} uses", role.as_str()),
+                Some(s) => format!("{}, uses {uses}, expires in {s}", role.as_str()),
+                None => format!("{}, uses {uses}", role.as_str()),
             };
             tx.add_admin_event(&lookout::store::AdminEvent {
                 at: now,

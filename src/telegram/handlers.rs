@@ -477,7 +477,7 @@ async fn invite(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
         kind: "invite.created",
         unit_id: Some(&unit.id),
         person_id: inc.member.person.as_ref().map(|p| p.id),
-        detail: &format!("{}, {} uses, until {when}", role.as_str(), terms.uses),
+        detail: &format!("{}, uses {}, expires {when}", role.as_str(), terms.uses),
     })
     .await?;
     let link = format!("https://t.me/{}?start={code}", ctx.bot_username);
