@@ -3,6 +3,7 @@ pub mod app;
 pub mod audit;
 pub mod clock;
 pub mod config;
+pub mod conversation;
 pub mod delivery;
 pub mod demo;
 pub mod escalation;

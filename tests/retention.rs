@@ -244,9 +244,16 @@ async fn a_pass_prunes_finished_rows_and_keeps_what_is_needed(b: Backend) {
     tx.set_conversation_lang(901, 901, "en", RECENT)
         .await
         .expect("conv");
-    tx.set_conversation_state(501, 501, &json!({"draft": 1}), OLD)
-        .await
-        .expect("conv");
+    tx.set_conversation_state(
+        501,
+        501,
+        &lookout::conversation::Conversation::IncidentText {
+            incident_text: "x".into(),
+        },
+        OLD,
+    )
+    .await
+    .expect("conv");
     tx.commit().await.expect("commit");
 
     // Messages. Kept whatever their age: pending, the command menu, what open items and the

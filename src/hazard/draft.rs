@@ -1,7 +1,6 @@
 //! A hazard report being written: kept in the conversation until it is filed, cancelled or
 //! left alone too long.
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
 
 /// A draft left alone this long is dropped, with a notice.
 pub const EXPIRE_MS: i64 = 30 * 60 * 1000;
@@ -32,14 +31,6 @@ pub enum Step {
 }
 
 impl Draft {
-    pub fn from_state(state: Option<&Value>) -> Option<Draft> {
-        serde_json::from_value(state?.get("hazard")?.clone()).ok()
-    }
-
-    pub fn to_state(&self) -> Value {
-        json!({ "hazard": self })
-    }
-
     pub fn next(&self) -> Step {
         if self.unit.is_none() {
             Step::Unit
@@ -104,7 +95,5 @@ mod tests {
             assert!(d.add_photo(&format!("f{n}")));
         }
         assert!(!d.add_photo("one too many"));
-        assert_eq!(Draft::from_state(Some(&d.to_state())), Some(d));
-        assert_eq!(Draft::from_state(Some(&json!({"await": "incident"}))), None);
     }
 }

@@ -1,5 +1,6 @@
 //! Units, people, memberships, invites and conversations.
 use super::{on_pool, on_tx, Result, Store, StoreError, Tx};
+use crate::conversation::Conversation;
 use crate::org::file::{parents_first, UnitEntry};
 use crate::org::{Member, Membership, Person, Role, Unit};
 
@@ -124,12 +125,12 @@ impl Store {
         &self,
         chat_id: i64,
         user_id: i64,
-    ) -> Result<Option<serde_json::Value>> {
+    ) -> Result<Option<Conversation>> {
         let sql = "SELECT state FROM conversations WHERE chat_id = $1 AND user_id = $2";
         let row: Option<(Option<String>,)> = on_pool!(self, p => sqlx::query_as(sql).bind(chat_id).bind(user_id).fetch_optional(p).await?);
         Ok(row
             .and_then(|r| r.0)
-            .and_then(|s| serde_json::from_str(&s).ok()))
+            .and_then(|s| Conversation::from_json(&s)))
     }
 
     /// A stranger's language choice, kept only with their conversation.
@@ -281,12 +282,12 @@ impl Tx {
         &mut self,
         chat_id: i64,
         user_id: i64,
-        state: &serde_json::Value,
+        state: &Conversation,
         now: i64,
     ) -> Result<()> {
         let sql = "INSERT INTO conversations (chat_id, user_id, state, updated_at) VALUES ($1, $2, $3, $4) \
                    ON CONFLICT (chat_id, user_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at";
-        let state = state.to_string();
+        let state = state.to_json();
         on_tx!(self, c => sqlx::query(sql).bind(chat_id).bind(user_id).bind(&state).bind(now).execute(&mut **c).await?.rows_affected());
         Ok(())
     }

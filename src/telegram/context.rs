@@ -100,7 +100,7 @@ pub struct Incoming {
     pub album: Option<String>,
     pub press: Option<Press>,
     /// What this conversation is in the middle of, if anything (members only).
-    pub state: Option<serde_json::Value>,
+    pub state: Option<crate::conversation::Conversation>,
     /// Set once a handler committed this update as done.
     pub finished: Arc<AtomicBool>,
 }

@@ -4,6 +4,7 @@
 use super::command::Command;
 use super::context::{Ctx, HandlerResult, Incoming, Replies};
 use super::keyboard::{inline, Action, Button};
+use crate::conversation::{Conversation, Question, ReasonFor};
 use crate::hazard::draft::{self, Draft, Step};
 use crate::hazard::{self, display_id, parse_id, Outcome, Transition};
 use crate::org::{is_within, subtree, Role};
@@ -44,7 +45,8 @@ async fn save_and_ask(
     let l = inc.lang;
     let now = ctx.clock.now_ms();
     let mut tx = ctx.store.begin().await?;
-    tx.set_conversation_state(inc.chat_id, inc.user_id(), &d.to_state(), now)
+    let state = Conversation::HazardDraft { hazard: d.clone() };
+    tx.set_conversation_state(inc.chat_id, inc.user_id(), &state, now)
         .await?;
     tx.add_timer(&NewTimer {
         key: format!("hzdraft:{}:{}:{}", inc.chat_id, inc.user_id(), d.started),
@@ -190,7 +192,11 @@ pub async fn draft_message(ctx: &Ctx, inc: &Incoming) -> Option<HandlerResult> {
     if !inc.private || inc.member.person.is_none() {
         return None;
     }
-    let existing = Draft::from_state(inc.state.as_ref());
+    let existing = inc
+        .state
+        .as_ref()
+        .and_then(Conversation::hazard_draft)
+        .cloned();
     let starts_report = inc.media.is_some() && !report_units(inc).is_empty();
     let mut d = match existing {
         Some(d) => d,
@@ -233,7 +239,12 @@ pub async fn draft_message(ctx: &Ctx, inc: &Incoming) -> Option<HandlerResult> {
 pub async fn draft_button(ctx: &Ctx, inc: &Incoming, action: Action) -> HandlerResult {
     let mut r = inc.replies();
     let l = inc.lang;
-    let Some(mut d) = Draft::from_state(inc.state.as_ref()) else {
+    let Some(mut d) = inc
+        .state
+        .as_ref()
+        .and_then(Conversation::hazard_draft)
+        .cloned()
+    else {
         r.answer_press(Some(tr!(ctx.i18n, l, "hz-no-draft")));
         return r.send(ctx).await;
     };
@@ -299,7 +310,11 @@ pub async fn on_draft_expiry(
     now: i64,
 ) -> Result<(), crate::store::StoreError> {
     let state = ctx.store.conversation_state(chat, user).await?;
-    if Draft::from_state(state.as_ref()).is_none_or(|d| d.started != started) {
+    if state
+        .as_ref()
+        .and_then(Conversation::hazard_draft)
+        .is_none_or(|d| d.started != started)
+    {
         return Ok(());
     }
     tx.clear_conversation_state(chat, user).await?;
@@ -358,7 +373,10 @@ async fn make(
     let done = matches!(o, Outcome::Done { .. });
     if done && t == Transition::Done {
         // Photos sent right after "rectified" are the evidence.
-        let state = json!({ "hz_evidence": id, "until": now + draft::EXPIRE_MS });
+        let state = Conversation::HazardEvidence {
+            hz_evidence: id,
+            until: now + draft::EXPIRE_MS,
+        };
         tx.set_conversation_state(inc.chat_id, inc.user_id(), &state, now)
             .await?;
     } else {
@@ -455,8 +473,12 @@ pub async fn report_button(ctx: &Ctx, inc: &Incoming, act: char, id: i64) -> Han
     let mut r = inc.replies();
     r.answer_press(None);
     let mut tx = ctx.store.begin().await?;
-    let which = if act == 'o' { "reopen" } else { "reject" };
-    let state = json!({ "await": "hz_reason", "id": id, "t": which });
+    let t = if act == 'o' {
+        ReasonFor::Reopen
+    } else {
+        ReasonFor::Reject
+    };
+    let state = Conversation::Asked(Question::HazardReason { id, t });
     tx.set_conversation_state(inc.chat_id, inc.user_id(), &state, ctx.clock.now_ms())
         .await?;
     r.text(tr!(
@@ -471,15 +493,12 @@ pub async fn report_button(ctx: &Ctx, inc: &Incoming, act: char, id: i64) -> Han
 
 /// The reason after pressing "reject"; `None` when the conversation is not waiting for one.
 pub async fn reject_reason(ctx: &Ctx, inc: &Incoming) -> Option<HandlerResult> {
-    let state = inc.state.as_ref()?;
-    if state["await"] != "hz_reason" {
+    let Some(Conversation::Asked(Question::HazardReason { id, t })) = inc.state else {
         return None;
-    }
-    let id = state["id"].as_i64()?;
-    let t = if state["t"] == "reopen" {
-        Transition::Reopen
-    } else {
-        Transition::Reject
+    };
+    let t = match t {
+        ReasonFor::Reopen => Transition::Reopen,
+        ReasonFor::Reject => Transition::Reject,
     };
     let text = inc
         .text
@@ -491,14 +510,19 @@ pub async fn reject_reason(ctx: &Ctx, inc: &Incoming) -> Option<HandlerResult> {
 
 /// A photo right after "rectified": evidence, kept with the report; `None` otherwise.
 pub async fn evidence_photo(ctx: &Ctx, inc: &Incoming) -> Option<HandlerResult> {
-    let state = inc.state.as_ref()?;
-    let id = state["hz_evidence"].as_i64()?;
+    let Some(Conversation::HazardEvidence {
+        hz_evidence: id,
+        until,
+    }) = inc.state
+    else {
+        return None;
+    };
     let Some(Media::Photo(file_id)) = &inc.media else {
         return None;
     };
     let person = inc.member.person.as_ref()?;
     let now = ctx.clock.now_ms();
-    if state["until"].as_i64().is_none_or(|until| until < now) {
+    if until < now {
         return None;
     }
     let result = async {

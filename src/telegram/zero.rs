@@ -3,12 +3,12 @@
 use super::command::Command;
 use super::context::{Ctx, HandlerResult, Incoming, Replies};
 use super::keyboard::{inline, Action, Button};
+use crate::conversation::{Conversation, Question};
 use crate::org::{is_within, subtree, Role};
 use crate::stats;
 use crate::store::StoreError;
 use crate::tr;
 use crate::zero_report::{self, board, AnswerOutcome};
-use serde_json::json;
 use std::sync::Arc;
 
 /// Incident texts are kept whole up to this length; longer ones are refused with a hint.
@@ -19,17 +19,19 @@ const FOLLOWUP_MS: i64 = 30 * 60 * 1000;
 /// What a conversation waits for: the text of an incident for a unit (and round, when the
 /// question came from a reminder).
 fn awaiting_incident(inc: &Incoming) -> Option<(String, Option<i64>)> {
-    let s = inc.state.as_ref()?;
-    if s["await"] != "incident" {
-        return None;
+    match &inc.state {
+        Some(Conversation::Asked(Question::Incident { unit, round })) => {
+            Some((unit.clone(), *round))
+        }
+        _ => None,
     }
-    Some((s["unit"].as_str()?.to_string(), s["round"].as_i64()))
 }
 
 fn pending_incident_text(inc: &Incoming) -> Option<String> {
-    inc.state.as_ref()?["incident_text"]
-        .as_str()
-        .map(str::to_string)
+    match &inc.state {
+        Some(Conversation::IncidentText { incident_text }) => Some(incident_text.clone()),
+        _ => None,
+    }
 }
 
 async fn record(
@@ -48,7 +50,10 @@ async fn record(
     match (&outcome, incident) {
         // Photos or a location may follow an incident for a while.
         (AnswerOutcome::Recorded { .. }, Some(_)) => {
-            let state = json!({ "followup": unit, "until": now + FOLLOWUP_MS });
+            let state = Conversation::IncidentFollowup {
+                followup: unit.to_string(),
+                until: now + FOLLOWUP_MS,
+            };
             tx.set_conversation_state(inc.chat_id, inc.user_id(), &state, now)
                 .await?;
         }
@@ -138,7 +143,9 @@ async fn answer_command(ctx: &Ctx, inc: &Incoming, incident: Option<String>) -> 
             let mut tx = ctx.store.begin().await?;
             if let Some(text) = incident {
                 // The choice arrives as a button press; the text waits in the conversation.
-                let state = json!({ "incident_text": text });
+                let state = Conversation::IncidentText {
+                    incident_text: text.to_string(),
+                };
                 tx.set_conversation_state(inc.chat_id, inc.user_id(), &state, ctx.clock.now_ms())
                     .await?;
             }
@@ -197,7 +204,10 @@ async fn ask_incident_text(
         return r.send(ctx).await;
     }
     let mut tx = ctx.store.begin().await?;
-    let state = json!({ "await": "incident", "unit": unit, "round": round });
+    let state = Conversation::Asked(Question::Incident {
+        unit: unit.to_string(),
+        round,
+    });
     tx.set_conversation_state(inc.chat_id, inc.user_id(), &state, ctx.clock.now_ms())
         .await?;
     r.answer_press(None);
@@ -247,11 +257,16 @@ pub async fn incident_text(ctx: &Ctx, inc: &Incoming) -> Option<HandlerResult> {
 /// A photo or location right after an incident report goes to those alerted; `None` when the
 /// conversation is not following up an incident or the message carries neither.
 pub async fn incident_media(ctx: &Ctx, inc: &Incoming) -> Option<HandlerResult> {
-    let state = inc.state.as_ref()?;
-    let unit = state["followup"].as_str()?.to_string();
+    let Some(Conversation::IncidentFollowup {
+        followup: unit,
+        until,
+    }) = inc.state.clone()
+    else {
+        return None;
+    };
     let media = inc.media.clone()?;
     let now = ctx.clock.now_ms();
-    if state["until"].as_i64().is_none_or(|until| until < now) {
+    if until < now {
         return None;
     }
     let result = async {
