@@ -2,6 +2,8 @@
 //! left alone too long.
 use serde::{Deserialize, Serialize};
 
+/// Timer kind: a draft left alone is dropped (`hazard::on_draft_expiry`).
+pub const EXPIRY: &str = "hz.draft";
 /// A draft left alone this long is dropped, with a notice.
 pub const EXPIRE_MS: i64 = 30 * 60 * 1000;
 /// Photos one report may carry.

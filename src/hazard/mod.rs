@@ -4,6 +4,7 @@
 pub mod draft;
 
 use crate::config::Lang;
+use crate::conversation::Conversation;
 use crate::escalation::{self, Item, Policy};
 use crate::org::{Member, Role};
 use crate::store::{Hazard, NewHazard, NewTimer, Outgoing, StoreError, Tx};
@@ -768,4 +769,38 @@ mod tests {
         assert!(!Transition::Close.from().contains(&"reported"));
         assert!(Transition::Reject.needs_text() && !Transition::Done.needs_text());
     }
+}
+
+/// Timer: a draft left alone is dropped, and its writer told.
+pub async fn on_draft_expiry(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    chat: i64,
+    user: i64,
+    started: i64,
+    now: i64,
+) -> Result<(), StoreError> {
+    let state = ctx.store.conversation_state(chat, user).await?;
+    if state
+        .as_ref()
+        .and_then(Conversation::hazard_draft)
+        .is_none_or(|d| d.started != started)
+    {
+        return Ok(());
+    }
+    tx.clear_conversation_state(chat, user).await?;
+    let l = ctx
+        .store
+        .member(user)
+        .await?
+        .person
+        .map(|p| Lang::from_telegram(Some(&p.lang)))
+        .unwrap_or(ctx.config.locale);
+    let msg = Outgoing::message(
+        format!("hzdraft.{chat}.{started}.expired"),
+        chat,
+        tr!(ctx.i18n, l, "hz-draft-expired"),
+        None,
+    );
+    tx.enqueue(&msg, now).await
 }

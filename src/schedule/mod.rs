@@ -140,13 +140,13 @@ async fn dispatch(ctx: &Ctx, tx: &mut Tx, timer: &Timer, now: i64) -> Result<Str
             );
             crate::hazard::on_overdue(ctx, tx, id, due, now).await?
         }
-        crate::telegram::hazards::DRAFT_EXPIRY => {
+        crate::hazard::draft::EXPIRY => {
             let (chat, user, started) = (
                 field(timer, &payload, "chat")?,
                 field(timer, &payload, "user")?,
                 field(timer, &payload, "started")?,
             );
-            crate::telegram::hazards::on_draft_expiry(ctx, tx, chat, user, started, now).await?
+            crate::hazard::on_draft_expiry(ctx, tx, chat, user, started, now).await?
         }
         crate::tip::FORGET => {
             crate::tip::flow::on_forget(ctx, tx, field(timer, &payload, "id")?, now).await?

@@ -14,8 +14,6 @@ use crate::zero_report::Media;
 use serde_json::json;
 use std::sync::Arc;
 
-pub const DRAFT_EXPIRY: &str = "hz.draft";
-
 /// Does a command's first argument name a hazard (`H-12`)?
 pub fn names_hazard(args: &str) -> bool {
     args.split_whitespace()
@@ -51,7 +49,7 @@ async fn save_and_ask(
     tx.add_timer(&NewTimer {
         key: format!("hzdraft:{}:{}:{}", inc.chat_id, inc.user_id(), d.started),
         group: format!("hzdraft:{}:{}", inc.chat_id, inc.user_id()),
-        kind: DRAFT_EXPIRY.into(),
+        kind: draft::EXPIRY.into(),
         payload: json!({ "chat": inc.chat_id, "user": inc.user_id(), "started": d.started }),
         due_at: d.started + draft::EXPIRE_MS,
     })
@@ -298,40 +296,6 @@ pub async fn draft_button(ctx: &Ctx, inc: &Incoming, action: Action) -> HandlerR
         _ => {}
     }
     save_and_ask(ctx, inc, &d, r, false).await
-}
-
-/// Timer: a draft left alone is dropped, and its writer told.
-pub async fn on_draft_expiry(
-    ctx: &Ctx,
-    tx: &mut crate::store::Tx,
-    chat: i64,
-    user: i64,
-    started: i64,
-    now: i64,
-) -> Result<(), crate::store::StoreError> {
-    let state = ctx.store.conversation_state(chat, user).await?;
-    if state
-        .as_ref()
-        .and_then(Conversation::hazard_draft)
-        .is_none_or(|d| d.started != started)
-    {
-        return Ok(());
-    }
-    tx.clear_conversation_state(chat, user).await?;
-    let l = ctx
-        .store
-        .member(user)
-        .await?
-        .person
-        .map(|p| crate::config::Lang::from_telegram(Some(&p.lang)))
-        .unwrap_or(ctx.config.locale);
-    let msg = crate::store::Outgoing::message(
-        format!("hzdraft.{chat}.{started}.expired"),
-        chat,
-        tr!(ctx.i18n, l, "hz-draft-expired"),
-        None,
-    );
-    tx.enqueue(&msg, now).await
 }
 
 fn outcome_text(ctx: &Ctx, inc: &Incoming, id: i64, o: Outcome) -> String {
