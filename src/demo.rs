@@ -336,7 +336,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         )
     );
 
-    running.kill();
+    running.shutdown().await;
     sim.shutdown();
     Ok(())
 }
