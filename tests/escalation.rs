@@ -401,7 +401,9 @@ async fn two_schedulers_run_each_timer_once(b: Backend) {
 async fn snooze_and_ack_timeout(b: Backend) {
     let bot = TestBot::spawn_fast(b, Config::default()).await;
     let (s1, s2, _s3, _room) = people(&bot).await;
-    let policy = Policy::new(&secs(&[0, 1])).ack_timeout(Span::seconds(1));
+    // Level 2 is due 3 s after level 1, so the snooze below lands before it even on a busy
+    // machine, and the 5 s snooze outlasts it: level 2 comes when the snooze ends.
+    let policy = Policy::new(&secs(&[0, 3])).ack_timeout(Span::seconds(1));
     let (id, _) = start(&bot, item("snooze", "lijia", policy, now_ms())).await;
     let tag = format!("E-{id}");
     bot.sim
@@ -414,7 +416,7 @@ async fn snooze_and_ack_timeout(b: Backend) {
         .await
         .text()
         .contains("用法"));
-    s1.send_text(&format!("/snooze {tag} 2s 已电话联系村主任"));
+    s1.send_text(&format!("/snooze {tag} 5s 已电话联系村主任"));
     bot.sim
         .wait_for(s1.id(), WAIT, |m| m.text().contains("已暂停"))
         .await
@@ -436,7 +438,7 @@ async fn snooze_and_ack_timeout(b: Backend) {
         .await
         .expect("level 2 after the snooze");
     assert!(bot.count(&format!("SELECT MIN(at) FROM escalation_events WHERE escalation_id = {id} AND level = 2")).await
-        >= bot.count(&format!("SELECT at FROM escalation_events WHERE escalation_id = {id} AND kind = 'snoozed'")).await + 2000);
+        >= bot.count(&format!("SELECT at FROM escalation_events WHERE escalation_id = {id} AND kind = 'snoozed'")).await + 5000);
     // Acknowledged but never resolved: after the timeout the chain starts again at level 1.
     s2.press(&l2, &l2.button_data()[0]);
     bot.wait_count(&format!("SELECT COUNT(*) FROM escalation_events WHERE escalation_id = {id} AND kind = 'retriggered'"), 1).await;
