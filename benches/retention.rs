@@ -16,11 +16,13 @@ mod common;
 use common::{count, exec, percentile, Org, Staff};
 use lookout::clock::Clock;
 use lookout::config::{Config, Span};
+use lookout::context::{Ctx, Wakers};
 use lookout::i18n::I18n;
+use lookout::notice::Notice;
 use lookout::retention;
 use lookout::schedule;
 use lookout::store::{Event, NewEscalation, NewHazard, NewTimer, NewUpdate, Outgoing, Store, Tx};
-use lookout::telegram::context::{Ctx, Wakers};
+use lookout::telegram::render::bot_api;
 use serde_json::json;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -123,7 +125,7 @@ fn keyboard(round: i64, unit: &str) -> serde_json::Value {
 }
 
 async fn send(tx: &mut Tx, key: String, chat: i64, body: String, now: i64) -> anyhow::Result<()> {
-    tx.enqueue(&Outgoing::message(key, chat, body, None), now)
+    tx.enqueue(&bot_api(&Notice::text(key, chat, body)), now)
         .await?;
     Ok(())
 }
@@ -230,7 +232,7 @@ impl Day<'_> {
         for v in &self.d.villages {
             tx.expect_unit(round, &v.id).await?;
             let key = format!("zr.{round}.{}.{}", v.id, v.chat);
-            let mut m = Outgoing::message(key.clone(), v.chat, text("零报告", &v.id), None);
+            let mut m = bot_api(&Notice::text(key.clone(), v.chat, text("零报告", &v.id)));
             m.payload["reply_markup"] = keyboard(round, &v.id);
             tx.enqueue(&m, remind).await?;
             tx.add_reminder(round, &v.id, v.chat, &key).await?;
@@ -251,7 +253,7 @@ impl Day<'_> {
                     idem_key: format!("{key}.answered"),
                     method: "editMessageText".into(),
                     edit_of: Some(key.clone()),
-                    ..Outgoing::message(String::new(), v.chat, text("已报告", &v.id), None)
+                    ..bot_api(&Notice::text(String::new(), v.chat, text("已报告", &v.id)))
                 };
                 tx.enqueue(&edit, at).await?;
                 send(
@@ -289,12 +291,11 @@ impl Day<'_> {
                     ..Event::of(esc, at, "notified")
                 })
                 .await?;
-                let mut alert = Outgoing::message(
+                let mut alert = bot_api(&Notice::text(
                     format!("esc.{esc}.{deadline}.{step}.{chat}"),
                     chat,
                     text("未报告", &v.id),
-                    None,
-                );
+                ));
                 alert.payload["reply_markup"] = keyboard(esc, "ack");
                 tx.enqueue(&alert, at).await?;
                 let group = format!("esc:{esc}");
@@ -447,8 +448,11 @@ impl Day<'_> {
             let uid = self.update(stranger, "/start", at, &mut updates);
             tx.set_conversation_lang(stranger, stranger, "zh-CN", at)
                 .await?;
-            let mut reply =
-                Outgoing::message(format!("u{uid}.0"), stranger, text("欢迎", "-"), None);
+            let mut reply = bot_api(&Notice::text(
+                format!("u{uid}.0"),
+                stranger,
+                text("欢迎", "-"),
+            ));
             reply.ephemeral = true;
             tx.enqueue(&reply, at).await?;
         }
@@ -484,12 +488,11 @@ fn file_mb(path: &std::path::Path) -> f64 {
 async fn sender_scan(store: &Store, now: i64, tag: &str) -> anyhow::Result<i64> {
     let msgs: Vec<Outgoing> = (0..200)
         .map(|k| {
-            Outgoing::message(
+            bot_api(&Notice::text(
                 format!("probe.{tag}.{k}"),
                 70_000_000 + k,
                 text("x", "y"),
-                None,
-            )
+            ))
         })
         .collect();
     store.enqueue(&msgs, now).await?;
@@ -553,6 +556,7 @@ async fn year(prune: bool) -> anyhow::Result<Run> {
         bot_username: "bench".into(),
         tip_key: lookout::tip::crypto::TipKey::from_bytes([7; 32]),
         code_guard: Default::default(),
+        render: lookout::telegram::render::bot_api,
     };
     let started = Instant::now();
     let (mut next_update, mut hazards) = (0, Vec::new());

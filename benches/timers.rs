@@ -5,10 +5,10 @@ mod common;
 
 use lookout::clock::Clock;
 use lookout::config::Config;
+use lookout::context::{Ctx, Wakers};
 use lookout::i18n::I18n;
 use lookout::schedule;
 use lookout::store::{NewTimer, Store};
-use lookout::telegram::context::{Ctx, Wakers};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -21,6 +21,7 @@ async fn exec(store: &Store, sql: &str) -> anyhow::Result<()> {
     match store {
         Store::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ())?,
         Store::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ())?,
+        Store::Batch(_) => unreachable!("only the update processor works in a batch"),
     }
     Ok(())
 }
@@ -29,6 +30,7 @@ async fn scalar(store: &Store, sql: &str) -> anyhow::Result<Vec<i64>> {
     Ok(match store {
         Store::Sqlite(p) => sqlx::query_scalar(sql).fetch_all(p).await?,
         Store::Postgres(p) => sqlx::query_scalar(sql).fetch_all(p).await?,
+        Store::Batch(_) => unreachable!("only the update processor works in a batch"),
     })
 }
 
@@ -39,10 +41,12 @@ async fn bulk(store: &Store, prefix: &str, n: i64, due: &str, state: &str) -> an
             "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {n}) "
         ),
         Store::Postgres(_) => String::new(),
+        Store::Batch(_) => unreachable!("only the update processor works in a batch"),
     };
     let from = match store {
         Store::Sqlite(_) => "FROM s".to_string(),
         Store::Postgres(_) => format!("FROM generate_series(1, {n}) AS s(i)"),
+        Store::Batch(_) => unreachable!("only the update processor works in a batch"),
     };
     exec(store, &format!(
         "{series}INSERT INTO timers (key, grp, kind, payload, due_at, state) \
@@ -95,6 +99,7 @@ async fn bench(url: &str) -> anyhow::Result<(String, bool)> {
         bot_username: "bench".into(),
         tip_key: lookout::tip::crypto::TipKey::from_bytes([7; 32]),
         code_guard: Default::default(),
+        render: lookout::telegram::render::bot_api,
     });
     let far = chrono::Utc::now().timestamp_millis() + 30 * 24 * 3600 * 1000;
     bulk(

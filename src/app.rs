@@ -1,13 +1,13 @@
 //! Builds the whole bot from settings: the one place `run`, the demo and the tests start it.
 use crate::clock::Clock;
 use crate::config::{Config, Lang};
+use crate::context::{Ctx, Wakers};
 use crate::delivery::{Limits, Sender};
 use crate::i18n::I18n;
 use crate::ops::{http, serve_lock};
 use crate::schedule;
 use crate::store::{Outgoing, Store};
 use crate::telegram::api::BotApi;
-use crate::telegram::context::{Ctx, Wakers};
 use crate::telegram::{handlers, intake, webhook};
 use crate::tip::crypto::TipKey;
 use anyhow::Context as _;
@@ -183,6 +183,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         bot_username,
         tip_key,
         code_guard: Default::default(),
+        render: crate::telegram::render::bot_api,
     });
     store
         .enqueue(&command_menus(&ctx), settings.clock.now_ms())

@@ -1,5 +1,6 @@
 //! `lookout demo`: the whole bot against the built-in simulator, with a sample district and
 //! simulated people, printing the conversation. No token, no network.
+use crate::action::Action;
 use crate::app::{self, Settings};
 use crate::config::{Config, Lang, Span};
 use crate::delivery::Limits;
@@ -7,7 +8,6 @@ use crate::i18n::I18n;
 use crate::org::{file as orgfile, invite, Role};
 use crate::sim::{SimConfig, SimEvent, SimUser, Simulator};
 use crate::store::Store;
-use crate::telegram::keyboard::Action;
 use crate::tr;
 use anyhow::Context as _;
 use std::time::Duration;

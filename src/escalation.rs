@@ -3,11 +3,13 @@
 //! notifies level k: level 1 is the supervisors and duty room of the responsible unit, level 2
 //! those of its parent, and so on; past the root it notifies the root again. Acknowledging
 //! stops the chain, resolving ends it; every step is recorded for the audit trail.
+use crate::action::Action;
 use crate::config::{Lang, Span};
+use crate::context::Ctx;
+use crate::notice::{Button, Notice};
 use crate::org::{Member, Person, Role};
-use crate::store::{Event, NewEscalation, NewTimer, Outgoing, Recipient, StoreError, Tx};
-use crate::telegram::context::Ctx;
-use crate::telegram::keyboard::{inline, Action, Button};
+use crate::schedule::TimerKinds;
+use crate::store::{Event, NewEscalation, NewTimer, Recipient, StoreError, Tx};
 use crate::tr;
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
@@ -17,6 +19,26 @@ use std::collections::BTreeMap;
 pub const STEP: &str = "esc.step";
 pub const RETRIGGER: &str = "esc.retrigger";
 pub const WAKE: &str = "esc.wake";
+
+/// The engine's timers: the next step of a chain, a snooze ending, an acknowledged alert
+/// nobody resolved coming back.
+pub const TIMERS: TimerKinds = &[
+    (STEP, |ctx, tx, t| {
+        Box::pin(async move {
+            let (id, step, start) = (t.field("id")?, t.field("step")?, t.field("chain_start")?);
+            Ok(on_step(ctx, tx, id, step, start, t.now).await?)
+        })
+    }),
+    (RETRIGGER, |ctx, tx, t| {
+        Box::pin(async move {
+            let (id, acked_at) = (t.field("id")?, t.field("acked_at")?);
+            Ok(on_retrigger(ctx, tx, id, acked_at, t.now).await?)
+        })
+    }),
+    (WAKE, |_, tx, t| {
+        Box::pin(async move { Ok(on_wake(tx, t.field("id")?, t.now).await?) })
+    }),
+];
 
 /// When to notify whom. Offsets count from the start of the chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -342,16 +364,10 @@ pub async fn on_step(
             since = format_time(ctx, e.row.since),
             notified = notified
         );
-        let button = Button {
-            label: tr!(ctx.i18n, l, "esc-ack-button"),
-            data: Action::Ack(id).data(),
-        };
+        let button = Button::new(tr!(ctx.i18n, l, "esc-ack-button"), Action::Ack(id));
         let key = format!("esc.{id}.{chain_start}.{step}.{}", r.chat_id);
-        tx.enqueue(
-            &Outgoing::message(key, r.chat_id, text, Some(inline(vec![vec![button]]))),
-            now,
-        )
-        .await?;
+        let alert = Notice::with_buttons(key, r.chat_id, text, vec![vec![button]]);
+        ctx.say(tx, &alert, now).await?;
         record_notified(tx, id, level as i64, &unit_id, r, now).await?;
     }
     if recipients.is_empty() {
@@ -393,12 +409,12 @@ async fn tell_notified(
     for r in tx.notified(e.row.id).await? {
         let l = recipient_lang(ctx, &r);
         let text = render(l, what(ctx, l, e));
-        tx.enqueue(
-            &Outgoing::message(
+        ctx.say(
+            tx,
+            &Notice::text(
                 format!("esc.{}.{key}.{}", e.row.id, r.chat_id),
                 r.chat_id,
                 text,
-                None,
             ),
             now,
         )

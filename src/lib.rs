@@ -1,14 +1,17 @@
 //! Lookout: a Telegram bot for district emergency duty rooms.
+pub mod action;
 pub mod app;
 pub mod audit;
 pub mod clock;
 pub mod config;
+pub mod context;
 pub mod conversation;
 pub mod delivery;
 pub mod demo;
 pub mod escalation;
 pub mod hazard;
 pub mod i18n;
+pub mod notice;
 pub mod ops;
 pub mod org;
 pub mod retention;

@@ -407,6 +407,9 @@ async fn a_draft_left_alone_expires(b: Backend) {
     match &bot.store {
         lookout::store::Store::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
         lookout::store::Store::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+        lookout::store::Store::Batch(_) => {
+            unreachable!("only the update processor works in a batch")
+        }
     }
     .expect("move the timer");
     bot.notify();

@@ -7,10 +7,12 @@ use common::{fresh_db, Backend, TestBot, ORG, WAIT};
 use lookout::app;
 use lookout::clock::Clock;
 use lookout::config::{Config, Span};
+use lookout::notice::Notice;
 use lookout::org::{file as orgfile, invite, Role};
 use lookout::retention::{self, Pruned};
 use lookout::stats;
 use lookout::store::{Joiner, NewEscalation, NewHazard, NewTimer, NewUpdate, Outgoing, Store};
+use lookout::telegram::render::bot_api;
 use serde_json::json;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
@@ -32,6 +34,7 @@ async fn count(store: &Store, sql: &str) -> i64 {
     match store {
         Store::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await.expect(sql),
         Store::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await.expect(sql),
+        Store::Batch(_) => unreachable!("only the update processor works in a batch"),
     }
 }
 
@@ -41,7 +44,7 @@ async fn has_message(store: &Store, key: &str) -> bool {
 
 /// Queue a message at `at` and record it sent (or given up) as the sender would.
 async fn message(store: &Store, key: &str, chat: i64, at: i64, outcome: &str) {
-    let mut m = Outgoing::message(key.into(), chat, format!("text of {key}"), None);
+    let mut m = bot_api(&Notice::text(key.into(), chat, format!("text of {key}")));
     if key.starts_with("menu.") {
         m.method = "setMyCommands".into();
     }
@@ -311,12 +314,12 @@ async fn a_pass_prunes_finished_rows_and_keeps_what_is_needed(b: Backend) {
         idem_key: "edited.soon.edit".into(),
         method: "editMessageText".into(),
         edit_of: Some("edited.soon".into()),
-        ..Outgoing::message(String::new(), 503, "new".into(), None)
+        ..bot_api(&Notice::text(String::new(), 503, "new".into()))
     };
     message_of(&store, &edit, RECENT, "pending").await;
     // More than one batch of plain old messages.
     let bulk: Vec<Outgoing> = (0..1200)
-        .map(|i| Outgoing::message(format!("bulk.{i}"), 10_000 + i, "x".into(), None))
+        .map(|i| bot_api(&Notice::text(format!("bulk.{i}"), 10_000 + i, "x".into())))
         .collect();
     store.enqueue(&bulk, OLD).await.expect("bulk");
     for id in store.due_messages(NOW, 5000).await.expect("due") {
@@ -391,6 +394,7 @@ async fn a_pass_prunes_finished_rows_and_keeps_what_is_needed(b: Backend) {
             .fetch_all(p)
             .await
             .expect("timers"),
+        Store::Batch(_) => unreachable!("only the update processor works in a batch"),
     };
     assert_eq!(timers, ["t.old.pending", "t.recent.done"]);
     assert_eq!(

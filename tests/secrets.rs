@@ -7,9 +7,11 @@ use chrono::Utc;
 use common::{Backend, TestBot, WAIT};
 use lookout::clock::Clock;
 use lookout::config::Config;
+use lookout::notice::Notice;
 use lookout::org::{invite, Role};
 use lookout::sim::{SimConfig, Simulator};
-use lookout::store::{Outgoing, Store};
+use lookout::store::Store;
+use lookout::telegram::render::bot_api;
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -90,6 +92,7 @@ async fn dump(store: &Store) -> String {
                 }
             }
         }
+        Store::Batch(_) => unreachable!("only the update processor works in a batch"),
     }
     out
 }
@@ -109,6 +112,7 @@ async fn last_error(store: &Store, idem_key: &str) -> String {
                 .fetch_optional(p)
                 .await
         }
+        Store::Batch(_) => unreachable!("only the update processor works in a batch"),
     }
     .expect("last_error");
     got.unwrap_or_default()
@@ -131,7 +135,7 @@ async fn wait_error(store: &Store, idem_key: &str, what: &str) -> String {
 }
 
 async fn queue_hello(store: &Store, idem_key: &str, chat_id: i64) {
-    let m = Outgoing::message(idem_key.into(), chat_id, "hello".into(), None);
+    let m = bot_api(&Notice::text(idem_key.into(), chat_id, "hello".into()));
     store
         .enqueue(&[m], Utc::now().timestamp_millis())
         .await

@@ -143,6 +143,7 @@ async fn all_values(store: &Store) -> Vec<(String, String)> {
                 out.extend(vals.into_iter().flatten().map(|v| (format!("{t}.{c}"), v)));
             }
         }
+        Store::Batch(_) => unreachable!("only the update processor works in a batch"),
     }
     out
 }

@@ -18,6 +18,7 @@ pub async fn exec(store: &Store, sql: &str) -> anyhow::Result<()> {
     match store {
         Store::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ())?,
         Store::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ())?,
+        Store::Batch(_) => unreachable!("only the update processor works in a batch"),
     }
     Ok(())
 }
@@ -26,6 +27,7 @@ pub async fn count(store: &Store, sql: &str) -> anyhow::Result<i64> {
     Ok(match store {
         Store::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await?,
         Store::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await?,
+        Store::Batch(_) => unreachable!("only the update processor works in a batch"),
     })
 }
 
@@ -33,6 +35,7 @@ pub async fn pairs(store: &Store, sql: &str) -> anyhow::Result<Vec<(i64, i64)>> 
     Ok(match store {
         Store::Sqlite(p) => sqlx::query_as(sql).fetch_all(p).await?,
         Store::Postgres(p) => sqlx::query_as(sql).fetch_all(p).await?,
+        Store::Batch(_) => unreachable!("only the update processor works in a batch"),
     })
 }
 
@@ -246,6 +249,7 @@ async fn tx_exec(tx: &mut lookout::store::Tx, sql: &str) -> anyhow::Result<()> {
     match tx {
         lookout::store::Tx::Sqlite(t) => sqlx::query(sql).execute(&mut **t).await.map(|_| ())?,
         lookout::store::Tx::Postgres(t) => sqlx::query(sql).execute(&mut **t).await.map(|_| ())?,
+        lookout::store::Tx::Batch(_) => unreachable!("only the update processor works in a batch"),
     }
     Ok(())
 }

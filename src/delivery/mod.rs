@@ -6,9 +6,9 @@ pub mod scrub;
 pub use pacing::{Limits, Pacer};
 
 use crate::clock::Clock;
+use crate::context::SEALED_TO;
 use crate::store::{DueMessage, Job, JobLock, SentState, Store};
 use crate::telegram::api::{ApiError, BotApi};
-use crate::telegram::context::SEALED_TO;
 use crate::tip::crypto::TipKey;
 use serde_json::Value;
 use std::sync::atomic::{AtomicBool, Ordering};

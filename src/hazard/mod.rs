@@ -3,19 +3,37 @@
 //! verification, and escalates while nobody acknowledges or while it is overdue.
 pub mod draft;
 
+use crate::action::Action;
 use crate::config::Lang;
+use crate::context::Ctx;
 use crate::conversation::Conversation;
 use crate::escalation::{self, Item, Policy};
+use crate::notice::{Button, Buttons, Notice};
 use crate::org::{Member, Role};
-use crate::store::{Hazard, NewHazard, NewTimer, Outgoing, StoreError, Tx};
-use crate::telegram::context::Ctx;
-use crate::telegram::keyboard::{inline, Action, Button};
+use crate::schedule::TimerKinds;
+use crate::store::{Hazard, NewHazard, NewTimer, StoreError, Tx};
 use crate::tr;
 use draft::Draft;
 use serde_json::json;
 use std::collections::BTreeMap;
 
 pub const OVERDUE: &str = "hz.overdue";
+
+/// A report's deadline passing, and a draft left alone.
+pub const TIMERS: TimerKinds = &[
+    (OVERDUE, |ctx, tx, t| {
+        Box::pin(async move {
+            let (id, due) = (t.field("id")?, t.field("due")?);
+            Ok(on_overdue(ctx, tx, id, due, t.now).await?)
+        })
+    }),
+    (draft::EXPIRY, |ctx, tx, t| {
+        Box::pin(async move {
+            let (chat, user, started) = (t.field("chat")?, t.field("user")?, t.field("started")?);
+            Ok(on_draft_expiry(ctx, tx, chat, user, started, t.now).await?)
+        })
+    }),
+];
 
 pub fn display_id(id: i64) -> String {
     format!("H-{id}")
@@ -87,17 +105,17 @@ fn what(h: &Hazard, unit_name: &str) -> BTreeMap<String, String> {
 }
 
 /// The buttons handlers use on a report.
-fn handler_buttons(ctx: &Ctx, l: Lang, id: i64) -> serde_json::Value {
-    inline(vec![vec![
-        Button {
-            label: tr!(ctx.i18n, l, "hz-btn-ack"),
-            data: Action::Hazard { act: 'a', id }.data(),
-        },
-        Button {
-            label: tr!(ctx.i18n, l, "hz-btn-reject"),
-            data: Action::Hazard { act: 'r', id }.data(),
-        },
-    ]])
+fn handler_buttons(ctx: &Ctx, l: Lang, id: i64) -> Buttons {
+    buttons(ctx, l, id, [("hz-btn-ack", 'a'), ("hz-btn-reject", 'r')])
+}
+
+/// One row of buttons acting on report `id`: each a label's key and the act it asks for.
+fn buttons(ctx: &Ctx, l: Lang, id: i64, acts: [(&str, char); 2]) -> Buttons {
+    let row = acts
+        .into_iter()
+        .map(|(label, act)| Button::new(ctx.i18n.t(l, label, &[]), Action::Hazard { act, id }))
+        .collect();
+    vec![row]
 }
 
 /// Send a report (text, photos by file id, location) to one chat.
@@ -115,34 +133,25 @@ async fn send_report(
     let unit = tx.unit_name(&h.unit_id).await?;
     let text = card_text(ctx, l, h, &unit, reporter);
     for (n, file_id) in photos.iter().enumerate() {
-        let msg = Outgoing {
-            idem_key: format!("{key}.photo{n}"),
-            chat_id: chat,
-            method: "sendPhoto".into(),
-            payload: json!({ "photo": file_id, "caption": display_id(h.id) }),
-            edit_of: None,
-            ephemeral: false,
-        };
-        tx.enqueue(&msg, now).await?;
+        let photo = Notice::photo(
+            format!("{key}.photo{n}"),
+            chat,
+            file_id.clone(),
+            display_id(h.id),
+        );
+        ctx.say(tx, &photo, now).await?;
     }
     if let Some((lat, lon)) = h.location {
-        let msg = Outgoing {
-            idem_key: format!("{key}.loc"),
-            chat_id: chat,
-            method: "sendLocation".into(),
-            payload: json!({ "latitude": lat, "longitude": lon }),
-            edit_of: None,
-            ephemeral: false,
-        };
-        tx.enqueue(&msg, now).await?;
+        ctx.say(
+            tx,
+            &Notice::location(format!("{key}.loc"), chat, lat, lon),
+            now,
+        )
+        .await?;
     }
-    tx.enqueue(
-        &Outgoing::message(
-            key.to_string(),
-            chat,
-            text,
-            Some(handler_buttons(ctx, l, h.id)),
-        ),
+    ctx.say(
+        tx,
+        &Notice::with_buttons(key.to_string(), chat, text, handler_buttons(ctx, l, h.id)),
         now,
     )
     .await?;
@@ -189,28 +198,9 @@ async fn edit_cards(
                 time = escalation::format_time(ctx, now)
             )
         );
-        let buttons = inline(vec![vec![
-            Button {
-                label: tr!(ctx.i18n, l, "hz-btn-done"),
-                data: Action::Hazard { act: 'd', id: h.id }.data(),
-            },
-            Button {
-                label: tr!(ctx.i18n, l, "hz-btn-reject"),
-                data: Action::Hazard { act: 'r', id: h.id }.data(),
-            },
-        ]]);
-        tx.enqueue(
-            &Outgoing {
-                idem_key: format!("{key}.acked.{now}"),
-                chat_id: chat,
-                method: "editMessageText".into(),
-                payload: json!({ "text": text, "reply_markup": buttons }),
-                edit_of: Some(key),
-                ephemeral: false,
-            },
-            now,
-        )
-        .await?;
+        let next = buttons(ctx, l, h.id, [("hz-btn-done", 'd'), ("hz-btn-reject", 'r')]);
+        let edit = Notice::edit(format!("{key}.acked.{now}"), chat, key, text, next);
+        ctx.say(tx, &edit, now).await?;
     }
     Ok(())
 }
@@ -247,7 +237,7 @@ async fn handlers_of(
     tx: &mut Tx,
     unit_id: &str,
 ) -> Result<Vec<(i64, Lang)>, StoreError> {
-    if let Some(u) = ctx.store.unit(unit_id).await? {
+    if let Some(u) = tx.unit(unit_id).await? {
         if let Some(chat) = u.duty_chat_id {
             return Ok(vec![(chat, ctx.config.locale)]);
         }
@@ -319,7 +309,7 @@ pub async fn submit(
             chats.push((r.chat_id, escalation::recipient_lang(ctx, &r)));
         }
         if let Some((parent, _)) = tx.unit_chain(unit).await?.get(1) {
-            if let Some(room) = ctx.store.unit(parent).await?.and_then(|u| u.duty_chat_id) {
+            if let Some(room) = tx.unit(parent).await?.and_then(|u| u.duty_chat_id) {
                 chats.push((room, ctx.config.locale));
             }
         }
@@ -508,22 +498,19 @@ async fn ask_to_verify(
                 note = note.unwrap_or_default(),
                 text = h.description.chars().take(200).collect::<String>()
             );
-            let buttons = inline(vec![vec![
-                Button {
-                    label: tr!(ctx.i18n, l, "hz-btn-close"),
-                    data: Action::Hazard { act: 'c', id: h.id }.data(),
-                },
-                Button {
-                    label: tr!(ctx.i18n, l, "hz-btn-reopen"),
-                    data: Action::Hazard { act: 'o', id: h.id }.data(),
-                },
-            ]]);
-            tx.enqueue(
-                &Outgoing::message(
+            let buttons = buttons(
+                ctx,
+                l,
+                h.id,
+                [("hz-btn-close", 'c'), ("hz-btn-reopen", 'o')],
+            );
+            ctx.say(
+                tx,
+                &Notice::with_buttons(
                     format!("hz.{}.verify.{now}.{}", h.id, r.chat_id),
                     r.chat_id,
                     text,
-                    Some(buttons),
+                    buttons,
                 ),
                 now,
             )
@@ -605,13 +592,9 @@ async fn tell_reporter(
         body.push('\n');
         body.push_str(t);
     }
-    tx.enqueue(
-        &Outgoing::message(
-            format!("hz.{}.{state}.{now}.reporter", h.id),
-            chat,
-            body,
-            None,
-        ),
+    ctx.say(
+        tx,
+        &Notice::text(format!("hz.{}.{state}.{now}.reporter", h.id), chat, body),
         now,
     )
     .await
@@ -705,13 +688,9 @@ pub async fn confirm_existing(
             id = display_id(id),
             who = person.name.clone()
         );
-        tx.enqueue(
-            &Outgoing::message(
-                format!("hz.{id}.confirmed.{now}.{}", person.id),
-                chat,
-                text,
-                None,
-            ),
+        ctx.say(
+            tx,
+            &Notice::text(format!("hz.{id}.confirmed.{now}.{}", person.id), chat, text),
             now,
         )
         .await?;
@@ -744,6 +723,35 @@ pub async fn merge(
     Ok(outcome)
 }
 
+/// Timer: a draft left alone is dropped, and its writer told.
+pub async fn on_draft_expiry(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    chat: i64,
+    user: i64,
+    started: i64,
+    now: i64,
+) -> Result<(), StoreError> {
+    let state = tx.conversation_state(chat, user).await?;
+    if state
+        .as_ref()
+        .and_then(Conversation::hazard_draft)
+        .is_none_or(|d| d.started != started)
+    {
+        return Ok(());
+    }
+    tx.clear_conversation_state(chat, user).await?;
+    let l = tx
+        .member(user)
+        .await?
+        .person
+        .map(|p| Lang::from_telegram(Some(&p.lang)))
+        .unwrap_or(ctx.config.locale);
+    let text = tr!(ctx.i18n, l, "hz-draft-expired");
+    let notice = Notice::text(format!("hzdraft.{chat}.{started}.expired"), chat, text);
+    ctx.say(tx, &notice, now).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -769,38 +777,4 @@ mod tests {
         assert!(!Transition::Close.from().contains(&"reported"));
         assert!(Transition::Reject.needs_text() && !Transition::Done.needs_text());
     }
-}
-
-/// Timer: a draft left alone is dropped, and its writer told.
-pub async fn on_draft_expiry(
-    ctx: &Ctx,
-    tx: &mut Tx,
-    chat: i64,
-    user: i64,
-    started: i64,
-    now: i64,
-) -> Result<(), StoreError> {
-    let state = ctx.store.conversation_state(chat, user).await?;
-    if state
-        .as_ref()
-        .and_then(Conversation::hazard_draft)
-        .is_none_or(|d| d.started != started)
-    {
-        return Ok(());
-    }
-    tx.clear_conversation_state(chat, user).await?;
-    let l = ctx
-        .store
-        .member(user)
-        .await?
-        .person
-        .map(|p| Lang::from_telegram(Some(&p.lang)))
-        .unwrap_or(ctx.config.locale);
-    let msg = Outgoing::message(
-        format!("hzdraft.{chat}.{started}.expired"),
-        chat,
-        tr!(ctx.i18n, l, "hz-draft-expired"),
-        None,
-    );
-    tx.enqueue(&msg, now).await
 }

@@ -55,6 +55,7 @@ async fn ready(State(o): State<Ops>) -> (StatusCode, &'static str) {
         match &o.store {
             Store::Sqlite(p) => sqlx::query("SELECT 1").execute(p).await.map(drop),
             Store::Postgres(p) => sqlx::query("SELECT 1").execute(p).await.map(drop),
+            Store::Batch(_) => Ok(()),
         }
     };
     match tokio::time::timeout(READY_TIMEOUT, ping).await {

@@ -3,10 +3,11 @@
 pub mod season;
 
 use crate::config::CronSchedule;
+use crate::context::Ctx;
 use crate::escalation;
 use crate::store::{NewTimer, StoreError, Timer, Tx};
-use crate::telegram::context::Ctx;
 use crate::zero_report;
+use futures::future::BoxFuture;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;
@@ -94,74 +95,70 @@ pub async fn fire_due(ctx: &Ctx) -> Result<bool, StoreError> {
     Ok(true)
 }
 
-fn field<T: serde::de::DeserializeOwned>(
-    timer: &Timer,
-    payload: &Value,
-    name: &str,
-) -> Result<T, TimerError> {
-    serde_json::from_value(payload[name].clone()).map_err(|e| TimerError::Payload {
-        key: timer.key.clone(),
-        detail: format!("{name}: {e}"),
-    })
+/// A due timer, as the handler of its kind sees it.
+pub struct Fired<'a> {
+    pub timer: &'a Timer,
+    payload: Value,
+    pub now: i64,
 }
+
+impl Fired<'_> {
+    /// A field of the timer's payload; a missing or mistyped one fails the timer.
+    pub fn field<T: serde::de::DeserializeOwned>(&self, name: &str) -> Result<T, TimerError> {
+        serde_json::from_value(self.payload[name].clone()).map_err(|e| TimerError::Payload {
+            key: self.timer.key.clone(),
+            detail: format!("{name}: {e}"),
+        })
+    }
+}
+
+/// What runs a timer of one kind, inside the timer's transaction.
+pub type FireTimer =
+    for<'a> fn(&'a Ctx, &'a mut Tx, &'a Fired<'a>) -> BoxFuture<'a, Result<(), TimerError>>;
+
+/// Timer kinds and what runs them: each feature lists its own kinds.
+pub type TimerKinds = &'static [(&'static str, FireTimer)];
+
+fn kinds() -> impl Iterator<Item = &'static (&'static str, FireTimer)> {
+    [
+        escalation::TIMERS,
+        zero_report::TIMERS,
+        crate::hazard::TIMERS,
+        crate::tip::flow::TIMERS,
+        TIMERS,
+    ]
+    .into_iter()
+    .flatten()
+}
+
+const TIMERS: TimerKinds = &[(SCHEDULE, |ctx, tx, t| {
+    Box::pin(async move {
+        let name: String = t.field("name")?;
+        Ok(on_schedule(ctx, tx, &name, t.timer.due_at, t.now).await?)
+    })
+})];
 
 async fn dispatch(ctx: &Ctx, tx: &mut Tx, timer: &Timer, now: i64) -> Result<String, TimerError> {
     let payload: Value = serde_json::from_str(&timer.payload).map_err(|e| TimerError::Payload {
         key: timer.key.clone(),
         detail: e.to_string(),
     })?;
-    match timer.kind.as_str() {
-        escalation::STEP => {
-            let (id, step, start) = (
-                field(timer, &payload, "id")?,
-                field(timer, &payload, "step")?,
-                field(timer, &payload, "chain_start")?,
-            );
-            escalation::on_step(ctx, tx, id, step, start, now).await?;
-        }
-        escalation::RETRIGGER => {
-            escalation::on_retrigger(
-                ctx,
-                tx,
-                field(timer, &payload, "id")?,
-                field(timer, &payload, "acked_at")?,
-                now,
-            )
-            .await?;
-        }
-        escalation::WAKE => escalation::on_wake(tx, field(timer, &payload, "id")?, now).await?,
-        zero_report::NAG => {
-            zero_report::on_nag(ctx, tx, field(timer, &payload, "round")?, now).await?
-        }
-        crate::hazard::OVERDUE => {
-            let (id, due) = (
-                field(timer, &payload, "id")?,
-                field(timer, &payload, "due")?,
-            );
-            crate::hazard::on_overdue(ctx, tx, id, due, now).await?
-        }
-        crate::hazard::draft::EXPIRY => {
-            let (chat, user, started) = (
-                field(timer, &payload, "chat")?,
-                field(timer, &payload, "user")?,
-                field(timer, &payload, "started")?,
-            );
-            crate::hazard::on_draft_expiry(ctx, tx, chat, user, started, now).await?
-        }
-        crate::tip::FORGET => {
-            crate::tip::flow::on_forget(ctx, tx, field(timer, &payload, "id")?, now).await?
-        }
-        SCHEDULE => {
-            let name: String = field(timer, &payload, "name")?;
-            on_schedule(ctx, tx, &name, timer.due_at, now).await?;
-        }
-        other => {
-            return Err(TimerError::Payload {
-                key: timer.key.clone(),
-                detail: format!("unknown kind {other}"),
-            });
-        }
-    }
+    let Some((_, fire)) = kinds().find(|(kind, _)| *kind == timer.kind) else {
+        return Err(TimerError::Payload {
+            key: timer.key.clone(),
+            detail: format!("unknown kind {}", timer.kind),
+        });
+    };
+    fire(
+        ctx,
+        tx,
+        &Fired {
+            timer,
+            payload,
+            now,
+        },
+    )
+    .await?;
     Ok("ok".into())
 }
 
@@ -237,5 +234,32 @@ async fn on_schedule(
         "zero_report.deadline" => zero_report::on_deadline(ctx, tx, due_at).await,
         "zero_report.summary" => zero_report::on_summary(ctx, tx, now).await,
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_timer_kind_has_one_handler() {
+        let names: Vec<&str> = kinds().map(|(k, _)| *k).collect();
+        for k in [
+            escalation::STEP,
+            escalation::RETRIGGER,
+            escalation::WAKE,
+            zero_report::NAG,
+            crate::hazard::OVERDUE,
+            crate::hazard::draft::EXPIRY,
+            crate::tip::FORGET,
+            SCHEDULE,
+        ] {
+            assert_eq!(
+                names.iter().filter(|n| **n == k).count(),
+                1,
+                "{k} in {names:?}"
+            );
+        }
+        assert_eq!(names.len(), 8, "{names:?}");
     }
 }

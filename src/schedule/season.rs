@@ -1,6 +1,6 @@
 //! Is the fire season on? The calendar from the config, unless an admin overrode it.
+use crate::context::Ctx;
 use crate::store::{Store, StoreError, Tx};
-use crate::telegram::context::Ctx;
 use chrono::{DateTime, Utc};
 
 const KEY: &str = "season_override";

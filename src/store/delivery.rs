@@ -18,29 +18,6 @@ pub struct Outgoing {
     pub ephemeral: bool,
 }
 
-impl Outgoing {
-    /// A text message to a chat, with an optional inline keyboard.
-    pub fn message(
-        idem_key: String,
-        chat_id: i64,
-        text: String,
-        keyboard: Option<serde_json::Value>,
-    ) -> Outgoing {
-        let mut payload = serde_json::json!({ "text": text });
-        if let Some(k) = keyboard {
-            payload["reply_markup"] = k;
-        }
-        Outgoing {
-            idem_key,
-            chat_id,
-            method: "sendMessage".into(),
-            payload,
-            edit_of: None,
-            ephemeral: false,
-        }
-    }
-}
-
 #[derive(Debug, Clone)]
 pub struct DueMessage {
     pub id: i64,

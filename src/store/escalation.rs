@@ -113,22 +113,14 @@ impl Tx {
 
     /// The escalation, locked for the rest of this transaction.
     pub async fn escalation(&mut self, id: i64) -> Result<Option<EscalationRow>> {
-        let row: Option<Row> = match self {
-            Tx::Sqlite(c) => {
-                let sql = format!("SELECT {COLS} FROM escalations WHERE id = $1");
-                sqlx::query_as(&sql)
+        let sql = format!(
+            "SELECT {COLS} FROM escalations WHERE id = $1{}",
+            self.lock_clause(" FOR UPDATE")
+        );
+        let row: Option<Row> = on_tx!(self, c => sqlx::query_as(&sql)
                     .bind(id)
                     .fetch_optional(&mut **c)
-                    .await?
-            }
-            Tx::Postgres(c) => {
-                let sql = format!("SELECT {COLS} FROM escalations WHERE id = $1 FOR UPDATE");
-                sqlx::query_as(&sql)
-                    .bind(id)
-                    .fetch_optional(&mut **c)
-                    .await?
-            }
-        };
+                    .await?);
         Ok(row.map(row_of))
     }
 

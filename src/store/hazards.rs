@@ -82,22 +82,14 @@ impl Tx {
 
     /// The hazard, locked for the rest of the transaction (two officers, one transition).
     pub async fn hazard(&mut self, id: i64) -> Result<Option<Hazard>> {
-        let row: Option<Row> = match self {
-            Tx::Sqlite(c) => {
-                let sql = format!("SELECT {COLS} FROM hazards WHERE id = $1");
-                sqlx::query_as(&sql)
+        let sql = format!(
+            "SELECT {COLS} FROM hazards WHERE id = $1{}",
+            self.lock_clause(" FOR UPDATE")
+        );
+        let row: Option<Row> = on_tx!(self, c => sqlx::query_as(&sql)
                     .bind(id)
                     .fetch_optional(&mut **c)
-                    .await?
-            }
-            Tx::Postgres(c) => {
-                let sql = format!("SELECT {COLS} FROM hazards WHERE id = $1 FOR UPDATE");
-                sqlx::query_as(&sql)
-                    .bind(id)
-                    .fetch_optional(&mut **c)
-                    .await?
-            }
-        };
+                    .await?);
         Ok(row.map(hazard_of))
     }
 

@@ -16,8 +16,20 @@ pub struct NewUpdate {
 #[derive(Debug, Clone)]
 pub struct InboxItem {
     pub update_id: i64,
+    pub chat_key: i64,
     pub payload: String,
     pub attempts: i64,
+}
+
+type ItemRow = (i64, i64, String, i64);
+
+fn item_of((update_id, chat_key, payload, attempts): ItemRow) -> InboxItem {
+    InboxItem {
+        update_id,
+        chat_key,
+        payload,
+        attempts,
+    }
 }
 
 impl Store {
@@ -44,26 +56,31 @@ impl Store {
                                     AND j.chat_key = i.chat_key AND j.update_id < i.update_id) \
                     ORDER BY i.update_id LIMIT $3";
         // PostgreSQL: replicas claiming at once skip each other's rows instead of waiting.
-        let lock = match self {
-            Store::Sqlite(_) => "",
-            Store::Postgres(_) => " FOR UPDATE SKIP LOCKED",
-        };
+        let lock = self.lock_clause(" FOR UPDATE SKIP LOCKED");
         let sql = format!(
             "UPDATE inbox SET leased_until = $2 WHERE update_id IN ({pick}{lock}) \
-             RETURNING update_id, payload, attempts"
+             RETURNING update_id, chat_key, payload, attempts"
         );
-        let rows: Vec<(i64, String, i64)> = on_pool!(self, p => sqlx::query_as(&sql)
+        let rows: Vec<ItemRow> = on_pool!(self, p => sqlx::query_as(&sql)
             .bind(now).bind(until).bind(limit).fetch_all(p).await?);
-        let mut items: Vec<InboxItem> = rows
-            .into_iter()
-            .map(|(update_id, payload, attempts)| InboxItem {
-                update_id,
-                payload,
-                attempts,
-            })
-            .collect();
+        let mut items: Vec<InboxItem> = rows.into_iter().map(item_of).collect();
         items.sort_by_key(|i| i.update_id);
         Ok(items)
+    }
+
+    /// The oldest `limit` pending updates, in update order, leased or not (for the one
+    /// process of a SQLite database, inside its batch).
+    pub async fn pending_updates(&self, limit: i64) -> Result<Vec<InboxItem>> {
+        let sql = "SELECT update_id, chat_key, payload, attempts FROM inbox                    WHERE state = 'pending' ORDER BY update_id LIMIT $1";
+        let rows: Vec<ItemRow> =
+            on_pool!(self, p => sqlx::query_as(sql).bind(limit).fetch_all(p).await?);
+        Ok(rows.into_iter().map(item_of).collect())
+    }
+
+    /// Whether any update waits (a read, so an idle processor takes no write lock).
+    pub async fn has_pending_updates(&self) -> Result<bool> {
+        let sql = "SELECT EXISTS (SELECT 1 FROM inbox WHERE state = 'pending')";
+        Ok(on_pool!(self, p => sqlx::query_scalar(sql).fetch_one(p).await?))
     }
 
     /// Mark an update handled that no handler committed (nothing to do); no-op if one did.

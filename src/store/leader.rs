@@ -33,7 +33,7 @@ impl Store {
     /// Take the job if nobody holds it.
     pub async fn try_job(&self, job: Job) -> Result<Option<JobLock>> {
         match self {
-            Store::Sqlite(_) => Ok(Some(JobLock::Sqlite)),
+            Store::Sqlite(_) | Store::Batch(_) => Ok(Some(JobLock::Sqlite)),
             Store::Postgres(p) => {
                 // Outside the pool, so the lock is not handed on with a pooled connection.
                 let mut conn = p.acquire().await?.detach();

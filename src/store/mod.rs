@@ -2,6 +2,7 @@
 //! and PostgreSQL (scale-out). Most SQL is shared; `on_pool!`/`on_tx!` run the same code
 //! against whichever backend is open.
 mod audit;
+mod batch;
 mod delivery;
 mod escalation;
 mod figures;
@@ -16,6 +17,7 @@ mod tips;
 mod zero;
 
 pub use audit::{AdminEvent, AuditRow};
+pub use batch::Batch;
 pub use delivery::{DueMessage, Outgoing, SentState};
 pub use escalation::{EscalationRow, Event, NewEscalation, Recipient};
 pub use figures::{HazardFigures, TipFigures};
@@ -46,6 +48,9 @@ pub enum StoreError {
     Corrupt(String),
     #[error("update {0} was already handled")]
     AlreadyHandled(i64),
+    /// Two uses of a batch's one transaction at once (see `Batch::read`).
+    #[error("busy: {0}")]
+    Busy(&'static str),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -54,12 +59,16 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 pub enum Store {
     Sqlite(SqlitePool),
     Postgres(PgPool),
+    /// Inside a batch of updates on SQLite: every read and write goes through its transaction.
+    Batch(Batch),
 }
 
 /// One database transaction: state changes, outbox rows and timers commit together.
 pub enum Tx {
     Sqlite(Transaction<'static, Sqlite>),
     Postgres(Transaction<'static, Postgres>),
+    /// A savepoint in a batch's transaction.
+    Batch(batch::Savepoint),
 }
 
 /// Run the same expression with `$c` bound to the backend's pool.
@@ -68,6 +77,11 @@ macro_rules! on_pool {
         match $store {
             $crate::store::Store::Sqlite($c) => $body,
             $crate::store::Store::Postgres($c) => $body,
+            $crate::store::Store::Batch(b) => {
+                let mut open = b.read().await?;
+                let $c = &mut *open.tx;
+                $body
+            }
         }
     };
 }
@@ -79,6 +93,10 @@ macro_rules! on_tx {
         match $tx {
             $crate::store::Tx::Sqlite($c) => $body,
             $crate::store::Tx::Postgres($c) => $body,
+            $crate::store::Tx::Batch(sp) => {
+                let $c = &mut sp.0.tx;
+                $body
+            }
         }
     };
 }
@@ -118,6 +136,7 @@ impl Store {
         match self {
             Store::Sqlite(p) => sqlx::migrate!("migrations/sqlite").run(p).await?,
             Store::Postgres(p) => sqlx::migrate!("migrations/postgres").run(p).await?,
+            Store::Batch(_) => return Err(StoreError::Busy("migrating inside a batch")),
         }
         Ok(())
     }
@@ -128,24 +147,50 @@ impl Store {
         Ok(match self {
             Store::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
             Store::Postgres(p) => Tx::Postgres(p.begin().await?),
+            Store::Batch(b) => Tx::Batch(b.savepoint().await?),
         })
+    }
+
+    /// `clause` on PostgreSQL only (see `Tx::lock_clause`).
+    pub(crate) fn lock_clause(&self, clause: &'static str) -> &'static str {
+        match self {
+            Store::Postgres(_) => clause,
+            Store::Sqlite(_) | Store::Batch(_) => "",
+        }
     }
 
     pub fn backend(&self) -> &'static str {
         match self {
-            Store::Sqlite(_) => "sqlite",
+            Store::Sqlite(_) | Store::Batch(_) => "sqlite",
             Store::Postgres(_) => "postgres",
         }
     }
 
     pub async fn close(&self) {
-        on_pool!(self, p => p.close().await)
+        match self {
+            Store::Sqlite(p) => p.close().await,
+            Store::Postgres(p) => p.close().await,
+            Store::Batch(_) => {}
+        }
     }
 }
 
 impl Tx {
+    /// `clause` on PostgreSQL (row locks), nothing on SQLite (the transaction holds the only
+    /// write lock already).
+    pub(crate) fn lock_clause(&self, clause: &'static str) -> &'static str {
+        match self {
+            Tx::Postgres(_) => clause,
+            Tx::Sqlite(_) | Tx::Batch(_) => "",
+        }
+    }
+
     pub async fn commit(self) -> Result<()> {
-        on_tx!(self, t => t.commit().await?);
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+            Tx::Batch(sp) => sp.release().await?,
+        }
         Ok(())
     }
 }

@@ -60,6 +60,37 @@ pub struct Joiner<'a> {
 
 const UNIT_COLS: &str = "id, name, parent_id, duty_chat_id";
 
+const PERSON_SQL: &str =
+    "SELECT id, tg_user_id, name, lang, unreachable FROM people WHERE tg_user_id = $1";
+const MEMBERSHIPS_SQL: &str =
+    "SELECT m.unit_id, u.name, m.role FROM memberships m JOIN units u ON u.id = m.unit_id \
+     WHERE m.person_id = $1 ORDER BY u.position, m.role";
+const STATE_SQL: &str = "SELECT state FROM conversations WHERE chat_id = $1 AND user_id = $2";
+
+type MembershipRow = (String, String, String);
+
+fn member_of(person: Person, rows: Vec<MembershipRow>) -> Result<Member> {
+    let memberships = rows
+        .into_iter()
+        .map(|(unit_id, unit_name, role)| {
+            Ok(Membership {
+                unit_id,
+                unit_name,
+                role: role_of(&role)?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Member {
+        person: Some(person),
+        memberships,
+    })
+}
+
+fn state_of(row: Option<(Option<String>,)>) -> Option<Conversation> {
+    row.and_then(|r| r.0)
+        .and_then(|s| Conversation::from_json(&s))
+}
+
 impl Store {
     /// All units in file order.
     pub async fn units(&self) -> Result<Vec<Unit>> {
@@ -85,32 +116,12 @@ impl Store {
 
     /// The person with this Telegram id and their roles; empty for strangers.
     pub async fn member(&self, tg_user_id: i64) -> Result<Member> {
-        let sql =
-            "SELECT id, tg_user_id, name, lang, unreachable FROM people WHERE tg_user_id = $1";
-        let row: Option<PersonRow> =
-            on_pool!(self, p => sqlx::query_as(sql).bind(tg_user_id).fetch_optional(p).await?);
+        let row: Option<PersonRow> = on_pool!(self, p => sqlx::query_as(PERSON_SQL).bind(tg_user_id).fetch_optional(p).await?);
         let Some(person) = row.map(person_of) else {
             return Ok(Member::default());
         };
-        let sql =
-            "SELECT m.unit_id, u.name, m.role FROM memberships m JOIN units u ON u.id = m.unit_id \
-                   WHERE m.person_id = $1 ORDER BY u.position, m.role";
-        let rows: Vec<(String, String, String)> =
-            on_pool!(self, p => sqlx::query_as(sql).bind(person.id).fetch_all(p).await?);
-        let memberships = rows
-            .into_iter()
-            .map(|(unit_id, unit_name, role)| {
-                Ok(Membership {
-                    unit_id,
-                    unit_name,
-                    role: role_of(&role)?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        Ok(Member {
-            person: Some(person),
-            memberships,
-        })
+        let rows: Vec<MembershipRow> = on_pool!(self, p => sqlx::query_as(MEMBERSHIPS_SQL).bind(person.id).fetch_all(p).await?);
+        member_of(person, rows)
     }
 
     /// Someone who blocked the bot wrote again: they can be reached once more.
@@ -126,11 +137,8 @@ impl Store {
         chat_id: i64,
         user_id: i64,
     ) -> Result<Option<Conversation>> {
-        let sql = "SELECT state FROM conversations WHERE chat_id = $1 AND user_id = $2";
-        let row: Option<(Option<String>,)> = on_pool!(self, p => sqlx::query_as(sql).bind(chat_id).bind(user_id).fetch_optional(p).await?);
-        Ok(row
-            .and_then(|r| r.0)
-            .and_then(|s| Conversation::from_json(&s)))
+        let row = on_pool!(self, p => sqlx::query_as(STATE_SQL).bind(chat_id).bind(user_id).fetch_optional(p).await?);
+        Ok(state_of(row))
     }
 
     /// A stranger's language choice, kept only with their conversation.
@@ -144,6 +152,37 @@ impl Store {
         let row: (i64,) =
             on_pool!(self, p => sqlx::query_as("SELECT COUNT(*) FROM people").fetch_one(p).await?);
         Ok(row.0)
+    }
+}
+
+/// The same reads inside a transaction, so they see what it changed.
+impl Tx {
+    pub async fn unit(&mut self, id: &str) -> Result<Option<Unit>> {
+        let sql = format!("SELECT {UNIT_COLS} FROM units WHERE id = $1");
+        let row: Option<UnitRow> =
+            on_tx!(self, c => sqlx::query_as(&sql).bind(id).fetch_optional(&mut **c).await?);
+        Ok(row.map(unit_of))
+    }
+
+    pub async fn member(&mut self, tg_user_id: i64) -> Result<Member> {
+        let row: Option<PersonRow> = on_tx!(self, c => sqlx::query_as(PERSON_SQL)
+            .bind(tg_user_id).fetch_optional(&mut **c).await?);
+        let Some(person) = row.map(person_of) else {
+            return Ok(Member::default());
+        };
+        let rows: Vec<MembershipRow> = on_tx!(self, c => sqlx::query_as(MEMBERSHIPS_SQL)
+            .bind(person.id).fetch_all(&mut **c).await?);
+        member_of(person, rows)
+    }
+
+    pub async fn conversation_state(
+        &mut self,
+        chat_id: i64,
+        user_id: i64,
+    ) -> Result<Option<Conversation>> {
+        let row = on_tx!(self, c => sqlx::query_as(STATE_SQL).bind(chat_id).bind(user_id)
+            .fetch_optional(&mut **c).await?);
+        Ok(state_of(row))
     }
 }
 

@@ -92,7 +92,7 @@ impl Store {
     fn id_in_key(&self, prefix: &str) -> String {
         let from = prefix.len() + 2;
         match self {
-            Store::Sqlite(_) => format!(
+            Store::Sqlite(_) | Store::Batch(_) => format!(
                 "CAST(substr(o.idem_key, {from}, instr(substr(o.idem_key, {from}), '.') - 1) AS INTEGER)"
             ),
             Store::Postgres(_) => "(CASE WHEN split_part(o.idem_key, '.', 2) ~ '^[0-9]{1,18}$' \
@@ -104,10 +104,7 @@ impl Store {
     /// PostgreSQL: replicas pruning at once take different rows instead of waiting on (or
     /// deadlocking with) each other.
     fn skip_locked(&self) -> &'static str {
-        match self {
-            Store::Sqlite(_) => "",
-            Store::Postgres(_) => " FOR UPDATE SKIP LOCKED",
-        }
+        self.lock_clause(" FOR UPDATE SKIP LOCKED")
     }
 }
 

@@ -55,26 +55,15 @@ impl Tx {
 
     /// The earliest due timer, locked for this transaction (skipped by other replicas).
     pub async fn claim_due_timer(&mut self, now: i64) -> Result<Option<Timer>> {
-        let row: Option<TimerRow> = match self {
-            Tx::Sqlite(c) => {
-                // BEGIN IMMEDIATE already holds the only write lock.
-                let sql = "SELECT id, key, kind, payload, due_at, attempts FROM timers \
-                           WHERE state = 'pending' AND due_at <= $1 ORDER BY due_at, id LIMIT 1";
-                sqlx::query_as(sql)
+        let sql = format!(
+            "SELECT id, key, kind, payload, due_at, attempts FROM timers \
+                           WHERE state = 'pending' AND due_at <= $1 ORDER BY due_at, id LIMIT 1{}",
+            self.lock_clause(" FOR UPDATE SKIP LOCKED")
+        );
+        let row: Option<TimerRow> = on_tx!(self, c => sqlx::query_as(&sql)
                     .bind(now)
                     .fetch_optional(&mut **c)
-                    .await?
-            }
-            Tx::Postgres(c) => {
-                let sql = "SELECT id, key, kind, payload, due_at, attempts FROM timers \
-                           WHERE state = 'pending' AND due_at <= $1 ORDER BY due_at, id LIMIT 1 \
-                           FOR UPDATE SKIP LOCKED";
-                sqlx::query_as(sql)
-                    .bind(now)
-                    .fetch_optional(&mut **c)
-                    .await?
-            }
-        };
+                    .await?);
         Ok(row.map(timer_of))
     }
 

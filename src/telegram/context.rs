@@ -1,68 +1,15 @@
-//! What a handler works with: the shared context, the sender of an update, and the replies
-//! it produces (outbox rows, committed with the update's other effects).
-use crate::clock::Clock;
-use crate::config::{Config, Lang};
-use crate::i18n::I18n;
+//! What a handler works with beside the domain's context: the sender of an update, and the
+//! replies it produces (notices, committed with the update's other effects).
+use crate::config::Lang;
+use crate::context::{Ctx, SayError};
+use crate::notice::{Body, Buttons, Notice};
 use crate::org::Member;
-use crate::store::{Outgoing, Store, StoreError, Tx};
+use crate::store::{StoreError, Tx};
 use crate::tip::crypto::CryptoError;
 use crate::zero_report::Media;
-use serde_json::{json, Value};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use teloxide::types::{ChatKind, Update, UpdateKind, User};
-use tokio::sync::Notify;
-
-/// Wakes the background loops when a transaction gave them work.
-#[derive(Clone, Default)]
-pub struct Wakers {
-    pub outbox: Arc<Notify>,
-    pub timers: Arc<Notify>,
-}
-
-pub struct Ctx {
-    pub wake: Wakers,
-    pub store: Store,
-    pub i18n: I18n,
-    pub config: Arc<Config>,
-    pub clock: Clock,
-    pub bot_username: String,
-    /// The tip feature's master key (sealed tipster chats, keyed hashes).
-    pub tip_key: crate::tip::crypto::TipKey,
-    /// Bounds receipt-code checks (Argon2) across all chats.
-    pub code_guard: crate::tip::guard::CodeGuard,
-}
-
-/// Where an outbox row keeps a sealed recipient.
-pub const SEALED_TO: &str = "_sealed_to";
-
-impl Ctx {
-    /// An ephemeral message (to a stranger or a tipster) does not keep its recipient in clear
-    /// even while it waits: the chat id is sealed into the payload, and the row is filed
-    /// under a keyed pseudonym. Only the sender opens it, at the moment of sending. Sealing
-    /// fails closed: an error, and nothing to queue.
-    pub fn seal(&self, m: Outgoing) -> Result<Outgoing, CryptoError> {
-        seal_with(
-            m,
-            |plain| self.tip_key.seal(plain, 0),
-            |chat| self.tip_key.chat_pseudonym(chat),
-        )
-    }
-}
-
-/// `Ctx::seal` with the sealing and the pseudonym given, so its failure path can be tested.
-fn seal_with(
-    mut m: Outgoing,
-    seal: impl FnOnce(&[u8]) -> Result<String, CryptoError>,
-    pseudonym: impl FnOnce(i64) -> i64,
-) -> Result<Outgoing, CryptoError> {
-    if !m.ephemeral || m.chat_id == 0 {
-        return Ok(m);
-    }
-    m.payload[SEALED_TO] = seal(&m.chat_id.to_be_bytes())?.into();
-    m.chat_id = pseudonym(m.chat_id);
-    Ok(m)
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum HandlerError {
@@ -73,6 +20,15 @@ pub enum HandlerError {
     /// A recipient could not be sealed: the message is not queued, the update fails.
     #[error("sealing a recipient failed: {0}")]
     Seal(#[from] CryptoError),
+}
+
+impl From<SayError> for HandlerError {
+    fn from(e: SayError) -> HandlerError {
+        match e {
+            SayError::Store(e) => HandlerError::Store(e),
+            SayError::Seal(e) => HandlerError::Seal(e),
+        }
+    }
 }
 
 pub type HandlerResult = Result<(), HandlerError>;
@@ -209,14 +165,15 @@ impl Incoming {
     }
 }
 
-/// Replies to one update; idempotency keys derive from the update id, so handling an
-/// update twice enqueues its replies once.
+/// Replies to one update; their keys derive from the update id, so handling an update
+/// twice queues its replies once.
 pub struct Replies {
     update_id: i64,
     chat_id: i64,
     stranger: bool,
     press: Option<Press>,
-    out: Vec<Outgoing>,
+    /// Each reply, and whether it leaves no trace (see `Ctx::say_ephemeral`).
+    out: Vec<(Notice, bool)>,
     finished: Arc<AtomicBool>,
 }
 
@@ -227,113 +184,72 @@ impl Replies {
         self.stranger = true;
     }
 
-    fn push(&mut self, chat_id: i64, method: &str, payload: Value) {
-        let idem_key = format!("u{}.{}", self.update_id, self.out.len());
-        self.out.push(Outgoing {
-            idem_key,
-            chat_id,
-            method: method.to_string(),
-            payload,
-            edit_of: None,
-            ephemeral: self.stranger,
-        });
+    fn push(&mut self, chat: i64, body: Body, ephemeral: bool) {
+        let key = format!("u{}.{}", self.update_id, self.out.len());
+        self.out
+            .push((Notice { key, chat, body }, ephemeral || self.stranger));
     }
 
     pub fn text(&mut self, text: String) {
-        self.push(self.chat_id, "sendMessage", json!({ "text": text }));
+        self.text_with(text, Vec::new());
     }
 
     /// A reply that holds a secret (an invite code): erased from the outbox once sent or
     /// given up, as replies to tipsters are, so no table keeps the secret.
     pub fn secret_text(&mut self, text: String) {
-        self.push(self.chat_id, "sendMessage", json!({ "text": text }));
-        if let Some(m) = self.out.last_mut() {
-            m.ephemeral = true;
-        }
+        let buttons = Vec::new();
+        self.push(self.chat_id, Body::Text { text, buttons }, true);
     }
 
-    pub fn text_with(&mut self, text: String, keyboard: Value) {
-        self.push(
-            self.chat_id,
-            "sendMessage",
-            json!({ "text": text, "reply_markup": keyboard }),
-        );
+    pub fn text_with(&mut self, text: String, buttons: Buttons) {
+        self.push(self.chat_id, Body::Text { text, buttons }, false);
     }
 
     /// Stop the spinner on a pressed button, optionally with a short notice.
-    pub fn answer_press(&mut self, notice: Option<String>) {
+    pub fn answer_press(&mut self, text: Option<String>) {
         if let Some(p) = self.press.clone() {
-            let mut payload = json!({ "callback_query_id": p.id });
-            if let Some(n) = notice {
-                payload["text"] = n.into();
-            }
-            self.push(0, "answerCallbackQuery", payload);
+            self.push(0, Body::PressAnswer { press: p.id, text }, false);
         }
     }
 
-    /// Enqueue the replies and mark the update handled, then commit: all or nothing.
-    /// Replies to strangers and tipsters keep their recipient sealed (see `Ctx::seal`).
-    pub async fn commit(self, ctx: &Ctx, mut tx: Tx) -> HandlerResult {
+    /// Queue the replies in `tx`, ephemeral ones sealed.
+    async fn queue(self, ctx: &Ctx, tx: &mut Tx) -> Result<Arc<AtomicBool>, HandlerError> {
         let now = ctx.clock.now_ms();
-        for m in self.out {
-            tx.enqueue(&ctx.seal(m)?, now).await?;
+        for (notice, ephemeral) in &self.out {
+            if *ephemeral {
+                ctx.say_ephemeral(tx, notice, now).await?;
+            } else {
+                ctx.say(tx, notice, now).await?;
+            }
         }
-        tx.finish_update(self.update_id).await?;
+        Ok(self.finished)
+    }
+
+    /// Queue the replies and mark the update handled, then commit: all or nothing.
+    pub async fn commit(self, ctx: &Ctx, mut tx: Tx) -> HandlerResult {
+        let update_id = self.update_id;
+        let finished = self.queue(ctx, &mut tx).await?;
+        tx.finish_update(update_id).await?;
         tx.commit().await?;
-        self.finished.store(true, Ordering::Relaxed);
+        finished.store(true, Ordering::Relaxed);
         ctx.wake.outbox.notify_one();
         ctx.wake.timers.notify_one();
         Ok(())
     }
 
-    pub fn into_outgoing(self) -> Vec<Outgoing> {
-        self.out
+    /// Queue the replies without marking the update handled (telling a sender their update
+    /// was given up).
+    pub async fn send_only(self, ctx: &Ctx) -> HandlerResult {
+        let mut tx = ctx.store.begin().await?;
+        self.queue(ctx, &mut tx).await?;
+        tx.commit().await?;
+        ctx.wake.outbox.notify_one();
+        Ok(())
     }
 
     /// For updates that change nothing but the replies.
     pub async fn send(self, ctx: &Ctx) -> HandlerResult {
         let tx = ctx.store.begin().await?;
         self.commit(ctx, tx).await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn reply(chat_id: i64, ephemeral: bool) -> Outgoing {
-        Outgoing {
-            ephemeral,
-            ..Outgoing::message("u1.0".into(), chat_id, "hello".into(), None)
-        }
-    }
-
-    #[test]
-    fn a_failing_seal_yields_an_error_and_nothing_to_send() {
-        let failed = seal_with(reply(42, true), |_| Err(CryptoError::Malformed), |c| c + 1);
-        assert!(matches!(failed, Err(CryptoError::Malformed)), "{failed:?}");
-        // The handler's error says why, and `commit` propagates it before enqueueing.
-        let e = HandlerError::from(failed.unwrap_err());
-        assert!(e.to_string().contains("sealing"), "{e}");
-    }
-
-    #[test]
-    fn sealing_hides_the_recipient_and_leaves_others_alone() {
-        let key = crate::tip::crypto::TipKey::from_bytes([7; 32]);
-        let sealed = seal_with(
-            reply(42, true),
-            |p| key.seal(p, 0),
-            |c| key.chat_pseudonym(c),
-        )
-        .expect("seals");
-        assert_eq!(sealed.chat_id, key.chat_pseudonym(42));
-        let inside = sealed.payload[SEALED_TO]
-            .as_str()
-            .expect("sealed recipient");
-        assert_eq!(key.open(inside, 0).expect("opens"), 42i64.to_be_bytes());
-        let plain = reply(42, false);
-        let untouched = seal_with(plain.clone(), |_| Err(CryptoError::Malformed), |c| c)
-            .expect("nothing to seal");
-        assert_eq!(untouched, plain);
     }
 }

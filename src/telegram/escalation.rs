@@ -1,14 +1,14 @@
 //! Endpoints of the escalation engine and the fire-season override: `/ack`, the acknowledge
 //! button, `/snooze`, `/season`.
 use super::command::Command;
-use super::context::{Ctx, HandlerResult, Incoming};
+use super::context::{HandlerResult, Incoming};
 use crate::config::Span;
+use crate::context::Ctx;
 use crate::escalation::{self, display_id, parse_id, AckOutcome, SnoozeOutcome, Took};
+use crate::notice::Notice;
 use crate::org::Role;
 use crate::schedule::season::{self, Mode};
-use crate::store::Outgoing;
 use crate::tr;
-use serde_json::json;
 use std::sync::Arc;
 
 pub async fn ack_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
@@ -185,15 +185,8 @@ pub async fn season_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> Handl
             mode = mode_text,
             state = state
         );
-        let msg = Outgoing {
-            idem_key: format!("season.{}.{chat_id}", inc.update_id),
-            chat_id,
-            method: "sendMessage".into(),
-            payload: json!({ "text": text }),
-            edit_of: None,
-            ephemeral: false,
-        };
-        tx.enqueue(&msg, now.timestamp_millis()).await?;
+        let notice = Notice::text(format!("season.{}.{chat_id}", inc.update_id), chat_id, text);
+        ctx.say(&mut tx, &notice, now.timestamp_millis()).await?;
     }
     let (mode_text, state) = describe(&ctx, l, mode, on);
     r.text(tr!(

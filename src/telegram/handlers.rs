@@ -1,13 +1,15 @@
 //! The handler tree: every route an update can take, in one place. Endpoints stay thin:
 //! parse, call the domain and the store, render through the locales.
 use super::command::{self, Command, Known};
-use super::context::{Ctx, HandlerResult, Incoming, Press};
+use super::context::{HandlerResult, Incoming, Press};
 use super::escalation;
 use super::hazards;
-use super::keyboard::{inline, Action, Button};
 use super::tips;
 use super::zero;
+use crate::action::Action;
 use crate::config::Lang;
+use crate::context::Ctx;
+use crate::notice::Button;
 use crate::org::{invite, is_within, Member, Role};
 use crate::store::RedeemOutcome;
 use crate::tr;
@@ -243,14 +245,14 @@ async fn lang(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
             // Each language is named in itself, whatever the current one.
             Button {
                 label: tr!(ctx.i18n, Lang::ZhCn, "lang-name"),
-                data: Action::Lang("zh-CN".into()).data(),
+                action: Action::Lang("zh-CN".into()),
             },
             Button {
                 label: tr!(ctx.i18n, Lang::En, "lang-name"),
-                data: Action::Lang("en".into()).data(),
+                action: Action::Lang("en".into()),
             },
         ]];
-        r.text_with(tr!(ctx.i18n, inc.lang, "lang-choose"), inline(buttons));
+        r.text_with(tr!(ctx.i18n, inc.lang, "lang-choose"), buttons);
         return r.send(&ctx).await;
     }
     match parse_lang(&cmd.args) {
@@ -335,14 +337,13 @@ async fn bind_unit(ctx: &Ctx, inc: &Incoming, unit_id: &str) -> HandlerResult {
         detail: &moved,
     })
     .await?;
-    let name = ctx
-        .store
+    let name = tx
         .unit(unit_id)
         .await?
         .map(|u| u.name)
         .unwrap_or_else(|| unit_id.to_string());
     let previous_name = match previous {
-        Some(p) => Some(ctx.store.unit(&p).await?.map(|u| u.name).unwrap_or(p)),
+        Some(p) => Some(tx.unit(&p).await?.map(|u| u.name).unwrap_or(p)),
         None => None,
     };
     tracing::info!(unit = unit_id, chat = inc.chat_id, "duty room bound");
@@ -379,11 +380,11 @@ async fn bind(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
                 .map(|m| {
                     vec![Button {
                         label: m.unit_name.clone(),
-                        data: Action::Bind(m.unit_id.clone()).data(),
+                        action: Action::Bind(m.unit_id.clone()),
                     }]
                 })
                 .collect();
-            r.text_with(tr!(ctx.i18n, l, "bind-choose"), inline(rows));
+            r.text_with(tr!(ctx.i18n, l, "bind-choose"), rows);
             r.send(&ctx).await
         }
     }

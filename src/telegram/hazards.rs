@@ -2,11 +2,13 @@
 //! location), the handlers' transitions (`/ack H-…`, `/work`, `/done`, `/close`, `/reject`,
 //! `/reopen` and the report's buttons), `/status` and a report's history.
 use super::command::Command;
-use super::context::{Ctx, HandlerResult, Incoming, Replies};
-use super::keyboard::{inline, Action, Button};
+use super::context::{HandlerResult, Incoming, Replies};
+use crate::action::Action;
+use crate::context::Ctx;
 use crate::conversation::{Conversation, Question, ReasonFor};
 use crate::hazard::draft::{self, Draft, Step};
 use crate::hazard::{self, display_id, parse_id, Outcome, Transition};
+use crate::notice::Button;
 use crate::org::{is_within, subtree, Role};
 use crate::store::NewTimer;
 use crate::tr;
@@ -62,11 +64,11 @@ async fn save_and_ask(
                     .map(|(id, name)| {
                         vec![Button {
                             label: name,
-                            data: Action::HzUnit(id).data(),
+                            action: Action::HzUnit(id),
                         }]
                     })
                     .collect();
-                r.text_with(tr!(ctx.i18n, l, "hz-ask-unit"), inline(rows));
+                r.text_with(tr!(ctx.i18n, l, "hz-ask-unit"), rows);
             }
             Step::Category => {
                 let buttons: Vec<Button> = ctx
@@ -76,7 +78,7 @@ async fn save_and_ask(
                     .iter()
                     .map(|c| Button {
                         label: hazard::category_name(ctx, l, c),
-                        data: Action::HzCategory(c.clone()).data(),
+                        action: Action::HzCategory(c.clone()),
                     })
                     .collect();
                 let mut rows = Vec::new();
@@ -84,7 +86,7 @@ async fn save_and_ask(
                 while it.peek().is_some() {
                     rows.push(it.by_ref().take(2).collect());
                 }
-                r.text_with(tr!(ctx.i18n, l, "hz-ask-category"), inline(rows));
+                r.text_with(tr!(ctx.i18n, l, "hz-ask-category"), rows);
             }
             Step::Text => r.text(tr!(ctx.i18n, l, "hz-ask-text")),
             Step::Confirm => {
@@ -110,16 +112,16 @@ async fn save_and_ask(
                     vec![
                         Button {
                             label: tr!(ctx.i18n, l, "hz-btn-submit"),
-                            data: Action::HzSubmit { major: false }.data(),
+                            action: Action::HzSubmit { major: false },
                         },
                         Button {
                             label: tr!(ctx.i18n, l, "hz-btn-submit-major"),
-                            data: Action::HzSubmit { major: true }.data(),
+                            action: Action::HzSubmit { major: true },
                         },
                     ],
                     vec![Button {
                         label: tr!(ctx.i18n, l, "hz-btn-cancel"),
-                        data: Action::HzCancel.data(),
+                        action: Action::HzCancel,
                     }],
                 ];
                 // An open report of the same kind close by is probably the same hazard.
@@ -138,11 +140,11 @@ async fn save_and_ask(
                         0,
                         vec![Button {
                             label,
-                            data: Action::HzJoin(near.id).data(),
+                            action: Action::HzJoin(near.id),
                         }],
                     );
                 }
-                r.text_with(summary, inline(rows));
+                r.text_with(summary, rows);
             }
         }
     }
@@ -354,7 +356,7 @@ async fn make(
     let next = (done && t == Transition::Ack).then(|| {
         let button = Button {
             label: tr!(ctx.i18n, l, "hz-btn-done"),
-            data: Action::Hazard { act: 'd', id }.data(),
+            action: Action::Hazard { act: 'd', id },
         };
         (
             tr!(
@@ -364,7 +366,7 @@ async fn make(
                 id = display_id(id),
                 who = inc.display_name()
             ),
-            inline(vec![vec![button]]),
+            vec![vec![button]],
         )
     });
     if done && t == Transition::Done {

@@ -3,13 +3,15 @@
 //! tree. A crash at any point loses no update, and the update id makes a replayed one a
 //! no-op. Several processes may share the inbox: see `store::inbox` for how they divide it.
 use super::api::{ApiError, BotApi};
-use super::context::{Ctx, HandlerError, Incoming};
+use super::context::{HandlerError, Incoming};
 use super::handlers::Schema;
+use crate::context::Ctx;
 use crate::ops::metrics::{self, Outcome};
-use crate::store::{InboxItem, Job, JobLock, NewUpdate, Store, StoreError};
+use crate::store::{Batch, InboxItem, Job, JobLock, NewUpdate, Store, StoreError};
 use crate::tr;
 use futures::StreamExt;
 use serde_json::Value;
+use std::collections::HashSet;
 use std::ops::ControlFlow;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -138,20 +140,198 @@ pub async fn process(
     ctx: Arc<Ctx>,
     schema: Arc<Schema>,
     wake: Arc<Notify>,
+    stop: watch::Receiver<bool>,
+) {
+    match &ctx.store {
+        Store::Sqlite(pool) => {
+            let pool = pool.clone();
+            process_batches(ctx, pool, schema, wake, stop).await
+        }
+        _ => process_leased(ctx, schema, wake, stop).await,
+    }
+}
+
+/// At most this many updates share one SQLite transaction.
+const BATCH: i64 = 256;
+
+/// Updates that check a receipt code wait for Argon2; they run beside the others, so
+/// guesses never hold up other people's messages, and outside any batch's transaction.
+struct SideLane {
+    tasks: tokio::task::JoinSet<()>,
+    /// Chats with an update in the lane: their later updates wait for it.
+    busy: Arc<std::sync::Mutex<HashSet<i64>>>,
+}
+
+impl SideLane {
+    fn new() -> SideLane {
+        SideLane {
+            tasks: tokio::task::JoinSet::new(),
+            busy: Arc::default(),
+        }
+    }
+
+    fn busy_chats(&self) -> HashSet<i64> {
+        self.busy.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    async fn spawn(
+        &mut self,
+        ctx: &Arc<Ctx>,
+        schema: &Arc<Schema>,
+        wake: &Arc<Notify>,
+        item: InboxItem,
+    ) {
+        while self.tasks.try_join_next().is_some() {}
+        while self.tasks.len() >= MAX_CODE_CHECKS {
+            self.tasks.join_next().await;
+        }
+        self.busy
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(item.chat_key);
+        let (ctx, schema, wake, busy) =
+            (ctx.clone(), schema.clone(), wake.clone(), self.busy.clone());
+        self.tasks.spawn(async move {
+            handle_counted(&ctx, &schema, &item).await;
+            busy.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(&item.chat_key);
+            ctx.wake.outbox.notify_one();
+            // The chat's next update may go now.
+            wake.notify_one();
+        });
+    }
+}
+
+/// SQLite: every pending update (up to `BATCH`), in update order, in one transaction with a
+/// savepoint per update; one commit and one wake per batch.
+async fn process_batches(
+    ctx: Arc<Ctx>,
+    pool: sqlx::SqlitePool,
+    schema: Arc<Schema>,
+    wake: Arc<Notify>,
     mut stop: watch::Receiver<bool>,
 ) {
-    // A claimed batch holds at most one update per chat, so its updates may run side by
-    // side; SQLite has one writer, so there it would only add waiting.
-    let workers = match ctx.store {
-        Store::Sqlite(_) => 1,
-        Store::Postgres(_) => 8,
-    };
-    // Updates that check a receipt code wait for Argon2; they run beside the others, so
-    // guesses never hold up other people's messages. A chat's next update is not claimed
-    // while one of its updates is still pending, so a chat's order holds.
-    let mut code_checks = tokio::task::JoinSet::new();
+    let mut lane = SideLane::new();
+    let mut alone: Vec<InboxItem> = Vec::new();
     loop {
-        while code_checks.try_join_next().is_some() {}
+        // An update that failed in a batch is retried alone, in a transaction of its own.
+        for item in std::mem::take(&mut alone) {
+            handle_counted(&ctx, &schema, &item).await;
+            ctx.wake.outbox.notify_one();
+        }
+        let handled = match run_batch(&ctx, &pool, &schema, &wake, &mut lane, &mut alone).await {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::error!(error = %e, "a batch of updates failed; it is rolled back and taken again");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        if handled > 0 || !alone.is_empty() {
+            continue;
+        }
+        if *stop.borrow() {
+            while lane.tasks.join_next().await.is_some() {}
+            if !ctx.store.has_pending_updates().await.unwrap_or(false) {
+                return;
+            }
+            continue;
+        }
+        tokio::select! {
+            _ = wake.notified() => {}
+            _ = stop.changed() => {}
+            _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+        }
+    }
+}
+
+/// One batch; how many updates it handled or sent to the side lane.
+async fn run_batch(
+    ctx: &Arc<Ctx>,
+    pool: &sqlx::SqlitePool,
+    schema: &Arc<Schema>,
+    wake: &Arc<Notify>,
+    lane: &mut SideLane,
+    alone: &mut Vec<InboxItem>,
+) -> Result<usize, StoreError> {
+    // A look first, so an idle processor never takes SQLite's write lock.
+    if !ctx.store.has_pending_updates().await? {
+        return Ok(0);
+    }
+    let batch = Batch::begin(pool).await?;
+    let inner = Arc::new(ctx.in_batch(batch.store()));
+    // Chats whose next update must wait: one in the side lane, or one that failed here.
+    let mut held = lane.busy_chats();
+    let mut to_lane = Vec::new();
+    let mut handled = 0;
+    for item in inner.store.pending_updates(BATCH).await? {
+        if held.contains(&item.chat_key) {
+            continue;
+        }
+        handled += 1;
+        if checks_a_code(&item.payload) {
+            held.insert(item.chat_key);
+            to_lane.push(item);
+            continue;
+        }
+        let started = std::time::Instant::now();
+        batch.start_update().await?;
+        let outcome = match run_handlers(&inner, schema, item.update_id, &item.payload).await {
+            Ok(done) => {
+                if !done {
+                    inner.store.finish_stray_update(item.update_id).await?;
+                }
+                batch.end_update(true).await?;
+                if done {
+                    Outcome::Ok
+                } else {
+                    Outcome::Ignored
+                }
+            }
+            Err(error) => {
+                // A handler that reads beside its own open transaction is a bug to fix: it
+                // would wait for itself in a batch, so it fails and is retried alone.
+                debug_assert!(
+                    !matches!(error, HandlerError::Store(StoreError::Busy(_))),
+                    "update {}: {error}",
+                    item.update_id
+                );
+                batch.end_update(false).await?;
+                held.insert(item.chat_key);
+                let outcome = failed(&inner, item.update_id, &item.payload, &error).await;
+                if outcome == Outcome::Failed {
+                    alone.push(item.clone());
+                }
+                outcome
+            }
+        };
+        metrics::update_handled(&item.payload, outcome, started.elapsed());
+    }
+    drop(inner);
+    batch.commit().await?;
+    ctx.wake.outbox.notify_one();
+    ctx.wake.timers.notify_one();
+    for item in to_lane {
+        lane.spawn(ctx, schema, wake, item).await;
+    }
+    Ok(handled)
+}
+
+/// PostgreSQL: each process leases the oldest pending update of each chat, and handles the
+/// leased ones side by side, each in its own transaction.
+async fn process_leased(
+    ctx: Arc<Ctx>,
+    schema: Arc<Schema>,
+    wake: Arc<Notify>,
+    mut stop: watch::Receiver<bool>,
+) {
+    // A claimed batch holds at most one update per chat, so its updates may run side by side.
+    const WORKERS: usize = 8;
+    // A chat's next update is not claimed while one of its updates is still pending, so a
+    // chat's order holds with code checks in the side lane.
+    let mut lane = SideLane::new();
+    loop {
         let now = ctx.clock.now_ms();
         let batch = match ctx.store.claim_updates(64, now, now + LEASE_MS).await {
             Ok(b) => b,
@@ -163,7 +343,7 @@ pub async fn process(
         };
         if batch.is_empty() {
             if *stop.borrow() {
-                while code_checks.join_next().await.is_some() {}
+                while lane.tasks.join_next().await.is_some() {}
                 return;
             }
             // Other processes store updates too; look again now and then.
@@ -177,17 +357,10 @@ pub async fn process(
         let (codes, batch): (Vec<_>, Vec<_>) =
             batch.into_iter().partition(|u| checks_a_code(&u.payload));
         for item in codes {
-            while code_checks.len() >= MAX_CODE_CHECKS {
-                code_checks.join_next().await;
-            }
-            let (ctx, schema) = (ctx.clone(), schema.clone());
-            code_checks.spawn(async move {
-                handle_counted(&ctx, &schema, &item).await;
-                ctx.wake.outbox.notify_one();
-            });
+            lane.spawn(&ctx, &schema, &wake, item).await;
         }
         futures::stream::iter(batch)
-            .for_each_concurrent(workers, |item| {
+            .for_each_concurrent(WORKERS, |item| {
                 let (ctx, schema) = (&ctx, &schema);
                 async move { handle_counted(ctx, schema, &item).await }
             })
@@ -224,7 +397,8 @@ fn checks_a_code(payload: &str) -> bool {
     matches!(name, "/tip" | "/reveal") && words.next().is_some()
 }
 
-/// Handle one stored update; `None` when another process had handled it.
+/// Handle one stored update in a transaction of its own; `None` when another process had
+/// handled it.
 async fn handle_one(
     ctx: &Arc<Ctx>,
     schema: &Schema,
@@ -246,16 +420,27 @@ async fn handle_one(
         }
         Err(e) => e,
     };
+    let outcome = failed(ctx, update_id, payload, &error).await;
+    if outcome == Outcome::Failed {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Some(outcome)
+}
+
+/// Count a failed attempt; after the last one the update is given up and its sender told.
+async fn failed(ctx: &Arc<Ctx>, update_id: i64, payload: &str, error: &HandlerError) -> Outcome {
     tracing::error!(update_id, error = %error, "handling an update failed");
     match ctx.store.update_failed(update_id, MAX_ATTEMPTS).await {
         Ok(true) => {
             tell_sender_it_failed(ctx, update_id, payload).await;
-            return Some(Outcome::GivenUp);
+            Outcome::GivenUp
         }
-        Ok(false) => tokio::time::sleep(Duration::from_millis(100)).await,
-        Err(e) => tracing::error!(update_id, error = %e, "recording a failed update failed"),
+        Ok(false) => Outcome::Failed,
+        Err(e) => {
+            tracing::error!(update_id, error = %e, "recording a failed update failed");
+            Outcome::Failed
+        }
     }
-    Some(Outcome::Failed)
 }
 
 /// Run the handler tree; true if a handler committed the update as done.
@@ -296,16 +481,7 @@ async fn tell_sender_it_failed(ctx: &Arc<Ctx>, update_id: i64, payload: &str) {
     };
     let mut r = inc.replies();
     r.text(tr!(ctx.i18n, inc.lang, "internal-error"));
-    let now = ctx.clock.now_ms();
-    let out = async {
-        let mut tx = ctx.store.begin().await?;
-        for m in r.into_outgoing() {
-            tx.enqueue(&ctx.seal(m)?, now).await?;
-        }
-        tx.commit().await?;
-        Ok::<(), HandlerError>(())
-    };
-    if let Err(e) = out.await {
+    if let Err(e) = r.send_only(ctx).await {
         tracing::error!(update_id, error = %e, "could not tell the sender their update failed");
     }
 }

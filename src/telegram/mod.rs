@@ -7,7 +7,7 @@ pub mod escalation;
 pub mod handlers;
 pub mod hazards;
 pub mod intake;
-pub mod keyboard;
+pub mod render;
 pub mod tips;
 pub mod webhook;
 pub mod zero;

@@ -3,9 +3,11 @@
 //! `/reward`, `/forward` and buttons. Every reply a tipster gets is anonymous (erased from the
 //! outbox once sent), and nothing here logs a tipster's chat.
 use super::command::Command;
-use super::context::{Ctx, HandlerResult, Incoming, Replies};
-use super::keyboard::{inline, Action, Button};
+use super::context::{HandlerResult, Incoming, Replies};
+use crate::action::Action;
 use crate::config::Lang;
+use crate::context::Ctx;
+use crate::notice::{Button, Buttons};
 use crate::tip::flow::{self, Content, DeskOutcome};
 use crate::tip::{self, crypto, display_id, guard, parse_id, Draft};
 use crate::tr;
@@ -93,17 +95,17 @@ fn tipster_replies(inc: &Incoming) -> Replies {
     r
 }
 
-fn confirm_keyboard(ctx: &Ctx, l: Lang) -> serde_json::Value {
-    inline(vec![vec![
+fn confirm_keyboard(ctx: &Ctx, l: Lang) -> Buttons {
+    vec![vec![
         Button {
             label: tr!(ctx.i18n, l, "tip-send-button"),
-            data: Action::TipSend.data(),
+            action: Action::TipSend,
         },
         Button {
             label: tr!(ctx.i18n, l, "tip-drop-button"),
-            data: Action::TipDrop.data(),
+            action: Action::TipDrop,
         },
-    ]])
+    ]]
 }
 
 /// Long texts in pieces Telegram accepts, split at line ends where possible.
@@ -499,16 +501,16 @@ pub async fn reveal_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> Handl
     let mut tx = ctx.store.begin().await?;
     tx.set_tip_reveal(&chat_key(&ctx, &inc), Some(id), now(&ctx))
         .await?;
-    let buttons = inline(vec![
+    let buttons = vec![
         vec![Button {
             label: tr!(ctx.i18n, l, "tip-reveal-button"),
-            data: Action::TipReveal(id).data(),
+            action: Action::TipReveal(id),
         }],
         vec![Button {
             label: tr!(ctx.i18n, l, "tip-stay-anonymous-button"),
-            data: Action::TipStayAnonymous.data(),
+            action: Action::TipStayAnonymous,
         }],
-    ]);
+    ];
     r.text_with(
         tr!(ctx.i18n, l, "tip-reveal-ask", id = display_id(id)),
         buttons,

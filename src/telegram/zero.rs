@@ -1,9 +1,11 @@
 //! Endpoints of zero reports: `/zero`, `/incident TEXT`, the reminder's buttons, the
 //! incident text that follows a button, `/today`, `/pause` and `/stats`.
 use super::command::Command;
-use super::context::{Ctx, HandlerResult, Incoming, Replies};
-use super::keyboard::{inline, Action, Button};
+use super::context::{HandlerResult, Incoming, Replies};
+use crate::action::Action;
+use crate::context::Ctx;
 use crate::conversation::{Conversation, Question};
+use crate::notice::Button;
 use crate::org::{is_within, subtree, Role};
 use crate::stats;
 use crate::store::StoreError;
@@ -130,14 +132,11 @@ async fn answer_command(ctx: &Ctx, inc: &Incoming, incident: Option<String>) -> 
             let rows = units
                 .into_iter()
                 .map(|(id, name)| {
-                    vec![Button {
-                        label: name,
-                        data: Action::ZeroFor {
-                            unit: id,
-                            incident: is_incident,
-                        }
-                        .data(),
-                    }]
+                    let answer = Action::ZeroFor {
+                        unit: id,
+                        incident: is_incident,
+                    };
+                    vec![Button::new(name, answer)]
                 })
                 .collect();
             let mut tx = ctx.store.begin().await?;
@@ -149,7 +148,7 @@ async fn answer_command(ctx: &Ctx, inc: &Incoming, incident: Option<String>) -> 
                 tx.set_conversation_state(inc.chat_id, inc.user_id(), &state, ctx.clock.now_ms())
                     .await?;
             }
-            r.text_with(tr!(ctx.i18n, l, "zr-choose-unit"), inline(rows));
+            r.text_with(tr!(ctx.i18n, l, "zr-choose-unit"), rows);
             r.commit(ctx, tx).await
         }
     }
@@ -322,7 +321,15 @@ pub async fn today(ctx: Arc<Ctx>, inc: Incoming) -> HandlerResult {
         date = round.day.clone(),
         deadline = zero_report::hhmm(&ctx, round.closes_at)
     );
-    for part in board::render(&ctx, l, &title, &round, &lines, now) {
+    for part in board::render(
+        &ctx.i18n,
+        ctx.config.timezone,
+        l,
+        &title,
+        &round,
+        &lines,
+        now,
+    ) {
         r.text(part);
     }
     r.send(&ctx).await

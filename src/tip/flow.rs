@@ -3,14 +3,16 @@
 //! out as outbox rows; those to the tipster are ephemeral (recipient and text erased once sent).
 use super::crypto::CryptoError;
 use super::{display_id, Draft, Reward, State, FORGET};
+use crate::action::Action;
 use crate::config::Lang;
+use crate::context::{Ctx, SayError};
 use crate::escalation::{self, Item, Policy};
+use crate::notice::{Button, Buttons, Notice};
 use crate::org::{Member, Role};
-use crate::store::{NewTimer, Outgoing, Recipient, StoreError, TipRow, Tx};
-use crate::telegram::context::Ctx;
-use crate::telegram::keyboard::{inline, Action, Button};
+use crate::schedule::TimerKinds;
+use crate::store::{NewTimer, Recipient, StoreError, TipRow, Tx};
 use crate::tr;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::collections::BTreeMap;
 
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +26,11 @@ pub enum TipError {
     #[error("no tip desk: tip.desk names no unit and there is no root unit")]
     NoDesk,
 }
+
+/// A closed tip's time being up (the tipster forgotten, unless a reward is on its way).
+pub const TIMERS: TimerKinds = &[(FORGET, |ctx, tx, t| {
+    Box::pin(async move { Ok(on_forget(ctx, tx, t.field("id")?, t.now).await?) })
+})];
 
 pub fn subject(id: i64) -> String {
     format!("tip:{id}")
@@ -72,27 +79,13 @@ async fn desk_recipients(tx: &mut Tx, desk: &str) -> Result<Vec<Recipient>, Stor
     Ok(Vec::new())
 }
 
-fn out(key: String, chat_id: i64, method: &str, payload: Value, ephemeral: bool) -> Outgoing {
-    Outgoing {
-        idem_key: key,
-        chat_id,
-        method: method.into(),
-        payload,
-        edit_of: None,
-        ephemeral,
-    }
-}
-
-fn desk_buttons(ctx: &Ctx, l: Lang, id: i64) -> Value {
-    let b = |key: &str, a: Action| Button {
-        label: ctx.i18n.t(l, key, &[]),
-        data: a.data(),
-    };
-    inline(vec![vec![
+fn desk_buttons(ctx: &Ctx, l: Lang, id: i64) -> Buttons {
+    let b = |key: &str, a: Action| Button::new(ctx.i18n.t(l, key, &[]), a);
+    vec![vec![
         b("tip-btn-ack", Action::TipAck(id)),
         b("tip-btn-reply", Action::TipReply(id)),
         b("tip-btn-close", Action::TipClose(id)),
-    ]])
+    ]]
 }
 
 /// Something the tipster sent: copied to the desk, never forwarded.
@@ -124,46 +117,26 @@ async fn to_desk(
     let id = display_id(tip_id);
     for r in desk_recipients(tx, desk).await? {
         let l = lang_of(ctx, &r);
-        let mut payload = json!({ "text": text(l) });
-        if buttons {
-            payload["reply_markup"] = desk_buttons(ctx, l, tip_id);
-        }
+        let rows = match buttons {
+            true => desk_buttons(ctx, l, tip_id),
+            false => Vec::new(),
+        };
         let base = format!("tip.{tip_id}.{key}.{}", r.chat_id);
-        tx.enqueue(
-            &out(
-                format!("{base}.t"),
-                r.chat_id,
-                "sendMessage",
-                payload,
-                false,
-            ),
-            now,
-        )
-        .await?;
+        let words = Notice::with_buttons(format!("{base}.t"), r.chat_id, text(l), rows);
+        ctx.say(tx, &words, now).await?;
         for (n, p) in photos.iter().enumerate() {
-            let payload = json!({ "photo": p, "caption": format!("📷 {id}") });
-            tx.enqueue(
-                &out(
-                    format!("{base}.p{n}"),
-                    r.chat_id,
-                    "sendPhoto",
-                    payload,
-                    false,
-                ),
-                now,
-            )
-            .await?;
+            let photo = Notice::photo(
+                format!("{base}.p{n}"),
+                r.chat_id,
+                p.clone(),
+                format!("📷 {id}"),
+            );
+            ctx.say(tx, &photo, now).await?;
         }
         if let Some((lat, lon)) = location {
-            let payload = json!({ "latitude": lat, "longitude": lon });
-            tx.enqueue(
-                &out(
-                    format!("{base}.l"),
-                    r.chat_id,
-                    "sendLocation",
-                    payload,
-                    false,
-                ),
+            ctx.say(
+                tx,
+                &Notice::location(format!("{base}.l"), r.chat_id, lat, lon),
                 now,
             )
             .await?;
@@ -226,16 +199,12 @@ pub async fn tell_tipster(
     let Some((chat, lang)) = open_recipient(ctx, tip)? else {
         return Ok(false);
     };
-    let msg = out(
-        format!("tip.{}.to.{key}", tip.id),
-        chat,
-        "sendMessage",
-        json!({ "text": text(lang) }),
-        true,
-    );
-    let msg = ctx.seal(msg).map_err(|e| TipError::Crypto(tip.id, e))?;
-    tx.enqueue(&msg, now).await?;
-    Ok(true)
+    let notice = Notice::text(format!("tip.{}.to.{key}", tip.id), chat, text(lang));
+    match ctx.say_ephemeral(tx, &notice, now).await {
+        Ok(()) => Ok(true),
+        Err(SayError::Store(e)) => Err(e.into()),
+        Err(SayError::Seal(e)) => Err(TipError::Crypto(tip.id, e)),
+    }
 }
 
 /// File a confirmed draft: store it, seal the chat, open the relay session, count it for the

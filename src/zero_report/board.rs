@@ -1,41 +1,42 @@
 //! The board of a round (the daily summary and `/today`), split to fit Telegram messages.
-use super::hhmm;
+use super::hhmm_in;
 use crate::config::Lang;
+use crate::i18n::I18n;
 use crate::store::{BoardLine, Round};
-use crate::telegram::context::Ctx;
 use crate::tr;
+use chrono_tz::Tz;
 
 /// Telegram's limit on a message's text, in characters.
 const MAX_CHARS: usize = 4096;
 
-fn line(ctx: &Ctx, l: Lang, b: &BoardLine, round_open: bool) -> String {
+fn line(i18n: &I18n, tz: Tz, l: Lang, b: &BoardLine, round_open: bool) -> String {
     let unit = b.unit_name.clone();
     match &b.answer {
-        None if round_open => tr!(ctx.i18n, l, "zr-line-waiting", unit = unit),
-        None => tr!(ctx.i18n, l, "zr-line-missing", unit = unit),
+        None if round_open => tr!(i18n, l, "zr-line-waiting", unit = unit),
+        None => tr!(i18n, l, "zr-line-missing", unit = unit),
         Some(a) if a.kind == "incident" => tr!(
-            ctx.i18n,
+            i18n,
             l,
             "zr-line-incident",
             unit = unit,
-            time = hhmm(ctx, a.answered_at),
+            time = hhmm_in(tz, a.answered_at),
             who = a.person_name.clone(),
             text = a.text.clone().unwrap_or_default()
         ),
         Some(a) if a.late => tr!(
-            ctx.i18n,
+            i18n,
             l,
             "zr-line-late",
             unit = unit,
-            time = hhmm(ctx, a.answered_at),
+            time = hhmm_in(tz, a.answered_at),
             who = a.person_name.clone()
         ),
         Some(a) => tr!(
-            ctx.i18n,
+            i18n,
             l,
             "zr-line-ontime",
             unit = unit,
-            time = hhmm(ctx, a.answered_at),
+            time = hhmm_in(tz, a.answered_at),
             who = a.person_name.clone()
         ),
     }
@@ -43,7 +44,8 @@ fn line(ctx: &Ctx, l: Lang, b: &BoardLine, round_open: bool) -> String {
 
 /// Title, counts, then one line per unit; as many messages as the length needs.
 pub fn render(
-    ctx: &Ctx,
+    i18n: &I18n,
+    tz: Tz,
     l: Lang,
     title: &str,
     round: &Round,
@@ -56,7 +58,7 @@ pub fn render(
     let late = answered.len() as i64 - on_time;
     let incidents = answered.iter().filter(|a| a.kind == "incident").count() as i64;
     let counts = tr!(
-        ctx.i18n,
+        i18n,
         l,
         "zr-board-counts",
         expected = lines.len() as i64,
@@ -69,7 +71,7 @@ pub fn render(
     // The length of the last part, in characters (counted once per line, not per part).
     let mut last_len = parts[0].chars().count();
     for b in lines {
-        let mut text = line(ctx, l, b, open);
+        let mut text = line(i18n, tz, l, b, open);
         // A single line longer than a message (a very long incident text) is cut, not lost:
         // the full text is in the incident alert and the database.
         if text.chars().count() > MAX_CHARS - 2 {
@@ -94,37 +96,26 @@ pub fn render(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{Answer, Store};
-    use crate::telegram::context::Wakers;
-    use std::sync::Arc;
+    use crate::store::Answer;
 
-    async fn ctx() -> Ctx {
-        Ctx {
-            wake: Wakers::default(),
-            store: Store::connect("sqlite::memory:").await.expect("store"),
-            i18n: crate::i18n::I18n::load().expect("locales"),
-            config: Arc::new(crate::config::Config::default()),
-            clock: crate::clock::Clock::system(),
-            bot_username: "t".into(),
-            tip_key: crate::tip::crypto::TipKey::from_bytes([1; 32]),
-            code_guard: Default::default(),
-        }
+    fn i18n() -> I18n {
+        I18n::load().expect("locales")
     }
 
-    #[tokio::test]
-    async fn nags_name_the_first_twenty_silent_units_and_count_the_rest() {
-        let ctx = ctx().await;
+    #[test]
+    fn nags_name_the_first_twenty_silent_units_and_count_the_rest() {
+        let i18n = i18n();
         let names: Vec<String> = (1..=25).map(|i| format!("村{i}")).collect();
-        let zh = super::super::name_list(&ctx, Lang::ZhCn, &names);
+        let zh = super::super::name_list(&i18n, Lang::ZhCn, &names);
         assert!(zh.starts_with("村1、村2、") && zh.contains("村20"), "{zh}");
         assert!(!zh.contains("村21") && zh.contains('5'), "{zh}");
-        let few = super::super::name_list(&ctx, Lang::En, &names[..2]);
+        let few = super::super::name_list(&i18n, Lang::En, &names[..2]);
         assert_eq!(few, "村1, 村2");
     }
 
-    #[tokio::test]
-    async fn long_boards_are_split_within_telegrams_limit_losing_no_line() {
-        let ctx = ctx().await;
+    #[test]
+    fn long_boards_are_split_within_telegrams_limit_losing_no_line() {
+        let i18n = i18n();
         let round = Round {
             id: 1,
             opened_at: 0,
@@ -145,7 +136,15 @@ mod tests {
                 }),
             })
             .collect();
-        let parts = render(&ctx, Lang::En, "title", &round, &lines, 2);
+        let parts = render(
+            &i18n,
+            Tz::Asia__Shanghai,
+            Lang::En,
+            "title",
+            &round,
+            &lines,
+            2,
+        );
         assert!(parts.len() > 3, "{} parts", parts.len());
         assert!(parts.iter().all(|p| p.chars().count() <= MAX_CHARS));
         let all = parts.join("\n");

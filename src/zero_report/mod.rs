@@ -3,25 +3,37 @@
 //! `deadline` firing; silence escalates, incidents alert at once.
 pub mod board;
 
+use crate::action::Action;
 use crate::config::{CronSchedule, Lang};
+use crate::context::Ctx;
 use crate::escalation::{self, Item, Policy};
+use crate::i18n::I18n;
+use crate::notice::{Button, Buttons, Notice};
 use crate::org::{Member, Role};
 use crate::schedule::season;
-use crate::store::{BoardLine, ExpectedUnit, NewTimer, Outgoing, Round, StoreError, Tx};
-use crate::telegram::context::Ctx;
-use crate::telegram::keyboard::{inline, Action, Button};
+use crate::schedule::TimerKinds;
+use crate::store::{BoardLine, ExpectedUnit, NewTimer, Round, StoreError, Tx};
 use crate::tr;
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
 
 pub const NAG: &str = "zero.nag";
 
-fn local(ctx: &Ctx, at: i64) -> chrono::DateTime<chrono_tz::Tz> {
-    crate::clock::from_ms(at).with_timezone(&ctx.config.timezone)
-}
+/// The nag before a round's deadline (the round's own times are cron schedules).
+pub const TIMERS: TimerKinds = &[(NAG, |ctx, tx, t| {
+    Box::pin(async move { Ok(on_nag(ctx, tx, t.field("round")?, t.now).await?) })
+})];
 
 pub fn hhmm(ctx: &Ctx, at: i64) -> String {
-    local(ctx, at).format("%H:%M").to_string()
+    hhmm_in(ctx.config.timezone, at)
+}
+
+/// The local time of day of `at`, as people read it on a board.
+pub fn hhmm_in(tz: chrono_tz::Tz, at: i64) -> String {
+    crate::clock::from_ms(at)
+        .with_timezone(&tz)
+        .format("%H:%M")
+        .to_string()
 }
 
 fn next_firing(ctx: &Ctx, cron: &CronSchedule, after: i64) -> Option<i64> {
@@ -47,27 +59,16 @@ async fn unit_chats(
         .collect())
 }
 
-fn answer_buttons(ctx: &Ctx, l: Lang, round: i64, unit: &str) -> serde_json::Value {
-    inline(vec![vec![
-        Button {
-            label: tr!(ctx.i18n, l, "zr-btn-nothing"),
-            data: Action::Zero {
-                round,
-                unit: unit.into(),
-                incident: false,
-            }
-            .data(),
-        },
-        Button {
-            label: tr!(ctx.i18n, l, "zr-btn-incident"),
-            data: Action::Zero {
-                round,
-                unit: unit.into(),
-                incident: true,
-            }
-            .data(),
-        },
-    ]])
+fn answer_buttons(ctx: &Ctx, l: Lang, round: i64, unit: &str) -> Buttons {
+    let answer = |incident| Action::Zero {
+        round,
+        unit: unit.into(),
+        incident,
+    };
+    vec![vec![
+        Button::new(tr!(ctx.i18n, l, "zr-btn-nothing"), answer(false)),
+        Button::new(tr!(ctx.i18n, l, "zr-btn-incident"), answer(true)),
+    ]]
 }
 
 /// Send a unit its reminder (with the answer buttons) wherever it is reminded, and remember
@@ -83,9 +84,9 @@ async fn remind(
 ) -> Result<(), StoreError> {
     for (chat, l) in unit_chats(ctx, tx, &unit.id, unit.duty_chat_id).await? {
         let key = format!("zr.{round}.{}.{chat}{suffix}", unit.id);
-        let buttons = Some(answer_buttons(ctx, l, round, &unit.id));
-        tx.enqueue(&Outgoing::message(key.clone(), chat, text(l), buttons), now)
-            .await?;
+        let buttons = answer_buttons(ctx, l, round, &unit.id);
+        let notice = Notice::with_buttons(key.clone(), chat, text(l), buttons);
+        ctx.say(tx, &notice, now).await?;
         tx.add_reminder(round, &unit.id, chat, &key).await?;
     }
     Ok(())
@@ -100,7 +101,10 @@ pub async fn on_remind(ctx: &Ctx, tx: &mut Tx, fired_at: i64) -> Result<(), Stor
     let Some(closes_at) = next_firing(ctx, &ctx.config.zero_report.deadline, fired_at) else {
         return Ok(());
     };
-    let day = local(ctx, fired_at).format("%Y-%m-%d").to_string();
+    let day = crate::clock::from_ms(fired_at)
+        .with_timezone(&ctx.config.timezone)
+        .format("%Y-%m-%d")
+        .to_string();
     let Some(round) = tx.open_round(fired_at, closes_at, &day).await? else {
         return Ok(());
     };
@@ -153,7 +157,7 @@ pub async fn on_nag(ctx: &Ctx, tx: &mut Tx, round_id: i64, now: i64) -> Result<(
                 unit = unit.name.clone(),
                 date = round.day.clone(),
                 deadline = hhmm(ctx, round.closes_at),
-                silent = name_list(ctx, l, &names)
+                silent = name_list(&ctx.i18n, l, &names)
             )
         })
         .await?;
@@ -200,12 +204,12 @@ fn incident_subject(round: i64, unit: &str) -> String {
 const NAMED_IN_NAG: usize = 20;
 
 /// "A、B、C 等 N 个": the first names of a list and how many more.
-fn name_list(ctx: &Ctx, l: Lang, names: &[String]) -> String {
-    let sep = tr!(ctx.i18n, l, "list-separator");
+fn name_list(i18n: &I18n, l: Lang, names: &[String]) -> String {
+    let sep = tr!(i18n, l, "list-separator");
     let shown = names[..names.len().min(NAMED_IN_NAG)].join(&sep);
     match names.len().saturating_sub(NAMED_IN_NAG) {
         0 => shown,
-        more => tr!(ctx.i18n, l, "list-more", list = shown, more = more as i64),
+        more => tr!(i18n, l, "list-more", list = shown, more = more as i64),
     }
 }
 
@@ -268,12 +272,20 @@ pub async fn on_summary(ctx: &Ctx, tx: &mut Tx, fired_at: i64) -> Result<(), Sto
             date = round.day.clone(),
             unit = unit_name
         );
-        for (n, part) in board::render(ctx, l, &title, &round, mine, fired_at)
-            .into_iter()
-            .enumerate()
+        for (n, part) in board::render(
+            &ctx.i18n,
+            ctx.config.timezone,
+            l,
+            &title,
+            &round,
+            mine,
+            fired_at,
+        )
+        .into_iter()
+        .enumerate()
         {
             let key = format!("zs.{}.{person_id}.{unit_id}.{n}", round.id);
-            tx.enqueue(&Outgoing::message(key, chat, part, None), fired_at)
+            ctx.say(tx, &Notice::text(key, chat, part), fired_at)
                 .await?;
         }
     }
@@ -397,8 +409,7 @@ async fn edit_reminders(
         let l = if chat < 0 {
             ctx.config.locale
         } else {
-            ctx.store
-                .member(chat)
+            tx.member(chat)
                 .await?
                 .person
                 .map(|p| Lang::from_telegram(Some(&p.lang)))
@@ -419,18 +430,8 @@ async fn edit_reminders(
             who = who,
             time = hhmm(ctx, now)
         );
-        tx.enqueue(
-            &Outgoing {
-                idem_key: format!("{key}.answered"),
-                chat_id: chat,
-                method: "editMessageText".into(),
-                payload: json!({ "text": text }),
-                edit_of: Some(key),
-                ephemeral: false,
-            },
-            now,
-        )
-        .await?;
+        let edit = Notice::edit(format!("{key}.answered"), chat, key, text, Vec::new());
+        ctx.say(tx, &edit, now).await?;
     }
     Ok(())
 }
@@ -481,32 +482,19 @@ pub async fn incident_followup(
             unit = unit_name.clone(),
             who = who
         );
-        let (method, payload) = match media {
-            Media::Photo(file_id) => ("sendPhoto", json!({ "photo": file_id, "caption": caption })),
-            Media::Location(lat, lon) => {
-                ("sendLocation", json!({ "latitude": lat, "longitude": lon }))
+        let at = format!("{key}.{}", r.chat_id);
+        match media {
+            Media::Photo(file) => {
+                let photo = Notice::photo(at, r.chat_id, file.clone(), caption);
+                ctx.say(tx, &photo, now).await?;
             }
-        };
-        let msg = Outgoing {
-            idem_key: format!("{key}.{}", r.chat_id),
-            chat_id: r.chat_id,
-            method: method.into(),
-            payload,
-            edit_of: None,
-            ephemeral: false,
-        };
-        tx.enqueue(&msg, now).await?;
-        if let Media::Location(..) = media {
-            tx.enqueue(
-                &Outgoing::message(
-                    format!("{key}.{}.caption", r.chat_id),
-                    r.chat_id,
-                    caption,
-                    None,
-                ),
-                now,
-            )
-            .await?;
+            // A location has no caption: the words follow it.
+            Media::Location(lat, lon) => {
+                let words = Notice::text(format!("{at}.caption"), r.chat_id, caption);
+                ctx.say(tx, &Notice::location(at, r.chat_id, *lat, *lon), now)
+                    .await?;
+                ctx.say(tx, &words, now).await?;
+            }
         }
     }
     Ok(())
@@ -560,16 +548,10 @@ async fn alert_incident(
             text = text,
             id = escalation::display_id(esc)
         );
-        let button = Button {
-            label: tr!(ctx.i18n, l, "esc-ack-button"),
-            data: Action::Ack(esc).data(),
-        };
+        let button = Button::new(tr!(ctx.i18n, l, "esc-ack-button"), Action::Ack(esc));
         let key = format!("zi.{}.{unit_id}.{}", round.id, r.chat_id);
-        tx.enqueue(
-            &Outgoing::message(key, r.chat_id, body, Some(inline(vec![vec![button]]))),
-            now,
-        )
-        .await?;
+        let alert = Notice::with_buttons(key, r.chat_id, body, vec![vec![button]]);
+        ctx.say(tx, &alert, now).await?;
         let level_unit = chain
             .get((level - 1) as usize)
             .map(|(u, _)| u.as_str())

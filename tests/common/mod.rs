@@ -286,6 +286,7 @@ impl TestBot {
                 .fetch_one(p)
                 .await
                 .expect("count query"),
+            Store::Batch(_) => unreachable!("only the update processor works in a batch"),
         }
     }
 }

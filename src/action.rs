@@ -1,23 +1,5 @@
-//! Inline keyboards and callback data. Callback data carries ids only, never text (≤ 64 bytes).
-
-use serde_json::{json, Value};
-
-pub struct Button {
-    pub label: String,
-    pub data: String,
-}
-
-pub fn inline(rows: Vec<Vec<Button>>) -> Value {
-    let rows: Vec<Vec<Value>> = rows
-        .into_iter()
-        .map(|row| {
-            row.into_iter()
-                .map(|b| json!({"text": b.label, "callback_data": b.data}))
-                .collect()
-        })
-        .collect();
-    json!({ "inline_keyboard": rows })
-}
+//! What a button asks for, and its encoding: a button carries its action as a short string
+//! of ids only, never text (at most 64 bytes, Telegram's limit for callback data).
 
 /// What a button press asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]

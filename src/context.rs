@@ -1,0 +1,151 @@
+//! What the domain works with: the store, config, locales, clock and keys, and the way it
+//! speaks (notices, turned into the transport's calls by the renderer the adapter gives).
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::i18n::I18n;
+use crate::notice::Notice;
+use crate::store::{Outgoing, Store, StoreError, Tx};
+use crate::tip::crypto::CryptoError;
+use std::sync::Arc;
+use tokio::sync::Notify;
+
+/// Wakes the background loops when a transaction gave them work.
+#[derive(Clone, Default)]
+pub struct Wakers {
+    pub outbox: Arc<Notify>,
+    pub timers: Arc<Notify>,
+}
+
+/// Turns a notice into the outbox row its transport sends (`telegram::render::bot_api`).
+pub type Render = fn(&Notice) -> Outgoing;
+
+#[derive(Clone)]
+pub struct Ctx {
+    pub wake: Wakers,
+    pub store: Store,
+    pub i18n: I18n,
+    pub config: Arc<Config>,
+    pub clock: Clock,
+    pub bot_username: String,
+    /// The tip feature's master key (sealed tipster chats, keyed hashes).
+    pub tip_key: crate::tip::crypto::TipKey,
+    /// Bounds receipt-code checks (Argon2) across all chats.
+    pub code_guard: Arc<crate::tip::guard::CodeGuard>,
+    pub render: Render,
+}
+
+/// Where an outbox row keeps a sealed recipient.
+pub const SEALED_TO: &str = "_sealed_to";
+
+/// Queueing an ephemeral notice failed: the store, or sealing its recipient.
+#[derive(Debug, thiserror::Error)]
+pub enum SayError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("sealing a recipient failed: {0}")]
+    Seal(#[from] CryptoError),
+}
+
+impl Ctx {
+    /// The same context working inside a batch's transaction (`store`). Its wakers wake
+    /// nobody: the batch wakes the loops once it has committed.
+    pub fn in_batch(&self, store: Store) -> Ctx {
+        Ctx {
+            store,
+            wake: Wakers::default(),
+            ..self.clone()
+        }
+    }
+
+    /// Queue a notice in the transaction, to be sent once it commits.
+    pub async fn say(&self, tx: &mut Tx, notice: &Notice, now: i64) -> Result<(), StoreError> {
+        tx.enqueue(&(self.render)(notice), now).await
+    }
+
+    /// Queue a notice that leaves no trace: for strangers, tipsters and secrets. Its row is
+    /// erased once sent, and while it waits its recipient is sealed (see `seal`).
+    pub async fn say_ephemeral(
+        &self,
+        tx: &mut Tx,
+        notice: &Notice,
+        now: i64,
+    ) -> Result<(), SayError> {
+        let row = Outgoing {
+            ephemeral: true,
+            ..(self.render)(notice)
+        };
+        tx.enqueue(&self.seal(row)?, now).await?;
+        Ok(())
+    }
+
+    /// An ephemeral message does not keep its recipient in clear even while it waits: the
+    /// chat id is sealed into the payload, and the row is filed under a keyed pseudonym. Only
+    /// the sender opens it, at the moment of sending. Sealing fails closed: an error, and
+    /// nothing to queue.
+    fn seal(&self, m: Outgoing) -> Result<Outgoing, CryptoError> {
+        seal_with(
+            m,
+            |plain| self.tip_key.seal(plain, 0),
+            |chat| self.tip_key.chat_pseudonym(chat),
+        )
+    }
+}
+
+/// `Ctx::seal` with the sealing and the pseudonym given, so its failure path can be tested.
+fn seal_with(
+    mut m: Outgoing,
+    seal: impl FnOnce(&[u8]) -> Result<String, CryptoError>,
+    pseudonym: impl FnOnce(i64) -> i64,
+) -> Result<Outgoing, CryptoError> {
+    if !m.ephemeral || m.chat_id == 0 {
+        return Ok(m);
+    }
+    m.payload[SEALED_TO] = seal(&m.chat_id.to_be_bytes())?.into();
+    m.chat_id = pseudonym(m.chat_id);
+    Ok(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(chat_id: i64, ephemeral: bool) -> Outgoing {
+        Outgoing {
+            idem_key: "u1.0".into(),
+            chat_id,
+            method: "send".into(),
+            payload: serde_json::json!({ "text": "hello" }),
+            edit_of: None,
+            ephemeral,
+        }
+    }
+
+    #[test]
+    fn a_failing_seal_yields_an_error_and_nothing_to_send() {
+        let failed = seal_with(reply(42, true), |_| Err(CryptoError::Malformed), |c| c + 1);
+        assert!(matches!(failed, Err(CryptoError::Malformed)), "{failed:?}");
+        // The error says why, and `say_ephemeral` propagates it before enqueueing.
+        let e = SayError::from(failed.unwrap_err());
+        assert!(e.to_string().contains("sealing"), "{e}");
+    }
+
+    #[test]
+    fn sealing_hides_the_recipient_and_leaves_others_alone() {
+        let key = crate::tip::crypto::TipKey::from_bytes([7; 32]);
+        let sealed = seal_with(
+            reply(42, true),
+            |p| key.seal(p, 0),
+            |c| key.chat_pseudonym(c),
+        )
+        .expect("seals");
+        assert_eq!(sealed.chat_id, key.chat_pseudonym(42));
+        let inside = sealed.payload[SEALED_TO]
+            .as_str()
+            .expect("sealed recipient");
+        assert_eq!(key.open(inside, 0).expect("opens"), 42i64.to_be_bytes());
+        let plain = reply(42, false);
+        let untouched = seal_with(plain.clone(), |_| Err(CryptoError::Malformed), |c| c)
+            .expect("nothing to seal");
+        assert_eq!(untouched, plain);
+    }
+}

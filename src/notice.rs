@@ -1,0 +1,103 @@
+//! What the bot tells people, in no messenger's terms: the domain says what to show whom,
+//! and an adapter (`telegram::render`) turns each notice into its transport's call.
+use crate::action::Action;
+
+/// A button: its label and what pressing it asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Button {
+    pub label: String,
+    pub action: Action,
+}
+
+impl Button {
+    pub fn new(label: String, action: Action) -> Button {
+        Button { label, action }
+    }
+}
+
+/// Rows of buttons under a text.
+pub type Buttons = Vec<Vec<Button>>;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    Text {
+        text: String,
+        buttons: Buttons,
+    },
+    /// A picture by the transport's file id; a caption under it.
+    Photo {
+        file: String,
+        caption: String,
+    },
+    Location {
+        lat: f64,
+        lon: f64,
+    },
+    /// Replace the text and buttons of the earlier notice whose key is `of`.
+    Edit {
+        of: String,
+        text: String,
+        buttons: Buttons,
+    },
+    /// Settle a pressed button (its press id), with a short word if any.
+    PressAnswer {
+        press: String,
+        text: Option<String>,
+    },
+}
+
+/// One message to one chat. `key` is unique per logical message: queueing it twice sends it
+/// once (and an edit names the notice it changes by this key).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    pub key: String,
+    /// 0 for notices addressed to no chat (press answers).
+    pub chat: i64,
+    pub body: Body,
+}
+
+impl Notice {
+    pub fn text(key: String, chat: i64, text: String) -> Notice {
+        Notice {
+            key,
+            chat,
+            body: Body::Text {
+                text,
+                buttons: Vec::new(),
+            },
+        }
+    }
+
+    pub fn with_buttons(key: String, chat: i64, text: String, buttons: Buttons) -> Notice {
+        Notice {
+            key,
+            chat,
+            body: Body::Text { text, buttons },
+        }
+    }
+
+    pub fn photo(key: String, chat: i64, file: String, caption: String) -> Notice {
+        Notice {
+            key,
+            chat,
+            body: Body::Photo { file, caption },
+        }
+    }
+
+    pub fn location(key: String, chat: i64, lat: f64, lon: f64) -> Notice {
+        Notice {
+            key,
+            chat,
+            body: Body::Location { lat, lon },
+        }
+    }
+
+    /// Change the notice `of` (sent to `chat`) to `text` and `buttons`; `key` names this edit.
+    pub fn edit(key: String, chat: i64, of: String, text: String, buttons: Buttons) -> Notice {
+        Notice {
+            key,
+            chat,
+            body: Body::Edit { of, text, buttons },
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! The one place a notice becomes a Bot API call: method, parameters, inline keyboard, and
+//! each button's action encoded as callback data.
+use crate::notice::{Body, Buttons, Notice};
+use crate::store::Outgoing;
+use serde_json::{json, Value};
+
+/// The outbox row that sends `n` through the Bot API.
+pub fn bot_api(n: &Notice) -> Outgoing {
+    let (method, payload, edit_of) = match &n.body {
+        Body::Text { text, buttons } => (
+            "sendMessage",
+            with_keyboard(json!({ "text": text }), buttons),
+            None,
+        ),
+        Body::Photo { file, caption } => (
+            "sendPhoto",
+            json!({ "photo": file, "caption": caption }),
+            None,
+        ),
+        Body::Location { lat, lon } => (
+            "sendLocation",
+            json!({ "latitude": lat, "longitude": lon }),
+            None,
+        ),
+        Body::Edit { of, text, buttons } => (
+            "editMessageText",
+            with_keyboard(json!({ "text": text }), buttons),
+            Some(of.clone()),
+        ),
+        Body::PressAnswer { press, text } => {
+            let mut payload = json!({ "callback_query_id": press });
+            if let Some(t) = text {
+                payload["text"] = t.as_str().into();
+            }
+            ("answerCallbackQuery", payload, None)
+        }
+    };
+    Outgoing {
+        idem_key: n.key.clone(),
+        chat_id: n.chat,
+        method: method.into(),
+        payload,
+        edit_of,
+        ephemeral: false,
+    }
+}
+
+/// No buttons, no keyboard: a message shows none, and an edit drops the old ones (Telegram
+/// keeps no keyboard an edit does not repeat).
+fn with_keyboard(mut payload: Value, buttons: &Buttons) -> Value {
+    if !buttons.is_empty() {
+        payload["reply_markup"] = keyboard(buttons);
+    }
+    payload
+}
+
+fn keyboard(rows: &Buttons) -> Value {
+    let rows: Vec<Vec<Value>> = rows
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|b| json!({ "text": b.label, "callback_data": b.action.data() }))
+                .collect()
+        })
+        .collect();
+    json!({ "inline_keyboard": rows })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::action::Action;
+    use crate::notice::Button;
+
+    #[test]
+    fn notices_become_bot_api_calls() {
+        let n = Notice::with_buttons(
+            "k1".into(),
+            42,
+            "零报告".into(),
+            vec![vec![Button::new("无事".into(), Action::Ack(7))]],
+        );
+        let m = bot_api(&n);
+        assert_eq!(
+            (m.method.as_str(), m.chat_id, m.idem_key.as_str()),
+            ("sendMessage", 42, "k1")
+        );
+        assert_eq!(
+            m.payload,
+            json!({"text": "零报告", "reply_markup": {"inline_keyboard": [[{"text": "无事", "callback_data": "ack:7"}]]}})
+        );
+        assert!(!m.ephemeral && m.edit_of.is_none());
+
+        let plain = bot_api(&Notice::text("k2".into(), 42, "hi".into()));
+        assert_eq!(plain.payload, json!({"text": "hi"}));
+
+        let edit = bot_api(&Notice::edit(
+            "k3".into(),
+            42,
+            "k1".into(),
+            "done".into(),
+            vec![],
+        ));
+        assert_eq!(
+            (edit.method.as_str(), edit.edit_of.as_deref()),
+            ("editMessageText", Some("k1"))
+        );
+        assert_eq!(edit.payload, json!({"text": "done"}));
+
+        let photo = bot_api(&Notice::photo("k4".into(), 1, "F1".into(), "H-1".into()));
+        assert_eq!(
+            (photo.method.as_str(), photo.payload),
+            ("sendPhoto", json!({"photo": "F1", "caption": "H-1"}))
+        );
+        let at = bot_api(&Notice::location("k5".into(), 1, 36.5, 117.25));
+        assert_eq!(at.payload, json!({"latitude": 36.5, "longitude": 117.25}));
+
+        let press = Notice {
+            key: "k6".into(),
+            chat: 0,
+            body: Body::PressAnswer {
+                press: "q9".into(),
+                text: Some("ok".into()),
+            },
+        };
+        let p = bot_api(&press);
+        assert_eq!(
+            (p.method.as_str(), p.payload),
+            (
+                "answerCallbackQuery",
+                json!({"callback_query_id": "q9", "text": "ok"})
+            )
+        );
+    }
+}
