@@ -1,9 +1,12 @@
 //! The escalation engine and the scheduler, through the real bot: chains reach each level at
 //! its offset, acknowledgement stops them, restarts neither lose nor repeat a step, two
 //! schedulers share one database, and the fire-season override.
+//!
+//! Chains run in minutes and hours on a clock the test drives; one (the three-step chain) runs
+//! end to end on the real clock, in seconds, timing each level.
 mod common;
 
-use common::{Backend, TestBot, WAIT};
+use common::{Backend, TestBot, TestClock, WAIT};
 use lookout::config::{Config, Span};
 use lookout::escalation::{self, Item, Policy};
 use lookout::org::Role;
@@ -37,13 +40,23 @@ fn item(subject: &str, unit: &str, policy: Policy, since: i64) -> Item {
     }
 }
 
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
+fn mins(list: &[u32]) -> Vec<Span> {
+    list.iter().map(|m| Span::minutes(*m)).collect()
+}
+
+/// Noon in July: outside the fire season, so the default zero-report schedule does nothing
+/// while the chains below run for hours.
+fn noon() -> TestClock {
+    TestClock::at("2026-07-15 12:00")
+}
+
+fn esc(id: i64) -> String {
+    format!("esc:{id}")
 }
 
 /// Start a chain the way a feature does, in its own transaction; returns (id, chain start).
 async fn start(bot: &TestBot, it: Item) -> (i64, i64) {
-    let now = now_ms();
+    let now = bot.now_ms();
     let mut tx = bot.store.begin().await.expect("tx");
     let id = escalation::start(&mut tx, &it, now)
         .await
@@ -88,7 +101,7 @@ async fn three_step_chain_reaches_each_level_on_time(b: Backend) {
             "chain",
             "lijia",
             Policy::new(&secs(&[0, 1, 2])),
-            now_ms() - 60_000,
+            bot.now_ms() - 60_000,
         ),
     )
     .await;
@@ -154,7 +167,7 @@ async fn three_step_chain_reaches_each_level_on_time(b: Backend) {
 }
 
 async fn acknowledging_at_any_step_stops_the_chain(b: Backend) {
-    let bot = TestBot::spawn_fast(b, Config::default()).await;
+    let bot = TestBot::spawn_fast_on(b, Config::default(), noon()).await;
     let (s1, s2, s3, room) = people(&bot).await;
     let users = [&s1, &s2, &s3];
     for step in 0..3usize {
@@ -163,12 +176,16 @@ async fn acknowledging_at_any_step_stops_the_chain(b: Backend) {
             item(
                 &format!("ack{step}"),
                 "lijia",
-                Policy::new(&secs(&[0, 1, 2])),
-                now_ms(),
+                Policy::new(&mins(&[0, 30, 60])),
+                bot.now_ms(),
             ),
         )
         .await;
         let tag = format!("E-{id}");
+        // On to the level that acknowledges.
+        for _ in 0..step {
+            bot.advance_to_timer(&esc(id)).await;
+        }
         let who = users[step];
         let alert = bot
             .sim
@@ -207,6 +224,8 @@ async fn acknowledging_at_any_step_stops_the_chain(b: Backend) {
             .await,
             0
         );
+        // Past the whole chain: the later levels still hear nothing.
+        bot.advance(Duration::from_secs(2 * 3600)).await;
         for later in &users[step + 1..] {
             assert_eq!(
                 alerts(&bot.sim, later.id(), id),
@@ -221,7 +240,8 @@ async fn acknowledging_at_any_step_stops_the_chain(b: Backend) {
 }
 
 async fn unauthorised_acknowledgement_is_refused(b: Backend) {
-    let bot = TestBot::spawn_fast(b, Config::default()).await;
+    // On a test clock: level 2 must still be pending at the end however long the test takes.
+    let bot = TestBot::spawn_fast_on(b, Config::default(), noon()).await;
     let (s1, _s2, _s3, _room) = people(&bot).await;
     let sibling = bot.sim.user(21, "Other Town", Some("en"));
     let worker = bot.sim.user(22, "Worker", Some("en"));
@@ -229,7 +249,12 @@ async fn unauthorised_acknowledgement_is_refused(b: Backend) {
     bot.join(&worker, "lijia", Role::GridWorker).await;
     let (id, _) = start(
         &bot,
-        item("refuse", "lijia", Policy::new(&secs(&[0, 30])), now_ms()),
+        item(
+            "refuse",
+            "lijia",
+            Policy::new(&mins(&[0, 30])),
+            bot.now_ms(),
+        ),
     )
     .await;
     let alert = bot
@@ -292,11 +317,16 @@ async fn unauthorised_acknowledgement_is_refused(b: Backend) {
 }
 
 async fn restart_mid_chain_neither_loses_nor_repeats(b: Backend) {
-    let mut bot = TestBot::spawn_fast(b, Config::default()).await;
+    let mut bot = TestBot::spawn_fast_on(b, Config::default(), noon()).await;
     let (s1, s2, s3, _room) = people(&bot).await;
     let (id, t0) = start(
         &bot,
-        item("restart", "lijia", Policy::new(&secs(&[0, 2, 4])), now_ms()),
+        item(
+            "restart",
+            "lijia",
+            Policy::new(&mins(&[0, 30, 60])),
+            bot.now_ms(),
+        ),
     )
     .await;
     let tag = format!("E-{id}");
@@ -307,10 +337,7 @@ async fn restart_mid_chain_neither_loses_nor_repeats(b: Backend) {
     bot.settle().await;
     bot.kill();
     // Stay down past step 2's due time: it must fire once when the bot is back.
-    let wake = t0 + 2_500 - now_ms();
-    if wake > 0 {
-        tokio::time::sleep(Duration::from_millis(wake as u64)).await;
-    }
+    bot.test_clock().jump_to(t0 + 35 * 60_000);
     bot.start().await;
     bot.sim
         .wait_for(s2.id(), WAIT, |m| m.text().contains(&tag))
@@ -318,6 +345,8 @@ async fn restart_mid_chain_neither_loses_nor_repeats(b: Backend) {
         .expect("level 2 after restart");
     bot.settle().await;
     bot.restart().await;
+    // The late step kept the chain's offsets: level 3 is due an hour after the start.
+    assert_eq!(bot.advance_to_timer(&esc(id)).await, t0 + 3_600_000);
     bot.sim
         .wait_for(s3.id(), WAIT, |m| m.text().contains(&tag))
         .await
@@ -350,25 +379,30 @@ async fn two_schedulers_run_each_timer_once_on_postgres() {
 }
 
 async fn two_schedulers_run_each_timer_once(b: Backend) {
-    let bot = TestBot::spawn_fast(b, Config::default()).await;
+    let bot = TestBot::spawn_fast_on(b, Config::default(), noon()).await;
     let (s1, _s2, _s3, _room) = people(&bot).await;
-    // A second replica on the same database: it sends and runs timers but does not poll.
+    // A second replica on the same database (and clock): it sends and runs timers but does
+    // not poll.
     let mut second = bot.settings();
     second.poll = false;
     let replica = lookout::app::start(second).await.expect("replica starts");
     const N: usize = 40;
     let mut tx = bot.store.begin().await.expect("tx");
-    let now = now_ms();
+    let now = bot.now_ms();
     for k in 0..N {
         escalation::start(
             &mut tx,
-            &item(&format!("pair{k}"), "lijia", Policy::new(&secs(&[1])), now),
+            &item(&format!("pair{k}"), "lijia", Policy::new(&mins(&[1])), now),
             now,
         )
         .await
         .expect("start");
     }
     tx.commit().await.expect("commit");
+    // A minute on, both schedulers woken at once: they race for the same due timers. (Quiet
+    // first, as `advance_to` is: no send may be on its way when the clock jumps.)
+    bot.quiesce().await;
+    bot.test_clock().jump_to(now + 60_000);
     bot.notify();
     replica.wake.timers.notify_one();
     bot.wait_count(
@@ -399,12 +433,12 @@ async fn two_schedulers_run_each_timer_once(b: Backend) {
 }
 
 async fn snooze_and_ack_timeout(b: Backend) {
-    let bot = TestBot::spawn_fast(b, Config::default()).await;
+    let bot = TestBot::spawn_fast_on(b, Config::default(), noon()).await;
     let (s1, s2, _s3, _room) = people(&bot).await;
-    // Level 2 is due 3 s after level 1, so the snooze below lands before it even on a busy
-    // machine, and the 5 s snooze outlasts it: level 2 comes when the snooze ends.
-    let policy = Policy::new(&secs(&[0, 3])).ack_timeout(Span::seconds(1));
-    let (id, _) = start(&bot, item("snooze", "lijia", policy, now_ms())).await;
+    // Level 2 is due 30 min after level 1, and the one-hour snooze below outlasts it: level 2
+    // comes when the snooze ends.
+    let policy = Policy::new(&mins(&[0, 30])).ack_timeout(Span::hours(2));
+    let (id, _) = start(&bot, item("snooze", "lijia", policy, bot.now_ms())).await;
     let tag = format!("E-{id}");
     bot.sim
         .wait_for(s1.id(), WAIT, |m| m.text().contains(&tag))
@@ -416,7 +450,7 @@ async fn snooze_and_ack_timeout(b: Backend) {
         .await
         .text()
         .contains("用法"));
-    s1.send_text(&format!("/snooze {tag} 5s 已电话联系村主任"));
+    s1.send_text(&format!("/snooze {tag} 1h 已电话联系村主任"));
     bot.sim
         .wait_for(s1.id(), WAIT, |m| m.text().contains("已暂停"))
         .await
@@ -429,7 +463,8 @@ async fn snooze_and_ack_timeout(b: Backend) {
         .await
         .expect("notice");
     assert_eq!(bot.count(&format!("SELECT COUNT(*) FROM escalation_events WHERE escalation_id = {id} AND kind = 'snoozed' AND note = '已电话联系村主任'")).await, 1);
-    // The chain resumes after the pause with level 2.
+    // The chain resumes after the pause with level 2 (the snooze's wake is its only timer).
+    bot.advance_to_timer(&esc(id)).await;
     let l2 = bot
         .sim
         .wait_for(s2.id(), WAIT, |m| {
@@ -438,9 +473,18 @@ async fn snooze_and_ack_timeout(b: Backend) {
         .await
         .expect("level 2 after the snooze");
     assert!(bot.count(&format!("SELECT MIN(at) FROM escalation_events WHERE escalation_id = {id} AND level = 2")).await
-        >= bot.count(&format!("SELECT at FROM escalation_events WHERE escalation_id = {id} AND kind = 'snoozed'")).await + 5000);
+        >= bot.count(&format!("SELECT at FROM escalation_events WHERE escalation_id = {id} AND kind = 'snoozed'")).await + 3_600_000);
     // Acknowledged but never resolved: after the timeout the chain starts again at level 1.
     s2.press(&l2, &l2.button_data()[0]);
+    bot.wait_count(
+        &format!("SELECT COUNT(*) FROM escalations WHERE id = {id} AND state = 'acknowledged'"),
+        1,
+    )
+    .await;
+    let acked = bot
+        .count(&format!("SELECT acked_at FROM escalations WHERE id = {id}"))
+        .await;
+    assert_eq!(bot.advance_to_timer(&esc(id)).await, acked + 2 * 3_600_000);
     bot.wait_count(&format!("SELECT COUNT(*) FROM escalation_events WHERE escalation_id = {id} AND kind = 'retriggered'"), 1).await;
     bot.sim
         .wait_for(s1.id(), WAIT, |m| {
@@ -453,15 +497,15 @@ async fn snooze_and_ack_timeout(b: Backend) {
 /// A snooze shorter than the wait for the next step: the step comes at its own time, not never
 /// (its timer, cancelled by the snooze, must be replaced under a key of its own).
 async fn a_snooze_that_ends_before_the_next_step_keeps_the_chain(b: Backend) {
-    let bot = TestBot::spawn_fast(b, Config::default()).await;
+    let bot = TestBot::spawn_fast_on(b, Config::default(), noon()).await;
     let (s1, s2, _s3, _room) = people(&bot).await;
     let (id, started) = start(
         &bot,
         item(
             "short-snooze",
             "lijia",
-            Policy::new(&secs(&[0, 4])),
-            now_ms(),
+            Policy::new(&mins(&[0, 60])),
+            bot.now_ms(),
         ),
     )
     .await;
@@ -470,11 +514,14 @@ async fn a_snooze_that_ends_before_the_next_step_keeps_the_chain(b: Backend) {
         .wait_for(s1.id(), WAIT, |m| m.text().contains(&tag))
         .await
         .expect("level 1");
-    s1.send_text(&format!("/snooze {tag} 1s 正在核实"));
+    s1.send_text(&format!("/snooze {tag} 10m 正在核实"));
     bot.sim
         .wait_for(s1.id(), WAIT, |m| m.text().contains("已暂停"))
         .await
         .expect("snoozed");
+    // The wake after ten minutes, then the step at its own time.
+    bot.advance_to_timer(&esc(id)).await;
+    assert_eq!(bot.advance_to_timer(&esc(id)).await, started + 3_600_000);
     bot.sim
         .wait_for(s2.id(), WAIT, |m| {
             m.text().contains(&tag) && m.text().contains("Level 2")
@@ -487,7 +534,7 @@ async fn a_snooze_that_ends_before_the_next_step_keeps_the_chain(b: Backend) {
         ))
         .await;
     assert!(
-        at >= started + 4000,
+        at >= started + 3_600_000,
         "level 2 came {} ms after the start",
         at - started
     );
@@ -531,18 +578,23 @@ async fn season_override_is_admin_only_and_announced(b: Backend) {
 
 async fn schedules_plan_one_firing_at_a_time(b: Backend) {
     let mut config = Config::default();
-    config.zero_report.remind =
-        lookout::config::CronSchedule::parse("*/2 * * * * *").expect("cron");
-    let mut bot = TestBot::spawn_fast(b, config).await;
+    config.zero_report.remind = lookout::config::CronSchedule::parse("0 0 * * * *").expect("cron");
+    let mut bot = TestBot::spawn_fast_on(b, config, noon()).await;
+    let group = "sched:zero_report.remind";
     let remind = "SELECT COUNT(*) FROM timers WHERE grp = 'sched:zero_report.remind'";
     assert_eq!(
         bot.count(&format!("{remind} AND state = 'pending'")).await,
         1
     );
+    // Hourly: 13:00 and 14:00 fire, each planning the next.
+    for _ in 0..2 {
+        bot.advance_to_timer(group).await;
+    }
     bot.wait_count(&format!("{remind} AND state = 'done'"), 2)
         .await;
     bot.settle().await;
     bot.restart().await;
+    bot.advance_to_timer(group).await;
     bot.wait_count(&format!("{remind} AND state = 'done'"), 3)
         .await;
     assert_eq!(

@@ -1,10 +1,13 @@
-//! Zero reports through the real bot with 20-second rounds: reminders to duty rooms and
-//! officers, answers by button and command, first answer wins, late answers, the nag, missing
-//! units escalating, incidents, the summary, the board, the off-season, a restart mid-round,
-//! and timeliness statistics checked against a month computed by hand.
+//! Zero reports through the real bot: reminders to duty rooms and officers, answers by button
+//! and command, first answer wins, late answers, the nag, missing units escalating,
+//! incidents, the summary, the board, the off-season, a restart mid-round, and timeliness
+//! statistics checked against a month computed by hand.
+//!
+//! Rounds run on a morning's real schedule and a clock the test drives, so a morning passes in
+//! seconds; incidents stay end to end on the real clock, with 20-second rounds.
 mod common;
 
-use common::{Backend, TestBot, WAIT};
+use common::{hhmm, Backend, TestBot, TestClock, WAIT};
 use lookout::config::Config;
 use lookout::org::Role;
 use lookout::sim::SentMessage;
@@ -19,8 +22,8 @@ both_backends!(
     statistics_match_a_month_by_hand,
 );
 
-/// A round every 20 s: remind at :00/:20/:40, nag at 80 %, deadline 8 s later, summary 2 s
-/// after that; missing answers escalate at once, then 2 s later one level up.
+/// On the real clock, a round every 20 s: remind at :00/:20/:40, nag at 80 %, deadline 8 s
+/// later, summary 2 s after that; missing answers escalate at once, then 2 s later one level up.
 fn rounds(season: &str) -> Config {
     let text = format!(
         "[fire_season]\nperiods = [{season}]\n[zero_report]\nremind = \"0,20,40 * * * * *\"\n\
@@ -29,14 +32,44 @@ fn rounds(season: &str) -> Config {
     Config::parse(&text, "test.toml").expect("test config")
 }
 
+/// Long enough for the next 20-second round's reminder on the real clock.
 const ROUND: Duration = Duration::from_secs(45);
+
+/// A morning's round: remind at 08:00, nag at 80 % (09:36), deadline 10:00, summary 10:30;
+/// missing answers escalate at the deadline, then 30 minutes later one level up.
+fn morning(season: &str) -> Config {
+    let text = format!(
+        "[fire_season]\nperiods = [{season}]\n[zero_report]\nremind = \"0 0 8 * * *\"\n\
+         deadline = \"0 0 10 * * *\"\nsummary = \"0 30 10 * * *\"\nnag = \"80%\"\nescalate = [\"0s\", \"30m\"]\n"
+    );
+    Config::parse(&text, "test.toml").expect("test config")
+}
+
+/// Before that morning's reminder (a Monday in the fire season).
+fn seven_am() -> TestClock {
+    TestClock::at("2026-11-16 07:00")
+}
+
+const REMIND: &str = "sched:zero_report.remind";
+const DEADLINE: &str = "sched:zero_report.deadline";
+const SUMMARY: &str = "sched:zero_report.summary";
+
+/// The round a reminder is for, from its buttons.
+fn round_of(m: &SentMessage) -> Option<String> {
+    m.button_data().iter().find_map(|d| {
+        d.strip_prefix("zero:")?
+            .split(':')
+            .next()
+            .map(str::to_string)
+    })
+}
 
 fn is_reminder(m: &SentMessage) -> bool {
     m.buttons.len() == 1 && m.button_data().iter().any(|d| d.starts_with("zero:"))
 }
 
 async fn a_morning_of_reminders_answers_and_escalation(b: Backend) {
-    let bot = TestBot::spawn_fast(b, rounds("\"01-01..12-31\"")).await;
+    let bot = TestBot::spawn_fast_on(b, morning("\"01-01..12-31\""), seven_am()).await;
     // 王村镇 answers in its duty-room group; 李家村 privately; 南郊镇 stays silent.
     let a = bot.sim.user(41, "值班员甲", Some("zh"));
     let b2 = bot.sim.user(42, "值班员乙", Some("zh"));
@@ -55,9 +88,10 @@ async fn a_morning_of_reminders_answers_and_escalation(b: Backend) {
         .await
         .expect("bound");
 
+    assert_eq!(hhmm(bot.advance_to_timer(REMIND).await), "08:00");
     let in_room = bot
         .sim
-        .wait_for(room.id(), ROUND, is_reminder)
+        .wait_for(room.id(), WAIT, is_reminder)
         .await
         .expect("reminder in the duty room");
     assert!(
@@ -75,21 +109,11 @@ async fn a_morning_of_reminders_answers_and_escalation(b: Backend) {
         "{}",
         li_rem.text()
     );
-    // A round that fired before the bind may have reached them privately; this one must not.
-    let round_of = |m: &SentMessage| {
-        m.button_data().iter().find_map(|d| {
-            d.strip_prefix("zero:")?
-                .split(':')
-                .next()
-                .map(str::to_string)
-        })
-    };
-    let round = round_of(&in_room);
+    // No round fired before the bind (the clock started at 07:00), and every reminder of
+    // this one has been sent: none reached the room's officers privately.
+    let round = round_of(&in_room).expect("the reminder's round");
     assert!(
-        bot.sim
-            .sent(a.id())
-            .iter()
-            .all(|m| !is_reminder(m) || round_of(m) != round),
+        bot.sim.sent(a.id()).iter().all(|m| !is_reminder(m)),
         "a unit with a duty room is reminded there only"
     );
 
@@ -129,7 +153,11 @@ async fn a_morning_of_reminders_answers_and_escalation(b: Backend) {
         reply.text()
     );
 
-    // The silent unit is nagged, naming who has not answered.
+    // The silent unit is nagged at 80 % of the window, naming who has not answered.
+    assert_eq!(
+        hhmm(bot.advance_to_timer(&format!("zr:{round}")).await),
+        "09:36"
+    );
     let nag = bot
         .sim
         .wait_for(silent.id(), WAIT, |m| m.text().contains("再次提醒"))
@@ -141,6 +169,7 @@ async fn a_morning_of_reminders_answers_and_escalation(b: Backend) {
         nag.text()
     );
     // At the deadline it escalates; 南郊镇 has no supervisor, so the district's hears.
+    assert_eq!(hhmm(bot.advance_to_timer(DEADLINE).await), "10:00");
     let alert = bot
         .sim
         .wait_for(boss.id(), WAIT, |m| m.text().contains("南郊镇 未报送"))
@@ -155,9 +184,10 @@ async fn a_morning_of_reminders_answers_and_escalation(b: Backend) {
         .await
         .expect("resolution told");
     // The summary names the late unit; the board shows the same.
+    assert_eq!(hhmm(bot.advance_to_timer(SUMMARY).await), "10:30");
     let summary = bot
         .sim
-        .wait_for(boss.id(), ROUND, |m| m.text().contains("汇总"))
+        .wait_for(boss.id(), WAIT, |m| m.text().contains("汇总"))
         .await
         .expect("summary");
     assert!(
@@ -275,12 +305,13 @@ async fn incidents_alert_at_once_until_acknowledged(b: Backend) {
 }
 
 async fn off_season_sends_nothing_until_overridden(b: Backend) {
-    let bot = TestBot::spawn_fast(b, rounds("")).await;
+    let bot = TestBot::spawn_fast_on(b, morning(""), seven_am()).await;
     let officer = bot.sim.user(61, "Officer", Some("en"));
     let admin = bot.sim.user(62, "Admin", Some("en"));
     bot.join(&officer, "lijia", Role::DutyOfficer).await;
     bot.join(&admin, "zhoucun", Role::Admin).await;
     // A remind firing passes outside the season: no round, no reminder.
+    bot.advance_to_timer(REMIND).await;
     bot.wait_count(
         "SELECT COUNT(*) FROM timers WHERE grp = 'sched:zero_report.remind' AND state = 'done'",
         1,
@@ -294,23 +325,26 @@ async fn off_season_sends_nothing_until_overridden(b: Backend) {
         .text()
         .contains("No zero report is due"));
     bot.ask(&admin, "/season on").await;
+    // The next morning's firing.
+    assert_eq!(hhmm(bot.advance_to_timer(REMIND).await), "08:00");
     bot.sim
-        .wait_for(officer.id(), ROUND, is_reminder)
+        .wait_for(officer.id(), WAIT, is_reminder)
         .await
         .expect("reminded once the season is on");
 }
 
 async fn restart_between_reminder_and_deadline(b: Backend) {
-    let mut bot = TestBot::spawn_fast(b, rounds("\"01-01..12-31\"")).await;
+    let mut bot = TestBot::spawn_fast_on(b, morning("\"01-01..12-31\""), seven_am()).await;
     let officer = bot.sim.user(71, "Officer", Some("en"));
     let quiet = bot.sim.user(72, "Quiet", Some("en"));
     let lead = bot.sim.user(73, "Lead", Some("en"));
     bot.join(&officer, "lijia", Role::DutyOfficer).await;
     bot.join(&quiet, "nanjiao", Role::DutyOfficer).await;
     bot.join(&lead, "zhoucun", Role::Supervisor).await;
+    bot.advance_to_timer(REMIND).await;
     let reminder = bot
         .sim
-        .wait_for(officer.id(), ROUND, is_reminder)
+        .wait_for(officer.id(), WAIT, is_reminder)
         .await
         .expect("reminder");
     bot.settle().await;
@@ -320,6 +354,7 @@ async fn restart_between_reminder_and_deadline(b: Backend) {
         .wait_for(officer.id(), WAIT, |m| m.text().starts_with("Recorded"))
         .await
         .expect("answer after restart");
+    bot.advance_to_timer(DEADLINE).await;
     bot.sim
         .wait_for(lead.id(), WAIT, |m| {
             m.text().contains("南郊镇 has not filed")
@@ -331,6 +366,8 @@ async fn restart_between_reminder_and_deadline(b: Backend) {
         1,
     )
     .await;
+    // Everything due by now has been sent, so a second alert or reminder would be here.
+    bot.quiesce().await;
     let alerts = bot
         .sim
         .sent(lead.id())
@@ -351,7 +388,7 @@ async fn restart_between_reminder_and_deadline(b: Backend) {
 }
 
 async fn several_units_and_paused_units(b: Backend) {
-    let bot = TestBot::spawn_fast(b, rounds("\"01-01..12-31\"")).await;
+    let bot = TestBot::spawn_fast_on(b, morning("\"01-01..12-31\""), seven_am()).await;
     let both = bot.sim.user(81, "Two Hats", Some("en"));
     let admin = bot.sim.user(82, "Admin", Some("en"));
     let worker = bot.sim.user(83, "Worker", Some("en"));
@@ -364,7 +401,7 @@ async fn several_units_and_paused_units(b: Backend) {
         .await
         .text()
         .contains("Usage"));
-    let today = chrono::Utc::now()
+    let today = lookout::clock::from_ms(bot.now_ms())
         .with_timezone(&chrono_tz::Asia::Shanghai)
         .date_naive();
     let paused = bot
@@ -374,8 +411,9 @@ async fn several_units_and_paused_units(b: Backend) {
         )
         .await;
     assert!(paused.text().contains("paused"), "{}", paused.text());
+    bot.advance_to_timer(REMIND).await;
     bot.sim
-        .wait_for(both.id(), ROUND, is_reminder)
+        .wait_for(both.id(), WAIT, is_reminder)
         .await
         .expect("reminder for lijia");
     assert_eq!(

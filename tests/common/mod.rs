@@ -3,12 +3,15 @@
 #![allow(dead_code)]
 
 use lookout::app::{self, Running, Settings};
+use lookout::clock::Clock;
 use lookout::config::Config;
 use lookout::delivery::Limits;
 use lookout::org::{file as orgfile, invite, Role};
 use lookout::sim::{SentMessage, SimConfig, SimUser, Simulator};
 use lookout::store::Store;
-use std::time::Duration;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 pub const WAIT: Duration = Duration::from_secs(20);
 /// The tip key of every test bot.
@@ -80,12 +83,71 @@ pub async fn fresh_db(backend: Backend) -> TestDb {
     }
 }
 
+/// Time the test drives, for rounds, nags, deadlines and chains that span hours. It starts at
+/// a fixed instant and runs at the real rate, so the bot's own short waits (a send retried a
+/// second later, a lease) pass as they would; the test jumps it over the long ones. Only
+/// forward: the bot's timers and leases assume time never runs back.
+#[derive(Clone)]
+pub struct TestClock {
+    origin_ms: i64,
+    since: Instant,
+    jumped_ms: Arc<AtomicI64>,
+}
+
+impl TestClock {
+    /// Starting at `local` ("2026-11-16 07:00") in Asia/Shanghai, the bot's default zone.
+    pub fn at(local: &str) -> TestClock {
+        use chrono::TimeZone;
+        let naive = chrono::NaiveDateTime::parse_from_str(local, "%Y-%m-%d %H:%M")
+            .expect("a time like 2026-11-16 07:00");
+        let at = chrono_tz::Asia::Shanghai
+            .from_local_datetime(&naive)
+            .single()
+            .expect("an unambiguous local time");
+        TestClock {
+            origin_ms: at.timestamp_millis(),
+            since: Instant::now(),
+            jumped_ms: Arc::new(AtomicI64::new(0)),
+        }
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.origin_ms
+            + self.since.elapsed().as_millis() as i64
+            + self.jumped_ms.load(Ordering::SeqCst)
+    }
+
+    /// The clock to hand the bot (`Settings.clock`).
+    pub fn clock(&self) -> Clock {
+        let me = self.clone();
+        Clock::from_fn(move || lookout::clock::from_ms(me.now_ms()))
+    }
+
+    /// Jump to `ms`, or stay if that has passed. Nothing is woken: see `TestBot::advance_to`.
+    pub fn jump_to(&self, ms: i64) {
+        let ahead = ms - self.now_ms();
+        if ahead > 0 {
+            self.jumped_ms.fetch_add(ahead, Ordering::SeqCst);
+        }
+    }
+}
+
+/// The local wall time of `ms` in Asia/Shanghai, "HH:MM", to say when something was due.
+pub fn hhmm(ms: i64) -> String {
+    lookout::clock::from_ms(ms)
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .format("%H:%M")
+        .to_string()
+}
+
 pub struct TestBot {
     pub sim: Simulator,
     pub db: TestDb,
     pub store: Store,
     pub config: Config,
     pub limits: Limits,
+    /// The clock the bot reads; `None` is the system clock.
+    pub clock: Option<TestClock>,
     running: Option<Running>,
 }
 
@@ -115,6 +177,13 @@ impl TestBot {
     }
 
     pub async fn spawn_with(backend: Backend, sim: SimConfig, config: Config) -> TestBot {
+        let mut bot = TestBot::prepare(backend, sim, config).await;
+        bot.start().await;
+        bot
+    }
+
+    /// The simulator, a database with the test org, and no bot running yet.
+    async fn prepare(backend: Backend, sim: SimConfig, config: Config) -> TestBot {
         let sim = Simulator::start(sim).await.expect("simulator starts");
         let db = fresh_db(backend).await;
         let store = app::open_store(&db.url).await.expect("database opens");
@@ -122,16 +191,15 @@ impl TestBot {
         let mut tx = store.begin().await.expect("tx");
         tx.import_units(&entries).await.expect("import");
         tx.commit().await.expect("commit");
-        let mut bot = TestBot {
+        TestBot {
             sim,
             db,
             store,
             config,
             limits: Limits::telegram(),
+            clock: None,
             running: None,
-        };
-        bot.start().await;
-        bot
+        }
     }
 
     /// Without Telegram's rate limits (in the simulator and the sender): for tests about
@@ -148,6 +216,20 @@ impl TestBot {
         bot
     }
 
+    /// `spawn_fast` on a clock the test drives (`advance_to_timer`, `advance`): rounds and
+    /// chains spanning hours pass in seconds, jumped over rather than waited for.
+    pub async fn spawn_fast_on(backend: Backend, config: Config, clock: TestClock) -> TestBot {
+        let sim = SimConfig {
+            limits: None,
+            ..SimConfig::default()
+        };
+        let mut bot = TestBot::prepare(backend, sim, config).await;
+        bot.limits = Limits::none();
+        bot.clock = Some(clock);
+        bot.start().await;
+        bot
+    }
+
     pub fn settings(&self) -> Settings {
         let mut s = Settings::new(
             &self.sim.token(),
@@ -159,7 +241,77 @@ impl TestBot {
         s.limits = self.limits;
         // Never a key file in the working directory from tests.
         s.tip_key = Some(TIP_KEY);
+        if let Some(c) = &self.clock {
+            s.clock = c.clock();
+        }
         s
+    }
+
+    /// The bot's time now (its test clock's, else the system's).
+    pub fn now_ms(&self) -> i64 {
+        match &self.clock {
+            Some(c) => c.now_ms(),
+            None => chrono::Utc::now().timestamp_millis(),
+        }
+    }
+
+    pub fn test_clock(&self) -> &TestClock {
+        self.clock.as_ref().expect("a bot spawned on a test clock")
+    }
+
+    /// Wait until the running bot has caught up with its clock: no update unhandled, no
+    /// timer due, no message due or on its way. The test must first wait for the effects of
+    /// what its users sent (an update not yet polled is not in the inbox).
+    pub async fn quiesce(&self) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let now = self.now_ms();
+            let busy = self
+                .count(&format!(
+                    "SELECT (SELECT COUNT(*) FROM inbox WHERE state = 'pending') \
+                     + (SELECT COUNT(*) FROM timers WHERE state = 'pending' AND due_at <= {now}) \
+                     + (SELECT COUNT(*) FROM outbox WHERE state = 'pending' \
+                        AND (lease_until IS NOT NULL OR not_before <= {now}))"
+                ))
+                .await;
+            if busy == 0 {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the bot is still busy after {WAIT:?} ({busy} updates, timers or messages)"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Move the test clock to `ms` and let the bot catch up (everything due by then fired,
+    /// its messages sent). Quiet first: a send on its way when the clock jumps past its
+    /// lease would be taken again and sent twice.
+    pub async fn advance_to(&self, ms: i64) {
+        self.quiesce().await;
+        self.test_clock().jump_to(ms);
+        self.notify();
+        self.quiesce().await;
+    }
+
+    pub async fn advance(&self, by: Duration) {
+        self.advance_to(self.now_ms() + by.as_millis() as i64).await;
+    }
+
+    /// Move the clock to the earliest pending timer of `group` (e.g. `esc:3`,
+    /// `sched:zero_report.deadline`) and let the bot catch up; returns when it was due.
+    pub async fn advance_to_timer(&self, group: &str) -> i64 {
+        // Quiet first, so a timer about to be replaced (a step firing) is not the one found.
+        self.quiesce().await;
+        let due: Option<i64> = self
+            .scalar(&format!(
+                "SELECT MIN(due_at) FROM timers WHERE state = 'pending' AND grp = '{group}'"
+            ))
+            .await;
+        let due = due.unwrap_or_else(|| panic!("no pending timer in {group}"));
+        self.advance_to(due).await;
+        due
     }
 
     /// Tell the running bot its database changed (timers, outbox) behind its back.
@@ -273,6 +425,14 @@ impl TestBot {
                 "{sql}: got {got}, expected {expected}"
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// One value that may be NULL (`MIN` over no rows).
+    pub async fn scalar(&self, sql: &str) -> Option<i64> {
+        match &self.store {
+            Store::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await.expect("query"),
+            Store::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await.expect("query"),
         }
     }
 
