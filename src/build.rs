@@ -14,9 +14,13 @@ fn main() {
     // Rebuild when HEAD moves: HEAD itself, the branch it points at, or packed refs.
     if let Some(dir) = git(&["rev-parse", "--git-dir"]) {
         println!("cargo:rerun-if-changed={dir}/HEAD");
-        println!("cargo:rerun-if-changed={dir}/packed-refs");
+        let common = git(&["rev-parse", "--git-common-dir"]).unwrap_or(dir);
+        // A path that does not exist reruns the script on every build: name only real ones.
+        let packed = format!("{common}/packed-refs");
+        if std::path::Path::new(&packed).exists() {
+            println!("cargo:rerun-if-changed={packed}");
+        }
         if let Some(branch) = git(&["symbolic-ref", "-q", "HEAD"]) {
-            let common = git(&["rev-parse", "--git-common-dir"]).unwrap_or(dir);
             println!("cargo:rerun-if-changed={common}/{branch}");
         }
     }
