@@ -433,6 +433,7 @@ impl TestBot {
         match &self.store {
             Store::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await.expect("query"),
             Store::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await.expect("query"),
+            Store::Batch(_) => unreachable!("only the update processor works in a batch"),
         }
     }
 
