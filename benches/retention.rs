@@ -557,6 +557,7 @@ async fn year(prune: bool) -> anyhow::Result<Run> {
         tip_key: lookout::tip::crypto::TipKey::from_bytes([7; 32]),
         code_guard: Default::default(),
         render: lookout::telegram::render::bot_api,
+        units: Default::default(),
     };
     let started = Instant::now();
     let (mut next_update, mut hazards) = (0, Vec::new());

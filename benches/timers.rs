@@ -100,6 +100,7 @@ async fn bench(url: &str) -> anyhow::Result<(String, bool)> {
         tip_key: lookout::tip::crypto::TipKey::from_bytes([7; 32]),
         code_guard: Default::default(),
         render: lookout::telegram::render::bot_api,
+        units: Default::default(),
     });
     let far = chrono::Utc::now().timestamp_millis() + 30 * 24 * 3600 * 1000;
     bulk(

@@ -15,7 +15,7 @@ use serde_json::json;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{watch, Notify};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub struct Settings {
@@ -184,6 +184,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         tip_key,
         code_guard: Default::default(),
         render: crate::telegram::render::bot_api,
+        units: Default::default(),
     });
     store
         .enqueue(&command_menus(&ctx), settings.clock.now_ms())
@@ -214,7 +215,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         ),
         None => None,
     };
-    let inbox_wake = Arc::new(Notify::new());
+    let inbox = intake::Inbox::default();
     let schema = Arc::new(handlers::schema());
     let sender = Sender::new(
         store.clone(),
@@ -225,12 +226,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         Some(ctx.tip_key.clone()),
     );
     let (stop_processor, stop) = watch::channel(false);
-    let processor = tokio::spawn(intake::process(
-        ctx.clone(),
-        schema,
-        inbox_wake.clone(),
-        stop,
-    ));
+    let processor = tokio::spawn(intake::process(ctx.clone(), schema, inbox.clone(), stop));
     let sending = tokio::spawn(sender.clone().run());
     let mut tasks = vec![
         tokio::spawn(schedule::run(ctx.clone())),
@@ -260,7 +256,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
             webhook_addr = Some(listener.local_addr()?);
             http_addr = http_addr.or(webhook_addr);
             let app =
-                webhook::router(store.clone(), settings.clock, &hook.secret, inbox_wake).merge(ops);
+                webhook::router(store.clone(), settings.clock, &hook.secret, inbox).merge(ops);
             if let Some(url) = &hook.public_url {
                 let params = json!({ "url": url, "secret_token": hook.secret });
                 api.call("setWebhook", &params, Duration::from_secs(30))
@@ -275,7 +271,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
             api,
             ctx.clone(),
             settings.poll_timeout_secs,
-            inbox_wake,
+            inbox,
             stop,
         ))),
         None => None,

@@ -32,6 +32,8 @@ pub struct Ctx {
     /// Bounds receipt-code checks (Argon2) across all chats.
     pub code_guard: Arc<crate::tip::guard::CodeGuard>,
     pub render: Render,
+    /// The unit tree, held in memory (see `org::tree`).
+    pub units: Arc<crate::org::tree::UnitCache>,
 }
 
 /// Where an outbox row keeps a sealed recipient.

@@ -11,6 +11,7 @@ both_backends!(
     invite_joins_and_tells_unit_and_role,
     bad_invites_are_refused_and_change_nothing,
     admin_creates_invites_in_the_bot,
+    units_imported_while_the_bot_runs_are_known_at_once,
     bind_makes_a_group_the_duty_room,
     languages_follow_telegram_and_lang,
     help_lists_what_roles_allow,
@@ -145,6 +146,49 @@ async fn admin_creates_invites_in_the_bot(b: Backend) {
         .text()
         .contains("只有管理员"));
     assert_eq!(bot.count("SELECT COUNT(*) FROM invites").await, 2);
+}
+
+/// The bot holds the unit tree in memory; an import by another process (`lookout org import`
+/// while the bot runs) is seen by the next update, added units and moved ones alike.
+async fn units_imported_while_the_bot_runs_are_known_at_once(b: Backend) {
+    let bot = TestBot::spawn(b).await;
+    let admin = bot.sim.user(411, "Admin", Some("en"));
+    bot.join(&admin, "wangcun", Role::Admin).await;
+    let botr = &bot;
+    let invite = |a| async move {
+        botr.ask(a, "/invite xincun duty_officer")
+            .await
+            .text()
+            .to_string()
+    };
+    assert!(invite(&admin).await.contains("does not exist"));
+
+    let import = |parent: &str| {
+        let file = format!("[[unit]]\nid = \"xincun\"\nname = \"新村\"\nparent = \"{parent}\"\n");
+        let store = botr.store.clone();
+        async move {
+            let existing = store.units().await.expect("units");
+            let entries = orgfile::parse(&file, "org.toml", &existing).expect("parses");
+            let mut tx = store.begin().await.expect("tx");
+            tx.import_units(&entries).await.expect("import");
+            tx.commit().await.expect("commit");
+        }
+    };
+    import("wangcun").await;
+    let reply = invite(&admin).await;
+    assert!(
+        reply.contains("新村") && reply.contains("/start "),
+        "{reply}"
+    );
+
+    // Moved to another town: outside this admin's units from the next update on.
+    import("nanjiao").await;
+    assert!(invite(&admin).await.contains("outside"));
+    assert_eq!(
+        bot.count("SELECT COUNT(*) FROM invites").await,
+        2,
+        "the join and one"
+    );
 }
 
 async fn bind_makes_a_group_the_duty_room(b: Backend) {

@@ -32,6 +32,7 @@ fn webhook(bot: &TestBot) -> Settings {
 
 both_backends!(
     webhook_mode_takes_pushed_updates_and_checks_the_secret,
+    webhook_requests_arriving_together_share_a_commit,
     a_graceful_stop_handles_every_update_it_acknowledged
 );
 
@@ -88,6 +89,63 @@ async fn webhook_mode_takes_pushed_updates_and_checks_the_secret(b: Backend) {
     let body: serde_json::Value = health.json().await.expect("json");
     assert_eq!(body["ok"], true);
     assert_eq!(body["pending_updates"], 0);
+}
+
+/// A hundred requests at once are stored with a few commits, not a hundred, and each is
+/// answered 200 only once its update is stored.
+async fn webhook_requests_arriving_together_share_a_commit(b: Backend) {
+    const POSTS: i64 = 100;
+    let mut bot = TestBot::spawn(b).await;
+    bot.kill();
+    let mut settings = webhook(&bot);
+    // Every reading of this clock is a millisecond later, so two commits never share a
+    // `received_at`: the number of distinct ones is the number of commits.
+    let ticks = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(0));
+    let origin = chrono::Utc::now();
+    settings.clock = lookout::clock::Clock::from_fn(move || {
+        let n = ticks.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        origin + chrono::Duration::milliseconds(n)
+    });
+    bot.start_with(settings).await;
+    let hook = format!(
+        "http://{}/telegram",
+        bot.running().webhook_addr.expect("listening")
+    );
+    for i in 0..POSTS {
+        bot.sim.user(9000 + i, "P", Some("en"));
+    }
+    let client = reqwest::Client::new();
+    let posts = (0..POSTS).map(|i| {
+        let update = serde_json::json!({
+            "update_id": 700_000 + i,
+            "message": {"message_id": i, "date": 0, "text": "/help",
+                        "chat": {"id": 9000 + i, "type": "private", "first_name": "P"},
+                        "from": {"id": 9000 + i, "is_bot": false, "first_name": "P"}}
+        });
+        let req = client
+            .post(&hook)
+            .header("X-Telegram-Bot-Api-Secret-Token", SECRET)
+            .json(&update);
+        async move { req.send().await.expect("post").status() }
+    });
+    let statuses = futures::future::join_all(posts).await;
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    // Answered 200 means stored: nothing to wait for.
+    let stored = "SELECT COUNT(*) FROM inbox WHERE update_id >= 700000";
+    assert_eq!(bot.count(stored).await, POSTS);
+    let commits = bot
+        .count("SELECT COUNT(DISTINCT received_at) FROM inbox WHERE update_id >= 700000")
+        .await;
+    assert!(
+        commits <= POSTS / 4,
+        "{commits} commits for {POSTS} requests"
+    );
+    for i in [0, POSTS - 1] {
+        bot.sim
+            .wait_for_count(9000 + i, 1, WAIT)
+            .await
+            .expect("answered");
+    }
 }
 
 async fn a_graceful_stop_handles_every_update_it_acknowledged(b: Backend) {

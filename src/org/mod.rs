@@ -1,6 +1,7 @@
 //! Units, people, memberships and invites.
 pub mod file;
 pub mod invite;
+pub mod tree;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -102,61 +103,9 @@ impl Member {
     }
 }
 
-/// The ids of `roots` and every unit below them, in one pass over the tree (for filtering
-/// long lists, where `is_within` per item would walk the tree each time).
-pub fn subtree<'a>(units: &'a [Unit], roots: &[&str]) -> std::collections::HashSet<&'a str> {
-    let mut children: std::collections::HashMap<&str, Vec<&str>> = Default::default();
-    for u in units {
-        if let Some(p) = &u.parent {
-            children.entry(p.as_str()).or_default().push(&u.id);
-        }
-    }
-    let mut found: std::collections::HashSet<&str> = Default::default();
-    let mut todo: Vec<&str> = units
-        .iter()
-        .filter(|u| roots.contains(&u.id.as_str()))
-        .map(|u| u.id.as_str())
-        .collect();
-    while let Some(id) = todo.pop() {
-        // Each unit once, so a corrupted tree with a cycle still ends.
-        if found.insert(id) {
-            todo.extend(children.get(id).into_iter().flatten());
-        }
-    }
-    found
-}
-
-/// Is `unit` equal to or below `ancestor` in the tree?
-pub fn is_within(units: &[Unit], unit: &str, ancestor: &str) -> bool {
-    let mut current = Some(unit.to_string());
-    // Bounded by the number of units, so a corrupted tree cannot loop forever.
-    for _ in 0..=units.len() {
-        match current {
-            Some(ref id) if id == ancestor => return true,
-            Some(ref id) => {
-                current = units
-                    .iter()
-                    .find(|u| &u.id == id)
-                    .and_then(|u| u.parent.clone())
-            }
-            None => return false,
-        }
-    }
-    false
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn unit(id: &str, parent: Option<&str>) -> Unit {
-        Unit {
-            id: id.into(),
-            name: id.into(),
-            parent: parent.map(Into::into),
-            duty_chat_id: None,
-        }
-    }
 
     #[test]
     fn roles_round_trip() {
@@ -164,28 +113,5 @@ mod tests {
             assert_eq!(r.as_str().parse::<Role>().ok(), Some(r));
         }
         assert!("boss".parse::<Role>().is_err());
-    }
-
-    #[test]
-    fn within_tree() {
-        let units = vec![
-            unit("d", None),
-            unit("t", Some("d")),
-            unit("v", Some("t")),
-            unit("x", None),
-        ];
-        assert!(is_within(&units, "v", "d"));
-        assert!(is_within(&units, "t", "t"));
-        assert!(!is_within(&units, "d", "v"));
-        assert!(!is_within(&units, "x", "d"));
-        let below_t: Vec<&str> = {
-            let mut v: Vec<&str> = subtree(&units, &["t"]).into_iter().collect();
-            v.sort();
-            v
-        };
-        assert_eq!(below_t, ["t", "v"]);
-        assert_eq!(subtree(&units, &["d"]).len(), 3, "not x, another root");
-        assert_eq!(subtree(&units, &["d", "x"]).len(), units.len());
-        assert!(subtree(&units, &["nowhere"]).is_empty());
     }
 }

@@ -102,8 +102,10 @@ impl Batch {
 }
 
 impl Savepoint {
+    /// Keep what the handler did. No statement: the savepoint stays on SQLite's stack until
+    /// its update's `RELEASE upd` (or `ROLLBACK TO upd`) ends it with the update, and a later
+    /// handler savepoint of the same name is the one a rollback finds, as it is the newest.
     pub(super) async fn release(mut self) -> Result<()> {
-        run(&mut self.0, "RELEASE handler").await?;
         self.0.abandoned = false;
         Ok(())
     }

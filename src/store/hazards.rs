@@ -213,7 +213,7 @@ impl Store {
     /// Open reports in these units, or reported by this person.
     pub async fn open_hazards(
         &self,
-        units: &[String],
+        units: &std::collections::HashSet<&str>,
         reporter: Option<i64>,
     ) -> Result<Vec<Hazard>> {
         let sql = format!(
@@ -223,7 +223,7 @@ impl Store {
         Ok(rows
             .into_iter()
             .map(hazard_of)
-            .filter(|h| units.contains(&h.unit_id) || Some(h.reporter_id) == reporter)
+            .filter(|h| units.contains(h.unit_id.as_str()) || Some(h.reporter_id) == reporter)
             .collect())
     }
 }

@@ -65,9 +65,83 @@ const PERSON_SQL: &str =
 const MEMBERSHIPS_SQL: &str =
     "SELECT m.unit_id, u.name, m.role FROM memberships m JOIN units u ON u.id = m.unit_id \
      WHERE m.person_id = $1 ORDER BY u.position, m.role";
+const TREE_VERSION_SQL: &str = "SELECT version FROM unit_tree_version";
 const STATE_SQL: &str = "SELECT state FROM conversations WHERE chat_id = $1 AND user_id = $2";
 
 type MembershipRow = (String, String, String);
+
+/// Who sent an update, read with one query: their record and roles, what their conversation
+/// is in the middle of, a stranger's language, and the unit tree's version.
+#[derive(Debug, Clone, Default)]
+pub struct Sender {
+    pub member: Member,
+    pub state: Option<Conversation>,
+    /// A stranger's language choice (kept with their private conversation).
+    pub stranger_lang: Option<String>,
+    pub tree_version: i64,
+}
+
+/// One row per membership (one row for strangers and people without roles).
+const SENDER_SQL: &str = "SELECT p.id, p.tg_user_id, p.name, p.lang, p.unreachable, \
+       m.unit_id, u.name, m.role, \
+       (SELECT c.state FROM conversations c WHERE c.chat_id = $2 AND c.user_id = q.uid), \
+       (SELECT c.lang FROM conversations c WHERE c.chat_id = q.uid AND c.user_id = q.uid), \
+       (SELECT v.version FROM unit_tree_version v) \
+     FROM (SELECT CAST($1 AS BIGINT) AS uid) q \
+     LEFT JOIN people p ON p.tg_user_id = q.uid \
+     LEFT JOIN memberships m ON m.person_id = p.id \
+     LEFT JOIN units u ON u.id = m.unit_id \
+     ORDER BY u.position, m.role";
+
+type SenderRow = (
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    Option<bool>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+);
+
+fn sender_of(rows: Vec<SenderRow>) -> Result<Sender> {
+    let Some(first) = rows.first() else {
+        return Err(StoreError::Corrupt(
+            "the sender query returned no row".into(),
+        ));
+    };
+    let tree_version = first.10.unwrap_or(0);
+    let person = match first.clone() {
+        (Some(id), Some(tg_user_id), Some(name), Some(lang), Some(unreachable), ..) => Person {
+            id,
+            tg_user_id,
+            name,
+            lang,
+            unreachable,
+        },
+        _ => {
+            return Ok(Sender {
+                stranger_lang: first.9.clone(),
+                tree_version,
+                ..Sender::default()
+            })
+        }
+    };
+    let state = first.8.as_deref().and_then(Conversation::from_json);
+    let memberships = rows
+        .into_iter()
+        .filter_map(|r| Some((r.5?, r.6?, r.7?)))
+        .collect();
+    Ok(Sender {
+        member: member_of(person, memberships)?,
+        state,
+        stranger_lang: None,
+        tree_version,
+    })
+}
 
 fn member_of(person: Person, rows: Vec<MembershipRow>) -> Result<Member> {
     let memberships = rows
@@ -106,22 +180,17 @@ impl Store {
         Ok(row.map(unit_of))
     }
 
-    /// The unit whose duty room is this group, if any.
-    pub async fn unit_by_duty_chat(&self, chat_id: i64) -> Result<Option<Unit>> {
-        let sql = format!("SELECT {UNIT_COLS} FROM units WHERE duty_chat_id = $1");
-        let row: Option<UnitRow> =
-            on_pool!(self, p => sqlx::query_as(&sql).bind(chat_id).fetch_optional(p).await?);
-        Ok(row.map(unit_of))
+    /// The sender of an update in `chat_id`, in one query.
+    pub async fn sender(&self, tg_user_id: i64, chat_id: i64) -> Result<Sender> {
+        let rows: Vec<SenderRow> = on_pool!(self, p => sqlx::query_as(SENDER_SQL)
+            .bind(tg_user_id).bind(chat_id).fetch_all(p).await?);
+        sender_of(rows)
     }
 
-    /// The person with this Telegram id and their roles; empty for strangers.
-    pub async fn member(&self, tg_user_id: i64) -> Result<Member> {
-        let row: Option<PersonRow> = on_pool!(self, p => sqlx::query_as(PERSON_SQL).bind(tg_user_id).fetch_optional(p).await?);
-        let Some(person) = row.map(person_of) else {
-            return Ok(Member::default());
-        };
-        let rows: Vec<MembershipRow> = on_pool!(self, p => sqlx::query_as(MEMBERSHIPS_SQL).bind(person.id).fetch_all(p).await?);
-        member_of(person, rows)
+    /// The unit tree's version (see `org::tree`).
+    pub async fn tree_version(&self) -> Result<i64> {
+        let row: (i64,) = on_pool!(self, p => sqlx::query_as(TREE_VERSION_SQL).fetch_one(p).await?);
+        Ok(row.0)
     }
 
     /// Someone who blocked the bot wrote again: they can be reached once more.
@@ -129,23 +198,6 @@ impl Store {
         let sql = "UPDATE people SET unreachable = FALSE WHERE id = $1";
         on_pool!(self, p => sqlx::query(sql).bind(person_id).execute(p).await?.rows_affected());
         Ok(())
-    }
-
-    /// What a conversation is in the middle of (a draft, a question asked), if anything.
-    pub async fn conversation_state(
-        &self,
-        chat_id: i64,
-        user_id: i64,
-    ) -> Result<Option<Conversation>> {
-        let row = on_pool!(self, p => sqlx::query_as(STATE_SQL).bind(chat_id).bind(user_id).fetch_optional(p).await?);
-        Ok(state_of(row))
-    }
-
-    /// A stranger's language choice, kept only with their conversation.
-    pub async fn conversation_lang(&self, chat_id: i64, user_id: i64) -> Result<Option<String>> {
-        let sql = "SELECT lang FROM conversations WHERE chat_id = $1 AND user_id = $2";
-        let row: Option<(Option<String>,)> = on_pool!(self, p => sqlx::query_as(sql).bind(chat_id).bind(user_id).fetch_optional(p).await?);
-        Ok(row.and_then(|r| r.0))
     }
 
     pub async fn people_count(&self) -> Result<i64> {
@@ -157,6 +209,18 @@ impl Store {
 
 /// The same reads inside a transaction, so they see what it changed.
 impl Tx {
+    pub async fn units(&mut self) -> Result<Vec<Unit>> {
+        let sql = format!("SELECT {UNIT_COLS} FROM units ORDER BY position, id");
+        let rows: Vec<UnitRow> = on_tx!(self, c => sqlx::query_as(&sql).fetch_all(&mut **c).await?);
+        Ok(rows.into_iter().map(unit_of).collect())
+    }
+
+    pub async fn tree_version(&mut self) -> Result<i64> {
+        let row: (i64,) =
+            on_tx!(self, c => sqlx::query_as(TREE_VERSION_SQL).fetch_one(&mut **c).await?);
+        Ok(row.0)
+    }
+
     pub async fn unit(&mut self, id: &str) -> Result<Option<Unit>> {
         let sql = format!("SELECT {UNIT_COLS} FROM units WHERE id = $1");
         let row: Option<UnitRow> =

@@ -256,13 +256,25 @@ impl Store {
         Ok(row.map(round_of))
     }
 
-    /// Every expected unit of a round with its answer, in tree order.
-    pub async fn board(&self, round_id: i64) -> Result<Vec<BoardLine>> {
-        let sql = "SELECT u.id, u.name, a.kind, a.text, p.name, a.answered_at, a.late FROM zero_expected e \
-                   JOIN units u ON u.id = e.unit_id \
-                   LEFT JOIN zero_answers a ON a.round_id = e.round_id AND a.unit_id = e.unit_id \
-                   LEFT JOIN people p ON p.id = a.person_id \
-                   WHERE e.round_id = $1 ORDER BY u.position, u.id";
+    /// The expected units of a round with their answers, in tree order: all of them, or
+    /// only those in `only` (a unit's own board need not read the district's).
+    pub async fn board(&self, round_id: i64, only: Option<&[&str]>) -> Result<Vec<BoardLine>> {
+        let mut sql = String::from(
+            "SELECT u.id, u.name, a.kind, a.text, p.name, a.answered_at, a.late FROM zero_expected e \
+             JOIN units u ON u.id = e.unit_id \
+             LEFT JOIN zero_answers a ON a.round_id = e.round_id AND a.unit_id = e.unit_id \
+             LEFT JOIN people p ON p.id = a.person_id \
+             WHERE e.round_id = $1",
+        );
+        if only.is_some_and(|o| o.is_empty()) {
+            return Ok(Vec::new());
+        }
+        let only = only.unwrap_or_default();
+        if !only.is_empty() {
+            let marks: Vec<String> = (2..only.len() + 2).map(|n| format!("${n}")).collect();
+            sql.push_str(&format!(" AND e.unit_id IN ({})", marks.join(", ")));
+        }
+        sql.push_str(" ORDER BY u.position, u.id");
         type Row = (
             String,
             String,
@@ -272,8 +284,13 @@ impl Store {
             Option<i64>,
             Option<bool>,
         );
-        let rows: Vec<Row> =
-            on_pool!(self, p => sqlx::query_as(sql).bind(round_id).fetch_all(p).await?);
+        let rows: Vec<Row> = on_pool!(self, p => {
+            let mut q = sqlx::query_as(&sql).bind(round_id);
+            for u in only {
+                q = q.bind(*u);
+            }
+            q.fetch_all(p).await?
+        });
         Ok(rows
             .into_iter()
             .map(

@@ -3,6 +3,7 @@
 use crate::config::Lang;
 use crate::context::{Ctx, SayError};
 use crate::notice::{Body, Buttons, Notice};
+use crate::org::tree::UnitTree;
 use crate::org::Member;
 use crate::store::{StoreError, Tx};
 use crate::tip::crypto::CryptoError;
@@ -57,6 +58,8 @@ pub struct Incoming {
     pub press: Option<Press>,
     /// What this conversation is in the middle of, if anything (members only).
     pub state: Option<crate::conversation::Conversation>,
+    /// The unit tree as of this update.
+    pub units: Arc<UnitTree>,
     /// Set once a handler committed this update as done.
     pub finished: Arc<AtomicBool>,
 }
@@ -114,21 +117,14 @@ impl Incoming {
         }
         let private = matches!(chat.kind, ChatKind::Private(_));
         let user_id = user.id.0 as i64;
-        let mut member = ctx.store.member(user_id).await?;
+        let sender = ctx.store.sender(user_id, chat.id.0).await?;
+        let units = ctx.units.at(&ctx.store, sender.tree_version).await?;
+        let mut member = sender.member;
         if let Some(p) = member.person.as_mut().filter(|p| p.unreachable) {
             ctx.store.person_reachable(p.id).await?;
             p.unreachable = false;
         }
-        let stored = if member.person.is_none() {
-            ctx.store.conversation_lang(user_id, user_id).await?
-        } else {
-            None
-        };
-        let lang = user_lang(&member, stored, &user);
-        let state = match member.person {
-            Some(_) => ctx.store.conversation_state(chat.id.0, user_id).await?,
-            None => None,
-        };
+        let lang = user_lang(&member, sender.stranger_lang, &user);
         Ok(Some(Incoming {
             update_id,
             chat_id: chat.id.0,
@@ -140,7 +136,8 @@ impl Incoming {
             media,
             album,
             press,
-            state,
+            state: sender.state,
+            units,
             finished: Arc::default(),
         }))
     }

@@ -10,7 +10,7 @@ use crate::action::Action;
 use crate::config::Lang;
 use crate::context::Ctx;
 use crate::notice::Button;
-use crate::org::{invite, is_within, Member, Role};
+use crate::org::{invite, Member, Role};
 use crate::store::RedeemOutcome;
 use crate::tr;
 use std::sync::Arc;
@@ -289,36 +289,26 @@ async fn cancel(ctx: Arc<Ctx>, inc: Incoming) -> HandlerResult {
 
 /// May this member make a group the duty room of `unit_id`? Duty officers and supervisors
 /// (who may do all a duty officer may) of the unit, and admins of it or of any unit above it.
-async fn may_bind(
-    ctx: &Ctx,
-    member: &Member,
-    unit_id: &str,
-) -> Result<bool, crate::store::StoreError> {
+fn may_bind(inc: &Incoming, unit_id: &str) -> bool {
+    let member = &inc.member;
     if member
         .memberships
         .iter()
         .any(|m| m.unit_id == unit_id && matches!(m.role, Role::DutyOfficer | Role::Supervisor))
     {
-        return Ok(true);
+        return true;
     }
-    let admin_of: Vec<&str> = member
-        .memberships
-        .iter()
-        .filter(|m| m.role == Role::Admin)
-        .map(|m| m.unit_id.as_str())
-        .collect();
-    if admin_of.is_empty() {
-        return Ok(false);
-    }
-    let units = ctx.store.units().await?;
-    Ok(units.iter().any(|u| u.id == unit_id)
-        && admin_of.iter().any(|a| is_within(&units, unit_id, a)))
+    inc.units.get(unit_id).is_some()
+        && member
+            .memberships
+            .iter()
+            .any(|m| m.role == Role::Admin && inc.units.is_within(unit_id, &m.unit_id))
 }
 
 async fn bind_unit(ctx: &Ctx, inc: &Incoming, unit_id: &str) -> HandlerResult {
     let mut r = inc.replies();
     let l = inc.lang;
-    if !may_bind(ctx, &inc.member, unit_id).await? {
+    if !may_bind(inc, unit_id) {
         r.answer_press(None);
         r.text(tr!(ctx.i18n, l, "bind-unknown-unit", unit = unit_id));
         return r.send(ctx).await;
@@ -445,13 +435,12 @@ async fn invite(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
             return r.send(&ctx).await;
         }
     };
-    let units = ctx.store.units().await?;
-    let unit = units.iter().find(|u| u.id == unit_id);
+    let unit = inc.units.get(unit_id);
     let allowed = inc
         .member
         .memberships
         .iter()
-        .any(|m| m.role == Role::Admin && is_within(&units, unit_id, &m.unit_id));
+        .any(|m| m.role == Role::Admin && inc.units.is_within(unit_id, &m.unit_id));
     let Some(unit) = unit.filter(|_| allowed) else {
         r.text(tr!(ctx.i18n, l, "invite-unknown-unit", unit = unit_id));
         return r.send(&ctx).await;

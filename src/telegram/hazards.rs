@@ -9,7 +9,7 @@ use crate::conversation::{Conversation, Question, ReasonFor};
 use crate::hazard::draft::{self, Draft, Step};
 use crate::hazard::{self, display_id, parse_id, Outcome, Transition};
 use crate::notice::Button;
-use crate::org::{is_within, subtree, Role};
+use crate::org::Role;
 use crate::store::NewTimer;
 use crate::tr;
 use crate::zero_report::Media;
@@ -536,7 +536,6 @@ async fn history(ctx: &Ctx, inc: &Incoming, id: i64, mut r: Replies) -> HandlerR
         return r.send(ctx).await;
     };
     // The reporter, and members of the unit or a unit above it, may look.
-    let units = ctx.store.units().await?;
     let mine = inc
         .member
         .person
@@ -546,7 +545,7 @@ async fn history(ctx: &Ctx, inc: &Incoming, id: i64, mut r: Replies) -> HandlerR
         .member
         .memberships
         .iter()
-        .any(|m| is_within(&units, &h.unit_id, &m.unit_id));
+        .any(|m| inc.units.is_within(&h.unit_id, &m.unit_id));
     if !mine && !above {
         r.text(tr!(ctx.i18n, l, "hz-unknown", id = display_id(id)));
         return r.send(ctx).await;
@@ -582,13 +581,12 @@ async fn history(ctx: &Ctx, inc: &Incoming, id: i64, mut r: Replies) -> HandlerR
 pub async fn status(ctx: Arc<Ctx>, inc: Incoming) -> HandlerResult {
     let mut r = inc.replies();
     let l = inc.lang;
-    let units = ctx.store.units().await?;
-    let mut scope: Vec<String> = Vec::new();
+    let mut scope: std::collections::HashSet<&str> = Default::default();
     for m in &inc.member.memberships {
         if m.role == Role::Supervisor || m.role == Role::Admin {
-            scope.extend(subtree(&units, &[&m.unit_id]).into_iter().map(String::from));
+            scope.extend(inc.units.subtree(&[&m.unit_id]));
         } else if m.role == Role::DutyOfficer {
-            scope.push(m.unit_id.clone());
+            scope.insert(&m.unit_id);
         }
     }
     let me = inc.member.person.as_ref().map(|p| p.id);
@@ -605,9 +603,9 @@ pub async fn status(ctx: Arc<Ctx>, inc: Incoming) -> HandlerResult {
         count = open.len() as i64
     )];
     for h in open.iter().take(50) {
-        let unit = units
-            .iter()
-            .find(|u| u.id == h.unit_id)
+        let unit = inc
+            .units
+            .get(&h.unit_id)
             .map(|u| u.name.clone())
             .unwrap_or_default();
         lines.push(tr!(

@@ -22,6 +22,33 @@ use tokio::sync::{watch, Notify};
 /// An update that keeps failing is given up after this many attempts (and its sender told).
 const MAX_ATTEMPTS: i64 = 5;
 
+/// Where this process's intake (the poller or the webhook) stores updates, and how it tells
+/// the processor. Storing and a SQLite batch take turns at one fair gate: the write lock is
+/// the same, and SQLite's own waiting (sleeps that grow up to 100 ms) would leave the
+/// poller behind batch after batch.
+#[derive(Clone, Default)]
+pub struct Inbox {
+    pub wake: Arc<Notify>,
+    gate: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl Inbox {
+    /// Store arrived updates (one commit) and wake the processor.
+    pub async fn store(
+        &self,
+        store: &Store,
+        updates: &[NewUpdate],
+        now: i64,
+    ) -> Result<u64, StoreError> {
+        let added = {
+            let _turn = self.gate.lock().await;
+            store.add_updates(updates, now).await?
+        };
+        self.wake.notify_one();
+        Ok(added)
+    }
+}
+
 /// How long a process may hold an update before others may take it over.
 const LEASE_MS: i64 = 10_000;
 /// How often a replica without the poller lock asks for it again.
@@ -33,12 +60,12 @@ pub async fn poll(
     api: BotApi,
     ctx: Arc<Ctx>,
     timeout_secs: u64,
-    wake: Arc<Notify>,
+    inbox: Inbox,
     mut stop: watch::Receiver<bool>,
 ) {
     let polling = async {
         loop {
-            take_turn(&api, &ctx, timeout_secs, &wake).await;
+            take_turn(&api, &ctx, timeout_secs, &inbox).await;
             tokio::time::sleep(LOCK_RETRY).await;
         }
     };
@@ -49,11 +76,11 @@ pub async fn poll(
 }
 
 /// Poll for as long as this process holds the poller lock, if it can get it.
-async fn take_turn(api: &BotApi, ctx: &Ctx, timeout_secs: u64, wake: &Notify) {
+async fn take_turn(api: &BotApi, ctx: &Ctx, timeout_secs: u64, inbox: &Inbox) {
     match ctx.store.try_job(Job::Poller).await {
         Ok(Some(lock)) => {
             tracing::info!("holding the poller lock: this process polls Telegram");
-            poll_while_held(api, ctx, timeout_secs, wake, lock).await;
+            poll_while_held(api, ctx, timeout_secs, inbox, lock).await;
             tracing::warn!("lost the poller lock");
         }
         Ok(None) => {}
@@ -65,7 +92,7 @@ async fn poll_while_held(
     api: &BotApi,
     ctx: &Ctx,
     timeout_secs: u64,
-    wake: &Notify,
+    inbox: &Inbox,
     mut lock: JobLock,
 ) {
     let mut offset = 0i64;
@@ -88,11 +115,8 @@ async fn poll_while_held(
                     continue;
                 };
                 // Confirm to Telegram (the next offset) only once the batch is stored.
-                match ctx.store.add_updates(&batch, ctx.clock.now_ms()).await {
-                    Ok(_) => {
-                        offset = last + 1;
-                        wake.notify_one();
-                    }
+                match inbox.store(&ctx.store, &batch, ctx.clock.now_ms()).await {
+                    Ok(_) => offset = last + 1,
                     Err(e) => {
                         tracing::error!(error = %e, "storing updates failed; will fetch them again");
                         tokio::time::sleep(backoff).await;
@@ -139,20 +163,23 @@ pub fn chat_key(update: &Value) -> i64 {
 pub async fn process(
     ctx: Arc<Ctx>,
     schema: Arc<Schema>,
-    wake: Arc<Notify>,
+    inbox: Inbox,
     stop: watch::Receiver<bool>,
 ) {
     match &ctx.store {
         Store::Sqlite(pool) => {
             let pool = pool.clone();
-            process_batches(ctx, pool, schema, wake, stop).await
+            process_batches(ctx, pool, schema, inbox, stop).await
         }
-        _ => process_leased(ctx, schema, wake, stop).await,
+        _ => process_leased(ctx, schema, inbox.wake, stop).await,
     }
 }
 
-/// At most this many updates share one SQLite transaction.
+/// At most this many updates share one SQLite transaction,
 const BATCH: i64 = 256;
+/// and a batch takes no new update after running this long: it holds the write lock, so
+/// the poller stores what arrives only between batches.
+const BATCH_TIME: Duration = Duration::from_millis(20);
 
 /// Updates that check a receipt code wait for Argon2; they run beside the others, so
 /// guesses never hold up other people's messages, and outside any batch's transaction.
@@ -209,9 +236,10 @@ async fn process_batches(
     ctx: Arc<Ctx>,
     pool: sqlx::SqlitePool,
     schema: Arc<Schema>,
-    wake: Arc<Notify>,
+    inbox: Inbox,
     mut stop: watch::Receiver<bool>,
 ) {
+    let wake = &inbox.wake;
     let mut lane = SideLane::new();
     let mut alone: Vec<InboxItem> = Vec::new();
     loop {
@@ -220,7 +248,7 @@ async fn process_batches(
             handle_counted(&ctx, &schema, &item).await;
             ctx.wake.outbox.notify_one();
         }
-        let handled = match run_batch(&ctx, &pool, &schema, &wake, &mut lane, &mut alone).await {
+        let handled = match run_batch(&ctx, &pool, &schema, &inbox, &mut lane, &mut alone).await {
             Ok(n) => n,
             Err(e) => {
                 tracing::error!(error = %e, "a batch of updates failed; it is rolled back and taken again");
@@ -251,7 +279,7 @@ async fn run_batch(
     ctx: &Arc<Ctx>,
     pool: &sqlx::SqlitePool,
     schema: &Arc<Schema>,
-    wake: &Arc<Notify>,
+    inbox: &Inbox,
     lane: &mut SideLane,
     alone: &mut Vec<InboxItem>,
 ) -> Result<usize, StoreError> {
@@ -259,13 +287,18 @@ async fn run_batch(
     if !ctx.store.has_pending_updates().await? {
         return Ok(0);
     }
+    let turn = inbox.gate.lock().await;
     let batch = Batch::begin(pool).await?;
     let inner = Arc::new(ctx.in_batch(batch.store()));
     // Chats whose next update must wait: one in the side lane, or one that failed here.
     let mut held = lane.busy_chats();
     let mut to_lane = Vec::new();
     let mut handled = 0;
+    let begun = std::time::Instant::now();
     for item in inner.store.pending_updates(BATCH).await? {
+        if begun.elapsed() >= BATCH_TIME {
+            break;
+        }
         if held.contains(&item.chat_key) {
             continue;
         }
@@ -310,10 +343,11 @@ async fn run_batch(
     }
     drop(inner);
     batch.commit().await?;
+    drop(turn);
     ctx.wake.outbox.notify_one();
     ctx.wake.timers.notify_one();
     for item in to_lane {
-        lane.spawn(ctx, schema, wake, item).await;
+        lane.spawn(ctx, schema, &inbox.wake, item).await;
     }
     Ok(handled)
 }

@@ -1,8 +1,9 @@
 //! Webhook mode: Telegram (or a load balancer in front of several replicas) posts each
 //! update here. An update is answered 200 only once it is stored, so Telegram keeps
 //! retrying one this process could not keep; any replica may store any update, and the
-//! shared inbox hands it to whichever process is free.
-use super::intake::chat_key;
+//! shared inbox hands it to whichever process is free. Requests arriving together are
+//! stored with one commit (see `store_arrivals`).
+use super::intake::{chat_key, Inbox};
 use crate::store::{NewUpdate, Store};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -11,7 +12,7 @@ use axum::Router;
 use serde_json::Value;
 use std::sync::Arc;
 use subtle::ConstantTimeEq;
-use tokio::sync::Notify;
+use tokio::sync::{mpsc, oneshot};
 
 /// The header Telegram sends the `secret_token` of `setWebhook` in.
 pub const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
@@ -21,11 +22,13 @@ pub const PATH: &str = "/telegram";
 
 #[derive(Clone)]
 struct Hook {
-    store: Store,
-    clock: crate::clock::Clock,
     secret: Arc<str>,
-    wake: Arc<Notify>,
+    /// To `store_arrivals`: an update, and where to say whether it was stored.
+    arrivals: mpsc::Sender<(NewUpdate, oneshot::Sender<bool>)>,
 }
+
+/// At most this many arrivals share one commit.
+const MAX_ARRIVALS: usize = 256;
 
 /// The secret must be what Telegram accepts for `secret_token`: 1–256 of `A-Za-z0-9_-`.
 pub fn valid_secret(s: &str) -> bool {
@@ -34,14 +37,41 @@ pub fn valid_secret(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
-pub fn router(store: Store, clock: crate::clock::Clock, secret: &str, wake: Arc<Notify>) -> Router {
+/// The webhook route; it stores updates with a task of its own, which ends with the router.
+pub fn router(store: Store, clock: crate::clock::Clock, secret: &str, inbox: Inbox) -> Router {
+    let (arrivals, waiting) = mpsc::channel(4 * MAX_ARRIVALS);
+    tokio::spawn(store_arrivals(store, clock, inbox, waiting));
     let hook = Hook {
-        store,
-        clock,
         secret: secret.into(),
-        wake,
+        arrivals,
     };
     Router::new().route(PATH, post(receive)).with_state(hook)
+}
+
+/// Store what arrived while the last commit ran, all in one commit, then tell each request
+/// whether its update was stored: under load one commit serves many requests, and alone an
+/// update waits for nothing but its own.
+async fn store_arrivals(
+    store: Store,
+    clock: crate::clock::Clock,
+    inbox: Inbox,
+    mut waiting: mpsc::Receiver<(NewUpdate, oneshot::Sender<bool>)>,
+) {
+    let mut arrived = Vec::with_capacity(MAX_ARRIVALS);
+    while waiting.recv_many(&mut arrived, MAX_ARRIVALS).await > 0 {
+        let (rows, answers): (Vec<NewUpdate>, Vec<_>) = arrived.drain(..).unzip();
+        let stored = match inbox.store(&store, &rows, clock.now_ms()).await {
+            Ok(_) => true,
+            Err(e) => {
+                tracing::error!(updates = rows.len(), error = %e, "storing webhook updates failed");
+                false
+            }
+        };
+        for answer in answers {
+            // A request that went away is answered by nobody; Telegram sends it again.
+            let _ = answer.send(stored);
+        }
+    }
 }
 
 async fn receive(State(h): State<Hook>, headers: HeaderMap, body: String) -> StatusCode {
@@ -64,17 +94,16 @@ async fn receive(State(h): State<Hook>, headers: HeaderMap, body: String) -> Sta
         chat_key: chat_key(&update),
         payload: body,
     };
-    match h.store.add_updates(&[row], h.clock.now_ms()).await {
-        Ok(_) => {
-            h.wake.notify_one();
-            StatusCode::OK
-        }
-        Err(e) => {
-            // Not stored: Telegram sends it again later.
-            tracing::error!(update_id, error = %e, "storing a webhook update failed");
-            StatusCode::SERVICE_UNAVAILABLE
-        }
+    let (answer, stored) = oneshot::channel();
+    if h.arrivals.send((row, answer)).await.is_err() || stored.await != Ok(true) {
+        // Not stored: Telegram sends it again later.
+        tracing::warn!(
+            update_id,
+            "a webhook update was not stored; Telegram will send it again"
+        );
+        return StatusCode::SERVICE_UNAVAILABLE;
     }
+    StatusCode::OK
 }
 
 #[cfg(test)]

@@ -6,9 +6,8 @@ use crate::action::Action;
 use crate::context::Ctx;
 use crate::conversation::{Conversation, Question};
 use crate::notice::Button;
-use crate::org::{is_within, subtree, Role};
+use crate::org::Role;
 use crate::stats;
-use crate::store::StoreError;
 use crate::tr;
 use crate::zero_report::{self, board, AnswerOutcome};
 use std::sync::Arc;
@@ -100,28 +99,28 @@ enum Target {
     None,
 }
 
-async fn target(ctx: &Ctx, inc: &Incoming) -> Result<Target, StoreError> {
+fn target(inc: &Incoming) -> Target {
     let mine = zero_report::answering_units(&inc.member);
     if !inc.private {
-        if let Some(room) = ctx.store.unit_by_duty_chat(inc.chat_id).await? {
-            return Ok(if mine.iter().any(|(u, _)| *u == room.id) {
-                Target::Unit(room.id)
+        if let Some(room) = inc.units.by_duty_chat(inc.chat_id) {
+            return if mine.iter().any(|(u, _)| *u == room.id) {
+                Target::Unit(room.id.clone())
             } else {
                 Target::None
-            });
+            };
         }
     }
-    Ok(match mine.len() {
+    match mine.len() {
         0 => Target::None,
         1 => Target::Unit(mine[0].0.clone()),
         _ => Target::Choose(mine),
-    })
+    }
 }
 
 async fn answer_command(ctx: &Ctx, inc: &Incoming, incident: Option<String>) -> HandlerResult {
     let mut r = inc.replies();
     let l = inc.lang;
-    match target(ctx, inc).await? {
+    match target(inc) {
         Target::Unit(unit) => record(ctx, inc, &unit, None, incident.as_deref(), r).await,
         Target::None => {
             r.text(tr!(ctx.i18n, l, "zr-not-allowed"));
@@ -304,16 +303,15 @@ pub async fn today(ctx: Arc<Ctx>, inc: Incoming) -> HandlerResult {
         ));
         return r.send(&ctx).await;
     };
-    let units = ctx.store.units().await?;
     let roots: Vec<&str> = roots.iter().map(String::as_str).collect();
-    let mine = subtree(&units, &roots);
-    let lines: Vec<_> = ctx
+    let mine = inc.units.subtree(&roots);
+    // The whole district reads without a list of every unit in it.
+    let whole = mine.len() == inc.units.all().len();
+    let mine: Vec<&str> = mine.into_iter().collect();
+    let lines = ctx
         .store
-        .board(round.id)
-        .await?
-        .into_iter()
-        .filter(|b| mine.contains(b.unit_id.as_str()))
-        .collect();
+        .board(round.id, (!whole).then_some(&mine[..]))
+        .await?;
     let title = tr!(
         ctx.i18n,
         l,
@@ -358,13 +356,12 @@ pub async fn pause(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult 
         r.text(tr!(ctx.i18n, l, "zr-pause-usage"));
         return r.send(&ctx).await;
     }
-    let units = ctx.store.units().await?;
     let allowed = inc
         .member
         .memberships
         .iter()
-        .any(|m| m.role == Role::Admin && is_within(&units, unit, &m.unit_id));
-    let Some(found) = units.iter().find(|u| u.id == unit).filter(|_| allowed) else {
+        .any(|m| m.role == Role::Admin && inc.units.is_within(unit, &m.unit_id));
+    let Some(found) = inc.units.get(unit).filter(|_| allowed) else {
         r.text(tr!(ctx.i18n, l, "invite-unknown-unit", unit = unit));
         return r.send(&ctx).await;
     };
@@ -405,11 +402,10 @@ pub async fn month_stats(ctx: Arc<Ctx>, inc: Incoming) -> HandlerResult {
         .with_timezone(&ctx.config.timezone)
         .date_naive();
     let (from, to) = stats::month_of(today);
-    let units = ctx.store.units().await?;
     let mut figures =
         stats::gather(&ctx.store, &ctx.config, &from, &to, ctx.clock.now_ms()).await?;
     let roots: Vec<&str> = roots.iter().map(String::as_str).collect();
-    let mine = subtree(&units, &roots);
+    let mine = inc.units.subtree(&roots);
     figures
         .units
         .retain(|u| mine.contains(u.zero.unit_id.as_str()));

@@ -240,20 +240,14 @@ pub async fn on_summary(ctx: &Ctx, tx: &mut Tx, fired_at: i64) -> Result<(), Sto
     let Some(round) = tx.last_closed_round(fired_at).await? else {
         return Ok(());
     };
-    let lines = ctx.store.board(round.id).await?;
-    let units = ctx.store.units().await?;
+    let lines = ctx.store.board(round.id, None).await?;
+    let tree = ctx.units.get(&ctx.store).await?;
     // Each supervisor sees the lines of their unit and the units below it: index the lines
     // by every unit above them once, rather than walking the tree per supervisor and line.
-    let by_id: HashMap<&str, &crate::org::Unit> =
-        units.iter().map(|u| (u.id.as_str(), u)).collect();
     let mut within: HashMap<&str, Vec<BoardLine>> = HashMap::new();
     for b in &lines {
-        let mut at = Some(b.unit_id.as_str());
-        // Bounded by the number of units, so a corrupted tree cannot loop forever.
-        for _ in 0..=units.len() {
-            let Some(id) = at else { break };
-            within.entry(id).or_default().push(b.clone());
-            at = by_id.get(id).and_then(|u| u.parent.as_deref());
+        for u in tree.chain(&b.unit_id) {
+            within.entry(u.id.as_str()).or_default().push(b.clone());
         }
     }
     for (person_id, chat, lang, unit_id) in tx.supervisor_units().await? {
@@ -261,8 +255,8 @@ pub async fn on_summary(ctx: &Ctx, tx: &mut Tx, fired_at: i64) -> Result<(), Sto
         let Some(mine) = within.get(unit_id.as_str()) else {
             continue;
         };
-        let unit_name = by_id
-            .get(unit_id.as_str())
+        let unit_name = tree
+            .get(&unit_id)
             .map(|u| u.name.clone())
             .unwrap_or_default();
         let title = tr!(
