@@ -1,14 +1,20 @@
-//! One write transaction for a batch of updates (SQLite). Each update runs inside a savepoint
-//! of it, and everything its handlers read or write goes through the same transaction
+//! One write transaction for a batch of updates (SQLite: every pending update; PostgreSQL:
+//! those this process leased). Each update runs inside a savepoint of it, and everything its handlers read or write goes through the same transaction
 //! (`Store::Batch`), so a later update sees what an earlier one did and the batch commits
 //! once. A handler's own transaction is a savepoint inside the update's.
 use super::{Result, Store, StoreError};
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use sqlx::{Postgres, Sqlite, Transaction};
 use std::sync::Arc;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
+/// The batch's transaction, on either backend.
+pub enum Conn {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
 pub struct Open {
-    pub(super) tx: Transaction<'static, Sqlite>,
+    pub(super) tx: Conn,
     /// A handler's savepoint was begun and neither committed nor rolled back: dropped, which
     /// means rolled back, done at the next chance.
     abandoned: bool,
@@ -16,7 +22,10 @@ pub struct Open {
 
 /// The open transaction of a batch; cloned into the store its handlers use.
 #[derive(Clone)]
-pub struct Batch(Arc<Mutex<Open>>);
+pub struct Batch {
+    open: Arc<Mutex<Open>>,
+    postgres: bool,
+}
 
 impl std::fmt::Debug for Batch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -28,7 +37,10 @@ impl std::fmt::Debug for Batch {
 pub struct Savepoint(pub(super) OwnedMutexGuard<Open>);
 
 async fn run(open: &mut Open, sql: &str) -> Result<()> {
-    sqlx::query(sql).execute(&mut *open.tx).await?;
+    match &mut open.tx {
+        Conn::Sqlite(t) => sqlx::query(sql).execute(&mut **t).await.map(drop)?,
+        Conn::Postgres(t) => sqlx::query(sql).execute(&mut **t).await.map(drop)?,
+    }
     Ok(())
 }
 
@@ -42,13 +54,24 @@ async fn settle(open: &mut Open) -> Result<()> {
 }
 
 impl Batch {
-    /// Take SQLite's write lock for the batch.
-    pub async fn begin(pool: &SqlitePool) -> Result<Batch> {
-        let tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-        Ok(Batch(Arc::new(Mutex::new(Open {
-            tx,
-            abandoned: false,
-        }))))
+    /// Begin the batch's transaction (on SQLite taking the write lock at once).
+    pub async fn begin(store: &Store) -> Result<Batch> {
+        let tx = match store {
+            Store::Sqlite(p) => Conn::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Store::Postgres(p) => Conn::Postgres(p.begin().await?),
+            Store::Batch(_) => return Err(StoreError::Busy("a batch inside a batch")),
+        };
+        Ok(Batch {
+            postgres: matches!(tx, Conn::Postgres(_)),
+            open: Arc::new(Mutex::new(Open {
+                tx,
+                abandoned: false,
+            })),
+        })
+    }
+
+    pub(super) fn is_postgres(&self) -> bool {
+        self.postgres
     }
 
     /// The store the batch's handlers work with.
@@ -58,12 +81,12 @@ impl Batch {
 
     /// Begin an update: what it does can be undone alone.
     pub async fn start_update(&self) -> Result<()> {
-        run(&mut *self.0.lock().await, "SAVEPOINT upd").await
+        run(&mut *self.open.lock().await, "SAVEPOINT upd").await
     }
 
     /// End an update: keep what it did, or undo all of it.
     pub async fn end_update(&self, keep: bool) -> Result<()> {
-        let mut open = self.0.lock().await;
+        let mut open = self.open.lock().await;
         settle(&mut open).await?;
         if !keep {
             run(&mut open, "ROLLBACK TO upd").await?;
@@ -73,10 +96,13 @@ impl Batch {
 
     /// Commit everything the batch's updates did.
     pub async fn commit(self) -> Result<()> {
-        let open = Arc::try_unwrap(self.0)
+        let open = Arc::try_unwrap(self.open)
             .map_err(|_| StoreError::Busy("the batch is still in use at its commit"))?
             .into_inner();
-        open.tx.commit().await?;
+        match open.tx {
+            Conn::Sqlite(t) => t.commit().await?,
+            Conn::Postgres(t) => t.commit().await?,
+        }
         Ok(())
     }
 
@@ -85,7 +111,7 @@ impl Batch {
     /// waiting for itself: its update is rolled back and retried alone, outside a batch.
     pub(super) async fn read(&self) -> Result<OwnedMutexGuard<Open>> {
         let mut open = self
-            .0
+            .open
             .clone()
             .try_lock_owned()
             .map_err(|_| StoreError::Busy("a read beside an open transaction in a batch"))?;
@@ -102,7 +128,11 @@ impl Batch {
 }
 
 impl Savepoint {
-    /// Keep what the handler did. No statement: the savepoint stays on SQLite's stack until
+    pub(super) fn is_postgres(&self) -> bool {
+        matches!(self.0.tx, Conn::Postgres(_))
+    }
+
+    /// Keep what the handler did. No statement: the savepoint stays on the stack until
     /// its update's `RELEASE upd` (or `ROLLBACK TO upd`) ends it with the update, and a later
     /// handler savepoint of the same name is the one a rollback finds, as it is the newest.
     pub(super) async fn release(mut self) -> Result<()> {

@@ -2,7 +2,7 @@
 //! and PostgreSQL (scale-out). Most SQL is shared; `on_pool!`/`on_tx!` run the same code
 //! against whichever backend is open.
 mod audit;
-mod batch;
+pub(crate) mod batch;
 mod delivery;
 mod escalation;
 mod figures;
@@ -59,7 +59,7 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 pub enum Store {
     Sqlite(SqlitePool),
     Postgres(PgPool),
-    /// Inside a batch of updates on SQLite: every read and write goes through its transaction.
+    /// Inside a batch of updates: every read and write goes through its transaction.
     Batch(Batch),
 }
 
@@ -79,8 +79,16 @@ macro_rules! on_pool {
             $crate::store::Store::Postgres($c) => $body,
             $crate::store::Store::Batch(b) => {
                 let mut open = b.read().await?;
-                let $c = &mut *open.tx;
-                $body
+                match &mut open.tx {
+                    $crate::store::batch::Conn::Sqlite(t) => {
+                        let $c = &mut **t;
+                        $body
+                    }
+                    $crate::store::batch::Conn::Postgres(t) => {
+                        let $c = &mut **t;
+                        $body
+                    }
+                }
             }
         }
     };
@@ -93,10 +101,10 @@ macro_rules! on_tx {
         match $tx {
             $crate::store::Tx::Sqlite($c) => $body,
             $crate::store::Tx::Postgres($c) => $body,
-            $crate::store::Tx::Batch(sp) => {
-                let $c = &mut sp.0.tx;
-                $body
-            }
+            $crate::store::Tx::Batch(sp) => match &mut sp.0.tx {
+                $crate::store::batch::Conn::Sqlite($c) => $body,
+                $crate::store::batch::Conn::Postgres($c) => $body,
+            },
         }
     };
 }
@@ -153,16 +161,26 @@ impl Store {
 
     /// `clause` on PostgreSQL only (see `Tx::lock_clause`).
     pub(crate) fn lock_clause(&self, clause: &'static str) -> &'static str {
+        if self.is_postgres() {
+            clause
+        } else {
+            ""
+        }
+    }
+
+    pub(crate) fn is_postgres(&self) -> bool {
         match self {
-            Store::Postgres(_) => clause,
-            Store::Sqlite(_) | Store::Batch(_) => "",
+            Store::Sqlite(_) => false,
+            Store::Postgres(_) => true,
+            Store::Batch(b) => b.is_postgres(),
         }
     }
 
     pub fn backend(&self) -> &'static str {
-        match self {
-            Store::Sqlite(_) | Store::Batch(_) => "sqlite",
-            Store::Postgres(_) => "postgres",
+        if self.is_postgres() {
+            "postgres"
+        } else {
+            "sqlite"
         }
     }
 
@@ -179,9 +197,15 @@ impl Tx {
     /// `clause` on PostgreSQL (row locks), nothing on SQLite (the transaction holds the only
     /// write lock already).
     pub(crate) fn lock_clause(&self, clause: &'static str) -> &'static str {
-        match self {
-            Tx::Postgres(_) => clause,
-            Tx::Sqlite(_) | Tx::Batch(_) => "",
+        let postgres = match self {
+            Tx::Sqlite(_) => false,
+            Tx::Postgres(_) => true,
+            Tx::Batch(sp) => sp.is_postgres(),
+        };
+        if postgres {
+            clause
+        } else {
+            ""
         }
     }
 

@@ -91,11 +91,11 @@ impl Store {
     /// SQL expression; NULL (PostgreSQL) or 0 (SQLite) when there is none.
     fn id_in_key(&self, prefix: &str) -> String {
         let from = prefix.len() + 2;
-        match self {
-            Store::Sqlite(_) | Store::Batch(_) => format!(
+        match self.is_postgres() {
+            false => format!(
                 "CAST(substr(o.idem_key, {from}, instr(substr(o.idem_key, {from}), '.') - 1) AS INTEGER)"
             ),
-            Store::Postgres(_) => "(CASE WHEN split_part(o.idem_key, '.', 2) ~ '^[0-9]{1,18}$' \
+            true => "(CASE WHEN split_part(o.idem_key, '.', 2) ~ '^[0-9]{1,18}$' \
                  THEN CAST(split_part(o.idem_key, '.', 2) AS BIGINT) END)"
                 .to_string(),
         }

@@ -9,7 +9,6 @@ use crate::context::Ctx;
 use crate::ops::metrics::{self, Outcome};
 use crate::store::{Batch, InboxItem, Job, JobLock, NewUpdate, Store, StoreError};
 use crate::tr;
-use futures::StreamExt;
 use serde_json::Value;
 use std::collections::HashSet;
 use std::ops::ControlFlow;
@@ -159,22 +158,6 @@ pub fn chat_key(update: &Value) -> i64 {
         .unwrap_or(0)
 }
 
-/// Handle stored updates; once `stop` turns true, return when none is left to take.
-pub async fn process(
-    ctx: Arc<Ctx>,
-    schema: Arc<Schema>,
-    inbox: Inbox,
-    stop: watch::Receiver<bool>,
-) {
-    match &ctx.store {
-        Store::Sqlite(pool) => {
-            let pool = pool.clone();
-            process_batches(ctx, pool, schema, inbox, stop).await
-        }
-        _ => process_leased(ctx, schema, inbox.wake, stop).await,
-    }
-}
-
 /// At most this many updates share one SQLite transaction,
 const BATCH: i64 = 256;
 /// and a batch takes no new update after running this long: it holds the write lock, so
@@ -230,16 +213,17 @@ impl SideLane {
     }
 }
 
-/// SQLite: every pending update (up to `BATCH`), in update order, in one transaction with a
-/// savepoint per update; one commit and one wake per batch.
-async fn process_batches(
+/// Handle stored updates in batches: one transaction per batch with a savepoint per update,
+/// one commit and one wake per batch. On SQLite a batch is every pending update (up to
+/// `BATCH`) in update order; on PostgreSQL, where replicas share the inbox, it is the updates
+/// this process leased, the oldest pending one of each chat. Once `stop` turns true, return
+/// when none is left to take.
+pub async fn process(
     ctx: Arc<Ctx>,
-    pool: sqlx::SqlitePool,
     schema: Arc<Schema>,
     inbox: Inbox,
     mut stop: watch::Receiver<bool>,
 ) {
-    let wake = &inbox.wake;
     let mut lane = SideLane::new();
     let mut alone: Vec<InboxItem> = Vec::new();
     loop {
@@ -248,7 +232,7 @@ async fn process_batches(
             handle_counted(&ctx, &schema, &item).await;
             ctx.wake.outbox.notify_one();
         }
-        let handled = match run_batch(&ctx, &pool, &schema, &inbox, &mut lane, &mut alone).await {
+        let handled = match run_batch(&ctx, &schema, &inbox, &mut lane, &mut alone).await {
             Ok(n) => n,
             Err(e) => {
                 tracing::error!(error = %e, "a batch of updates failed; it is rolled back and taken again");
@@ -260,43 +244,67 @@ async fn process_batches(
             continue;
         }
         if *stop.borrow() {
-            while lane.tasks.join_next().await.is_some() {}
-            if !ctx.store.has_pending_updates().await.unwrap_or(false) {
+            // Nothing was left but what the side lane holds back: once it is done, look again.
+            if lane.tasks.is_empty() {
                 return;
             }
+            while lane.tasks.join_next().await.is_some() {}
             continue;
         }
+        // Other processes store updates too (PostgreSQL); look again now and then.
         tokio::select! {
-            _ = wake.notified() => {}
+            _ = inbox.wake.notified() => {}
             _ = stop.changed() => {}
             _ = tokio::time::sleep(Duration::from_millis(500)) => {}
         }
     }
 }
 
+/// PostgreSQL: updates leased at once (at most one per chat).
+const LEASED: i64 = 64;
+
 /// One batch; how many updates it handled or sent to the side lane.
 async fn run_batch(
     ctx: &Arc<Ctx>,
-    pool: &sqlx::SqlitePool,
     schema: &Arc<Schema>,
     inbox: &Inbox,
     lane: &mut SideLane,
     alone: &mut Vec<InboxItem>,
 ) -> Result<usize, StoreError> {
-    // A look first, so an idle processor never takes SQLite's write lock.
-    if !ctx.store.has_pending_updates().await? {
-        return Ok(0);
-    }
-    let turn = inbox.gate.lock().await;
-    let batch = Batch::begin(pool).await?;
+    let shared = ctx.store.is_postgres();
+    let leased = if shared {
+        let now = ctx.clock.now_ms();
+        let items = ctx.store.claim_updates(LEASED, now, now + LEASE_MS).await?;
+        if items.is_empty() {
+            return Ok(0);
+        }
+        Some(items)
+    } else {
+        // A look first, so an idle processor never takes SQLite's write lock.
+        if !ctx.store.has_pending_updates().await? {
+            return Ok(0);
+        }
+        None
+    };
+    // SQLite's one write lock: the poller's turn comes between batches.
+    let turn = match leased {
+        None => Some(inbox.gate.lock().await),
+        Some(_) => None,
+    };
+    let batch = Batch::begin(&ctx.store).await?;
     let inner = Arc::new(ctx.in_batch(batch.store()));
+    let items = match leased {
+        Some(items) => items,
+        None => inner.store.pending_updates(BATCH).await?,
+    };
     // Chats whose next update must wait: one in the side lane, or one that failed here.
     let mut held = lane.busy_chats();
     let mut to_lane = Vec::new();
     let mut handled = 0;
     let begun = std::time::Instant::now();
-    for item in inner.store.pending_updates(BATCH).await? {
-        if begun.elapsed() >= BATCH_TIME {
+    for item in items {
+        // Leased updates are all handled now: another process may take them only later.
+        if !shared && begun.elapsed() >= BATCH_TIME {
             break;
         }
         if held.contains(&item.chat_key) {
@@ -321,6 +329,11 @@ async fn run_batch(
                 } else {
                     Outcome::Ignored
                 }
+            }
+            Err(HandlerError::Store(StoreError::AlreadyHandled(_))) => {
+                // Its lease ran out and another process handled it.
+                batch.end_update(false).await?;
+                continue;
             }
             Err(error) => {
                 // A handler that reads beside its own open transaction is a bug to fix: it
@@ -350,57 +363,6 @@ async fn run_batch(
         lane.spawn(ctx, schema, &inbox.wake, item).await;
     }
     Ok(handled)
-}
-
-/// PostgreSQL: each process leases the oldest pending update of each chat, and handles the
-/// leased ones side by side, each in its own transaction.
-async fn process_leased(
-    ctx: Arc<Ctx>,
-    schema: Arc<Schema>,
-    wake: Arc<Notify>,
-    mut stop: watch::Receiver<bool>,
-) {
-    // A claimed batch holds at most one update per chat, so its updates may run side by side.
-    const WORKERS: usize = 8;
-    // A chat's next update is not claimed while one of its updates is still pending, so a
-    // chat's order holds with code checks in the side lane.
-    let mut lane = SideLane::new();
-    loop {
-        let now = ctx.clock.now_ms();
-        let batch = match ctx.store.claim_updates(64, now, now + LEASE_MS).await {
-            Ok(b) => b,
-            Err(e) => {
-                tracing::error!(error = %e, "reading the inbox failed");
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                continue;
-            }
-        };
-        if batch.is_empty() {
-            if *stop.borrow() {
-                while lane.tasks.join_next().await.is_some() {}
-                return;
-            }
-            // Other processes store updates too; look again now and then.
-            tokio::select! {
-                _ = wake.notified() => {}
-                _ = stop.changed() => {}
-                _ = tokio::time::sleep(Duration::from_millis(500)) => {}
-            }
-            continue;
-        }
-        let (codes, batch): (Vec<_>, Vec<_>) =
-            batch.into_iter().partition(|u| checks_a_code(&u.payload));
-        for item in codes {
-            lane.spawn(&ctx, &schema, &wake, item).await;
-        }
-        futures::stream::iter(batch)
-            .for_each_concurrent(WORKERS, |item| {
-                let (ctx, schema) = (&ctx, &schema);
-                async move { handle_counted(ctx, schema, &item).await }
-            })
-            .await;
-        ctx.wake.outbox.notify_one();
-    }
 }
 
 async fn handle_counted(ctx: &Arc<Ctx>, schema: &Schema, item: &InboxItem) {
