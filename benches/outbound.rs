@@ -31,6 +31,7 @@ async fn main() -> anyhow::Result<()> {
                 payload: json!({ "text": format!("reminder {n}") }),
                 edit_of: None,
                 ephemeral: false,
+                urgent: false,
             });
         }
     }

@@ -326,6 +326,7 @@ fn command_menus(ctx: &Ctx) -> Vec<Outgoing> {
                 payload,
                 edit_of: None,
                 ephemeral: false,
+                urgent: false,
             });
         }
     }

@@ -119,6 +119,7 @@ mod tests {
             payload: serde_json::json!({ "text": "hello" }),
             edit_of: None,
             ephemeral,
+            urgent: false,
         }
     }
 

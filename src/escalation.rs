@@ -366,7 +366,7 @@ pub async fn on_step(
         );
         let button = Button::new(tr!(ctx.i18n, l, "esc-ack-button"), Action::Ack(id));
         let key = format!("esc.{id}.{chain_start}.{step}.{}", r.chat_id);
-        let alert = Notice::with_buttons(key, r.chat_id, text, vec![vec![button]]);
+        let alert = Notice::with_buttons(key, r.chat_id, text, vec![vec![button]]).urgent();
         ctx.say(tx, &alert, now).await?;
         record_notified(tx, id, level as i64, &unit_id, r, now).await?;
     }

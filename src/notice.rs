@@ -46,6 +46,16 @@ pub enum Body {
     },
 }
 
+/// How soon a notice must go, against the others waiting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Priority {
+    #[default]
+    Routine,
+    /// Alerts about something happening now: sent ahead of routine notices already queued,
+    /// in each chat and overall, within the transport's limits.
+    Urgent,
+}
+
 /// One message to one chat. `key` is unique per logical message: queueing it twice sends it
 /// once (and an edit names the notice it changes by this key).
 #[derive(Debug, Clone, PartialEq)]
@@ -54,9 +64,19 @@ pub struct Notice {
     /// 0 for notices addressed to no chat (press answers).
     pub chat: i64,
     pub body: Body,
+    /// An edit always goes with its original's priority, so it never overtakes it.
+    pub priority: Priority,
 }
 
 impl Notice {
+    /// The same notice, sent ahead of routine ones.
+    pub fn urgent(self) -> Notice {
+        Notice {
+            priority: Priority::Urgent,
+            ..self
+        }
+    }
+
     pub fn text(key: String, chat: i64, text: String) -> Notice {
         Notice {
             key,
@@ -65,6 +85,7 @@ impl Notice {
                 text,
                 buttons: Vec::new(),
             },
+            priority: Priority::Routine,
         }
     }
 
@@ -73,6 +94,7 @@ impl Notice {
             key,
             chat,
             body: Body::Text { text, buttons },
+            priority: Priority::Routine,
         }
     }
 
@@ -81,6 +103,7 @@ impl Notice {
             key,
             chat,
             body: Body::Photo { file, caption },
+            priority: Priority::Routine,
         }
     }
 
@@ -89,6 +112,7 @@ impl Notice {
             key,
             chat,
             body: Body::Location { lat, lon },
+            priority: Priority::Routine,
         }
     }
 
@@ -98,6 +122,7 @@ impl Notice {
             key,
             chat,
             body: Body::Edit { of, text, buttons },
+            priority: Priority::Routine,
         }
     }
 }

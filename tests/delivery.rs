@@ -12,7 +12,77 @@ both_backends!(
     restart_with_messages_in_the_outbox,
     updates_arriving_while_down_are_handled_once,
     upgraded_group_gets_its_messages,
+    urgent_messages_go_ahead_of_routine_ones_queued_before_them,
 );
+
+/// An alert overtakes what waits before it, overall (past Telegram's 30/s) and in its own
+/// chat; an edit keeps its original's place, even one asked to be urgent.
+async fn urgent_messages_go_ahead_of_routine_ones_queued_before_them(b: Backend) {
+    let mut bot = TestBot::spawn(b).await;
+    bot.kill();
+    let others: Vec<i64> = (6001..6091).collect();
+    for &c in &others {
+        bot.sim.user(c, &format!("u{c}"), Some("en"));
+    }
+    let (room, alerted) = (6100, 6101);
+    bot.sim.user(room, "room", Some("en"));
+    bot.sim.user(alerted, "alerted", Some("en"));
+    let mut queue: Vec<Outgoing> = others
+        .iter()
+        .map(|&c| message(&format!("r.{c}"), c, "routine"))
+        .collect();
+    for n in 0..3 {
+        queue.push(message(&format!("room.{n}"), room, &format!("routine {n}")));
+    }
+    queue.push(Outgoing {
+        method: "editMessageText".into(),
+        edit_of: Some("room.0".into()),
+        urgent: true,
+        ..message("room.0.edit", room, "routine 0, edited")
+    });
+    queue.push(Outgoing {
+        urgent: true,
+        ..message("room.alert", room, "ALERT")
+    });
+    queue.push(Outgoing {
+        urgent: true,
+        ..message("alerted.alert", alerted, "ALERT")
+    });
+    bot.store.enqueue(&queue, 0).await.expect("enqueue");
+    bot.start().await;
+
+    bot.sim
+        .wait_for_count(alerted, 1, WAIT)
+        .await
+        .expect("the alert arrives");
+    let routine_before: usize = others.iter().map(|&c| bot.sim.sent(c).len()).sum();
+    assert!(
+        routine_before < others.len() / 2,
+        "{routine_before} of {} routine messages went before the alert",
+        others.len()
+    );
+    let got = bot
+        .sim
+        .wait_for_all(room, WAIT, |m| {
+            m.len() == 4 && m.iter().any(|m| m.edits > 0)
+        })
+        .await
+        .expect("the room gets all four, and the edit");
+    let texts: Vec<&str> = got.iter().map(|m| m.text()).collect();
+    assert_eq!(
+        texts,
+        ["ALERT", "routine 0, edited", "routine 1", "routine 2"],
+        "the alert first, the edit applied to its original in its place"
+    );
+    bot.wait_count("SELECT COUNT(*) FROM outbox WHERE state = 'pending'", 0)
+        .await;
+    assert_eq!(
+        bot.count("SELECT COUNT(*) FROM outbox WHERE idem_key = 'room.0.edit' AND urgent")
+            .await,
+        0,
+        "the edit took its original's priority"
+    );
+}
 
 fn message(key: &str, chat_id: i64, text: &str) -> Outgoing {
     Outgoing {
@@ -22,6 +92,7 @@ fn message(key: &str, chat_id: i64, text: &str) -> Outgoing {
         payload: json!({ "text": text }),
         edit_of: None,
         ephemeral: false,
+        urgent: false,
     }
 }
 

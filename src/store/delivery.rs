@@ -16,6 +16,8 @@ pub struct Outgoing {
     /// To someone who is not a member: once delivered (or given up) the row keeps neither
     /// the recipient nor the text, so a stranger leaves no trace.
     pub ephemeral: bool,
+    /// Sent ahead of routine messages (an edit takes its original's priority instead).
+    pub urgent: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -51,11 +53,13 @@ pub enum SentState {
 
 impl Tx {
     pub async fn enqueue(&mut self, m: &Outgoing, now: i64) -> Result<()> {
-        let sql = "INSERT INTO outbox (idem_key, chat_id, method, payload, edit_of, ephemeral, not_before, created_at) \
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (idem_key) DO NOTHING";
+        // An edit never overtakes the message it edits: it waits in that message's lane.
+        let sql = "INSERT INTO outbox (idem_key, chat_id, method, payload, edit_of, ephemeral, urgent, not_before, created_at) \
+                   VALUES ($1, $2, $3, $4, $5, $6, COALESCE((SELECT e.urgent FROM outbox e WHERE e.idem_key = $5), $8), $7, $7) \
+                   ON CONFLICT (idem_key) DO NOTHING";
         let payload = m.payload.to_string();
         on_tx!(self, c => sqlx::query(sql).bind(&m.idem_key).bind(m.chat_id).bind(&m.method).bind(&payload)
-            .bind(&m.edit_of).bind(m.ephemeral).bind(now).execute(&mut **c).await?.rows_affected());
+            .bind(&m.edit_of).bind(m.ephemeral).bind(now).bind(m.urgent).execute(&mut **c).await?.rows_affected());
         Ok(())
     }
 }
@@ -71,13 +75,15 @@ impl Store {
     }
 
     /// Due messages that are first in line for their chat (so a chat's messages keep order
-    /// even when one of them waits for a retry) and not leased by a sender.
+    /// even when one of them waits for a retry) and not leased by a sender. Urgent ones come
+    /// first, in each chat's line and overall.
     pub async fn due_messages(&self, now: i64, limit: i64) -> Result<Vec<DueMessage>> {
         let sql = "SELECT o.id, o.chat_id, o.method, o.payload, o.edit_of, o.attempts, o.ephemeral FROM outbox o \
                    WHERE o.state = 'pending' AND o.not_before <= $1 AND (o.lease_until IS NULL OR o.lease_until < $1) \
                    AND (o.chat_id = 0 OR NOT EXISTS (SELECT 1 FROM outbox e WHERE e.chat_id = o.chat_id \
-                        AND e.state = 'pending' AND e.id < o.id)) \
-                   ORDER BY o.id LIMIT $2";
+                        AND e.state = 'pending' \
+                        AND (e.urgent > o.urgent OR (e.urgent = o.urgent AND e.id < o.id)))) \
+                   ORDER BY o.urgent DESC, o.id LIMIT $2";
         type Row = (i64, i64, String, String, Option<String>, i64, bool);
         let rows: Vec<Row> =
             on_pool!(self, p => sqlx::query_as(sql).bind(now).bind(limit).fetch_all(p).await?);

@@ -2,7 +2,7 @@
 //! replies it produces (notices, committed with the update's other effects).
 use crate::config::Lang;
 use crate::context::{Ctx, SayError};
-use crate::notice::{Body, Buttons, Notice};
+use crate::notice::{Body, Buttons, Notice, Priority};
 use crate::org::tree::UnitTree;
 use crate::org::Member;
 use crate::store::{StoreError, Tx};
@@ -183,8 +183,13 @@ impl Replies {
 
     fn push(&mut self, chat: i64, body: Body, ephemeral: bool) {
         let key = format!("u{}.{}", self.update_id, self.out.len());
-        self.out
-            .push((Notice { key, chat, body }, ephemeral || self.stranger));
+        let notice = Notice {
+            key,
+            chat,
+            body,
+            priority: Priority::Routine,
+        };
+        self.out.push((notice, ephemeral || self.stranger));
     }
 
     pub fn text(&mut self, text: String) {

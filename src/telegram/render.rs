@@ -1,6 +1,6 @@
 //! The one place a notice becomes a Bot API call: method, parameters, inline keyboard, and
 //! each button's action encoded as callback data.
-use crate::notice::{Body, Buttons, Notice};
+use crate::notice::{Body, Buttons, Notice, Priority};
 use crate::store::Outgoing;
 use serde_json::{json, Value};
 
@@ -42,6 +42,7 @@ pub fn bot_api(n: &Notice) -> Outgoing {
         payload,
         edit_of,
         ephemeral: false,
+        urgent: n.priority == Priority::Urgent,
     }
 }
 
@@ -112,8 +113,9 @@ mod tests {
             (photo.method.as_str(), photo.payload),
             ("sendPhoto", json!({"photo": "F1", "caption": "H-1"}))
         );
-        let at = bot_api(&Notice::location("k5".into(), 1, 36.5, 117.25));
+        let at = bot_api(&Notice::location("k5".into(), 1, 36.5, 117.25).urgent());
         assert_eq!(at.payload, json!({"latitude": 36.5, "longitude": 117.25}));
+        assert!(at.urgent, "urgent notices stay urgent in the outbox");
 
         let press = Notice {
             key: "k6".into(),
@@ -122,8 +124,10 @@ mod tests {
                 press: "q9".into(),
                 text: Some("ok".into()),
             },
+            priority: Priority::Routine,
         };
         let p = bot_api(&press);
+        assert!(!p.urgent);
         assert_eq!(
             (p.method.as_str(), p.payload),
             (

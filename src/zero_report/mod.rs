@@ -479,14 +479,14 @@ pub async fn incident_followup(
         let at = format!("{key}.{}", r.chat_id);
         match media {
             Media::Photo(file) => {
-                let photo = Notice::photo(at, r.chat_id, file.clone(), caption);
+                let photo = Notice::photo(at, r.chat_id, file.clone(), caption).urgent();
                 ctx.say(tx, &photo, now).await?;
             }
             // A location has no caption: the words follow it.
             Media::Location(lat, lon) => {
-                let words = Notice::text(format!("{at}.caption"), r.chat_id, caption);
-                ctx.say(tx, &Notice::location(at, r.chat_id, *lat, *lon), now)
-                    .await?;
+                let words = Notice::text(format!("{at}.caption"), r.chat_id, caption).urgent();
+                let place = Notice::location(at, r.chat_id, *lat, *lon).urgent();
+                ctx.say(tx, &place, now).await?;
                 ctx.say(tx, &words, now).await?;
             }
         }
@@ -544,7 +544,7 @@ async fn alert_incident(
         );
         let button = Button::new(tr!(ctx.i18n, l, "esc-ack-button"), Action::Ack(esc));
         let key = format!("zi.{}.{unit_id}.{}", round.id, r.chat_id);
-        let alert = Notice::with_buttons(key, r.chat_id, body, vec![vec![button]]);
+        let alert = Notice::with_buttons(key, r.chat_id, body, vec![vec![button]]).urgent();
         ctx.say(tx, &alert, now).await?;
         let level_unit = chain
             .get((level - 1) as usize)
