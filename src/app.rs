@@ -301,8 +301,8 @@ fn command_menus(ctx: &Ctx) -> Vec<Outgoing> {
             (
                 "default",
                 &[
-                    "start", "help", "report", "zero", "incident", "today", "status", "ack", "tip",
-                    "lang", "cancel", "stats", "invite", "season",
+                    "start", "help", "report", "zero", "incident", "today", "duty", "status",
+                    "ack", "tip", "lang", "cancel", "stats", "invite", "season",
                 ][..],
             ),
             (

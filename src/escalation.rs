@@ -305,6 +305,31 @@ pub fn format_time(ctx: &Ctx, at: i64) -> String {
         .to_string()
 }
 
+/// Who a level at `unit_id` alerts: its duty room and the supervisor on today's shift; all
+/// its reachable supervisors when it has no roster for the shift or nobody on it reachable.
+async fn level_recipients(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    unit_id: &str,
+    now: i64,
+) -> Result<Vec<Recipient>, StoreError> {
+    let all = tx.supervisors_and_room(unit_id).await?;
+    let day = ctx.config.roster.shift_day(ctx.config.timezone, now);
+    let Some(on) = tx.on_shift(unit_id, Role::Supervisor, day).await? else {
+        return Ok(all);
+    };
+    if !all
+        .iter()
+        .any(|r| r.person_id.is_some() && on.contains(&r.chat_id))
+    {
+        return Ok(all);
+    }
+    Ok(all
+        .into_iter()
+        .filter(|r| r.person_id.is_none() || on.contains(&r.chat_id))
+        .collect())
+}
+
 /// Timer: notify the level of step `step`, then plan the next step.
 pub async fn on_step(
     ctx: &Ctx,
@@ -330,7 +355,7 @@ pub async fn on_step(
     let mut unit_name = String::new();
     let mut unit_id = String::new();
     for (uid, name) in chain.iter().skip(start_at) {
-        recipients = tx.supervisors_and_room(uid).await?;
+        recipients = level_recipients(ctx, tx, uid, now).await?;
         unit_id = uid.clone();
         unit_name = name.clone();
         if !recipients.is_empty() {

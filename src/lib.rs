@@ -15,6 +15,7 @@ pub mod notice;
 pub mod ops;
 pub mod org;
 pub mod retention;
+pub mod roster;
 pub mod schedule;
 pub mod sim;
 pub mod stats;

@@ -65,6 +65,16 @@ enum Cmd {
         #[command(subcommand)]
         command: OrgCmd,
     },
+    /// Duty rosters (值班表): who is on which day's shift.
+    Roster {
+        #[command(subcommand)]
+        command: RosterCmd,
+    },
+    /// People with their ids (for roster files), names, usernames, units and roles, as CSV.
+    People {
+        #[arg(long)]
+        unit: Option<String>,
+    },
     /// Create an invite code; the code is the last line printed.
     Invite {
         #[arg(long)]
@@ -117,6 +127,22 @@ enum OrgCmd {
     Import { file: PathBuf },
     /// Print the unit tree in the same format.
     Export,
+}
+
+#[derive(Subcommand)]
+enum RosterCmd {
+    /// Import a CSV roster (`date,unit,role,person`); each (date, unit, role) in it replaces
+    /// what was planned. The whole file or nothing.
+    Import { file: PathBuf },
+    /// Print the roster in the same format (everything, unless limited).
+    Export {
+        #[arg(long)]
+        unit: Option<String>,
+        #[arg(long)]
+        from: Option<chrono::NaiveDate>,
+        #[arg(long)]
+        to: Option<chrono::NaiveDate>,
+    },
 }
 
 fn init_logging(default: &str) {
@@ -246,6 +272,74 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 OrgCmd::Export => print!("{}", orgfile::export(&store.units().await?)),
             }
+        }
+        Cmd::Roster { command } => {
+            init_logging("warn");
+            let store = app::open_store(&cli.database_url).await?;
+            match command {
+                RosterCmd::Import { file } => {
+                    let text = std::fs::read_to_string(&file)
+                        .with_context(|| format!("reading {}", file.display()))?;
+                    let units = lookout::org::tree::UnitTree::new(store.units().await?);
+                    let staff = store.staff(None).await?;
+                    let name = file.display().to_string();
+                    let entries = lookout::roster::parse(&text, &name, &units, &staff)?;
+                    let mut shifts: Vec<_> = entries
+                        .iter()
+                        .map(|e| (e.day, &e.unit_id, e.role))
+                        .collect();
+                    shifts.sort();
+                    shifts.dedup();
+                    let mut tx = store.begin().await?;
+                    tx.replace_roster(&entries).await?;
+                    let detail = format!(
+                        "{} rows for {} shifts from {}",
+                        entries.len(),
+                        shifts.len(),
+                        file.display()
+                    );
+                    tx.add_admin_event(&lookout::store::AdminEvent {
+                        at: Clock::system().now_ms(),
+                        kind: "roster.imported",
+                        unit_id: None,
+                        person_id: None,
+                        detail: &detail,
+                    })
+                    .await?;
+                    tx.commit().await?;
+                    println!(
+                        "{}",
+                        tr!(
+                            I18n::load()?,
+                            config.locale,
+                            "cli-roster-imported",
+                            rows = entries.len() as i64,
+                            shifts = shifts.len() as i64
+                        )
+                    );
+                }
+                RosterCmd::Export { unit, from, to } => {
+                    let first = chrono::NaiveDate::from_ymd_opt(1, 1, 1).unwrap_or_default();
+                    let last = chrono::NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or_default();
+                    let rows = store
+                        .roster(unit.as_deref(), from.unwrap_or(first), to.unwrap_or(last))
+                        .await?;
+                    print!("{}", lookout::roster::export(&rows));
+                }
+            }
+        }
+        Cmd::People { unit } => {
+            init_logging("warn");
+            let store = app::open_store(&cli.database_url).await?;
+            if let Some(u) = &unit {
+                if store.unit(u).await?.is_none() {
+                    bail!("unknown unit {u:?}");
+                }
+            }
+            print!(
+                "{}",
+                lookout::roster::people(&store.staff(unit.as_deref()).await?)
+            );
         }
         Cmd::Stats { from, to, format } => {
             init_logging("warn");

@@ -216,6 +216,20 @@ async fn lifecycle_with_allowed_and_refused_roles(b: Backend) {
         })
         .await
         .expect("reporter sees the note");
+    // The verification request goes out beside the reporter's note; it is the lead's next
+    // message, so wait for it before asking the lead anything.
+    let verifications = |n: usize| {
+        let lead = lead.id();
+        let sim = &bot.sim;
+        async move {
+            sim.wait_for_all(lead, WAIT, |m| {
+                m.iter().filter(|m| m.text().contains("请验收")).count() >= n
+            })
+            .await
+            .expect("the lead is asked to verify")
+        }
+    };
+    verifications(1).await;
     assert!(
         bot.ask(&lead, "/reopen H-1").await.text().contains("原因"),
         "reopening needs a reason"
@@ -242,6 +256,7 @@ async fn lifecycle_with_allowed_and_refused_roles(b: Backend) {
         .await
         .text()
         .contains("已整改"));
+    verifications(2).await;
     assert!(bot
         .ask(&lead, "/close H-1")
         .await

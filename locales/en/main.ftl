@@ -398,3 +398,12 @@ hz-state-evidence = evidence photo
 help-hazard-deadline = /deadline H-ID DURATION — change the rectification deadline (supervisors)
 demo-tip = An anonymous tip: the desk never sees the tipster, talks through the bot, proposes a reward
 lang-name = English
+
+## Duty rosters
+help-duty = /duty — who is on shift now in your units and above
+cmd-duty = On shift now
+duty-title = 👥 On shift now (the shift of { $day }, from { $start }):
+duty-unit = { $unit }: duty officer { $officers }; leading supervisor { $leaders }
+duty-nobody = no roster (everyone of the role)
+duty-not-allowed = Only members of a unit can see who is on shift.
+cli-roster-imported = Roster imported: { $rows } row(s) for { $shifts } shift(s).

@@ -398,3 +398,12 @@ hz-state-evidence = 整改凭证照片
 help-hazard-deadline = /deadline H-编号 时长 — 调整整改期限（带班领导）
 demo-tip = 匿名举报：受理单位看不到举报人，通过机器人对话，提议奖励
 lang-name = 中文
+
+## Duty rosters
+help-duty = /duty — 查看本单位及上级单位当前值班人员
+cmd-duty = 当前值班
+duty-title = 👥 当前值班（{ $day } 班次，{ $start } 起）：
+duty-unit = { $unit }：值班员 { $officers }；带班领导 { $leaders }
+duty-nobody = 未排班（该角色全体）
+duty-not-allowed = 只有单位成员才能查看值班情况。
+cli-roster-imported = 值班表已导入：{ $shifts } 个班次，共 { $rows } 条。

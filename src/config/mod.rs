@@ -24,6 +24,7 @@ pub struct Config {
     pub tip: TipConfig,
     pub http: HttpConfig,
     pub retention: RetentionConfig,
+    pub roster: RosterConfig,
 }
 
 /// Zero-report rounds: one opens at each `remind` firing and closes at the next `deadline`.
@@ -71,6 +72,21 @@ pub struct HttpConfig {
 pub struct RetentionConfig {
     /// Never zero: a sent message is kept at least until its send is recorded.
     pub keep: Span,
+}
+
+/// Duty rosters (值班表): when each day's shift begins.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RosterConfig {
+    /// Local time; a shift lasts a day from here, so the night belongs to the day before.
+    pub shift_start: chrono::NaiveTime,
+}
+
+impl RosterConfig {
+    /// The roster day whose shift is on at `at`, in `tz`.
+    pub fn shift_day(&self, tz: chrono_tz::Tz, at: i64) -> chrono::NaiveDate {
+        let local = crate::clock::from_ms(at).with_timezone(&tz).naive_local();
+        (local - (self.shift_start - chrono::NaiveTime::MIN)).date()
+    }
 }
 
 /// The shipped languages.
@@ -230,6 +246,9 @@ impl Default for Config {
             http: HttpConfig::default(),
             retention: RetentionConfig {
                 keep: Span::days(90),
+            },
+            roster: RosterConfig {
+                shift_start: chrono::NaiveTime::from_hms_opt(8, 30, 0).unwrap_or_default(),
             },
         }
     }

@@ -12,7 +12,7 @@ use toml_edit::{ImDocument, Item, TableLike, Value};
 
 use super::{
     Config, ConfigError, CronSchedule, FireSeason, HazardConfig, HttpConfig, Lang, Percent,
-    RetentionConfig, SeasonRange, Span, TipConfig, ZeroReportConfig,
+    RetentionConfig, RosterConfig, SeasonRange, Span, TipConfig, ZeroReportConfig,
 };
 
 /// A key or value and the bytes of the file it was read from.
@@ -223,6 +223,7 @@ impl Reader<'_> {
             "tip",
             "http",
             "retention",
+            "roster",
         ];
         self.each(entries, "", &known, |name, key, v| {
             match name {
@@ -233,7 +234,8 @@ impl Reader<'_> {
                 "hazard" => self.hazard(self.table(v, key)?, &mut c.hazard)?,
                 "tip" => self.tip(self.table(v, key)?, &mut c.tip)?,
                 "http" => self.http(self.table(v, key)?, &mut c.http)?,
-                _ => self.retention(self.table(v, key)?, &mut c.retention)?,
+                "retention" => self.retention(self.table(v, key)?, &mut c.retention)?,
+                _ => self.roster(self.table(v, key)?, &mut c.roster)?,
             }
             Ok(())
         })?;
@@ -311,6 +313,13 @@ impl Reader<'_> {
         })
     }
 
+    fn roster(&self, entries: &Entries, r: &mut RosterConfig) -> Result<(), ConfigError> {
+        self.each(entries, "roster.", &["shift_start"], |_, key, v| {
+            r.shift_start = self.parsed(v, key, time_of_day)?;
+            Ok(())
+        })
+    }
+
     fn categories(&self, node: &At<Node>, key: &str) -> Result<Vec<String>, ConfigError> {
         let items = self.array(node, key)?;
         if items.is_empty() {
@@ -348,6 +357,11 @@ fn parse_timezone(s: &str) -> Result<chrono_tz::Tz, String> {
 fn socket_addr(s: &str) -> Result<std::net::SocketAddr, String> {
     s.parse()
         .map_err(|_| format!("invalid address \"{s}\": expected IP:PORT, e.g. \"127.0.0.1:8088\""))
+}
+
+fn time_of_day(s: &str) -> Result<chrono::NaiveTime, String> {
+    chrono::NaiveTime::parse_from_str(s, "%H:%M")
+        .map_err(|_| format!("invalid time \"{s}\": expected HH:MM, e.g. \"08:30\""))
 }
 
 fn positive_span(s: &str) -> Result<Span, String> {

@@ -353,3 +353,48 @@ fn http_and_retention() {
     refused("[retention]\nkeep = \"0s\"\n", 2, "retention.keep");
     refused("[retention]\nkept = \"1d\"\n", 2, "retention.kept");
 }
+
+#[test]
+fn roster_shift_start_and_the_shift_day() {
+    let c = parse("[roster]\nshift_start = \"07:45\"\n").unwrap();
+    assert_eq!(
+        c.roster.shift_start,
+        chrono::NaiveTime::from_hms_opt(7, 45, 0).unwrap()
+    );
+    let r = &Config::default().roster;
+    assert_eq!(
+        r.shift_start,
+        chrono::NaiveTime::from_hms_opt(8, 30, 0).unwrap()
+    );
+    refused("[roster]\nshift_start = \"8h\"\n", 2, "roster.shift_start");
+    refused(
+        "[roster]\nshift_start = \"25:00\"\n",
+        2,
+        "roster.shift_start",
+    );
+    refused("[roster]\nstart = \"08:00\"\n", 2, "roster.start");
+    // Shanghai is UTC+8: 08:29 local is still the day before's shift, 08:30 today's.
+    let tz = chrono_tz::Asia::Shanghai;
+    let at = |s: &str| {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .unwrap()
+            .timestamp_millis()
+    };
+    let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    assert_eq!(
+        r.shift_day(tz, at("2026-03-02T08:29:00+08:00")),
+        day("2026-03-01")
+    );
+    assert_eq!(
+        r.shift_day(tz, at("2026-03-02T08:30:00+08:00")),
+        day("2026-03-02")
+    );
+    assert_eq!(
+        r.shift_day(tz, at("2026-03-02T23:59:00+08:00")),
+        day("2026-03-02")
+    );
+    assert_eq!(
+        r.shift_day(tz, at("2026-03-03T02:00:00+08:00")),
+        day("2026-03-02")
+    );
+}

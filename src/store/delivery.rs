@@ -76,13 +76,15 @@ impl Store {
 
     /// Due messages that are first in line for their chat (so a chat's messages keep order
     /// even when one of them waits for a retry) and not leased by a sender. Urgent ones come
-    /// first, in each chat's line and overall.
+    /// first, in each chat's line and overall. The head of a chat is found with `LIMIT 1`
+    /// rather than `NOT EXISTS`, which PostgreSQL with stale statistics (a queue that grew
+    /// fast) ran as a scan of the whole queue per candidate: 240 ms with 44,000 pending,
+    /// against 0.3 ms.
     pub async fn due_messages(&self, now: i64, limit: i64) -> Result<Vec<DueMessage>> {
         let sql = "SELECT o.id, o.chat_id, o.method, o.payload, o.edit_of, o.attempts, o.ephemeral FROM outbox o \
                    WHERE o.state = 'pending' AND o.not_before <= $1 AND (o.lease_until IS NULL OR o.lease_until < $1) \
-                   AND (o.chat_id = 0 OR NOT EXISTS (SELECT 1 FROM outbox e WHERE e.chat_id = o.chat_id \
-                        AND e.state = 'pending' \
-                        AND (e.urgent > o.urgent OR (e.urgent = o.urgent AND e.id < o.id)))) \
+                   AND (o.chat_id = 0 OR o.id = (SELECT e.id FROM outbox e WHERE e.chat_id = o.chat_id \
+                        AND e.state = 'pending' ORDER BY e.urgent DESC, e.id LIMIT 1)) \
                    ORDER BY o.urgent DESC, o.id LIMIT $2";
         type Row = (i64, i64, String, String, Option<String>, i64, bool);
         let rows: Vec<Row> =

@@ -12,6 +12,7 @@ mod inbox;
 mod leader;
 mod org;
 mod retention;
+mod roster;
 mod timers;
 mod tips;
 mod zero;

@@ -22,6 +22,7 @@ pub enum Known {
     Zero,
     Incident,
     Today,
+    Duty,
     Pause,
     Stats,
     Tip,
@@ -41,7 +42,7 @@ pub enum Known {
 }
 
 impl Known {
-    pub const ALL: [Known; 28] = [
+    pub const ALL: [Known; 29] = [
         Known::Start,
         Known::Help,
         Known::Lang,
@@ -54,6 +55,7 @@ impl Known {
         Known::Zero,
         Known::Incident,
         Known::Today,
+        Known::Duty,
         Known::Pause,
         Known::Stats,
         Known::Tip,
@@ -86,6 +88,7 @@ impl Known {
             Known::Zero => "zero",
             Known::Incident => "incident",
             Known::Today => "today",
+            Known::Duty => "duty",
             Known::Pause => "pause",
             Known::Stats => "stats",
             Known::Tip => "tip",

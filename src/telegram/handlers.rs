@@ -63,6 +63,7 @@ pub fn schema() -> Schema {
     .branch(command(Known::Zero).endpoint(zero::zero))
     .branch(command(Known::Incident).endpoint(zero::incident))
     .branch(command(Known::Today).endpoint(zero::today))
+    .branch(command(Known::Duty).endpoint(super::roster::duty))
     .branch(command(Known::Pause).endpoint(zero::pause))
     .branch(command(Known::Stats).endpoint(zero::month_stats))
     .branch(command(Known::Tip).endpoint(tips::tip_command))
@@ -166,7 +167,7 @@ pub fn help_text(ctx: &Ctx, member: &Member, l: Lang) -> String {
         keys.extend(["help-zero", "help-incident", "help-ack"]);
     }
     if !member.memberships.is_empty() {
-        keys.extend(["help-today", "help-report", "help-status"]);
+        keys.extend(["help-today", "help-duty", "help-report", "help-status"]);
     }
     if member.has_role(Role::DutyOfficer) || member.has_role(Role::Supervisor) {
         keys.push("help-hazard-handle");

@@ -8,6 +8,7 @@ pub mod handlers;
 pub mod hazards;
 pub mod intake;
 pub mod render;
+pub mod roster;
 pub mod tips;
 pub mod webhook;
 pub mod zero;

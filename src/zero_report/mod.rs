@@ -41,22 +41,38 @@ fn next_firing(ctx: &Ctx, cron: &CronSchedule, after: i64) -> Option<i64> {
         .map(|t| t.timestamp_millis())
 }
 
-/// Where a unit's reminders go: its duty room, else each of its duty officers.
+/// Where a unit's reminders go: its duty room and, privately, the duty officers on today's
+/// shift; without a roster for the shift (or with nobody on it reachable), the duty room,
+/// else each of the unit's duty officers.
 async fn unit_chats(
     ctx: &Ctx,
     tx: &mut Tx,
     unit_id: &str,
     duty_chat: Option<i64>,
+    now: i64,
 ) -> Result<Vec<(i64, Lang)>, StoreError> {
-    if let Some(chat) = duty_chat {
-        return Ok(vec![(chat, ctx.config.locale)]);
-    }
-    Ok(tx
+    let room = duty_chat.map(|chat| (chat, ctx.config.locale));
+    let officers: Vec<(i64, Lang)> = tx
         .duty_officers(unit_id)
         .await?
         .into_iter()
         .map(|(chat, lang, _)| (chat, Lang::from_telegram(Some(&lang))))
-        .collect())
+        .collect();
+    let day = ctx.config.roster.shift_day(ctx.config.timezone, now);
+    if let Some(on) = tx.on_shift(unit_id, Role::DutyOfficer, day).await? {
+        let mine: Vec<(i64, Lang)> = officers
+            .iter()
+            .filter(|(chat, _)| on.contains(chat))
+            .copied()
+            .collect();
+        if !mine.is_empty() {
+            return Ok(room.into_iter().chain(mine).collect());
+        }
+    }
+    Ok(match room {
+        Some(room) => vec![room],
+        None => officers,
+    })
 }
 
 fn answer_buttons(ctx: &Ctx, l: Lang, round: i64, unit: &str) -> Buttons {
@@ -82,7 +98,7 @@ async fn remind(
     now: i64,
     text: impl Fn(Lang) -> String,
 ) -> Result<(), StoreError> {
-    for (chat, l) in unit_chats(ctx, tx, &unit.id, unit.duty_chat_id).await? {
+    for (chat, l) in unit_chats(ctx, tx, &unit.id, unit.duty_chat_id, now).await? {
         let key = format!("zr.{round}.{}.{chat}{suffix}", unit.id);
         let buttons = answer_buttons(ctx, l, round, &unit.id);
         let notice = Notice::with_buttons(key.clone(), chat, text(l), buttons);

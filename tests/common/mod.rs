@@ -428,6 +428,16 @@ impl TestBot {
         }
     }
 
+    /// A statement, as an operator (or Telegram's refusals) would change the data.
+    pub async fn exec(&self, sql: &str) {
+        match &self.store {
+            Store::Sqlite(p) => sqlx::query(sql).execute(p).await.map(drop),
+            Store::Postgres(p) => sqlx::query(sql).execute(p).await.map(drop),
+            Store::Batch(_) => unreachable!("only the update processor works in a batch"),
+        }
+        .expect("statement")
+    }
+
     /// One value that may be NULL (`MIN` over no rows).
     pub async fn scalar(&self, sql: &str) -> Option<i64> {
         match &self.store {

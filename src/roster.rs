@@ -1,0 +1,297 @@
+//! Duty rosters (值班表): who is on shift each day in a unit, as duty officer (值班员) or leading
+//! supervisor (带班领导). A unit with a roster for the current shift is reminded and alerted
+//! through the people on it; a unit without one works as before (everyone of the role).
+use crate::org::tree::UnitTree;
+use crate::org::Role;
+use chrono::NaiveDate;
+use std::collections::HashMap;
+
+/// One person on one day's shift.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub day: NaiveDate,
+    pub unit_id: String,
+    pub role: Role,
+    pub person_id: i64,
+}
+
+/// Someone who may stand on a roster: one of their roles.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Staff {
+    pub person_id: i64,
+    pub name: String,
+    pub username: Option<String>,
+    pub unit_id: String,
+    pub role: Role,
+}
+
+/// The roles a roster names.
+pub const ROLES: [Role; 2] = [Role::DutyOfficer, Role::Supervisor];
+
+pub const HEADER: &str = "date,unit,role,person";
+
+/// A roster file that cannot be imported: every problem, each with its line.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", .0.join("\n"))]
+pub struct RosterFileError(pub Vec<String>);
+
+/// Read a roster CSV (`date,unit,role,person`; `person` an id from `lookout people` or an
+/// @username). Every line is checked against the units and the people's roles, and every
+/// problem is reported: the file is imported whole or not at all.
+pub fn parse(
+    text: &str,
+    file: &str,
+    units: &UnitTree,
+    staff: &[Staff],
+) -> Result<Vec<Entry>, RosterFileError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let mut problems = Vec::new();
+    let mut entries: Vec<Entry> = Vec::new();
+    let mut seen: HashMap<(NaiveDate, String, Role, i64), u64> = HashMap::new();
+    let mut header = false;
+    for (n, record) in reader.records().enumerate() {
+        let line = record
+            .as_ref()
+            .ok()
+            .and_then(|r| r.position())
+            .map_or(n as u64 + 1, |p| p.line());
+        let mut problem = |message: String| problems.push(format!("{file}:{line}: {message}"));
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                problem(format!("unreadable: {e}"));
+                continue;
+            }
+        };
+        let fields: Vec<&str> = record.iter().collect();
+        if n == 0 {
+            header = true;
+            if fields.join(",") != HEADER {
+                problem(format!("the first line must be the header `{HEADER}`"));
+            }
+            continue;
+        }
+        if fields.iter().all(|f| f.is_empty()) {
+            continue;
+        }
+        let [date, unit, role, person] = fields[..] else {
+            problem(format!(
+                "expected 4 fields ({HEADER}), found {}",
+                fields.len()
+            ));
+            continue;
+        };
+        let day = NaiveDate::parse_from_str(date, "%Y-%m-%d").ok();
+        if day.is_none() {
+            problem(format!("invalid date \"{date}\": expected YYYY-MM-DD"));
+        }
+        let known_unit = units.get(unit);
+        if known_unit.is_none() {
+            problem(format!("unknown unit \"{unit}\""));
+        }
+        let role = role.parse::<Role>().ok().filter(|r| ROLES.contains(r));
+        if role.is_none() {
+            problem(format!(
+                "role must be duty_officer or supervisor, not \"{}\"",
+                fields[2]
+            ));
+        }
+        let who = find_person(person, staff);
+        if who.is_none() {
+            problem(format!(
+                "unknown person \"{person}\": use an id from `lookout people` or an @username"
+            ));
+        }
+        let (Some(day), Some(unit), Some(role), Some(person_id)) = (day, known_unit, role, who)
+        else {
+            continue;
+        };
+        let has_role = staff
+            .iter()
+            .any(|s| s.person_id == person_id && s.unit_id == unit.id && s.role == role);
+        if !has_role {
+            problem(format!(
+                "person {person} is not a {role} of {} ({})",
+                unit.name, unit.id
+            ));
+            continue;
+        }
+        let key = (day, unit.id.clone(), role, person_id);
+        if let Some(first) = seen.get(&key) {
+            problem(format!("the same as line {first}"));
+            continue;
+        }
+        seen.insert(key, line);
+        entries.push(Entry {
+            day,
+            unit_id: unit.id.clone(),
+            role,
+            person_id,
+        });
+    }
+    if !header {
+        problems.push(format!("{file}: empty; the first line must be `{HEADER}`"));
+    }
+    if problems.is_empty() {
+        Ok(entries)
+    } else {
+        Err(RosterFileError(problems))
+    }
+}
+
+/// A person id, or an @username (case-insensitive, as Telegram treats them).
+fn find_person(given: &str, staff: &[Staff]) -> Option<i64> {
+    match given.strip_prefix('@') {
+        Some(name) => staff
+            .iter()
+            .find(|s| {
+                s.username
+                    .as_deref()
+                    .is_some_and(|u| u.eq_ignore_ascii_case(name))
+            })
+            .map(|s| s.person_id),
+        None => given
+            .parse::<i64>()
+            .ok()
+            .filter(|id| staff.iter().any(|s| s.person_id == *id)),
+    }
+}
+
+/// The roster as CSV, in the format `parse` reads.
+pub fn export(rows: &[Entry]) -> String {
+    let mut out = format!("{HEADER}\n");
+    for r in rows {
+        out.push_str(&format!(
+            "{},{},{},{}\n",
+            r.day.format("%Y-%m-%d"),
+            crate::stats::csv_field(&r.unit_id),
+            r.role,
+            r.person_id
+        ));
+    }
+    out
+}
+
+/// People and their roles as CSV (`lookout people`): the ids a roster file names.
+pub fn people(staff: &[Staff]) -> String {
+    let mut out = String::from("id,name,username,unit,role\n");
+    for s in staff {
+        let username = s
+            .username
+            .as_deref()
+            .map(|u| format!("@{u}"))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "{},{},{},{},{}\n",
+            s.person_id,
+            crate::stats::csv_field(&s.name),
+            crate::stats::csv_field(&username),
+            crate::stats::csv_field(&s.unit_id),
+            s.role
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::org::Unit;
+
+    fn units() -> UnitTree {
+        let unit = |id: &str, name: &str, parent: Option<&str>| Unit {
+            id: id.into(),
+            name: name.into(),
+            parent: parent.map(Into::into),
+            duty_chat_id: None,
+        };
+        UnitTree::new(vec![
+            unit("town", "王村镇", None),
+            unit("lijia", "李家村", Some("town")),
+        ])
+    }
+
+    fn staff() -> Vec<Staff> {
+        let s = |id, username: Option<&str>, unit: &str, role| Staff {
+            person_id: id,
+            name: format!("p{id}"),
+            username: username.map(Into::into),
+            unit_id: unit.into(),
+            role,
+        };
+        vec![
+            s(1, Some("Zhang"), "lijia", Role::DutyOfficer),
+            s(2, None, "lijia", Role::DutyOfficer),
+            s(3, Some("li"), "town", Role::Supervisor),
+            s(4, None, "lijia", Role::GridWorker),
+        ]
+    }
+
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn reads_ids_and_usernames_and_round_trips() {
+        let text = "date,unit,role,person\n\
+                    2026-03-01,lijia,duty_officer,@zhang\n\
+                    2026-03-01, lijia ,duty_officer,2\n\
+                    \n\
+                    2026-03-01,town,supervisor,@Li\n";
+        let got = parse(text, "r.csv", &units(), &staff()).unwrap();
+        assert_eq!(got.len(), 3);
+        assert_eq!(
+            got[0],
+            Entry {
+                day: day("2026-03-01"),
+                unit_id: "lijia".into(),
+                role: Role::DutyOfficer,
+                person_id: 1
+            }
+        );
+        assert_eq!((got[2].unit_id.as_str(), got[2].person_id), ("town", 3));
+        let again = parse(&export(&got), "e.csv", &units(), &staff()).unwrap();
+        assert_eq!(again, got);
+        assert!(
+            parse("date,unit,role,person\n", "h.csv", &units(), &staff())
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn every_problem_is_named_with_its_line() {
+        let text = "date,unit,role,person\n\
+                    2026-02-30,lijia,duty_officer,1\n\
+                    2026-03-01,nowhere,duty_officer,1\n\
+                    2026-03-01,lijia,boss,1\n\
+                    2026-03-01,lijia,grid_worker,4\n\
+                    2026-03-01,lijia,supervisor,1\n\
+                    2026-03-01,lijia,duty_officer,@nobody\n\
+                    2026-03-01,lijia,duty_officer,1\n\
+                    2026-03-01,lijia,duty_officer,@zhang\n\
+                    2026-03-01,lijia\n";
+        let e = parse(text, "r.csv", &units(), &staff()).unwrap_err().0;
+        let expect = [
+            "r.csv:2: invalid date \"2026-02-30\"",
+            "r.csv:3: unknown unit \"nowhere\"",
+            "r.csv:4: role must be duty_officer or supervisor, not \"boss\"",
+            "r.csv:5: role must be duty_officer or supervisor, not \"grid_worker\"",
+            "r.csv:6: person 1 is not a supervisor of 李家村 (lijia)",
+            "r.csv:7: unknown person \"@nobody\"",
+            "r.csv:9: the same as line 8",
+            "r.csv:10: expected 4 fields",
+        ];
+        assert_eq!(e.len(), expect.len(), "{e:#?}");
+        for (got, want) in e.iter().zip(expect) {
+            assert!(got.starts_with(want), "{got:?} should start with {want:?}");
+        }
+        let bad_header = parse("day,unit,role,who\n", "h.csv", &units(), &staff());
+        assert!(bad_header.unwrap_err().0[0].starts_with("h.csv:1: the first line"));
+        assert!(parse("", "e.csv", &units(), &staff()).is_err());
+    }
+}

@@ -1,0 +1,292 @@
+//! Duty rosters (值班表) through the real bot and the real command line: today's duty
+//! officer gets the reminder, today's leader gets the alert, units without a roster work as
+//! before, an unreachable leader falls back to every supervisor, `/duty` names who is on,
+//! and a roster file is imported whole or not at all.
+mod common;
+
+use common::{hhmm, Backend, TestBot, TestClock, WAIT};
+use lookout::config::Config;
+use lookout::org::Role;
+use lookout::roster::Entry;
+use lookout::sim::{SentMessage, SimUser};
+use std::process::{Command, Output};
+
+both_backends!(
+    reminders_and_alerts_go_to_who_is_on_shift,
+    an_unreachable_leader_on_shift_falls_back_to_every_supervisor,
+    roster_files_are_imported_whole_or_not_at_all,
+);
+
+/// A morning's round (remind 08:00, deadline 10:00, escalation at once) and shifts that start
+/// at 08:30, so the 08:00 reminder still belongs to the day before's shift.
+fn config() -> Config {
+    let text =
+        "[fire_season]\nperiods = [\"01-01..12-31\"]\n[zero_report]\nremind = \"0 0 8 * * *\"\n\
+                deadline = \"0 0 10 * * *\"\nsummary = \"0 30 10 * * *\"\nnag = \"80%\"\n\
+                escalate = [\"0s\", \"30m\"]\n[roster]\nshift_start = \"08:30\"\n";
+    Config::parse(text, "test.toml").expect("test config")
+}
+
+const REMIND: &str = "sched:zero_report.remind";
+const DEADLINE: &str = "sched:zero_report.deadline";
+
+fn is_reminder(m: &SentMessage) -> bool {
+    m.button_data().iter().any(|d| d.starts_with("zero:"))
+}
+
+fn is_alert(m: &SentMessage) -> bool {
+    m.button_data().iter().any(|d| d.starts_with("ack:"))
+}
+
+fn day(s: &str) -> chrono::NaiveDate {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
+}
+
+async fn person_id(bot: &TestBot, user: &SimUser) -> i64 {
+    bot.scalar(&format!(
+        "SELECT id FROM people WHERE tg_user_id = {}",
+        user.id()
+    ))
+    .await
+    .expect("a person")
+}
+
+async fn put_on_shift(bot: &TestBot, on: &[(&str, &str, Role, &SimUser)]) {
+    let mut entries = Vec::new();
+    for (d, unit, role, user) in on {
+        entries.push(Entry {
+            day: day(d),
+            unit_id: unit.to_string(),
+            role: *role,
+            person_id: person_id(bot, user).await,
+        });
+    }
+    let mut tx = bot.store.begin().await.expect("tx");
+    tx.replace_roster(&entries).await.expect("roster");
+    tx.commit().await.expect("commit");
+}
+
+async fn reminders_and_alerts_go_to_who_is_on_shift(b: Backend) {
+    let bot = TestBot::spawn_fast_on(b, config(), TestClock::at("2026-11-16 07:00")).await;
+    let officer = |id, name| bot.sim.user(id, name, Some("en"));
+    let (a, b2) = (officer(51, "Officer A"), officer(52, "Officer B"));
+    let (c, d) = (officer(53, "Officer C"), officer(54, "Officer D"));
+    let (lead1, lead2) = (officer(55, "Leader One"), officer(56, "Leader Two"));
+    for (u, unit) in [
+        (&a, "lijia"),
+        (&b2, "lijia"),
+        (&c, "nanjiao"),
+        (&d, "nanjiao"),
+    ] {
+        bot.join(u, unit, Role::DutyOfficer).await;
+    }
+    bot.join(&lead1, "lijia", Role::Supervisor).await;
+    bot.join(&lead2, "lijia", Role::Supervisor).await;
+    // 李家村 has a roster: B the night before (the 08:00 reminder is still that shift's),
+    // A from 08:30; Leader Two leads today. 南郊镇 has none.
+    put_on_shift(
+        &bot,
+        &[
+            ("2026-11-15", "lijia", Role::DutyOfficer, &b2),
+            ("2026-11-16", "lijia", Role::DutyOfficer, &a),
+            ("2026-11-16", "lijia", Role::Supervisor, &lead2),
+        ],
+    )
+    .await;
+
+    assert_eq!(hhmm(bot.advance_to_timer(REMIND).await), "08:00");
+    bot.sim
+        .wait_for(b2.id(), WAIT, is_reminder)
+        .await
+        .expect("the officer on the night shift is reminded");
+    for u in [&c, &d] {
+        bot.sim
+            .wait_for(u.id(), WAIT, is_reminder)
+            .await
+            .expect("without a roster, every duty officer is reminded");
+    }
+    bot.quiesce().await;
+    assert!(
+        !bot.sim.sent(a.id()).iter().any(is_reminder),
+        "the officer whose shift has not begun is not reminded"
+    );
+
+    // /duty after 08:30 names today's shift, and says where there is no roster.
+    bot.advance(std::time::Duration::from_secs(45 * 60)).await;
+    let duty = bot.ask(&a, "/duty").await;
+    let text = duty.text();
+    assert!(
+        text.contains("2026-11-16")
+            && text.contains("Officer A")
+            && text.contains("Leader Two")
+            && !text.contains("Officer B"),
+        "{text}"
+    );
+    assert!(
+        text.contains("no roster"),
+        "the town above has none: {text}"
+    );
+
+    // Nobody answers: at the deadline the alert goes to today's leader only in 李家村.
+    assert_eq!(hhmm(bot.advance_to_timer(DEADLINE).await), "10:00");
+    bot.sim
+        .wait_for(lead2.id(), WAIT, is_alert)
+        .await
+        .expect("the leader on shift is alerted");
+    bot.quiesce().await;
+    assert!(
+        !bot.sim.sent(lead1.id()).iter().any(is_alert),
+        "the leader off shift is not"
+    );
+}
+
+async fn an_unreachable_leader_on_shift_falls_back_to_every_supervisor(b: Backend) {
+    let bot = TestBot::spawn_fast_on(b, config(), TestClock::at("2026-11-16 09:00")).await;
+    let officer = bot.sim.user(61, "Officer", Some("en"));
+    let on = bot.sim.user(62, "On Shift", Some("en"));
+    let other = bot.sim.user(63, "Off Shift", Some("en"));
+    bot.join(&officer, "lijia", Role::DutyOfficer).await;
+    bot.join(&on, "lijia", Role::Supervisor).await;
+    bot.join(&other, "lijia", Role::Supervisor).await;
+    put_on_shift(&bot, &[("2026-11-16", "lijia", Role::Supervisor, &on)]).await;
+    // Telegram refused the leader on shift (blocked the bot): they cannot be reached.
+    let unreachable = format!(
+        "UPDATE people SET unreachable = TRUE WHERE tg_user_id = {}",
+        on.id()
+    );
+    bot.exec(&unreachable).await;
+
+    // Tomorrow's round goes unanswered.
+    assert_eq!(hhmm(bot.advance_to_timer(REMIND).await), "08:00");
+    assert_eq!(hhmm(bot.advance_to_timer(DEADLINE).await), "10:00");
+    bot.sim
+        .wait_for(other.id(), WAIT, is_alert)
+        .await
+        .expect("with nobody on shift reachable (no roster for 11-17), every supervisor");
+    // The next day has a roster again, but its leader is unreachable: every supervisor too.
+    put_on_shift(&bot, &[("2026-11-18", "lijia", Role::Supervisor, &on)]).await;
+    let alerts = bot
+        .sim
+        .sent(other.id())
+        .iter()
+        .filter(|m| is_alert(m))
+        .count();
+    assert_eq!(hhmm(bot.advance_to_timer(REMIND).await), "08:00");
+    assert_eq!(hhmm(bot.advance_to_timer(DEADLINE).await), "10:00");
+    bot.sim
+        .wait_for_all(other.id(), WAIT, |m| {
+            m.iter().filter(|m| is_alert(m)).count() > alerts
+        })
+        .await
+        .expect("the leader on shift unreachable: the others are alerted");
+    assert!(!bot.sim.sent(on.id()).iter().any(is_alert));
+}
+
+fn lookout(db_url: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lookout"))
+        .args(args)
+        .env("DATABASE_URL", db_url)
+        .env_remove("LOOKOUT_CONFIG")
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("lookout runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+async fn roster_files_are_imported_whole_or_not_at_all(b: Backend) {
+    let bot = TestBot::spawn(b).await;
+    let zhang = bot.sim.user(71, "Zhangsan", Some("zh"));
+    let li = bot.sim.user(72, "李四", Some("zh"));
+    let grid = bot.sim.user(73, "网格员", Some("zh"));
+    bot.join(&zhang, "lijia", Role::DutyOfficer).await;
+    bot.join(&li, "lijia", Role::DutyOfficer).await;
+    bot.join(&li, "wangcun", Role::Supervisor).await;
+    bot.join(&grid, "lijia", Role::GridWorker).await;
+    let url = bot.db.url.clone();
+    let (zhang_id, li_id) = (person_id(&bot, &zhang).await, person_id(&bot, &li).await);
+    let grid_id = person_id(&bot, &grid).await;
+
+    let people = lookout(&url, &["people", "--unit", "lijia"]);
+    assert!(people.status.success(), "{}", text(&people.stderr));
+    let listed = text(&people.stdout);
+    assert!(
+        listed.starts_with("id,name,username,unit,role\n"),
+        "{listed}"
+    );
+    assert!(
+        listed.contains(&format!("{zhang_id},Zhangsan,@zhangsan,lijia,duty_officer")),
+        "{listed}"
+    );
+    assert!(!listed.contains("wangcun"), "one unit only: {listed}");
+
+    let dir = tempfile::tempdir().expect("dir");
+    let write = |name: &str, body: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, body).expect("write");
+        path.to_str().expect("path").to_string()
+    };
+    let bad = write(
+        "bad.csv",
+        &format!(
+            "date,unit,role,person\n\
+             2026-12-01,lijia,duty_officer,@zhangsan\n\
+             2026-13-01,lijia,duty_officer,{li_id}\n\
+             2026-12-02,nowhere,duty_officer,{li_id}\n\
+             2026-12-02,lijia,duty_officer,{grid_id}\n\
+             2026-12-01,lijia,duty_officer,{zhang_id}\n"
+        ),
+    );
+    let out = lookout(&url, &["roster", "import", &bad]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    for line in [
+        "bad.csv:3: invalid date",
+        "bad.csv:4: unknown unit \"nowhere\"",
+        &format!("bad.csv:5: person {grid_id} is not a duty_officer of 李家村"),
+        "bad.csv:6: the same as line 2",
+    ] {
+        assert!(err.contains(line), "{line:?} in {err}");
+    }
+    assert_eq!(bot.count("SELECT COUNT(*) FROM roster").await, 0, "nothing");
+
+    let good = write(
+        "good.csv",
+        &format!(
+            "date,unit,role,person\n\
+             2026-12-01,lijia,duty_officer,@ZhangSan\n\
+             2026-12-01,wangcun,supervisor,{li_id}\n\
+             2026-12-02,lijia,duty_officer,{li_id}\n"
+        ),
+    );
+    let out = lookout(&url, &["roster", "import", &good]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains('3'), "{}", text(&out.stdout));
+    let export = |args: &[&str]| {
+        let mut all = vec!["roster", "export"];
+        all.extend_from_slice(args);
+        text(&lookout(&url, &all).stdout)
+    };
+    assert_eq!(
+        export(&[]),
+        format!(
+            "date,unit,role,person\n\
+             2026-12-01,wangcun,supervisor,{li_id}\n\
+             2026-12-01,lijia,duty_officer,{zhang_id}\n\
+             2026-12-02,lijia,duty_officer,{li_id}\n"
+        )
+    );
+    // Importing a day again replaces that day's shift of that unit and role only.
+    let swap = write(
+        "swap.csv",
+        &format!("date,unit,role,person\n2026-12-02,lijia,duty_officer,{zhang_id}\n"),
+    );
+    assert!(lookout(&url, &["roster", "import", &swap]).status.success());
+    assert_eq!(
+        export(&["--unit", "lijia", "--from", "2026-12-02"]),
+        format!("date,unit,role,person\n2026-12-02,lijia,duty_officer,{zhang_id}\n")
+    );
+    assert_eq!(bot.count("SELECT COUNT(*) FROM roster").await, 3);
+}
