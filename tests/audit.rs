@@ -3,23 +3,12 @@
 //! bind; the export lists them in order with their actors, and nothing of the tipster.
 mod common;
 
-use common::{Backend, TestBot, WAIT};
+use common::{lookout, Backend, TestBot, WAIT};
 use lookout::config::Config;
 use lookout::org::Role;
 use lookout::sim::SentMessage;
-use std::process::{Command, Output};
 
 both_backends!(the_export_lists_every_step_with_its_actor);
-
-fn lookout(db_url: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lookout"))
-        .args(args)
-        .env("DATABASE_URL", db_url)
-        .env_remove("LOOKOUT_CONFIG")
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("lookout runs")
-}
 
 const TIPSTER_ID: i64 = 7_513_579_246;
 const TIPSTER_NAME: &str = "Qwhistlez";

@@ -2,18 +2,8 @@
 //! invites. Runs the real binary against both backends.
 mod common;
 
-use common::{fresh_db, Backend, TestBot, WAIT};
+use common::{fresh_db, lookout, Backend, TestBot, WAIT};
 use std::process::{Command, Output};
-
-fn lookout(db_url: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lookout"))
-        .args(args)
-        .env("DATABASE_URL", db_url)
-        .env_remove("LOOKOUT_CONFIG")
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("lookout runs")
-}
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()

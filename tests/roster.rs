@@ -4,12 +4,11 @@
 //! and a roster file is imported whole or not at all.
 mod common;
 
-use common::{hhmm, Backend, TestBot, TestClock, WAIT};
+use common::{hhmm, lookout, Backend, TestBot, TestClock, WAIT};
 use lookout::config::Config;
 use lookout::org::Role;
 use lookout::roster::Entry;
 use lookout::sim::{SentMessage, SimUser};
-use std::process::{Command, Output};
 
 both_backends!(
     reminders_and_alerts_go_to_who_is_on_shift,
@@ -180,16 +179,6 @@ async fn an_unreachable_leader_on_shift_falls_back_to_every_supervisor(b: Backen
         .await
         .expect("the leader on shift unreachable: the others are alerted");
     assert!(!bot.sim.sent(on.id()).iter().any(is_alert));
-}
-
-fn lookout(db_url: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lookout"))
-        .args(args)
-        .env("DATABASE_URL", db_url)
-        .env_remove("LOOKOUT_CONFIG")
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("lookout runs")
 }
 
 fn text(bytes: &[u8]) -> String {

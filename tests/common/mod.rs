@@ -13,6 +13,17 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// The real `lookout` binary on `db_url`, as an operator runs it (no config, no RUST_LOG).
+pub fn lookout(db_url: &str, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_lookout"))
+        .args(args)
+        .env("DATABASE_URL", db_url)
+        .env_remove("LOOKOUT_CONFIG")
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("lookout runs")
+}
+
 pub const WAIT: Duration = Duration::from_secs(20);
 /// The tip key of every test bot.
 pub const TIP_KEY: [u8; 32] = [0x5a; 32];
