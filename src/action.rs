@@ -44,6 +44,11 @@ pub enum Action {
     TipAck(i64),
     TipReply(i64),
     TipClose(i64),
+    /// Rosters: the colleague asked to take a shift accepts or declines swap `id`.
+    Swap {
+        id: i64,
+        accept: bool,
+    },
 }
 
 impl Action {
@@ -73,6 +78,7 @@ impl Action {
             Action::TipAck(id) => format!("tipack:{id}"),
             Action::TipReply(id) => format!("tipreply:{id}"),
             Action::TipClose(id) => format!("tipclose:{id}"),
+            Action::Swap { id, accept } => format!("swap:{}:{id}", if *accept { "a" } else { "d" }),
         }
     }
 
@@ -138,6 +144,16 @@ impl Action {
                     _ => Action::TipClose(id),
                 })
             }
+            "swap" => {
+                let (answer, id) = arg.split_once(':')?;
+                let accept = match answer {
+                    "a" => true,
+                    "d" => false,
+                    _ => return None,
+                };
+                let id = id.parse().ok().filter(|id: &i64| *id > 0)?;
+                Some(Action::Swap { id, accept })
+            }
             _ => None,
         }
     }
@@ -191,6 +207,14 @@ mod tests {
             Action::TipAck(4),
             Action::TipReply(5),
             Action::TipClose(i64::MAX),
+            Action::Swap {
+                id: 7,
+                accept: true,
+            },
+            Action::Swap {
+                id: 8,
+                accept: false,
+            },
         ] {
             assert!(a.data().len() <= 64);
             assert_eq!(Action::parse(&a.data()), Some(a));

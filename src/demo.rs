@@ -10,6 +10,7 @@ use crate::sim::{SimConfig, SimEvent, SimUser, Simulator};
 use crate::store::Store;
 use crate::tr;
 use anyhow::Context as _;
+use chrono::Timelike;
 use std::time::Duration;
 
 /// The sample district and the people's words (`locales/demo.toml`).
@@ -82,6 +83,9 @@ impl Demo {
     }
 }
 
+/// When the demo's next shift begins, in seconds from its start.
+const SHIFT_CHANGE_S: i64 = 30;
+
 /// The demo's own schedule: a whole morning in about fifteen seconds. Each expression fires
 /// once a minute at a second a little after now, so the day starts at once.
 fn fast_forward(mut config: Config) -> anyhow::Result<Config> {
@@ -100,7 +104,22 @@ fn fast_forward(mut config: Config) -> anyhow::Result<Config> {
     z.escalate = vec![Span::ZERO, Span::seconds(3)];
     config.hazard.escalate = vec![Span::seconds(3), Span::seconds(6)];
     config.hazard.escalate_major = vec![Span::seconds(2), Span::seconds(4)];
+    // The next shift begins half a minute in: the morning is still the night shift's.
+    // Whole seconds, as the shift-change schedule fires on them.
+    let start = (now + chrono::Duration::seconds(SHIFT_CHANGE_S)).time();
+    config.roster.shift_start = start.with_nanosecond(0).unwrap_or(start);
     Ok(config)
+}
+
+/// The person id of a Telegram user who joined (what `lookout people` lists).
+async fn person_of(store: &Store, tg_user_id: i64) -> anyhow::Result<i64> {
+    store
+        .sender(tg_user_id, tg_user_id)
+        .await?
+        .member
+        .person
+        .map(|p| p.id)
+        .context("a person who joined")
 }
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
@@ -122,6 +141,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let i18n = I18n::load()?;
     let l = config.locale;
     let config = fast_forward(config)?;
+    let running_config = config.clone();
     let events = sim.events();
     let mut settings = Settings::new(&sim.token(), &sim.api_url(), &db_url, config);
     // A throwaway database gets a throwaway tip key (no key file left behind).
@@ -159,6 +179,25 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         .await?;
     demo.join(&village_officer, "nanjiaocun", Role::DutyOfficer)
         .await?;
+    let li_relief = sim.user(1011, script.person("li_relief"), Some("zh-CN"));
+    demo.join(&li_relief, "lijia", Role::DutyOfficer).await?;
+    // The roster, as `lookout roster import` reads it: Lijia's officer has the night shift,
+    // the relief the one starting soon.
+    let shifts = &running_config.roster;
+    let now = chrono::Utc::now().timestamp_millis();
+    let night = shifts.shift_day(running_config.timezone, now);
+    let next = shifts.shift_day(running_config.timezone, now + (SHIFT_CHANGE_S + 1) * 1000);
+    let csv = format!(
+        "{}\n{night},lijia,duty_officer,{}\n{next},lijia,duty_officer,{}\n",
+        crate::roster::HEADER,
+        person_of(&store, li_officer.id()).await?,
+        person_of(&store, li_relief.id()).await?
+    );
+    let units = crate::org::tree::UnitTree::new(store.units().await?);
+    let roster = crate::roster::parse(&csv, "roster.csv", &units, &store.staff(None).await?)?;
+    let mut tx = store.begin().await?;
+    tx.replace_roster(&roster).await?;
+    tx.commit().await?;
 
     demo.narrate(&tr!(i18n, l, "demo-invite"));
     let reply = demo.say(&admin, "/invite lijia grid_worker").await?;
@@ -279,6 +318,13 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         m.text().contains("H-2") && m.button_data().iter().any(|d| d.starts_with("ack:"))
     })
     .await?;
+
+    demo.narrate(&tr!(i18n, l, "demo-roster"));
+    sim.wait_for(li_relief.id(), ROUND, |m| m.text().contains("🔁"))
+        .await?;
+    sim.wait_for(li_officer.id(), WAIT, |m| m.text().contains("🔁"))
+        .await?;
+    demo.say(&li_relief, "/duty").await?;
 
     demo.narrate(&tr!(i18n, l, "demo-tip"));
     let tipster = sim.user(1010, script.person("tipster"), Some("zh-CN"));

@@ -1,9 +1,14 @@
 //! Duty rosters (值班表): who is on shift each day in a unit, as duty officer (值班员) or leading
 //! supervisor (带班领导). A unit with a roster for the current shift is reminded and alerted
 //! through the people on it; a unit without one works as before (everyone of the role).
+use crate::config::Lang;
+use crate::context::Ctx;
+use crate::notice::Notice;
 use crate::org::tree::UnitTree;
 use crate::org::Role;
-use chrono::NaiveDate;
+use crate::store::{StoreError, Tx};
+use crate::tr;
+use chrono::{Days, NaiveDate};
 use std::collections::HashMap;
 
 /// One person on one day's shift.
@@ -141,6 +146,110 @@ pub fn parse(
     } else {
         Err(RosterFileError(problems))
     }
+}
+
+/// Schedule `roster.shift` fired (at `roster.shift_start`): the incoming duty officers of
+/// every unit with a roster get the handover (交接班) and the outgoing ones are told it was
+/// delivered; during the fire season, units with nobody on tomorrow's roster are reported to
+/// their supervisors ("明天无人值班").
+pub async fn on_shift_change(ctx: &Ctx, tx: &mut Tx, at: i64) -> Result<(), StoreError> {
+    let today = ctx.config.roster.shift_day(ctx.config.timezone, at);
+    handover(ctx, tx, today, at).await?;
+    if crate::schedule::season::is_on(ctx, crate::clock::from_ms(at)).await? {
+        report_gaps(ctx, tx, today, at).await?;
+    }
+    Ok(())
+}
+
+fn ids(ctx: &Ctx, l: Lang, ids: &[i64], show: fn(i64) -> String) -> String {
+    if ids.is_empty() {
+        return tr!(ctx.i18n, l, "handover-none");
+    }
+    let shown: Vec<String> = ids.iter().map(|id| show(*id)).collect();
+    shown.join(&tr!(ctx.i18n, l, "list-separator"))
+}
+
+async fn handover(ctx: &Ctx, tx: &mut Tx, today: NaiveDate, at: i64) -> Result<(), StoreError> {
+    let incoming = tx.rostered(today, Role::DutyOfficer).await?;
+    if incoming.is_empty() {
+        return Ok(());
+    }
+    let yesterday = today - Days::new(1);
+    let outgoing = tx.rostered(yesterday, Role::DutyOfficer).await?;
+    let round = tx.current_round(at).await?.map(|r| r.id);
+    let day = today.format("%Y-%m-%d").to_string();
+    let mut units: Vec<&str> = incoming.iter().map(|p| p.unit_id.as_str()).collect();
+    units.dedup();
+    for unit_id in units {
+        let facts = tx.handover(unit_id, round, at).await?;
+        let unit = tx.unit_name(unit_id).await?;
+        let mut told = Vec::new();
+        for p in incoming.iter().filter(|p| p.unit_id == unit_id) {
+            let l = Lang::from_telegram(Some(&p.lang));
+            let round_state = match facts.round_answered {
+                None => "handover-no-round",
+                Some(true) => "handover-answered",
+                Some(false) => "handover-unanswered",
+            };
+            let text = tr!(
+                ctx.i18n,
+                l,
+                "handover",
+                unit = unit.clone(),
+                day = day.clone(),
+                escalations = ids(
+                    ctx,
+                    l,
+                    &facts.open_escalations,
+                    crate::escalation::display_id
+                ),
+                hazards = ids(ctx, l, &facts.overdue_hazards, crate::hazard::display_id),
+                round = tr!(ctx.i18n, l, round_state)
+            );
+            let key = format!("ho.{unit_id}.{day}.{}", p.chat_id);
+            ctx.say(tx, &Notice::text(key, p.chat_id, text), at).await?;
+            told.push(p.name.clone());
+        }
+        for p in outgoing.iter().filter(|p| p.unit_id == unit_id) {
+            let l = Lang::from_telegram(Some(&p.lang));
+            let names = told.join(&tr!(ctx.i18n, l, "list-separator"));
+            let text = tr!(
+                ctx.i18n,
+                l,
+                "handover-delivered",
+                unit = unit.clone(),
+                to = names
+            );
+            let key = format!("hod.{unit_id}.{day}.{}", p.chat_id);
+            ctx.say(tx, &Notice::text(key, p.chat_id, text), at).await?;
+        }
+    }
+    Ok(())
+}
+
+/// How far around tomorrow a unit's roster must reach for a missing day to be a gap rather
+/// than a unit that keeps no roster.
+const GAP_WINDOW: u64 = 7;
+
+async fn report_gaps(ctx: &Ctx, tx: &mut Tx, today: NaiveDate, at: i64) -> Result<(), StoreError> {
+    let tomorrow = today + Days::new(1);
+    let near = (today - Days::new(GAP_WINDOW), today + Days::new(GAP_WINDOW));
+    let day = tomorrow.format("%Y-%m-%d").to_string();
+    for (unit_id, unit) in tx.roster_gaps(tomorrow, near).await? {
+        for r in tx.supervisors_and_room(&unit_id).await? {
+            let l = crate::escalation::recipient_lang(ctx, &r);
+            let text = tr!(
+                ctx.i18n,
+                l,
+                "roster-gap",
+                unit = unit.clone(),
+                day = day.clone()
+            );
+            let key = format!("gap.{unit_id}.{day}.{}", r.chat_id);
+            ctx.say(tx, &Notice::text(key, r.chat_id, text), at).await?;
+        }
+    }
+    Ok(())
 }
 
 /// A person id, or an @username (case-insensitive, as Telegram treats them).

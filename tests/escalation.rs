@@ -625,10 +625,10 @@ async fn schedules_plan_one_firing_at_a_time(b: Backend) {
         bot.count(&format!("{remind} AND state = 'pending'")).await,
         1
     );
-    // The deadline and summary schedules are planned too.
+    // The deadline, summary and shift-change schedules are planned too.
     assert_eq!(
         bot.count("SELECT COUNT(*) FROM timers WHERE grp LIKE 'sched:%' AND state = 'pending'")
             .await,
-        3
+        4
     );
 }

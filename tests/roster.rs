@@ -13,6 +13,8 @@ use lookout::sim::{SentMessage, SimUser};
 both_backends!(
     reminders_and_alerts_go_to_who_is_on_shift,
     an_unreachable_leader_on_shift_falls_back_to_every_supervisor,
+    the_handover_reaches_the_incoming_officer_and_tomorrows_gap_is_reported,
+    a_swap_needs_the_colleagues_yes_and_is_refused_when_it_cannot_be,
     roster_files_are_imported_whole_or_not_at_all,
 );
 
@@ -27,6 +29,7 @@ fn config() -> Config {
 }
 
 const REMIND: &str = "sched:zero_report.remind";
+const SHIFT: &str = "sched:roster.shift";
 const DEADLINE: &str = "sched:zero_report.deadline";
 
 fn is_reminder(m: &SentMessage) -> bool {
@@ -179,6 +182,164 @@ async fn an_unreachable_leader_on_shift_falls_back_to_every_supervisor(b: Backen
         .await
         .expect("the leader on shift unreachable: the others are alerted");
     assert!(!bot.sim.sent(on.id()).iter().any(is_alert));
+}
+
+async fn the_handover_reaches_the_incoming_officer_and_tomorrows_gap_is_reported(b: Backend) {
+    let bot = TestBot::spawn_fast_on(b, config(), TestClock::at("2026-11-16 07:00")).await;
+    let incoming = bot.sim.user(81, "Incoming", Some("en"));
+    let outgoing = bot.sim.user(82, "Outgoing", Some("en"));
+    let lead = bot.sim.user(83, "Leader", Some("en"));
+    let elsewhere = bot.sim.user(84, "No Roster Leader", Some("en"));
+    bot.join(&incoming, "lijia", Role::DutyOfficer).await;
+    bot.join(&outgoing, "lijia", Role::DutyOfficer).await;
+    bot.join(&lead, "lijia", Role::Supervisor).await;
+    bot.join(&elsewhere, "nanjiao", Role::Supervisor).await;
+    // Nobody is planned for the 17th.
+    put_on_shift(
+        &bot,
+        &[
+            ("2026-11-15", "lijia", Role::DutyOfficer, &outgoing),
+            ("2026-11-16", "lijia", Role::DutyOfficer, &incoming),
+        ],
+    )
+    .await;
+
+    assert_eq!(hhmm(bot.advance_to_timer(REMIND).await), "08:00");
+    assert_eq!(hhmm(bot.advance_to_timer(SHIFT).await), "08:30");
+    let handover = bot
+        .sim
+        .wait_for(incoming.id(), WAIT, |m| m.text().contains("Handover"))
+        .await
+        .expect("the incoming officer gets the handover");
+    let text = handover.text();
+    assert!(
+        text.contains("李家村")
+            && text.contains("2026-11-16")
+            && text.contains("Today's zero report: not answered yet")
+            && text.contains("Open alerts: none"),
+        "{text}"
+    );
+    bot.sim
+        .wait_for(outgoing.id(), WAIT, |m| {
+            m.text()
+                .contains("Handover for 李家村 delivered to Incoming")
+        })
+        .await
+        .expect("the outgoing officer is told it was delivered");
+    bot.sim
+        .wait_for(lead.id(), WAIT, |m| {
+            m.text().contains("Nobody on duty tomorrow") && m.text().contains("2026-11-17")
+        })
+        .await
+        .expect("tomorrow's gap goes to the unit's supervisors");
+    bot.quiesce().await;
+    assert!(
+        !bot.sim
+            .sent(elsewhere.id())
+            .iter()
+            .any(|m| m.text().contains("Nobody on duty")),
+        "a unit that keeps no roster has no gaps"
+    );
+    assert_eq!(
+        bot.sim
+            .sent(incoming.id())
+            .iter()
+            .filter(|m| m.text().contains("Handover"))
+            .count(),
+        1
+    );
+}
+
+async fn a_swap_needs_the_colleagues_yes_and_is_refused_when_it_cannot_be(b: Backend) {
+    let bot = TestBot::spawn_fast_on(b, config(), TestClock::at("2026-11-16 09:00")).await;
+    let me = bot.sim.user(91, "Asker", Some("en"));
+    let mate = bot.sim.user(92, "Mate", Some("en"));
+    let grid = bot.sim.user(93, "Gridder", Some("en"));
+    let far = bot.sim.user(94, "Faraway", Some("en"));
+    let lead = bot.sim.user(95, "Lead", Some("en"));
+    bot.join(&me, "lijia", Role::DutyOfficer).await;
+    bot.join(&mate, "lijia", Role::DutyOfficer).await;
+    bot.join(&grid, "lijia", Role::GridWorker).await;
+    bot.join(&far, "nanjiao", Role::DutyOfficer).await;
+    bot.join(&lead, "lijia", Role::Supervisor).await;
+    put_on_shift(&bot, &[("2026-11-18", "lijia", Role::DutyOfficer, &me)]).await;
+
+    let (botr, mer) = (&bot, &me);
+    let ask = |text: &'static str| async move { botr.ask(mer, text).await.text().to_string() };
+    assert!(ask("/swap").await.contains("Usage"));
+    assert!(ask("/swap 2026-11-15 @mate").await.contains("has passed"));
+    assert!(ask("/swap 2026-11-19 @mate")
+        .await
+        .contains("not on the roster"));
+    assert!(ask("/swap 2026-11-18 @nobody")
+        .await
+        .contains("Nobody with the username"));
+    assert!(ask("/swap 2026-11-18 @gridder")
+        .await
+        .contains("does not have your role"));
+    assert!(ask("/swap 2026-11-18 @faraway")
+        .await
+        .contains("does not have your role"));
+    assert_eq!(
+        bot.count("SELECT COUNT(*) FROM roster_swaps").await,
+        0,
+        "refusals ask nobody"
+    );
+
+    let asked = ask("/swap 2026-11-18 @mate").await;
+    assert!(asked.contains("Asked @mate"), "{asked}");
+    let question = bot
+        .sim
+        .wait_for(mate.id(), WAIT, |m| m.text().contains("asks you to take"))
+        .await
+        .expect("the colleague is asked");
+    // Only the colleague's press counts.
+    let accept = question.button("✅ Accept").expect("accept button");
+    grid.press(&question, &accept);
+    mate.press(&question, &accept);
+    bot.sim
+        .wait_for(me.id(), WAIT, |m| {
+            m.text().contains("Mate took your 2026-11-18 shift")
+        })
+        .await
+        .expect("the asker is told");
+    bot.sim
+        .wait_for(lead.id(), WAIT, |m| {
+            m.text().contains("Roster change: Mate takes Asker's")
+        })
+        .await
+        .expect("the unit's supervisors are told");
+    bot.sim
+        .wait_for(mate.id(), WAIT, |m| {
+            m.message_id == question.message_id && m.text().contains("You took")
+        })
+        .await
+        .expect("the question shows the answer");
+    let mate_id = person_id(&bot, &mate).await;
+    assert_eq!(
+        bot.count(&format!(
+            "SELECT COUNT(*) FROM roster WHERE day = '2026-11-18' AND person_id = {mate_id}"
+        ))
+        .await,
+        1
+    );
+    assert_eq!(
+        bot.count("SELECT COUNT(*) FROM roster WHERE day = '2026-11-18'")
+            .await,
+        1,
+        "the asker's place is the colleague's now"
+    );
+    // A second press changes nothing.
+    mate.press(&question, &accept);
+    bot.quiesce().await;
+    assert_eq!(
+        bot.sim
+            .sent(me.id())
+            .iter()
+            .filter(|m| m.text().contains("took your"))
+            .count(),
+        1
+    );
 }
 
 fn text(bytes: &[u8]) -> String {

@@ -396,6 +396,7 @@ hz-deadline-usage = Usage: /deadline H-ID DURATION, for example /deadline H-3 3d
 hz-state-deadline = rectification deadline set to
 hz-state-evidence = evidence photo
 help-hazard-deadline = /deadline H-ID DURATION — change the rectification deadline (supervisors)
+demo-roster = Duty roster: at the shift change Lijia's incoming duty officer gets the handover (交接班)
 demo-tip = An anonymous tip: the desk never sees the tipster, talks through the bot, proposes a reward
 lang-name = English
 
@@ -407,3 +408,34 @@ duty-unit = { $unit }: duty officer { $officers }; leading supervisor { $leaders
 duty-nobody = no roster (everyone of the role)
 duty-not-allowed = Only members of a unit can see who is on shift.
 cli-roster-imported = Roster imported: { $rows } row(s) for { $shifts } shift(s).
+help-roster = /roster [UNIT] — the coming week's duty roster of your unit (or UNIT, yours or below)
+roster-title = 📅 Duty roster of { $unit } (shifts from { $start }):
+roster-day = { $day }: duty officer { $officers }; leading supervisor { $leaders }
+roster-unknown-unit = Unit "{ $unit }" does not exist or is outside your units.
+handover = 🔁 Handover: you are on duty for { $unit }, shift of { $day }.
+    Open alerts: { $escalations }
+    Hazards past their deadline: { $hazards }
+    Today's zero report: { $round }
+handover-none = none
+handover-no-round = no round open
+handover-answered = answered
+handover-unanswered = not answered yet
+handover-delivered = 🔁 Handover for { $unit } delivered to { $to }.
+roster-gap = ⚠️ Nobody on duty tomorrow: { $unit } has no duty officer on the roster for { $day }. Please add one (lookout roster import).
+help-swap = /swap YYYY-MM-DD @username — ask a colleague of your unit and role to take your shift that day
+swap-usage = Usage: /swap YYYY-MM-DD @username — ask a colleague of your unit and role to take your shift that day.
+swap-past = { $day } has passed: only the current shift and later ones can be swapped.
+swap-not-on-shift = You are not on the roster for { $day }.
+swap-unknown-person = Nobody with the username @{ $who } has joined the bot.
+swap-not-colleague = @{ $who } does not have your role in the unit of your { $day } shift.
+swap-already-on = @{ $who } is already on that shift.
+swap-asked = Asked @{ $who } to take your { $day } shift of { $unit }; you will be told the answer.
+swap-ask = 🔁 { $from } asks you to take their { $day } shift of { $unit } ({ $role }).
+swap-accept-button = ✅ Accept
+swap-decline-button = Decline
+swap-accepted = ✅ You took the { $day } shift of { $unit }.
+swap-declined = You declined the { $day } shift of { $unit }.
+swap-gone = This swap no longer applies (the { $day } shift of { $unit } has passed or changed).
+swap-requester-accepted = ✅ { $to } took your { $day } shift of { $unit }.
+swap-requester-declined = { $to } declined your { $day } shift of { $unit }; you are still on it.
+swap-notice = 🔁 Roster change: { $to } takes { $from }'s { $day } shift of { $unit } ({ $role }).

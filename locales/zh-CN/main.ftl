@@ -396,6 +396,7 @@ hz-deadline-usage = 用法：/deadline H-编号 时长，例如 /deadline H-3 3d
 hz-state-deadline = 整改期限调整为
 hz-state-evidence = 整改凭证照片
 help-hazard-deadline = /deadline H-编号 时长 — 调整整改期限（带班领导）
+demo-roster = 值班表：交接班时，李家村接班值班员收到交接班信息
 demo-tip = 匿名举报：受理单位看不到举报人，通过机器人对话，提议奖励
 lang-name = 中文
 
@@ -407,3 +408,34 @@ duty-unit = { $unit }：值班员 { $officers }；带班领导 { $leaders }
 duty-nobody = 未排班（该角色全体）
 duty-not-allowed = 只有单位成员才能查看值班情况。
 cli-roster-imported = 值班表已导入：{ $shifts } 个班次，共 { $rows } 条。
+help-roster = /roster [单位] — 本单位（或下级单位）未来一周值班表
+roster-title = 📅 { $unit }值班表（每班 { $start } 起）：
+roster-day = { $day }：值班员 { $officers }；带班领导 { $leaders }
+roster-unknown-unit = 找不到单位“{ $unit }”，或它不在您的单位范围内。
+handover = 🔁 交接班：{ $unit } { $day } 班次由您值班。
+    未结预警/升级：{ $escalations }
+    超期未整改隐患：{ $hazards }
+    今日零报告：{ $round }
+handover-none = 无
+handover-no-round = 今日未开启
+handover-answered = 已报送
+handover-unanswered = 尚未报送
+handover-delivered = 🔁 { $unit }交接班信息已送达 { $to }。
+roster-gap = ⚠️ 明天无人值班：{ $unit } { $day } 的值班表没有值班员，请尽快补充（lookout roster import）。
+help-swap = /swap YYYY-MM-DD @用户名 — 请本单位同岗位同事替您值当天的班
+swap-usage = 用法：/swap YYYY-MM-DD @用户名 — 请本单位同岗位同事替您值当天的班。
+swap-past = { $day } 已过：只能调换当前及以后的班次。
+swap-not-on-shift = 您不在 { $day } 的值班表上。
+swap-unknown-person = 没有用户名为 @{ $who } 的人加入本机器人。
+swap-not-colleague = @{ $who } 在您 { $day } 值班的单位没有相同岗位。
+swap-already-on = @{ $who } 已在该班次值班。
+swap-asked = 已请 @{ $who } 替您值 { $unit } { $day } 的班，对方答复后会通知您。
+swap-ask = 🔁 { $from } 请您替其值 { $unit } { $day } 的班（{ $role }）。
+swap-accept-button = ✅ 同意
+swap-decline-button = 拒绝
+swap-accepted = ✅ 您已接替 { $unit } { $day } 的班。
+swap-declined = 您已拒绝 { $unit } { $day } 的班。
+swap-gone = 此次调班已失效（{ $unit } { $day } 的班次已过或已变更）。
+swap-requester-accepted = ✅ { $to } 已接替您 { $unit } { $day } 的班。
+swap-requester-declined = { $to } 拒绝了您 { $unit } { $day } 的班，仍由您值班。
+swap-notice = 🔁 值班调整：{ $to } 接替 { $from } 值 { $unit } { $day } 的班（{ $role }）。

@@ -82,6 +82,16 @@ pub struct RosterConfig {
 }
 
 impl RosterConfig {
+    /// Each day at the shift's start (the handover, and tomorrow's gaps).
+    pub fn shift_change(&self) -> CronSchedule {
+        use chrono::Timelike;
+        let t = self.shift_start;
+        let (h, m, sec) = (t.hour(), t.minute(), t.second());
+        // Always valid (a time of day); the default is only a formality.
+        CronSchedule::parse(&format!("{sec} {m} {h} * * *"))
+            .unwrap_or_else(|_| CronSchedule::builtin("0 30 8 * * *"))
+    }
+
     /// The roster day whose shift is on at `at`, in `tz`.
     pub fn shift_day(&self, tz: chrono_tz::Tz, at: i64) -> chrono::NaiveDate {
         let local = crate::clock::from_ms(at).with_timezone(&tz).naive_local();

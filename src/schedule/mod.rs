@@ -163,12 +163,13 @@ async fn dispatch(ctx: &Ctx, tx: &mut Tx, timer: &Timer, now: i64) -> Result<Str
 }
 
 /// The configured cron schedules, by name.
-pub fn schedules(ctx: &Ctx) -> Vec<(&'static str, &CronSchedule)> {
+pub fn schedules(ctx: &Ctx) -> Vec<(&'static str, CronSchedule)> {
     let z = &ctx.config.zero_report;
     vec![
-        ("zero_report.remind", &z.remind),
-        ("zero_report.deadline", &z.deadline),
-        ("zero_report.summary", &z.summary),
+        ("zero_report.remind", z.remind.clone()),
+        ("zero_report.deadline", z.deadline.clone()),
+        ("zero_report.summary", z.summary.clone()),
+        ("roster.shift", ctx.config.roster.shift_change()),
     ]
 }
 
@@ -204,8 +205,8 @@ pub async fn plan(ctx: &Ctx) -> Result<(), StoreError> {
             continue;
         }
         tx.cancel_timers(&group).await?;
-        if let Some(at) = next_firing(ctx, cron, now) {
-            tx.add_timer(&firing(name, cron, at)).await?;
+        if let Some(at) = next_firing(ctx, &cron, now) {
+            tx.add_timer(&firing(name, &cron, at)).await?;
         }
     }
     tx.commit().await
@@ -224,8 +225,8 @@ async fn on_schedule(
         tracing::warn!(name, "a firing of a schedule that no longer exists");
         return Ok(());
     };
-    if let Some(at) = next_firing(ctx, cron, due_at.max(now)) {
-        tx.add_timer(&firing(name, cron, at)).await?;
+    if let Some(at) = next_firing(ctx, &cron, due_at.max(now)) {
+        tx.add_timer(&firing(name, &cron, at)).await?;
     }
     tracing::info!(name, late_ms = now - due_at, "schedule fired");
     // The firing's own instant, not now: a late firing still belongs to its round.
@@ -233,6 +234,7 @@ async fn on_schedule(
         "zero_report.remind" => zero_report::on_remind(ctx, tx, due_at).await,
         "zero_report.deadline" => zero_report::on_deadline(ctx, tx, due_at).await,
         "zero_report.summary" => zero_report::on_summary(ctx, tx, now).await,
+        "roster.shift" => crate::roster::on_shift_change(ctx, tx, due_at).await,
         _ => Ok(()),
     }
 }

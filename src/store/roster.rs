@@ -55,6 +55,182 @@ impl Tx {
     }
 }
 
+/// What an incoming duty officer takes over (交接班).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Handover {
+    pub open_escalations: Vec<i64>,
+    pub overdue_hazards: Vec<i64>,
+    /// The current round's answer: `None` without a round, `Some(false)` while unanswered.
+    pub round_answered: Option<bool>,
+}
+
+/// Someone on a shift: their private chat, language and name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OnShift {
+    pub unit_id: String,
+    pub chat_id: i64,
+    pub lang: String,
+    pub name: String,
+}
+
+impl Tx {
+    /// The reachable duty officers (or supervisors) on `day`'s shift of every unit.
+    pub async fn rostered(&mut self, day: NaiveDate, role: Role) -> Result<Vec<OnShift>> {
+        let sql = "SELECT r.unit_id, p.tg_user_id, p.lang, p.name FROM roster r \
+                   JOIN people p ON p.id = r.person_id JOIN units u ON u.id = r.unit_id \
+                   WHERE r.day = $1 AND r.role = $2 AND NOT p.unreachable \
+                   ORDER BY u.position, p.id";
+        let rows: Vec<(String, i64, String, String)> = on_tx!(self, c => sqlx::query_as(sql)
+            .bind(day_text(day)).bind(role.as_str()).fetch_all(&mut **c).await?);
+        Ok(rows
+            .into_iter()
+            .map(|(unit_id, chat_id, lang, name)| OnShift {
+                unit_id,
+                chat_id,
+                lang,
+                name,
+            })
+            .collect())
+    }
+
+    /// A unit's open escalations, overdue hazards and answer to the current round.
+    pub async fn handover(
+        &mut self,
+        unit_id: &str,
+        round: Option<i64>,
+        now: i64,
+    ) -> Result<Handover> {
+        let sql =
+            "SELECT id FROM escalations WHERE unit_id = $1 AND state <> 'resolved' ORDER BY id";
+        let escalations: Vec<(i64,)> =
+            on_tx!(self, c => sqlx::query_as(sql).bind(unit_id).fetch_all(&mut **c).await?);
+        let sql = "SELECT id FROM hazards WHERE unit_id = $1 AND state NOT IN ('closed', 'rejected', 'rectified') \
+                   AND duplicate_of IS NULL AND rectify_due IS NOT NULL AND rectify_due < $2 ORDER BY id";
+        let hazards: Vec<(i64,)> = on_tx!(self, c => sqlx::query_as(sql).bind(unit_id).bind(now)
+            .fetch_all(&mut **c).await?);
+        let answered = match round {
+            None => None,
+            Some(r) => {
+                let sql = "SELECT COUNT(*) FROM zero_answers WHERE round_id = $1 AND unit_id = $2";
+                let n: (i64,) = on_tx!(self, c => sqlx::query_as(sql).bind(r).bind(unit_id)
+                    .fetch_one(&mut **c).await?);
+                Some(n.0 > 0)
+            }
+        };
+        Ok(Handover {
+            open_escalations: escalations.into_iter().map(|r| r.0).collect(),
+            overdue_hazards: hazards.into_iter().map(|r| r.0).collect(),
+            round_answered: answered,
+        })
+    }
+
+    /// Units that keep a duty-officer roster (a day of it within `near`) but have nobody on
+    /// `day`'s.
+    pub async fn roster_gaps(
+        &mut self,
+        day: NaiveDate,
+        near: (NaiveDate, NaiveDate),
+    ) -> Result<Vec<(String, String)>> {
+        let sql = "SELECT u.id, u.name FROM units u WHERE EXISTS (SELECT 1 FROM roster r \
+                   WHERE r.unit_id = u.id AND r.role = 'duty_officer' AND r.day >= $2 AND r.day <= $3) \
+                   AND NOT EXISTS (SELECT 1 FROM roster r WHERE r.unit_id = u.id \
+                   AND r.role = 'duty_officer' AND r.day = $1) ORDER BY u.position";
+        Ok(
+            on_tx!(self, c => sqlx::query_as(sql).bind(day_text(day)).bind(day_text(near.0))
+            .bind(day_text(near.1)).fetch_all(&mut **c).await?),
+        )
+    }
+}
+
+/// A shift one person asked a colleague to take.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Swap {
+    pub id: i64,
+    pub day: NaiveDate,
+    pub unit_id: String,
+    pub role: Role,
+    pub from_person: i64,
+    pub to_person: i64,
+    pub state: String,
+}
+
+impl Tx {
+    /// The (unit, role) shifts `person_id` stands on `day`.
+    pub async fn shifts_of(
+        &mut self,
+        person_id: i64,
+        day: NaiveDate,
+    ) -> Result<Vec<(String, Role)>> {
+        let sql = "SELECT unit_id, role FROM roster WHERE person_id = $1 AND day = $2 ORDER BY unit_id, role";
+        let rows: Vec<(String, String)> = on_tx!(self, c => sqlx::query_as(sql).bind(person_id)
+            .bind(day_text(day)).fetch_all(&mut **c).await?);
+        rows.into_iter()
+            .map(|(unit, role)| Ok((unit, role_of(&role)?)))
+            .collect()
+    }
+
+    pub async fn ask_swap(&mut self, s: &Swap, now: i64) -> Result<i64> {
+        let sql =
+            "INSERT INTO roster_swaps (day, unit_id, role, from_person, to_person, created_at) \
+                   VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
+        let row: (i64,) = on_tx!(self, c => sqlx::query_as(sql).bind(day_text(s.day)).bind(&s.unit_id)
+            .bind(s.role.as_str()).bind(s.from_person).bind(s.to_person).bind(now)
+            .fetch_one(&mut **c).await?);
+        Ok(row.0)
+    }
+
+    pub async fn swap(&mut self, id: i64) -> Result<Option<Swap>> {
+        let sql = format!(
+            "SELECT id, day, unit_id, role, from_person, to_person, state FROM roster_swaps WHERE id = $1{}",
+            self.lock_clause(" FOR UPDATE")
+        );
+        let row: Option<(i64, String, String, String, i64, i64, String)> =
+            on_tx!(self, c => sqlx::query_as(&sql).bind(id).fetch_optional(&mut **c).await?);
+        let Some((id, day, unit_id, role, from_person, to_person, state)) = row else {
+            return Ok(None);
+        };
+        Ok(Some(Swap {
+            id,
+            day: day_of(&day)?,
+            unit_id,
+            role: role_of(&role)?,
+            from_person,
+            to_person,
+            state,
+        }))
+    }
+
+    /// Settle a swap; on acceptance the colleague takes the requester's place on the roster.
+    /// False if the requester is no longer on that shift (the roster changed since).
+    pub async fn settle_swap(&mut self, s: &Swap, accept: bool) -> Result<bool> {
+        if accept {
+            let sql = "DELETE FROM roster WHERE day = $1 AND unit_id = $2 AND role = $3 AND person_id = $4";
+            let gone = on_tx!(self, c => sqlx::query(sql).bind(day_text(s.day)).bind(&s.unit_id)
+                .bind(s.role.as_str()).bind(s.from_person).execute(&mut **c).await?.rows_affected());
+            if gone == 0 {
+                return Ok(false);
+            }
+            let sql = "INSERT INTO roster (day, unit_id, role, person_id) VALUES ($1, $2, $3, $4) \
+                       ON CONFLICT DO NOTHING";
+            on_tx!(self, c => sqlx::query(sql).bind(day_text(s.day)).bind(&s.unit_id)
+                .bind(s.role.as_str()).bind(s.to_person).execute(&mut **c).await?.rows_affected());
+        }
+        let sql = "UPDATE roster_swaps SET state = $2 WHERE id = $1";
+        let state = if accept { "accepted" } else { "declined" };
+        on_tx!(self, c => sqlx::query(sql).bind(s.id).bind(state).execute(&mut **c).await?.rows_affected());
+        Ok(true)
+    }
+
+    /// A person by @username (case-insensitive): id, private chat, name, language.
+    pub async fn person_by_username(
+        &mut self,
+        username: &str,
+    ) -> Result<Option<(i64, i64, String, String)>> {
+        let sql = "SELECT id, tg_user_id, name, lang FROM people WHERE LOWER(username) = LOWER($1) ORDER BY id";
+        Ok(on_tx!(self, c => sqlx::query_as(sql).bind(username).fetch_optional(&mut **c).await?))
+    }
+}
+
 impl Store {
     /// Every role of every person (of one unit, if given), in unit order: who may stand on
     /// a roster, and what `lookout people` lists.

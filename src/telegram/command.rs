@@ -23,6 +23,8 @@ pub enum Known {
     Incident,
     Today,
     Duty,
+    Roster,
+    Swap,
     Pause,
     Stats,
     Tip,
@@ -42,7 +44,7 @@ pub enum Known {
 }
 
 impl Known {
-    pub const ALL: [Known; 29] = [
+    pub const ALL: [Known; 31] = [
         Known::Start,
         Known::Help,
         Known::Lang,
@@ -56,6 +58,8 @@ impl Known {
         Known::Incident,
         Known::Today,
         Known::Duty,
+        Known::Roster,
+        Known::Swap,
         Known::Pause,
         Known::Stats,
         Known::Tip,
@@ -89,6 +93,8 @@ impl Known {
             Known::Incident => "incident",
             Known::Today => "today",
             Known::Duty => "duty",
+            Known::Roster => "roster",
+            Known::Swap => "swap",
             Known::Pause => "pause",
             Known::Stats => "stats",
             Known::Tip => "tip",

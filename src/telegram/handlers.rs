@@ -64,6 +64,8 @@ pub fn schema() -> Schema {
     .branch(command(Known::Incident).endpoint(zero::incident))
     .branch(command(Known::Today).endpoint(zero::today))
     .branch(command(Known::Duty).endpoint(super::roster::duty))
+    .branch(command(Known::Roster).endpoint(super::roster::roster))
+    .branch(command(Known::Swap).endpoint(super::roster::swap))
     .branch(command(Known::Pause).endpoint(zero::pause))
     .branch(command(Known::Stats).endpoint(zero::month_stats))
     .branch(command(Known::Tip).endpoint(tips::tip_command))
@@ -84,7 +86,7 @@ pub fn schema() -> Schema {
         .endpoint(other_message)
 }
 
-fn role_name(ctx: &Ctx, lang: Lang, role: Role) -> String {
+pub(super) fn role_name(ctx: &Ctx, lang: Lang, role: Role) -> String {
     ctx.i18n.t(lang, &format!("role-{}", role.as_str()), &[])
 }
 
@@ -164,10 +166,16 @@ pub fn help_text(ctx: &Ctx, member: &Member, l: Lang) -> String {
         keys.push("help-bind");
     }
     if member.has_role(Role::DutyOfficer) || member.has_role(Role::Supervisor) {
-        keys.extend(["help-zero", "help-incident", "help-ack"]);
+        keys.extend(["help-zero", "help-incident", "help-ack", "help-swap"]);
     }
     if !member.memberships.is_empty() {
-        keys.extend(["help-today", "help-duty", "help-report", "help-status"]);
+        keys.extend([
+            "help-today",
+            "help-duty",
+            "help-roster",
+            "help-report",
+            "help-status",
+        ]);
     }
     if member.has_role(Role::DutyOfficer) || member.has_role(Role::Supervisor) {
         keys.push("help-hazard-handle");
@@ -556,6 +564,9 @@ async fn press(ctx: Arc<Ctx>, inc: Incoming, press: Press) -> HandlerResult {
             | Action::TipReply(_)
             | Action::TipClose(_)),
         ) => tips::press(&ctx, &inc, a).await,
+        Some(Action::Swap { id, accept }) => {
+            super::roster::swap_button(&ctx, &inc, id, accept).await
+        }
         _ => {
             let mut r = inc.replies();
             r.answer_press(Some(tr!(ctx.i18n, inc.lang, "button-expired")));
