@@ -1,5 +1,6 @@
 //! Retention: rows that only record finished work (sent messages, run and cancelled timers,
-//! handled updates, strangers' conversations, old rounds' reminder addresses) are pruned
+//! handled updates, strangers' conversations, old rounds' reminder addresses, past duty
+//! rosters and their swaps) are pruned
 //! once older than `retention.keep`, so the database stays bounded over years. Statistics
 //! and the audit trail (rounds, expected units, answers, hazards and their events, tips and
 //! their entries, escalations and their events) are never pruned; see `store::retention`
@@ -28,17 +29,19 @@ pub struct Pruned {
     pub inbox: u64,
     pub conversations: u64,
     pub zero_reminders: u64,
+    pub rosters: u64,
 }
 
 impl Pruned {
     /// (table, rows) pairs, e.g. for a metric labelled by table.
-    pub fn per_table(&self) -> [(&'static str, u64); 5] {
+    pub fn per_table(&self) -> [(&'static str, u64); 6] {
         [
             ("outbox", self.outbox),
             ("timers", self.timers),
             ("inbox", self.inbox),
             ("conversations", self.conversations),
             ("zero_reminders", self.zero_reminders),
+            ("roster", self.rosters),
         ]
     }
 
@@ -62,12 +65,15 @@ pub async fn prune(
 ) -> Result<Pruned, StoreError> {
     let before = now.saturating_sub(ms(keep));
     let updates_before = now.saturating_sub(ms(keep.max(REPLAY_HORIZON)));
+    // A day's precision is enough for a window of days (UTC).
+    let roster_day = crate::clock::from_ms(before).format("%Y-%m-%d").to_string();
     Ok(Pruned {
         outbox: batches(pause, || store.prune_outbox(before, BATCH)).await?,
         timers: batches(pause, || store.prune_timers(before, BATCH)).await?,
         inbox: batches(pause, || store.prune_updates(updates_before, BATCH)).await?,
         conversations: batches(pause, || store.prune_stranger_conversations(before, BATCH)).await?,
         zero_reminders: batches(pause, || store.prune_zero_reminders(before, BATCH)).await?,
+        rosters: batches(pause, || store.prune_rosters(&roster_day, before, BATCH)).await?,
     })
 }
 
@@ -98,6 +104,7 @@ pub async fn run(store: Store, clock: Clock, keep: Span) {
                 inbox = p.inbox,
                 conversations = p.conversations,
                 zero_reminders = p.zero_reminders,
+                rosters = p.rosters,
                 "retention pass"
             ),
             Err(e) => tracing::warn!(error = %e, "retention pass failed; will try again"),
@@ -118,8 +125,9 @@ mod tests {
             inbox: 1,
             conversations: 0,
             zero_reminders: 4,
+            rosters: 5,
         };
-        assert_eq!(p.total(), 10);
+        assert_eq!(p.total(), 15);
         assert_eq!(p.per_table()[3], ("conversations", 0));
         assert_eq!(ms(Span::days(90)), 90 * 86_400_000);
         assert_eq!(Span::hours(1).max(REPLAY_HORIZON), Span::days(1));

@@ -30,6 +30,58 @@ pub fn rate(s: &UnitStats) -> String {
 pub struct UnitLine {
     pub zero: UnitStats,
     pub hazards: HazardFigures,
+    pub shifts: ShiftFigures,
+}
+
+/// How a unit's roster was kept to (only shifts that had a roster count).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ShiftFigures {
+    /// Zero reports answered by the duty officer on the shift's roster,
+    pub by_on_shift: i64,
+    /// and by someone else while a roster named who was on.
+    pub by_others: i64,
+    /// Escalations taken at level 1 by the leading supervisor on shift.
+    pub taken_at_level_1: i64,
+}
+
+/// Count, per unit, what the people on the roster did.
+fn shift_figures(
+    config: &Config,
+    roster: &[crate::roster::Entry],
+    answers: &[(String, Option<i64>, i64)],
+    takes: &[(String, i64, i64)],
+) -> std::collections::HashMap<String, ShiftFigures> {
+    use crate::org::Role;
+    use std::collections::{HashMap, HashSet};
+    let on: HashSet<(NaiveDate, &str, Role, i64)> = roster
+        .iter()
+        .map(|e| (e.day, e.unit_id.as_str(), e.role, e.person_id))
+        .collect();
+    let kept: HashSet<(NaiveDate, &str, Role)> = roster
+        .iter()
+        .map(|e| (e.day, e.unit_id.as_str(), e.role))
+        .collect();
+    let day = |at: i64| config.roster.shift_day(config.timezone, at);
+    let mut out: HashMap<String, ShiftFigures> = HashMap::new();
+    for (unit, person, at) in answers {
+        let d = day(*at);
+        if !kept.contains(&(d, unit.as_str(), Role::DutyOfficer)) {
+            continue;
+        }
+        let f = out.entry(unit.clone()).or_default();
+        match person {
+            Some(p) if on.contains(&(d, unit.as_str(), Role::DutyOfficer, *p)) => {
+                f.by_on_shift += 1
+            }
+            _ => f.by_others += 1,
+        }
+    }
+    for (unit, person, at) in takes {
+        if on.contains(&(day(*at), unit.as_str(), Role::Supervisor, *person)) {
+            out.entry(unit.clone()).or_default().taken_at_level_1 += 1;
+        }
+    }
+    out
 }
 
 #[derive(Debug, Clone)]
@@ -78,6 +130,17 @@ pub async fn gather(
             now,
         )
         .await?;
+    // A shift that began the day before `from` may hold its first answers.
+    let day = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap_or_default();
+    let roster = store
+        .roster(None, day(from).pred_opt().unwrap_or_default(), day(to))
+        .await?;
+    let mut shifts = shift_figures(
+        config,
+        &roster,
+        &store.answers_by(from, to).await?,
+        &store.level_one_takes(start, end).await?,
+    );
     let units = zero
         .into_iter()
         .map(|z| {
@@ -87,6 +150,7 @@ pub async fn gather(
                 .map(|(_, h)| h.clone())
                 .unwrap_or_default();
             UnitLine {
+                shifts: shifts.remove(&z.unit_id).unwrap_or_default(),
                 zero: z,
                 hazards: h,
             }
@@ -114,15 +178,18 @@ pub fn table(i18n: &I18n, l: Lang, f: &Figures) -> String {
         "stats-hz-rectified",
         "stats-hz-overdue",
         "stats-hz-open",
+        "stats-on-shift",
+        "stats-others",
+        "stats-taken-on-shift",
     ]
     .iter()
     .map(|k| i18n.t(l, k, &[]))
     .collect();
     let mut out = vec![header.join(" | ")];
     for u in &f.units {
-        let (s, h) = (&u.zero, &u.hazards);
+        let (s, h, r) = (&u.zero, &u.hazards, &u.shifts);
         out.push(format!(
-            "{} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {}",
+            "{} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {}",
             s.unit_name,
             s.expected,
             s.on_time,
@@ -134,7 +201,10 @@ pub fn table(i18n: &I18n, l: Lang, f: &Figures) -> String {
             h.acked_in_time,
             h.rectified_on_time,
             h.overdue,
-            h.open
+            h.open,
+            r.by_on_shift,
+            r.by_others,
+            r.taken_at_level_1
         ));
     }
     let t = &f.tips;
@@ -164,17 +234,18 @@ pub(crate) fn csv_field(s: &str) -> String {
 pub fn csv(f: &Figures) -> String {
     let mut out = String::from(
         "unit_id,unit,expected,on_time,late,missing,incidents,timeliness,\
-         hazards_reported,hazards_acked_in_time,hazards_rectified_on_time,hazards_overdue,hazards_open\n",
+         hazards_reported,hazards_acked_in_time,hazards_rectified_on_time,hazards_overdue,hazards_open,\
+         answered_on_shift,answered_by_others,taken_on_shift_at_level_1\n",
     );
     for u in &f.units {
-        let (s, h) = (&u.zero, &u.hazards);
+        let (s, h, r) = (&u.zero, &u.hazards, &u.shifts);
         let rate = if s.expected == 0 {
             String::new()
         } else {
             format!("{:.4}", s.on_time as f64 / s.expected as f64)
         };
         out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
             csv_field(&s.unit_id),
             csv_field(&s.unit_name),
             s.expected,
@@ -187,7 +258,10 @@ pub fn csv(f: &Figures) -> String {
             h.acked_in_time,
             h.rectified_on_time,
             h.overdue,
-            h.open
+            h.open,
+            r.by_on_shift,
+            r.by_others,
+            r.taken_at_level_1
         ));
     }
     out
@@ -236,14 +310,76 @@ mod tests {
                     open: 1,
                     ..Default::default()
                 },
+                shifts: ShiftFigures {
+                    by_on_shift: 5,
+                    by_others: 1,
+                    taken_at_level_1: 2,
+                },
             }],
             tips: TipFigures::default(),
         };
         assert!(
-            csv(&f).ends_with("\"a,b\",\"A \"\"x\"\"\",4,3,0,1,1,0.7500,2,0,0,0,1\n"),
+            csv(&f).ends_with("\"a,b\",\"A \"\"x\"\"\",4,3,0,1,1,0.7500,2,0,0,0,1,5,1,2\n"),
             "{}",
             csv(&f)
         );
+    }
+
+    #[test]
+    fn answers_and_takes_count_against_the_shift_they_fell_in() {
+        use crate::org::Role;
+        use crate::roster::Entry;
+        let config = Config::default(); // shifts from 08:30, Asia/Shanghai
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
+        let at = |s: &str| {
+            chrono::DateTime::parse_from_rfc3339(s)
+                .unwrap()
+                .timestamp_millis()
+        };
+        let entry = |day: &str, unit: &str, role, person_id| Entry {
+            day: d(day),
+            unit_id: unit.into(),
+            role,
+            person_id,
+        };
+        let roster = [
+            entry("2026-12-01", "lijia", Role::DutyOfficer, 1),
+            entry("2026-12-02", "lijia", Role::DutyOfficer, 2),
+            entry("2026-12-02", "lijia", Role::Supervisor, 7),
+        ];
+        let answers = [
+            // 08:00 on the 2nd is still the 1st's shift: person 1's.
+            (
+                "lijia".to_string(),
+                Some(1),
+                at("2026-12-02T08:00:00+08:00"),
+            ),
+            (
+                "lijia".to_string(),
+                Some(1),
+                at("2026-12-02T09:00:00+08:00"),
+            ),
+            // No roster for nanjiao: counted neither way.
+            (
+                "nanjiao".to_string(),
+                Some(3),
+                at("2026-12-02T09:00:00+08:00"),
+            ),
+        ];
+        let takes = [
+            ("lijia".to_string(), 7, at("2026-12-02T10:00:00+08:00")),
+            ("lijia".to_string(), 8, at("2026-12-02T10:00:00+08:00")),
+        ];
+        let f = shift_figures(&config, &roster, &answers, &takes);
+        assert_eq!(
+            f.get("lijia"),
+            Some(&ShiftFigures {
+                by_on_shift: 1,
+                by_others: 1,
+                taken_at_level_1: 1
+            })
+        );
+        assert!(!f.contains_key("nanjiao"));
     }
 
     #[test]

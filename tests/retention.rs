@@ -160,6 +160,27 @@ async fn a_pass_prunes_finished_rows_and_keeps_what_is_needed(b: Backend) {
         other => panic!("{other:?}"),
     };
 
+    // A roster day and a swap older than the window, and a recent roster day.
+    let entry = |day: &str| lookout::roster::Entry {
+        day: chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").expect("day"),
+        unit_id: "lijia".into(),
+        role: Role::DutyOfficer,
+        person_id: person,
+    };
+    tx.replace_roster(&[entry("2026-08-23"), entry("2026-11-21")])
+        .await
+        .expect("roster");
+    let swap = lookout::store::Swap {
+        id: 0,
+        day: entry("2026-08-23").day,
+        unit_id: "lijia".into(),
+        role: Role::DutyOfficer,
+        from_person: person,
+        to_person: person,
+        state: "asked".into(),
+    };
+    tx.ask_swap(&swap, OLD).await.expect("swap");
+
     // Two zero-report rounds, both older than the window; the later one is current.
     let before = tx
         .open_round(OLD - DAY, OLD - DAY + 3_600_000, "2026-08-22")
@@ -359,7 +380,14 @@ async fn a_pass_prunes_finished_rows_and_keeps_what_is_needed(b: Backend) {
             inbox: 1,
             conversations: 1,
             zero_reminders: 1,
+            rosters: 2,
         }
+    );
+    let left = "SELECT COUNT(*) FROM roster WHERE day = '2026-11-21'";
+    assert_eq!(
+        count(&store, left).await,
+        1,
+        "the recent roster day is kept"
     );
     for key in ["old.sent", "old.failed", "bulk.0", "bulk.1199"] {
         assert!(!has_message(&store, key).await, "{key} pruned");

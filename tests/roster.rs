@@ -15,6 +15,7 @@ both_backends!(
     an_unreachable_leader_on_shift_falls_back_to_every_supervisor,
     the_handover_reaches_the_incoming_officer_and_tomorrows_gap_is_reported,
     a_swap_needs_the_colleagues_yes_and_is_refused_when_it_cannot_be,
+    statistics_count_what_the_people_on_shift_did,
     roster_files_are_imported_whole_or_not_at_all,
 );
 
@@ -139,6 +140,19 @@ async fn reminders_and_alerts_go_to_who_is_on_shift(b: Backend) {
     assert!(
         !bot.sim.sent(lead1.id()).iter().any(is_alert),
         "the leader off shift is not"
+    );
+    // The shift changed mid-round: the 09:36 nag went to the officer on the new shift.
+    let reminders = |u: &SimUser| {
+        bot.sim
+            .sent(u.id())
+            .iter()
+            .filter(|m| is_reminder(m))
+            .count()
+    };
+    assert_eq!(
+        (reminders(&b2), reminders(&a)),
+        (1, 1),
+        "B at 08:00, A at 09:36"
     );
 }
 
@@ -339,6 +353,92 @@ async fn a_swap_needs_the_colleagues_yes_and_is_refused_when_it_cannot_be(b: Bac
             .filter(|m| m.text().contains("took your"))
             .count(),
         1
+    );
+}
+
+/// Three mornings in 李家村: an answer by someone while another was on shift, one by the
+/// officer on shift, and a silent round whose alert the leader on shift takes at level 1.
+async fn statistics_count_what_the_people_on_shift_did(b: Backend) {
+    let bot = TestBot::spawn_fast_on(b, config(), TestClock::at("2026-11-16 07:00")).await;
+    let night = bot.sim.user(101, "Night", Some("en"));
+    let day_officer = bot.sim.user(102, "Day", Some("en"));
+    let lead = bot.sim.user(103, "Lead", Some("en"));
+    bot.join(&night, "lijia", Role::DutyOfficer).await;
+    bot.join(&day_officer, "lijia", Role::DutyOfficer).await;
+    bot.join(&lead, "lijia", Role::Supervisor).await;
+    put_on_shift(
+        &bot,
+        &[
+            ("2026-11-15", "lijia", Role::DutyOfficer, &night),
+            ("2026-11-16", "lijia", Role::DutyOfficer, &day_officer),
+            ("2026-11-17", "lijia", Role::DutyOfficer, &night),
+            ("2026-11-18", "lijia", Role::Supervisor, &lead),
+        ],
+    )
+    .await;
+    // 11-16 08:00 belongs to the 15th's shift (Night's): Day answers anyway.
+    assert_eq!(hhmm(bot.advance_to_timer(REMIND).await), "08:00");
+    assert!(bot
+        .ask(&day_officer, "/zero")
+        .await
+        .text()
+        .starts_with("Recorded"));
+    // 11-17 08:00 still belongs to the 16th's shift: Day's own.
+    assert_eq!(hhmm(bot.advance_to_timer(REMIND).await), "08:00");
+    assert!(bot
+        .ask(&day_officer, "/zero")
+        .await
+        .text()
+        .starts_with("Recorded"));
+    // 11-18: nobody answers; the leader on shift takes the level-1 alert.
+    assert_eq!(hhmm(bot.advance_to_timer(REMIND).await), "08:00");
+    assert_eq!(hhmm(bot.advance_to_timer(DEADLINE).await), "10:00");
+    let alert = bot
+        .sim
+        .wait_for(lead.id(), WAIT, is_alert)
+        .await
+        .expect("the leader on shift is alerted");
+    lead.press(&alert, &alert.button_data()[0]);
+    bot.sim
+        .wait_for(lead.id(), WAIT, |m| {
+            m.message_id != alert.message_id && !is_alert(m)
+        })
+        .await
+        .expect("taken");
+    bot.quiesce().await;
+
+    let out = lookout(
+        &bot.db.url,
+        &[
+            "stats",
+            "--from",
+            "2026-11-16",
+            "--to",
+            "2026-11-18",
+            "--format",
+            "csv",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let csv = text(&out.stdout);
+    assert!(
+        csv.lines().next().is_some_and(
+            |h| h.ends_with(",answered_on_shift,answered_by_others,taken_on_shift_at_level_1")
+        ),
+        "{csv}"
+    );
+    let lijia = csv
+        .lines()
+        .find(|l| l.starts_with("lijia,"))
+        .expect("a lijia line");
+    assert!(lijia.ends_with(",1,1,1"), "{lijia}");
+    let nanjiao = csv
+        .lines()
+        .find(|l| l.starts_with("nanjiao,"))
+        .expect("a nanjiao line");
+    assert!(
+        nanjiao.ends_with(",0,0,0"),
+        "no roster, nothing counted: {nanjiao}"
     );
 }
 

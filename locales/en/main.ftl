@@ -439,3 +439,6 @@ swap-gone = This swap no longer applies (the { $day } shift of { $unit } has pas
 swap-requester-accepted = ✅ { $to } took your { $day } shift of { $unit }.
 swap-requester-declined = { $to } declined your { $day } shift of { $unit }; you are still on it.
 swap-notice = 🔁 Roster change: { $to } takes { $from }'s { $day } shift of { $unit } ({ $role }).
+stats-on-shift = by officer on shift
+stats-others = by others
+stats-taken-on-shift = taken by leader on shift

@@ -439,3 +439,6 @@ swap-gone = 此次调班已失效（{ $unit } { $day } 的班次已过或已变�
 swap-requester-accepted = ✅ { $to } 已接替您 { $unit } { $day } 的班。
 swap-requester-declined = { $to } 拒绝了您 { $unit } { $day } 的班，仍由您值班。
 swap-notice = 🔁 值班调整：{ $to } 接替 { $from } 值 { $unit } { $day } 的班（{ $role }）。
+stats-on-shift = 当班值班员报送
+stats-others = 他人报送
+stats-taken-on-shift = 带班领导一级确认

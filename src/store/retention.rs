@@ -81,6 +81,23 @@ impl Store {
         self.prune_with(&sql, before, limit).await
     }
 
+    /// Roster days before `day` (YYYY-MM-DD), and swaps asked before `before`: plans, not
+    /// records (the answers and escalations they explain are kept).
+    pub async fn prune_rosters(&self, day: &str, before: i64, limit: i64) -> Result<u64> {
+        let sql = format!(
+            "DELETE FROM roster WHERE (day, unit_id, role, person_id) IN (SELECT day, unit_id, role, person_id \
+             FROM roster WHERE day < $1 ORDER BY day LIMIT $2{})",
+            self.skip_locked()
+        );
+        let days = on_pool!(self, p => sqlx::query(&sql).bind(day).bind(limit).execute(p).await?.rows_affected());
+        let sql = format!(
+            "DELETE FROM roster_swaps WHERE id IN (SELECT id FROM roster_swaps WHERE created_at < $1 \
+             ORDER BY id LIMIT $2{})",
+            self.skip_locked()
+        );
+        Ok(days + self.prune_with(&sql, before, limit).await?)
+    }
+
     async fn prune_with(&self, sql: &str, before: i64, limit: i64) -> Result<u64> {
         Ok(
             on_pool!(self, p => sqlx::query(sql).bind(before).bind(limit).execute(p).await?.rows_affected()),

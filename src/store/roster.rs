@@ -269,6 +269,28 @@ impl Store {
             .collect()
     }
 
+    /// Zero-report answers of the rounds of days `from..=to`: unit, who answered, when.
+    pub async fn answers_by(
+        &self,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<(String, Option<i64>, i64)>> {
+        let sql = "SELECT a.unit_id, a.person_id, a.answered_at FROM zero_answers a \
+                   JOIN zero_rounds z ON z.id = a.round_id WHERE z.day >= $1 AND z.day <= $2";
+        Ok(on_pool!(self, p => sqlx::query_as(sql).bind(from).bind(to).fetch_all(p).await?))
+    }
+
+    /// Escalations taken in `start..end` while they had reached level 1 only: unit, who
+    /// took it, when.
+    pub async fn level_one_takes(&self, start: i64, end: i64) -> Result<Vec<(String, i64, i64)>> {
+        let sql = "SELECT e.unit_id, a.person_id, a.at FROM escalation_events a \
+                   JOIN escalations e ON e.id = a.escalation_id \
+                   WHERE a.kind = 'acknowledged' AND a.person_id IS NOT NULL AND a.at >= $1 AND a.at < $2 \
+                   AND COALESCE((SELECT MAX(n.level) FROM escalation_events n WHERE n.escalation_id = a.escalation_id \
+                                 AND n.kind = 'notified' AND n.at <= a.at), 1) = 1";
+        Ok(on_pool!(self, p => sqlx::query_as(sql).bind(start).bind(end).fetch_all(p).await?))
+    }
+
     /// The roster over `from..=to` (of one unit, if given), by day and unit.
     pub async fn roster(
         &self,
