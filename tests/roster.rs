@@ -41,6 +41,15 @@ fn is_alert(m: &SentMessage) -> bool {
     m.button_data().iter().any(|d| d.starts_with("ack:"))
 }
 
+/// How many of the messages `user` got contain `needle`.
+fn texts_with(bot: &TestBot, user: &SimUser, needle: &str) -> usize {
+    bot.sim
+        .sent(user.id())
+        .iter()
+        .filter(|m| m.text().contains(needle))
+        .count()
+}
+
 fn day(s: &str) -> chrono::NaiveDate {
     chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
 }
@@ -248,20 +257,10 @@ async fn the_handover_reaches_the_incoming_officer_and_tomorrows_gap_is_reported
         .expect("tomorrow's gap goes to the unit's supervisors");
     bot.quiesce().await;
     assert!(
-        !bot.sim
-            .sent(elsewhere.id())
-            .iter()
-            .any(|m| m.text().contains("Nobody on duty")),
+        texts_with(&bot, &elsewhere, "Nobody on duty") == 0,
         "a unit that keeps no roster has no gaps"
     );
-    assert_eq!(
-        bot.sim
-            .sent(incoming.id())
-            .iter()
-            .filter(|m| m.text().contains("Handover"))
-            .count(),
-        1
-    );
+    assert_eq!(texts_with(&bot, &incoming, "Handover"), 1);
 }
 
 async fn a_swap_needs_the_colleagues_yes_and_is_refused_when_it_cannot_be(b: Backend) {
@@ -346,14 +345,7 @@ async fn a_swap_needs_the_colleagues_yes_and_is_refused_when_it_cannot_be(b: Bac
     // A second press changes nothing.
     mate.press(&question, &accept);
     bot.quiesce().await;
-    assert_eq!(
-        bot.sim
-            .sent(me.id())
-            .iter()
-            .filter(|m| m.text().contains("took your"))
-            .count(),
-        1
-    );
+    assert_eq!(texts_with(&bot, &me, "took your"), 1);
 }
 
 /// Three mornings in 李家村: an answer by someone while another was on shift, one by the

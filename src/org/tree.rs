@@ -4,7 +4,7 @@
 //! cache reloads the tree when it differs, so a change by another process or an earlier
 //! update of the same batch is seen at once.
 use super::Unit;
-use crate::store::{Store, StoreError, Tx};
+use crate::store::{Store, StoreError};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 
@@ -124,15 +124,6 @@ impl UnitCache {
     pub async fn get(&self, store: &Store) -> Result<Arc<UnitTree>, StoreError> {
         let version = store.tree_version().await?;
         self.at(store, version).await
-    }
-
-    /// The current tree, as the open transaction sees it.
-    pub async fn in_tx(&self, tx: &mut Tx) -> Result<Arc<UnitTree>, StoreError> {
-        let version = tx.tree_version().await?;
-        match self.cached(version) {
-            Some(t) => Ok(t),
-            None => Ok(self.keep(version, tx.units().await?)),
-        }
     }
 }
 

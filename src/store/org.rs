@@ -209,18 +209,6 @@ impl Store {
 
 /// The same reads inside a transaction, so they see what it changed.
 impl Tx {
-    pub async fn units(&mut self) -> Result<Vec<Unit>> {
-        let sql = format!("SELECT {UNIT_COLS} FROM units ORDER BY position, id");
-        let rows: Vec<UnitRow> = on_tx!(self, c => sqlx::query_as(&sql).fetch_all(&mut **c).await?);
-        Ok(rows.into_iter().map(unit_of).collect())
-    }
-
-    pub async fn tree_version(&mut self) -> Result<i64> {
-        let row: (i64,) =
-            on_tx!(self, c => sqlx::query_as(TREE_VERSION_SQL).fetch_one(&mut **c).await?);
-        Ok(row.0)
-    }
-
     pub async fn unit(&mut self, id: &str) -> Result<Option<Unit>> {
         let sql = format!("SELECT {UNIT_COLS} FROM units WHERE id = $1");
         let row: Option<UnitRow> =
