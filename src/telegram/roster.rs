@@ -142,15 +142,15 @@ pub async fn swap(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
     };
     let now = ctx.clock.now_ms();
     let shown = day.format("%Y-%m-%d").to_string();
-    let (who, day_arg) = (who.to_string(), shown.clone());
+    let who = who.to_string();
     if day < ctx.config.roster.shift_day(ctx.config.timezone, now) {
-        r.text(tr!(ctx.i18n, l, "swap-past", day = day_arg));
+        r.text(tr!(ctx.i18n, l, "swap-past", day = shown.clone()));
         return r.send(&ctx).await;
     }
     let mut tx = ctx.store.begin().await?;
     let mine = tx.shifts_of(me.id, day).await?;
     if mine.is_empty() {
-        r.text(tr!(ctx.i18n, l, "swap-not-on-shift", day = day_arg));
+        r.text(tr!(ctx.i18n, l, "swap-not-on-shift", day = shown.clone()));
         return r.commit(&ctx, tx).await;
     }
     let Some((to_id, to_chat, _, to_lang)) = tx
@@ -173,7 +173,7 @@ pub async fn swap(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
             l,
             "swap-not-colleague",
             who = who,
-            day = day_arg
+            day = shown.clone()
         ));
         return r.commit(&ctx, tx).await;
     };
