@@ -210,7 +210,16 @@ async fn handover(ctx: &Ctx, tx: &mut Tx, today: NaiveDate, at: i64) -> Result<(
             ctx.say(tx, &Notice::text(key, p.chat_id, text), at).await?;
             told.push(p.name.clone());
         }
-        for p in outgoing.iter().filter(|p| p.unit_id == unit_id) {
+        // Someone on both shifts hands over to themselves: the handover is enough.
+        let staying: Vec<i64> = incoming
+            .iter()
+            .filter(|p| p.unit_id == unit_id)
+            .map(|p| p.chat_id)
+            .collect();
+        for p in outgoing
+            .iter()
+            .filter(|p| p.unit_id == unit_id && !staying.contains(&p.chat_id))
+        {
             let l = Lang::from_telegram(Some(&p.lang));
             let names = told.join(&tr!(ctx.i18n, l, "list-separator"));
             let text = tr!(

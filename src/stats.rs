@@ -132,13 +132,12 @@ pub async fn gather(
         .await?;
     // A shift that began the day before `from` may hold its first answers.
     let day = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap_or_default();
-    let roster = store
-        .roster(None, day(from).pred_opt().unwrap_or_default(), day(to))
-        .await?;
+    let since = day(from).pred_opt().unwrap_or_default();
+    let roster = store.roster(None, since, day(to)).await?;
     let mut shifts = shift_figures(
         config,
         &roster,
-        &store.answers_by(from, to).await?,
+        &store.answers_by(from, to, since).await?,
         &store.level_one_takes(start, end).await?,
     );
     let units = zero

@@ -7,3 +7,5 @@ CREATE TABLE roster (
     person_id  BIGINT NOT NULL REFERENCES people(id),
     PRIMARY KEY (day, unit_id, role, person_id)
 );
+-- A unit's roster by role and day (routing, gaps, statistics).
+CREATE INDEX roster_unit ON roster(unit_id, role, day);

@@ -269,15 +269,24 @@ impl Store {
             .collect()
     }
 
-    /// Zero-report answers of the rounds of days `from..=to`: unit, who answered, when.
+    /// Zero-report answers of the rounds of days `from..=to`: unit, who answered, when
+    /// (`since`: the first roster day that may hold them, the day before `from`).
     pub async fn answers_by(
         &self,
         from: &str,
         to: &str,
+        since: NaiveDate,
     ) -> Result<Vec<(String, Option<i64>, i64)>> {
+        // Only units that kept a duty-officer roster then: `/stats` runs this too, and a
+        // district without rosters should not read a month of answers for nothing.
         let sql = "SELECT a.unit_id, a.person_id, a.answered_at FROM zero_answers a \
-                   JOIN zero_rounds z ON z.id = a.round_id WHERE z.day >= $1 AND z.day <= $2";
-        Ok(on_pool!(self, p => sqlx::query_as(sql).bind(from).bind(to).fetch_all(p).await?))
+                   JOIN zero_rounds z ON z.id = a.round_id WHERE z.day >= $1 AND z.day <= $2 \
+                   AND EXISTS (SELECT 1 FROM roster r WHERE r.unit_id = a.unit_id \
+                               AND r.role = 'duty_officer' AND r.day >= $3 AND r.day <= $2)";
+        Ok(
+            on_pool!(self, p => sqlx::query_as(sql).bind(from).bind(to).bind(day_text(since))
+            .fetch_all(p).await?),
+        )
     }
 
     /// Escalations taken in `start..end` while they had reached level 1 only: unit, who
