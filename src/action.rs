@@ -49,6 +49,17 @@ pub enum Action {
         id: i64,
         accept: bool,
     },
+    /// Warnings: Received (收到) on warning `id`.
+    WarnOk(i64),
+    /// Warning drafts (`/warn` step by step): the unit, the level, the expiry in hours, then
+    /// issue (as an exercise or not) or cancel.
+    WarnUnit(String),
+    WarnLevel(String),
+    WarnExpiry(u32),
+    WarnIssue {
+        exercise: bool,
+    },
+    WarnDrop,
 }
 
 impl Action {
@@ -79,6 +90,12 @@ impl Action {
             Action::TipReply(id) => format!("tipreply:{id}"),
             Action::TipClose(id) => format!("tipclose:{id}"),
             Action::Swap { id, accept } => format!("swap:{}:{id}", if *accept { "a" } else { "d" }),
+            Action::WarnOk(id) => format!("wok:{id}"),
+            Action::WarnUnit(u) => format!("wu:{u}"),
+            Action::WarnLevel(l) => format!("wl:{l}"),
+            Action::WarnExpiry(h) => format!("wx:{h}"),
+            Action::WarnIssue { exercise } => format!("wi:{}", if *exercise { "e" } else { "r" }),
+            Action::WarnDrop => "wd:".into(),
         }
     }
 
@@ -154,6 +171,24 @@ impl Action {
                 let id = id.parse().ok().filter(|id: &i64| *id > 0)?;
                 Some(Action::Swap { id, accept })
             }
+            "wok" => arg
+                .parse()
+                .ok()
+                .filter(|id: &i64| *id > 0)
+                .map(Action::WarnOk),
+            "wu" if !arg.is_empty() => Some(Action::WarnUnit(arg.to_string())),
+            "wl" if !arg.is_empty() => Some(Action::WarnLevel(arg.to_string())),
+            "wx" => arg
+                .parse()
+                .ok()
+                .filter(|h: &u32| (1..=24 * 30).contains(h))
+                .map(Action::WarnExpiry),
+            "wi" => match arg {
+                "e" => Some(Action::WarnIssue { exercise: true }),
+                "r" => Some(Action::WarnIssue { exercise: false }),
+                _ => None,
+            },
+            "wd" => Some(Action::WarnDrop),
             _ => None,
         }
     }
@@ -215,6 +250,13 @@ mod tests {
                 id: 8,
                 accept: false,
             },
+            Action::WarnOk(7),
+            Action::WarnUnit("wangcun".into()),
+            Action::WarnLevel("red".into()),
+            Action::WarnExpiry(24),
+            Action::WarnIssue { exercise: true },
+            Action::WarnIssue { exercise: false },
+            Action::WarnDrop,
         ] {
             assert!(a.data().len() <= 64);
             assert_eq!(Action::parse(&a.data()), Some(a));
@@ -241,6 +283,12 @@ mod tests {
             "tipack:0",
             "tipreply:-2",
             "tipclose:x",
+            "wok:0",
+            "wok:x",
+            "wx:0",
+            "wx:99999",
+            "wi:q",
+            "wu:",
             &"a".repeat(100),
         ] {
             assert_eq!(Action::parse(bad), None, "{bad}");

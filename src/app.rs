@@ -302,12 +302,12 @@ fn command_menus(ctx: &Ctx) -> Vec<Outgoing> {
                 "default",
                 &[
                     "start", "help", "report", "zero", "incident", "today", "duty", "status",
-                    "ack", "tip", "lang", "cancel", "stats", "invite", "season",
+                    "ack", "ok", "warn", "tip", "lang", "cancel", "stats", "invite", "season",
                 ][..],
             ),
             (
                 "all_group_chats",
-                &["zero", "incident", "today", "ack", "bind", "help"][..],
+                &["zero", "incident", "today", "ack", "ok", "bind", "help"][..],
             ),
         ] {
             let commands: Vec<_> = names

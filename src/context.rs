@@ -64,6 +64,17 @@ impl Ctx {
         tx.enqueue(&(self.render)(notice), now).await
     }
 
+    /// Queue many notices at once (a warning's fan-out): fewer statements than one each.
+    pub async fn say_all(
+        &self,
+        tx: &mut Tx,
+        notices: &[Notice],
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let rows: Vec<Outgoing> = notices.iter().map(self.render).collect();
+        tx.enqueue_all(&rows, now).await
+    }
+
     /// Queue a notice that leaves no trace: for strangers, tipsters and secrets. Its row is
     /// erased once sent, and while it waits its recipient is sealed (see `seal`).
     pub async fn say_ephemeral(

@@ -21,6 +21,17 @@ pub enum Conversation {
     IncidentFollowup { followup: String, until: i64 },
     /// Photos sent until `until` are the rectification evidence of hazard `hz_evidence`.
     HazardEvidence { hz_evidence: i64, until: i64 },
+    /// A warning being written step by step (`/warn`).
+    WarningDraft { warning: WarnDraft },
+}
+
+/// `/warn` step by step: unit, level, text, expiry, then the preview.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WarnDraft {
+    pub unit: Option<String>,
+    pub level: Option<String>,
+    pub text: Option<String>,
+    pub expires_h: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -149,6 +149,7 @@ pub type TakeItem = for<'a> fn(
 const TAKES: &[(&str, TakeItem)] = &[
     ("hazard", crate::hazard::take_from_alert),
     ("tip", crate::tip::flow::take_from_alert),
+    ("warning", crate::warning::take_from_alert),
     ("zero", crate::zero_report::take_from_alert),
 ];
 

@@ -22,4 +22,5 @@ pub mod stats;
 pub mod store;
 pub mod telegram;
 pub mod tip;
+pub mod warning;
 pub mod zero_report;

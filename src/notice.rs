@@ -54,6 +54,9 @@ pub enum Priority {
     /// Alerts about something happening now: sent ahead of routine notices already queued,
     /// in each chat and overall, within the transport's limits.
     Urgent,
+    /// Urgent, and for a message that must reach many at once (a red warning): it may go
+    /// through the transport's paid broadcast, beyond the free overall rate.
+    Broadcast,
 }
 
 /// One message to one chat. `key` is unique per logical message: queueing it twice sends it
@@ -75,6 +78,10 @@ impl Notice {
             priority: Priority::Urgent,
             ..self
         }
+    }
+
+    pub fn with_priority(self, priority: Priority) -> Notice {
+        Notice { priority, ..self }
     }
 
     pub fn text(key: String, chat: i64, text: String) -> Notice {

@@ -483,6 +483,7 @@ async fn groups_and_the_whole_bot_have_their_own_limits() {
         global_per_sec: 5,
         private_min_interval: Duration::ZERO,
         group_per_minute: 3,
+        paid_per_sec: 1000,
     };
     let sim = sim_with(Some(limits)).await;
     sim.group(-100, "Duty room");

@@ -442,3 +442,74 @@ swap-notice = 🔁 Roster change: { $to } takes { $from }'s { $day } shift of { 
 stats-on-shift = by officer on shift
 stats-others = by others
 stats-taken-on-shift = taken by leader on shift
+
+# Warnings (call and respond)
+warning-level-blue = 🔵 Blue warning
+warning-level-yellow = 🟡 Yellow warning
+warning-level-orange = 🟠 Orange warning
+warning-level-red = 🔴 Red warning
+warning-exercise-mark = [EXERCISE]{" "}
+warning-copy =
+    { $exercise }{ $level } { $id }
+    Issued by: { $issuer }
+    For: { $units }
+    { $text }
+    Valid until: { $expires }
+    Please press Received to confirm.
+warning-again = ⏰ Reminder: you have not confirmed this warning yet. Please confirm now.
+warning-received-button = ✅ Received
+warning-confirmed = ✅ Received, confirmed ({ $when })
+warning-confirmed-room = ✅ Confirmed for the duty room by { $who } ({ $when })
+warning-tally =
+    📢 { $exercise }{ $level } { $id } issued to { $targeted } recipients.
+    📊 Confirmed { $confirmed }/{ $targeted } ({ $late } late), waiting { $waiting }, unreachable { $unreachable }; response rate { $rate }
+warning-tally-ended = 📊 { $exercise }{ $level } { $id } has ended. Final: confirmed { $confirmed }/{ $targeted } ({ $late } late), not confirmed { $waiting }, unreachable { $unreachable }; response rate { $rate }
+warning-all-clear = ✅ { $exercise }All clear: { $level } { $id } has ended; no need to confirm.
+warning-esc-what = warning { $id } not confirmed, please phone: { $names }
+warning-duty-room = duty room of { $unit }
+warning-unreachable-mark = { $name } (unreachable)
+warn-usage = Usage: /warn UNIT LEVEL TEXT, e.g. /warn wangcun red Extreme forest fire danger today, no open fires. Levels: blue, yellow, orange, red. /warn alone asks step by step.
+warn-not-allowed = Only supervisors and admins can issue warnings.
+warn-unknown-unit = There is no unit with the id { $unit }.
+warn-not-allowed-unit = You may not warn { $unit } (you need to be a supervisor or admin of it or of a unit above it).
+warn-bad-level = Unknown level "{ $level }". Use blue, yellow, orange or red.
+warn-too-long = The warning text is too long (at most { $max } characters).
+warn-nobody = Nobody holds a role in that unit or below it and no duty room is bound: the warning was not issued.
+warn-issued-before = This warning was issued before as { $id }.
+warn-choose-unit = Which unit (and everything below it) should be warned?
+warn-choose-level = Choose the warning level:
+warn-ask-text = Send the warning text (at most { $max } characters).
+warn-expiry-hours = { $hours } h
+warn-choose-expiry = The warning is valid for:
+warn-issue-button = 📢 Issue
+warn-exercise-button = 🎯 Issue as exercise
+warn-cancel-button = ✖️ Cancel
+warn-preview =
+    Preview: { $level }
+    For: { $unit } and the units below it
+    Text: { $text }
+    Valid for: { $hours } h
+warn-cancelled = Cancelled; no warning was issued.
+warn-ok-done = Confirmed: you received { $id }.
+warn-ok-late = Confirmed: you received { $id } (after the time to confirm, so it counts as late).
+warn-ok-already = You confirmed at { $when } already.
+warn-ok-ended = Warning { $id } has ended.
+warn-ok-not-recipient = You are not a recipient of warning { $id }.
+warn-unknown = There is no warning { $id }.
+warn-ok-usage = Usage: /ok WARNING, e.g. /ok W-7 (or press Received under the warning).
+warn-end-usage = Usage: /warn_end WARNING [TEXT], e.g. /warn_end W-7 The rain has passed.
+warn-end-not-allowed = Only the issuer of { $id } or a supervisor above can end it.
+warn-ended = Warning { $id } ended; every recipient has been told.
+warning-usage = Usage: /warning WARNING, e.g. /warning W-7
+warning-state-active = active
+warning-state-ended = ended { $when }
+warning-figures-title = { $exercise }{ $level } { $id } ({ $state }), response rate { $rate }
+warning-all-units = All units
+warning-figures-unit = { $unit }: targeted { $targeted }, confirmed in time { $in_time }, late { $late }, not confirmed { $waiting }, unreachable { $unreachable }
+warning-figures-waiting = Not confirmed yet: { $names }
+help-warn = /warn UNIT LEVEL TEXT — issue a warning (/warn alone asks step by step)
+help-warn-end = /warn_end W-ID [TEXT] — end a warning
+help-warning = /warning W-ID — who has confirmed a warning
+help-ok = /ok W-ID — confirm you received a warning
+cmd-warn = Issue a warning
+cmd-ok = Confirm a warning

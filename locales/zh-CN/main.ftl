@@ -442,3 +442,74 @@ swap-notice = 🔁 值班调整：{ $to } 接替 { $from } 值 { $unit } { $day 
 stats-on-shift = 当班值班员报送
 stats-others = 他人报送
 stats-taken-on-shift = 带班领导一级确认
+
+# Warnings (预警“叫应”)
+warning-level-blue = 🔵 蓝色预警
+warning-level-yellow = 🟡 黄色预警
+warning-level-orange = 🟠 橙色预警
+warning-level-red = 🔴 红色预警
+warning-exercise-mark = 【演练】
+warning-copy =
+    { $exercise }{ $level } { $id }
+    发布单位：{ $issuer }
+    预警范围：{ $units }
+    { $text }
+    有效期至：{ $expires }
+    请点击“收到”确认。
+warning-again = ⏰ 再次提醒：您尚未确认收到以下预警，请立即确认。
+warning-received-button = ✅ 收到
+warning-confirmed = ✅ 已确认收到（{ $when }）
+warning-confirmed-room = ✅ { $who } 代表值班室确认收到（{ $when }）
+warning-tally =
+    📢 { $exercise }已发布{ $level } { $id }，发送给 { $targeted } 个接收对象。
+    📊 确认情况：已确认 { $confirmed }/{ $targeted }（其中迟确认 { $late }），等待 { $waiting }，无法送达 { $unreachable }；按时响应率 { $rate }
+warning-tally-ended = 📊 { $exercise }{ $level } { $id } 已解除。最终：已确认 { $confirmed }/{ $targeted }（其中迟确认 { $late }），未确认 { $waiting }，无法送达 { $unreachable }；按时响应率 { $rate }
+warning-all-clear = ✅ { $exercise }解除 { $level } { $id }，无需再确认。
+warning-esc-what = 预警 { $id } 未确认收到，请电话叫应：{ $names }
+warning-duty-room = { $unit }值班室
+warning-unreachable-mark = { $name }（无法送达）
+warn-usage = 用法：/warn 单位编号 级别 内容，例如 /warn wangcun red 今日森林火险等级极高，严禁野外用火。级别：blue 蓝、yellow 黄、orange 橙、red 红。只发 /warn 则逐步填写。
+warn-not-allowed = 只有带班领导和管理员可以发布预警。
+warn-unknown-unit = 没有编号为 { $unit } 的单位。
+warn-not-allowed-unit = 您无权向 { $unit } 发布预警（需要该单位或上级单位的带班领导或管理员）。
+warn-bad-level = 无法识别级别“{ $level }”。请用 blue 蓝、yellow 黄、orange 橙 或 red 红。
+warn-too-long = 预警内容太长（最多 { $max } 字）。
+warn-nobody = 该单位及下级单位还没有任何人员或值班室，预警未发布。
+warn-issued-before = 该预警此前已发布为 { $id }。
+warn-choose-unit = 向哪个单位（及其下级单位）发布预警？
+warn-choose-level = 选择预警级别：
+warn-ask-text = 请发送预警内容（最多 { $max } 字）。
+warn-expiry-hours = { $hours } 小时
+warn-choose-expiry = 预警有效期：
+warn-issue-button = 📢 发布
+warn-exercise-button = 🎯 演练发布
+warn-cancel-button = ✖️ 取消
+warn-preview =
+    预览：{ $level }
+    范围：{ $unit } 及下级单位
+    内容：{ $text }
+    有效期：{ $hours } 小时
+warn-cancelled = 已取消，预警未发布。
+warn-ok-done = 已确认收到 { $id }。
+warn-ok-late = 已确认收到 { $id }（超过确认时限，计为迟确认）。
+warn-ok-already = 您已于 { $when } 确认收到，无需再确认。
+warn-ok-ended = 预警 { $id } 已解除。
+warn-ok-not-recipient = 您不是预警 { $id } 的接收对象。
+warn-unknown = 找不到预警 { $id }。
+warn-ok-usage = 用法：/ok 预警编号，例如 /ok W-7（也可直接点击预警下方的“收到”）。
+warn-end-usage = 用法：/warn_end 预警编号 [说明]，例如 /warn_end W-7 降雨已过，解除预警。
+warn-end-not-allowed = 只有预警 { $id } 的发布人或上级带班领导可以解除。
+warn-ended = 已解除预警 { $id }，已通知所有接收对象。
+warning-usage = 用法：/warning 预警编号，例如 /warning W-7
+warning-state-active = 生效中
+warning-state-ended = 已于 { $when } 解除
+warning-figures-title = { $exercise }{ $level } { $id }（{ $state }），按时响应率 { $rate }
+warning-all-units = 合计
+warning-figures-unit = { $unit }：对象 { $targeted }，按时确认 { $in_time }，迟确认 { $late }，未确认 { $waiting }，无法送达 { $unreachable }
+warning-figures-waiting = 尚未确认：{ $names }
+help-warn = /warn 单位 级别 内容 — 发布预警（只发 /warn 则逐步填写）
+help-warn-end = /warn_end W-编号 [说明] — 解除预警
+help-warning = /warning W-编号 — 预警确认情况
+help-ok = /ok W-编号 — 确认收到预警
+cmd-warn = 发布预警
+cmd-ok = 确认收到预警

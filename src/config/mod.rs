@@ -25,6 +25,7 @@ pub struct Config {
     pub http: HttpConfig,
     pub retention: RetentionConfig,
     pub roster: RosterConfig,
+    pub warning: WarningConfig,
 }
 
 /// Zero-report rounds: one opens at each `remind` firing and closes at the next `deadline`.
@@ -97,6 +98,19 @@ impl RosterConfig {
         let local = crate::clock::from_ms(at).with_timezone(&tz).naive_local();
         (local - (self.shift_start - chrono::NaiveTime::MIN)).date()
     }
+}
+
+/// Warnings (预警) and their call and respond (叫应).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WarningConfig {
+    /// A recipient silent this long gets the warning again; twice this, their unit escalates.
+    pub confirm_within: Span,
+    /// Offsets after 2 × `confirm_within`; step k notifies level k. Non-empty, non-decreasing.
+    pub escalate: Vec<Span>,
+    /// Expiry of a warning issued without one.
+    pub expires: Span,
+    /// Red warnings go out through Telegram's paid broadcast (up to 1,000 messages/s).
+    pub paid_broadcast: bool,
 }
 
 /// The shipped languages.
@@ -259,6 +273,12 @@ impl Default for Config {
             },
             roster: RosterConfig {
                 shift_start: chrono::NaiveTime::from_hms_opt(8, 30, 0).unwrap_or_default(),
+            },
+            warning: WarningConfig {
+                confirm_within: Span::minutes(10),
+                escalate: vec![Span::ZERO, Span::minutes(10), Span::minutes(30)],
+                expires: Span::hours(24),
+                paid_broadcast: false,
             },
         }
     }

@@ -12,7 +12,7 @@ use toml_edit::{ImDocument, Item, TableLike, Value};
 
 use super::{
     Config, ConfigError, CronSchedule, FireSeason, HazardConfig, HttpConfig, Lang, Percent,
-    RetentionConfig, RosterConfig, SeasonRange, Span, TipConfig, ZeroReportConfig,
+    RetentionConfig, RosterConfig, SeasonRange, Span, TipConfig, WarningConfig, ZeroReportConfig,
 };
 
 /// A key or value and the bytes of the file it was read from.
@@ -29,6 +29,7 @@ enum Node {
     Array(Vec<At<Node>>),
     Str(String),
     Int(i64),
+    Bool(bool),
     Other(&'static str),
 }
 
@@ -39,6 +40,7 @@ impl Node {
             Node::Array(_) => "an array",
             Node::Str(_) => "a string",
             Node::Int(_) => "an integer",
+            Node::Bool(_) => "a boolean",
             Node::Other(kind) => kind,
         }
     }
@@ -74,7 +76,7 @@ fn value(v: &Value, near: &Range<usize>) -> At<Node> {
         Value::String(s) => Node::Str(s.value().clone()),
         Value::Integer(i) => Node::Int(*i.value()),
         Value::Float(_) => Node::Other("a float"),
-        Value::Boolean(_) => Node::Other("a boolean"),
+        Value::Boolean(b) => Node::Bool(*b.value()),
         Value::Datetime(_) => Node::Other("a date-time"),
         Value::Array(items) => Node::Array(items.iter().map(|v| value(v, &span)).collect()),
         Value::InlineTable(t) => Node::Table(entries(t, &span)),
@@ -224,6 +226,7 @@ impl Reader<'_> {
             "http",
             "retention",
             "roster",
+            "warning",
         ];
         self.each(entries, "", &known, |name, key, v| {
             match name {
@@ -235,7 +238,8 @@ impl Reader<'_> {
                 "tip" => self.tip(self.table(v, key)?, &mut c.tip)?,
                 "http" => self.http(self.table(v, key)?, &mut c.http)?,
                 "retention" => self.retention(self.table(v, key)?, &mut c.retention)?,
-                _ => self.roster(self.table(v, key)?, &mut c.roster)?,
+                "roster" => self.roster(self.table(v, key)?, &mut c.roster)?,
+                _ => self.warning(self.table(v, key)?, &mut c.warning)?,
             }
             Ok(())
         })?;
@@ -316,6 +320,22 @@ impl Reader<'_> {
     fn roster(&self, entries: &Entries, r: &mut RosterConfig) -> Result<(), ConfigError> {
         self.each(entries, "roster.", &["shift_start"], |_, key, v| {
             r.shift_start = self.parsed(v, key, time_of_day)?;
+            Ok(())
+        })
+    }
+
+    fn warning(&self, entries: &Entries, w: &mut WarningConfig) -> Result<(), ConfigError> {
+        let known = ["confirm_within", "escalate", "expires", "paid_broadcast"];
+        self.each(entries, "warning.", &known, |name, key, v| {
+            match name {
+                "confirm_within" => w.confirm_within = self.parsed(v, key, positive_span)?,
+                "escalate" => w.escalate = self.offsets(v, key)?,
+                "expires" => w.expires = self.parsed(v, key, positive_span)?,
+                _ => match &v.value {
+                    Node::Bool(b) => w.paid_broadcast = *b,
+                    _ => return Err(self.wrong_type(v, key, "a boolean")),
+                },
+            }
             Ok(())
         })
     }

@@ -157,8 +157,9 @@ impl Sender {
         for msg in due {
             // A free chat waiting only for the next overall slot waits here, so the fetched
             // batch keeps the sender busy without another database round trip.
+            let paid = is_paid(&msg);
             let reserved = loop {
-                match self.pacer.reserve(msg.chat_id) {
+                match self.pacer.reserve(msg.chat_id, paid) {
                     Ok(()) => break true,
                     Err(later) if later <= SLOT_WAIT && self.pacer.chat_free(msg.chat_id) => {
                         tokio::time::sleep(later).await
@@ -249,10 +250,14 @@ impl Sender {
                 }
             }
         }
+        // The real chat: a sealed recipient's row is filed under a pseudonym, which the
+        // pacer never saw.
+        let chat = params["chat_id"].as_i64().unwrap_or(msg.chat_id);
         let result = match scrub::needed(&msg.method, &params) {
             Some(file_id) => self.send_scrubbed(&file_id, params).await,
             None => self.api.call(&msg.method, &params, SEND_TIMEOUT).await,
         };
+        self.pacer.answered(chat);
         let now = self.clock.now_ms();
         match result {
             Ok(result) => {
@@ -318,6 +323,13 @@ impl Sender {
         }
         self.api.upload_photo(&params, jpeg).await
     }
+}
+
+/// A send through Telegram's paid broadcast (its own overall rate).
+fn is_paid(msg: &DueMessage) -> bool {
+    msg.payload.contains("allow_paid_broadcast")
+        && serde_json::from_str::<Value>(&msg.payload)
+            .is_ok_and(|p| p["allow_paid_broadcast"].as_bool() == Some(true))
 }
 
 fn is_edit(method: &str) -> bool {

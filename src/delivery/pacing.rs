@@ -1,13 +1,18 @@
 //! Telegram's send limits, kept by the sender so that it never provokes a 429: an overall
-//! rate, one message a second per private chat, 20 a minute per group.
+//! rate, one message a second per private chat, 20 a minute per group. Paid broadcasts
+//! (`allow_paid_broadcast`) have an overall rate of their own, up to 1,000 a second with the
+//! free sends included; the per-chat limits hold for them too.
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
-    /// Minimum spacing between any two sends.
+    /// Minimum spacing between any two free sends.
     pub global: Duration,
+    /// Minimum spacing between two paid broadcasts (the free sends come on top, so this
+    /// leaves room for them under the paid limit).
+    pub paid: Duration,
     /// Minimum spacing between sends to one private chat.
     pub private: Duration,
     /// Minimum spacing between sends to one group.
@@ -20,6 +25,8 @@ impl Limits {
     pub fn telegram() -> Limits {
         Limits {
             global: Duration::from_micros(1_000_000 / 29),
+            // 960/s, so that with the free 29/s the total stays under 1,000/s.
+            paid: Duration::from_micros(1_000_000 / 960),
             private: Duration::from_millis(1_050),
             group: Duration::from_millis(3_050),
         }
@@ -29,6 +36,7 @@ impl Limits {
     pub fn none() -> Limits {
         Limits {
             global: Duration::ZERO,
+            paid: Duration::ZERO,
             private: Duration::ZERO,
             group: Duration::ZERO,
         }
@@ -51,6 +59,7 @@ pub struct Pacer {
 
 struct PacerState {
     global_next: Instant,
+    paid_next: Instant,
     chat_next: HashMap<i64, Instant>,
 }
 
@@ -61,18 +70,25 @@ impl Pacer {
             limits,
             state: Mutex::new(PacerState {
                 global_next: now,
+                paid_next: now,
                 chat_next: HashMap::new(),
             }),
         }
     }
 
-    /// Take a send slot for `chat_id` now, or say how long until one is free.
-    pub fn reserve(&self, chat_id: i64) -> Result<(), Duration> {
+    /// Take a send slot for `chat_id` now (a paid broadcast's if `paid`), or say how long
+    /// until one is free.
+    pub fn reserve(&self, chat_id: i64, paid: bool) -> Result<(), Duration> {
         let now = Instant::now();
         let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let chat_free = s.chat_next.get(&chat_id).copied().unwrap_or(now);
+        let (lane, spacing) = if paid {
+            (&mut s.paid_next, self.limits.paid)
+        } else {
+            (&mut s.global_next, self.limits.global)
+        };
         // Callback answers and menus (chat 0) are not chat messages: no global slot either.
-        let global_free = if chat_id == 0 { now } else { s.global_next };
+        let global_free = if chat_id == 0 { now } else { *lane };
         let free = chat_free.max(global_free);
         if free > now {
             return Err(free - now);
@@ -80,13 +96,9 @@ impl Pacer {
         if chat_id != 0 {
             // Late by less than one slot (a database round trip, say): keep the ideal cadence
             // instead of drifting below the limit; later than that, start afresh.
-            let late = now.saturating_duration_since(s.global_next);
-            let base = if late < self.limits.global {
-                s.global_next
-            } else {
-                now
-            };
-            s.global_next = base + self.limits.global;
+            let late = now.saturating_duration_since(*lane);
+            let base = if late < spacing { *lane } else { now };
+            *lane = base + spacing;
             s.chat_next
                 .insert(chat_id, now + self.limits.for_chat(chat_id));
         }
@@ -94,6 +106,19 @@ impl Pacer {
             s.chat_next.retain(|_, t| *t > now);
         }
         Ok(())
+    }
+
+    /// A send to this chat was answered: its spacing counts from now, since the send may have
+    /// reached Telegram well after its slot was reserved (a slow database claim before it),
+    /// or under a sealed recipient's pseudonym the pacer reserved instead of the chat.
+    pub fn answered(&self, chat_id: i64) {
+        if chat_id == 0 {
+            return;
+        }
+        let until = Instant::now() + self.limits.for_chat(chat_id);
+        let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let entry = s.chat_next.entry(chat_id).or_insert(until);
+        *entry = (*entry).max(until);
     }
 
     /// Is this chat's own spacing satisfied (whatever the overall rate)?
@@ -121,19 +146,24 @@ mod tests {
     fn spaces_sends_per_chat_and_overall() {
         let limits = Limits {
             global: Duration::from_millis(10),
+            paid: Duration::from_millis(1),
             private: Duration::from_secs(60),
             group: Duration::from_secs(60),
         };
         let p = Pacer::new(limits);
-        assert!(p.reserve(1).is_ok());
+        assert!(p.reserve(1, false).is_ok());
         // Same chat: must wait for the private spacing.
-        assert!(p.reserve(1).unwrap_err() > Duration::from_secs(59));
+        assert!(p.reserve(1, false).unwrap_err() > Duration::from_secs(59));
         // Another chat at once: must wait for the global spacing only.
-        let wait = p.reserve(2).unwrap_err();
+        let wait = p.reserve(2, false).unwrap_err();
         assert!(wait <= Duration::from_millis(10));
         // Callback answers are never held back.
-        assert!(p.reserve(0).is_ok());
+        assert!(p.reserve(0, false).is_ok());
+        // A paid broadcast has its own overall lane, but the same chat spacing.
+        assert!(p.reserve(4, true).is_ok());
+        assert!(p.reserve(5, true).unwrap_err() <= Duration::from_millis(1));
+        assert!(p.reserve(4, true).unwrap_err() > Duration::from_secs(59));
         p.hold(3, Duration::from_secs(5));
-        assert!(p.reserve(3).unwrap_err() > Duration::from_secs(4));
+        assert!(p.reserve(3, false).unwrap_err() > Duration::from_secs(4));
     }
 }

@@ -120,6 +120,18 @@ impl UnitCache {
         }
     }
 
+    /// The current tree, as the open transaction `tx` sees it.
+    pub async fn get_in(&self, tx: &mut crate::store::Tx) -> Result<Arc<UnitTree>, StoreError> {
+        let version = tx.tree_version().await?;
+        match self.cached(version) {
+            Some(t) => Ok(t),
+            None => {
+                let (version, units) = tx.units_versioned().await?;
+                Ok(self.keep(version, units))
+            }
+        }
+    }
+
     /// The current tree, as `store` sees it.
     pub async fn get(&self, store: &Store) -> Result<Arc<UnitTree>, StoreError> {
         let version = store.tree_version().await?;

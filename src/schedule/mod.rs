@@ -125,6 +125,7 @@ fn kinds() -> impl Iterator<Item = &'static (&'static str, FireTimer)> {
         zero_report::TIMERS,
         crate::hazard::TIMERS,
         crate::tip::flow::TIMERS,
+        crate::warning::TIMERS,
         TIMERS,
     ]
     .into_iter()
@@ -254,6 +255,10 @@ mod tests {
             crate::hazard::OVERDUE,
             crate::hazard::draft::EXPIRY,
             crate::tip::FORGET,
+            crate::warning::RESEND,
+            crate::warning::ESCALATE,
+            crate::warning::EXPIRE,
+            crate::warning::TALLY,
             SCHEDULE,
         ] {
             assert_eq!(
@@ -262,6 +267,6 @@ mod tests {
                 "{k} in {names:?}"
             );
         }
-        assert_eq!(names.len(), 8, "{names:?}");
+        assert_eq!(names.len(), 12, "{names:?}");
     }
 }

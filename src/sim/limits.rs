@@ -1,5 +1,9 @@
 //! Telegram's send limits, enforced so that our own sender is tested against them.
 //!
+//! A send with `allow_paid_broadcast` is held to the paid broadcast's limit instead: at most
+//! `paid_per_sec` sends of every kind in any second (free sends keep their own 30/s among
+//! themselves); the per-chat limits hold for both.
+//!
 //! Only accepted sends are recorded: a request answered 429 does not use up the budget,
 //! which is what Telegram appears to do and what keeps retry_after honest.
 
@@ -15,6 +19,9 @@ pub struct Limits {
     pub private_min_interval: Duration,
     /// Accepted sends to one group in any sliding 60 s window.
     pub group_per_minute: u32,
+    /// Accepted sends in any sliding 1000 ms window, over all chats, while paid broadcasts
+    /// are among them (Telegram's `allow_paid_broadcast`: up to 1,000 messages/s).
+    pub paid_per_sec: u32,
 }
 
 impl Limits {
@@ -24,6 +31,7 @@ impl Limits {
             global_per_sec: 30,
             private_min_interval: Duration::from_secs(1),
             group_per_minute: 20,
+            paid_per_sec: 1000,
         }
     }
 }
@@ -34,7 +42,10 @@ const MINUTE: Duration = Duration::from_secs(60);
 #[derive(Debug, Default)]
 pub(crate) struct RateLimiter {
     limits: Option<Limits>,
+    /// Free sends.
     global: VecDeque<Instant>,
+    /// All sends, paid or free.
+    all: VecDeque<Instant>,
     private_last: HashMap<i64, Instant>,
     groups: HashMap<i64, VecDeque<Instant>>,
 }
@@ -48,12 +59,17 @@ impl RateLimiter {
     }
 
     /// `Err(retry_after_secs)` if a send to `chat_id` now would break a limit.
-    pub(crate) fn check(&mut self, chat_id: i64, now: Instant) -> Result<(), u32> {
+    pub(crate) fn check(&mut self, chat_id: i64, paid: bool, now: Instant) -> Result<(), u32> {
         let Some(limits) = self.limits.clone() else {
             return Ok(());
         };
         let mut wait = Duration::ZERO;
-        if let Some(w) = window_wait(&mut self.global, limits.global_per_sec, SECOND, now) {
+        let overall = if paid {
+            window_wait(&mut self.all, limits.paid_per_sec, SECOND, now)
+        } else {
+            window_wait(&mut self.global, limits.global_per_sec, SECOND, now)
+        };
+        if let Some(w) = overall {
             wait = wait.max(w);
         }
         if chat_id > 0 {
@@ -76,11 +92,16 @@ impl RateLimiter {
         }
     }
 
-    pub(crate) fn record(&mut self, chat_id: i64, now: Instant) {
-        if self.limits.is_none() {
+    pub(crate) fn record(&mut self, chat_id: i64, paid: bool, now: Instant) {
+        let Some(limits) = &self.limits else {
             return;
+        };
+        if !paid {
+            self.global.push_back(now);
         }
-        self.global.push_back(now);
+        self.all.push_back(now);
+        // Only the paid window reads this queue; keep it bounded when none ever comes.
+        let _ = window_wait(&mut self.all, limits.paid_per_sec.max(1) * 2, SECOND, now);
         if chat_id > 0 {
             self.private_last.insert(chat_id, now);
         } else {
@@ -121,11 +142,11 @@ mod tests {
     fn private_chat_needs_a_second_between_sends() {
         let mut l = RateLimiter::new(Some(Limits::telegram()));
         let t0 = Instant::now();
-        assert_eq!(l.check(7, t0), Ok(()));
-        l.record(7, t0);
-        assert_eq!(l.check(7, t0 + Duration::from_millis(300)), Err(1));
-        assert_eq!(l.check(8, t0 + Duration::from_millis(300)), Ok(()));
-        assert_eq!(l.check(7, t0 + Duration::from_millis(1000)), Ok(()));
+        assert_eq!(l.check(7, false, t0), Ok(()));
+        l.record(7, false, t0);
+        assert_eq!(l.check(7, false, t0 + Duration::from_millis(300)), Err(1));
+        assert_eq!(l.check(8, false, t0 + Duration::from_millis(300)), Ok(()));
+        assert_eq!(l.check(7, false, t0 + Duration::from_millis(1000)), Ok(()));
     }
 
     #[test]
@@ -134,11 +155,11 @@ mod tests {
         let t0 = Instant::now();
         for i in 0..20 {
             let t = t0 + Duration::from_millis(100 * i);
-            assert_eq!(l.check(-5, t), Ok(()));
-            l.record(-5, t);
+            assert_eq!(l.check(-5, false, t), Ok(()));
+            l.record(-5, false, t);
         }
-        assert_eq!(l.check(-5, t0 + Duration::from_secs(3)), Err(57));
-        assert_eq!(l.check(-5, t0 + Duration::from_secs(60)), Ok(()));
+        assert_eq!(l.check(-5, false, t0 + Duration::from_secs(3)), Err(57));
+        assert_eq!(l.check(-5, false, t0 + Duration::from_secs(60)), Ok(()));
     }
 
     #[test]
@@ -146,11 +167,34 @@ mod tests {
         let mut l = RateLimiter::new(Some(Limits::telegram()));
         let t0 = Instant::now();
         for id in 1..=30 {
-            assert_eq!(l.check(id, t0), Ok(()));
-            l.record(id, t0);
+            assert_eq!(l.check(id, false, t0), Ok(()));
+            l.record(id, false, t0);
         }
-        assert_eq!(l.check(31, t0 + Duration::from_millis(10)), Err(1));
-        assert_eq!(l.check(31, t0 + Duration::from_millis(1000)), Ok(()));
+        assert_eq!(l.check(31, false, t0 + Duration::from_millis(10)), Err(1));
+        assert_eq!(l.check(31, false, t0 + Duration::from_millis(1000)), Ok(()));
+    }
+
+    #[test]
+    fn paid_broadcasts_go_beyond_the_free_rate_but_not_the_paid_one() {
+        let mut l = RateLimiter::new(Some(Limits::telegram()));
+        let t0 = Instant::now();
+        for id in 1..=30 {
+            l.record(id, false, t0);
+        }
+        assert_eq!(l.check(31, false, t0), Err(1), "the free rate is spent");
+        for id in 31..=1000 {
+            assert_eq!(l.check(id, true, t0), Ok(()), "paid send {id}");
+            l.record(id, true, t0);
+        }
+        assert_eq!(
+            l.check(1001, true, t0),
+            Err(1),
+            "1,000 in the second, paid or not"
+        );
+        // A private chat still takes one a second, paid or not.
+        assert_eq!(l.check(31, true, t0 + Duration::from_millis(1000)), Ok(()));
+        l.record(31, true, t0 + Duration::from_millis(1000));
+        assert_eq!(l.check(31, true, t0 + Duration::from_millis(1500)), Err(1));
     }
 
     #[test]
@@ -158,8 +202,8 @@ mod tests {
         let mut l = RateLimiter::new(None);
         let t0 = Instant::now();
         for _ in 0..100 {
-            assert_eq!(l.check(1, t0), Ok(()));
-            l.record(1, t0);
+            assert_eq!(l.check(1, false, t0), Ok(()));
+            l.record(1, false, t0);
         }
     }
 }

@@ -372,12 +372,17 @@ fn counted(inner: &Inner, method: &'static str, p: &Params) -> Result<Value, Api
     let chat_id = p.chat_id()?;
     check_chat(&st, chat_id)?;
     let now = Instant::now();
+    // Telegram's paid broadcast exists for sends only.
+    let paid = !method.starts_with("edit") && p.opt_bool("allow_paid_broadcast")?.unwrap_or(false);
     let (result, event) = if method.starts_with("edit") {
         edit(&mut st, method, chat_id, p, now)?
     } else {
-        send(inner, &mut st, method, chat_id, p, now)?
+        send(inner, &mut st, method, chat_id, paid, p, now)?
     };
-    st.limiter.record(chat_id, now);
+    st.limiter.record(chat_id, paid, now);
+    if paid {
+        st.stats.paid_sends += 1;
+    }
     st.stats.sends_accepted += 1;
     st.stats.first_send.get_or_insert(now);
     st.stats.last_send = Some(now);
@@ -387,8 +392,8 @@ fn counted(inner: &Inner, method: &'static str, p: &Params) -> Result<Value, Api
     Ok(result)
 }
 
-fn limit(st: &mut State, chat_id: i64, now: Instant) -> Result<(), ApiError> {
-    st.limiter.check(chat_id, now).map_err(too_many)
+fn limit(st: &mut State, chat_id: i64, paid: bool, now: Instant) -> Result<(), ApiError> {
+    st.limiter.check(chat_id, paid, now).map_err(too_many)
 }
 
 fn send(
@@ -396,6 +401,7 @@ fn send(
     st: &mut State,
     method: &str,
     chat_id: i64,
+    paid: bool,
     p: &Params,
     now: Instant,
 ) -> Result<(Value, SimEvent), ApiError> {
@@ -454,7 +460,7 @@ fn send(
             }
         }
     }
-    limit(st, chat_id, now)?;
+    limit(st, chat_id, paid, now)?;
     let key = if method == "sendPhoto" {
         "caption"
     } else {
@@ -570,7 +576,7 @@ fn edit(
             "message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message",
         ));
     }
-    limit(st, chat_id, now)?;
+    limit(st, chat_id, false, now)?;
     let (keyboard, _) = inline_keyboard(p)?;
     next.edits += 1;
     let msg = st

@@ -89,6 +89,8 @@ impl SentMessage {
 pub struct SimStats {
     /// Accepted rate-counted sends (send*/edit*).
     pub sends_accepted: u64,
+    /// Of those, sends with `allow_paid_broadcast`.
+    pub paid_sends: u64,
     /// 429 answers (limits and injected).
     pub throttled: u64,
     /// 5xx answers (injected).

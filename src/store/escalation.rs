@@ -133,6 +133,14 @@ impl Tx {
         Ok(rows.into_iter().map(|r| r.0).collect())
     }
 
+    /// Change what an open chain's later alerts say (who is still silent, say).
+    pub async fn set_escalation_args(&mut self, subject: &str, args: &str) -> Result<()> {
+        let sql =
+            "UPDATE escalations SET what_args = $2 WHERE subject = $1 AND state <> 'resolved'";
+        on_tx!(self, c => sqlx::query(sql).bind(subject).bind(args).execute(&mut **c).await?.rows_affected());
+        Ok(())
+    }
+
     pub async fn escalation_id_by_subject(&mut self, subject: &str) -> Result<Option<i64>> {
         let sql = "SELECT id FROM escalations WHERE subject = $1";
         let row: Option<(i64,)> =

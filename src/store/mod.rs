@@ -15,6 +15,7 @@ mod retention;
 mod roster;
 mod timers;
 mod tips;
+mod warnings;
 mod zero;
 
 pub use audit::{AdminEvent, AuditRow};
@@ -30,6 +31,7 @@ pub use org::{Joiner, RedeemOutcome, Sender};
 pub use roster::{Handover, OnShift, Swap};
 pub use timers::{NewTimer, Timer};
 pub use tips::{TipChat, TipEntry, TipRow, TipWait};
+pub use warnings::{Candidate, NewWarning, UnitTally, WarningRecipient, WarningRow};
 pub use zero::{Answer, BoardLine, ExpectedUnit, Round, UnitStats};
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};

@@ -165,6 +165,23 @@ fn state_of(row: Option<(Option<String>,)>) -> Option<Conversation> {
         .and_then(|s| Conversation::from_json(&s))
 }
 
+impl Tx {
+    /// All units in file order, and the tree's version, as this transaction sees them.
+    pub async fn units_versioned(&mut self) -> Result<(i64, Vec<Unit>)> {
+        let version: (i64,) =
+            on_tx!(self, c => sqlx::query_as(TREE_VERSION_SQL).fetch_one(&mut **c).await?);
+        let sql = format!("SELECT {UNIT_COLS} FROM units ORDER BY position, id");
+        let rows: Vec<UnitRow> = on_tx!(self, c => sqlx::query_as(&sql).fetch_all(&mut **c).await?);
+        Ok((version.0, rows.into_iter().map(unit_of).collect()))
+    }
+
+    pub async fn tree_version(&mut self) -> Result<i64> {
+        let row: (i64,) =
+            on_tx!(self, c => sqlx::query_as(TREE_VERSION_SQL).fetch_one(&mut **c).await?);
+        Ok(row.0)
+    }
+}
+
 impl Store {
     /// All units in file order.
     pub async fn units(&self) -> Result<Vec<Unit>> {

@@ -41,10 +41,14 @@ pub enum Known {
     Status,
     Merge,
     Deadline,
+    Warn,
+    WarnEnd,
+    Warning,
+    Ok,
 }
 
 impl Known {
-    pub const ALL: [Known; 31] = [
+    pub const ALL: [Known; 35] = [
         Known::Start,
         Known::Help,
         Known::Lang,
@@ -76,6 +80,10 @@ impl Known {
         Known::Status,
         Known::Merge,
         Known::Deadline,
+        Known::Warn,
+        Known::WarnEnd,
+        Known::Warning,
+        Known::Ok,
     ];
 
     pub fn name(self) -> &'static str {
@@ -111,6 +119,10 @@ impl Known {
             Known::Status => "status",
             Known::Merge => "merge",
             Known::Deadline => "deadline",
+            Known::Warn => "warn",
+            Known::WarnEnd => "warn_end",
+            Known::Warning => "warning",
+            Known::Ok => "ok",
         }
     }
 }

@@ -5,6 +5,7 @@ use super::context::{HandlerResult, Incoming, Press};
 use super::escalation;
 use super::hazards;
 use super::tips;
+use super::warnings;
 use super::zero;
 use crate::action::Action;
 use crate::config::Lang;
@@ -74,6 +75,10 @@ pub fn schema() -> Schema {
     .branch(command(Known::Reward).endpoint(tips::reward_command))
     .branch(command(Known::Reveal).endpoint(tips::reveal_command))
     .branch(command(Known::Forward).endpoint(tips::forward_command))
+    .branch(command(Known::Warn).endpoint(warnings::warn_command))
+    .branch(command(Known::WarnEnd).endpoint(warnings::end_command))
+    .branch(command(Known::Warning).endpoint(warnings::figures_command))
+    .branch(command(Known::Ok).endpoint(warnings::ok_command))
     .endpoint(unknown_command);
 
     dptree::entry()
@@ -169,6 +174,9 @@ pub fn help_text(ctx: &Ctx, member: &Member, l: Lang) -> String {
         keys.extend(["help-zero", "help-incident", "help-ack", "help-swap"]);
     }
     if !member.memberships.is_empty() {
+        keys.push("help-ok");
+    }
+    if !member.memberships.is_empty() {
         keys.extend([
             "help-today",
             "help-duty",
@@ -191,6 +199,9 @@ pub fn help_text(ctx: &Ctx, member: &Member, l: Lang) -> String {
     }
     if member.has_role(Role::Supervisor) {
         keys.push("help-reward");
+    }
+    if member.has_role(Role::Supervisor) || member.has_role(Role::Admin) {
+        keys.extend(["help-warn", "help-warn-end", "help-warning"]);
     }
     if member.has_role(Role::Admin) {
         keys.extend(["help-invite", "help-season", "help-pause"]);
@@ -505,6 +516,9 @@ async fn unknown_command(ctx: Arc<Ctx>, inc: Incoming) -> HandlerResult {
 }
 
 async fn other_message(ctx: Arc<Ctx>, inc: Incoming) -> HandlerResult {
+    if let Some(done) = warnings::draft_text(&ctx, &inc).await {
+        return done;
+    }
     if let Some(done) = zero::incident_text(&ctx, &inc).await {
         return done;
     }
@@ -564,6 +578,14 @@ async fn press(ctx: Arc<Ctx>, inc: Incoming, press: Press) -> HandlerResult {
             | Action::TipReply(_)
             | Action::TipClose(_)),
         ) => tips::press(&ctx, &inc, a).await,
+        Some(Action::WarnOk(id)) => warnings::ok_button(&ctx, &inc, id).await,
+        Some(
+            a @ (Action::WarnUnit(_)
+            | Action::WarnLevel(_)
+            | Action::WarnExpiry(_)
+            | Action::WarnIssue { .. }
+            | Action::WarnDrop),
+        ) => warnings::draft_button(&ctx, &inc, a).await,
         Some(Action::Swap { id, accept }) => {
             super::roster::swap_button(&ctx, &inc, id, accept).await
         }

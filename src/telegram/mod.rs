@@ -10,5 +10,6 @@ pub mod intake;
 pub mod render;
 pub mod roster;
 pub mod tips;
+pub mod warnings;
 pub mod webhook;
 pub mod zero;

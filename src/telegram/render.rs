@@ -35,6 +35,11 @@ pub fn bot_api(n: &Notice) -> Outgoing {
             ("answerCallbackQuery", payload, None)
         }
     };
+    let mut payload = payload;
+    // Telegram's paid broadcast applies to sends; an edit goes at the free rate.
+    if n.priority == Priority::Broadcast && edit_of.is_none() && n.chat != 0 {
+        payload["allow_paid_broadcast"] = true.into();
+    }
     Outgoing {
         idem_key: n.key.clone(),
         chat_id: n.chat,
@@ -42,7 +47,7 @@ pub fn bot_api(n: &Notice) -> Outgoing {
         payload,
         edit_of,
         ephemeral: false,
-        urgent: n.priority == Priority::Urgent,
+        urgent: n.priority != Priority::Routine,
     }
 }
 
@@ -116,6 +121,18 @@ mod tests {
         let at = bot_api(&Notice::location("k5".into(), 1, 36.5, 117.25).urgent());
         assert_eq!(at.payload, json!({"latitude": 36.5, "longitude": 117.25}));
         assert!(at.urgent, "urgent notices stay urgent in the outbox");
+
+        let paid = bot_api(
+            &Notice::text("k7".into(), 5, "红色预警".into()).with_priority(Priority::Broadcast),
+        );
+        assert!(paid.urgent);
+        assert_eq!(
+            paid.payload,
+            json!({"text": "红色预警", "allow_paid_broadcast": true})
+        );
+        let paid_edit = Notice::edit("k8".into(), 5, "k7".into(), "ok".into(), vec![]);
+        let paid_edit = bot_api(&paid_edit.with_priority(Priority::Broadcast));
+        assert_eq!(paid_edit.payload, json!({"text": "ok"}));
 
         let press = Notice {
             key: "k6".into(),

@@ -458,6 +458,22 @@ impl TestBot {
         }
     }
 
+    /// One text value that may be missing or NULL.
+    pub async fn text_of(&self, sql: &str) -> Option<String> {
+        let row: Option<Option<String>> = match &self.store {
+            Store::Sqlite(p) => sqlx::query_scalar(sql)
+                .fetch_optional(p)
+                .await
+                .expect("query"),
+            Store::Postgres(p) => sqlx::query_scalar(sql)
+                .fetch_optional(p)
+                .await
+                .expect("query"),
+            Store::Batch(_) => unreachable!("only the update processor works in a batch"),
+        };
+        row.flatten()
+    }
+
     pub async fn count(&self, sql: &str) -> i64 {
         match &self.store {
             Store::Sqlite(p) => sqlx::query_scalar(sql)

@@ -1,0 +1,443 @@
+//! Warnings with call and respond (PRODUCT.md "Warnings"): issuing, delivery, confirmation,
+//! the tally, the resend and escalation of the silent, the end, the figures; on both backends.
+mod common;
+
+use common::{Backend, TestBot, TestClock, WAIT};
+use lookout::config::{Config, Span};
+use lookout::org::Role;
+use lookout::sim::{SentMessage, SimConfig, SimGroup, SimUser};
+use std::time::Duration;
+
+/// The town's people: its supervisor (who warns), its duty officer, a village duty officer
+/// and grid worker below it, the town's duty room, and another town's supervisor.
+struct Town {
+    lead: SimUser,
+    officer: SimUser,
+    village: SimUser,
+    worker: SimUser,
+    other: SimUser,
+    room: i64,
+    group: SimGroup,
+    room_member: SimUser,
+}
+
+async fn town(bot: &TestBot) -> Town {
+    let lead = bot.sim.user(11, "Lead", Some("zh"));
+    let officer = bot.sim.user(12, "Officer", Some("zh"));
+    let village = bot.sim.user(13, "Villager", Some("en"));
+    let worker = bot.sim.user(14, "Worker", Some("zh"));
+    let other = bot.sim.user(15, "Other", Some("zh"));
+    let room_member = bot.sim.user(16, "Roomy", Some("zh"));
+    bot.join(&lead, "wangcun", Role::Supervisor).await;
+    bot.join(&officer, "wangcun", Role::DutyOfficer).await;
+    bot.join(&village, "lijia", Role::DutyOfficer).await;
+    bot.join(&worker, "lijia", Role::GridWorker).await;
+    bot.join(&other, "nanjiao", Role::Supervisor).await;
+    let room = bot.sim.group(-200, "王村镇值班室");
+    officer.in_group(&room).send_text("/bind wangcun");
+    bot.sim
+        .wait_for(room.id(), WAIT, |m| m.text().contains("王村镇"))
+        .await
+        .expect("room bound");
+    Town {
+        lead,
+        officer,
+        village,
+        worker,
+        other,
+        room: room.id(),
+        group: room,
+        room_member,
+    }
+}
+
+/// The copy of warning `id` in this chat (with its Received button), once it arrived.
+async fn copy_of(bot: &TestBot, chat: i64, id: i64) -> SentMessage {
+    let data = format!("wok:{id}");
+    bot.sim
+        .wait_for(chat, WAIT, |m| m.button_data().contains(&data))
+        .await
+        .expect("a copy of the warning")
+}
+
+/// The answers to this user's presses, once there are `n`.
+async fn answers(user: &SimUser, n: usize) -> Vec<(String, Option<String>)> {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let got = user.callback_answers();
+        if got.len() >= n {
+            return got;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{n} answers: {got:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn config(confirm_within: Span) -> Config {
+    let mut c = Config::default();
+    c.warning.confirm_within = confirm_within;
+    c.warning.escalate = vec![Span::ZERO, Span::minutes(10)];
+    c
+}
+
+async fn issued_to_everyone_below_confirmed_once_and_tallied(b: Backend) {
+    let clock = TestClock::at("2026-12-01 09:00");
+    let bot = TestBot::spawn_fast_on(b, config(Span::minutes(10)), clock).await;
+    let t = town(&bot).await;
+    let reply = bot
+        .ask(
+            &t.lead,
+            "/warn wangcun red 今日森林火险等级极高，严禁野外用火",
+        )
+        .await;
+    assert!(
+        reply.text().contains("W-1") && reply.text().contains(" 4 "),
+        "{}",
+        reply.text()
+    );
+    // Everyone with a role in the town or below it, and the town's duty room: not the other
+    // town, and not the issuer (who follows the tally).
+    for chat in [t.officer.id(), t.village.id(), t.worker.id(), t.room] {
+        let c = copy_of(&bot, chat, 1).await;
+        assert!(
+            c.text().contains("W-1") && c.text().contains("王村镇"),
+            "{}",
+            c.text()
+        );
+    }
+    let english = copy_of(&bot, t.village.id(), 1).await;
+    assert!(english.text().contains("Red warning"), "{}", english.text());
+    assert!(copy_of(&bot, t.officer.id(), 1)
+        .await
+        .text()
+        .contains("红色预警"));
+    bot.quiesce().await;
+    for chat in [t.other.id(), t.lead.id()] {
+        assert!(!bot
+            .sim
+            .sent(chat)
+            .iter()
+            .any(|m| m.button_data().contains(&"wok:1".to_string())));
+    }
+    let tally = reply;
+    assert!(tally.text().contains("0/4"), "{}", tally.text());
+
+    // A press confirms once; the copy shows it; a second press is told so.
+    let copy = copy_of(&bot, t.village.id(), 1).await;
+    t.village.press(&copy, "wok:1");
+    bot.sim
+        .wait_for(t.village.id(), WAIT, |m| {
+            m.message_id == copy.message_id && m.buttons.is_empty()
+        })
+        .await
+        .expect("the copy shows the confirmation");
+    t.village.press(&copy, "wok:1");
+    let answers = answers(&t.village, 2).await;
+    assert!(
+        answers[1]
+            .1
+            .as_deref()
+            .is_some_and(|a| a.contains("already")),
+        "{answers:?}"
+    );
+    // In the duty room any member's press confirms for the room, and names them.
+    let room_copy = copy_of(&bot, t.room, 1).await;
+    t.room_member.in_group(&t.group).press(&room_copy, "wok:1");
+    bot.sim
+        .wait_for(t.room, WAIT, |m| {
+            m.message_id == room_copy.message_id && m.text().contains("Roomy")
+        })
+        .await
+        .expect("the room's copy names who confirmed");
+    // `/ok W-1` works as the button does.
+    let ok = bot.ask(&t.worker, "/ok W-1").await;
+    assert!(ok.text().contains("已确认"), "{}", ok.text());
+    assert_eq!(
+        bot.count("SELECT COUNT(*) FROM warning_recipients WHERE state = 'confirmed'")
+            .await,
+        3
+    );
+    // The tally is edited at the end of its slot, with all three.
+    bot.advance(Duration::from_secs(4)).await;
+    bot.sim
+        .wait_for(t.lead.id(), WAIT, |m| {
+            m.message_id == tally.message_id && m.text().contains("3/4")
+        })
+        .await
+        .expect("the tally is kept up to date");
+
+    // Refusals change nothing.
+    let before = bot.count("SELECT COUNT(*) FROM warnings").await;
+    for (who, text, expect) in [
+        (&t.worker, "/warn lijia red x", "只有带班领导"),
+        (&t.other, "/warn wangcun red 测试", "无权"),
+        (&t.lead, "/warn wangcun purple 测试", "无法识别级别"),
+        (&t.lead, "/warn wangcun red", "用法"),
+        (&t.lead, "/warn nowhere red 测试", "没有编号"),
+        (&t.other, "/warn_end W-1", "只有预警 W-1 的发布人"),
+        (&t.lead, "/ok W-99", "找不到预警 W-99"),
+        (&t.other, "/ok W-1", "不是预警 W-1 的接收对象"),
+    ] {
+        let got = bot.ask(who, text).await;
+        assert!(got.text().contains(expect), "{text}: {}", got.text());
+    }
+    assert_eq!(bot.count("SELECT COUNT(*) FROM warnings").await, before);
+}
+
+async fn the_silent_get_it_again_then_their_unit_escalates_naming_them(b: Backend) {
+    let clock = TestClock::at("2026-12-01 09:00");
+    let bot = TestBot::spawn_fast_on(b, config(Span::minutes(10)), clock).await;
+    let t = town(&bot).await;
+    bot.ask(&t.lead, "/warn wangcun orange 暴雨预警").await;
+    let c = copy_of(&bot, t.officer.id(), 1).await;
+    t.officer.press(&c, "wok:1");
+    let room_copy = copy_of(&bot, t.room, 1).await;
+    t.officer.in_group(&t.group).press(&room_copy, "wok:1");
+    bot.wait_count(
+        "SELECT COUNT(*) FROM warning_recipients WHERE state = 'confirmed'",
+        2,
+    )
+    .await;
+    // After confirm_within the two silent get it again; nobody else does.
+    bot.advance(Duration::from_secs(600)).await;
+    for silent in [&t.village, &t.worker] {
+        bot.sim
+            .wait_for(silent.id(), WAIT, |m| {
+                (m.text().contains("Reminder") || m.text().contains("再次提醒"))
+                    && m.button_data().contains(&"wok:1".to_string())
+            })
+            .await
+            .expect("the warning again");
+    }
+    let again = |chat: i64| {
+        bot.sim
+            .sent(chat)
+            .iter()
+            .filter(|m| m.text().contains("再次提醒") || m.text().contains("Reminder"))
+            .count()
+    };
+    assert_eq!((again(t.officer.id()), again(t.village.id())), (0, 1));
+    // After twice that, lijia escalates: it has no supervisor and no room, so its alert goes
+    // up to the town's supervisor and room, naming who is silent.
+    bot.advance(Duration::from_secs(600)).await;
+    let alert = bot
+        .sim
+        .wait_for(t.lead.id(), WAIT, |m| m.text().contains("叫应"))
+        .await
+        .expect("the town's supervisor is alerted");
+    assert!(
+        alert.text().contains("Villager (@villager)") && alert.text().contains("Worker"),
+        "{}",
+        alert.text()
+    );
+    assert!(alert.button_data().iter().any(|d| d.starts_with("ack:")));
+    // A late confirmation ends that person's part; the last one resolves the alert.
+    let c = copy_of(&bot, t.village.id(), 1).await;
+    t.village.press(&c, "wok:1");
+    bot.wait_count(
+        "SELECT COUNT(*) FROM warning_recipients WHERE state = 'confirmed'",
+        3,
+    )
+    .await;
+    let args = bot
+        .text_of("SELECT what_args FROM escalations WHERE subject = 'warning:1:lijia'")
+        .await
+        .expect("lijia's alert");
+    assert!(
+        !args.contains("Villager") && args.contains("Worker"),
+        "{args}"
+    );
+    bot.ask(&t.worker, "/ok W-1").await;
+    bot.sim
+        .wait_for(t.lead.id(), WAIT, |m| m.text().contains("已解决"))
+        .await
+        .expect("the alert resolves once all have confirmed");
+    // The figures: two in time, two late, none waiting.
+    let figures = bot.ask(&t.lead, "/warning W-1").await;
+    assert!(
+        figures.text().contains("按时确认 2") && figures.text().contains("迟确认 2"),
+        "{}",
+        figures.text()
+    );
+    // The end: everyone is told; nothing more comes.
+    let ended = bot.ask(&t.lead, "/warn_end W-1 雨已停").await;
+    assert!(ended.text().contains("已解除"), "{}", ended.text());
+    for chat in [t.village.id(), t.worker.id(), t.room] {
+        bot.sim
+            .wait_for(chat, WAIT, |m| {
+                m.text().contains("W-1") && m.text().contains("雨已停")
+            })
+            .await
+            .expect("the all-clear");
+    }
+    // A press on the old copy (its button is gone, a stale client may still show it).
+    let pressed = bot
+        .sim
+        .sent(t.worker.id())
+        .into_iter()
+        .find(|m| m.text().contains("暴雨预警"));
+    t.worker.press(&pressed.expect("the copy"), "wok:1");
+    let last = answers(&t.worker, 1).await;
+    assert!(
+        last.last()
+            .and_then(|a| a.1.as_deref())
+            .is_some_and(|a| a.contains("已解除")),
+        "{last:?}"
+    );
+    assert_eq!(
+        bot.count("SELECT COUNT(*) FROM timers WHERE grp = 'warning:1' AND state = 'pending'")
+            .await,
+        0
+    );
+    assert_eq!(
+        bot.count("SELECT COUNT(*) FROM escalations WHERE subject LIKE 'warning:1:%' AND state <> 'resolved'").await,
+        0
+    );
+}
+
+async fn a_crash_between_the_send_and_the_resend_still_resends_and_escalates_once(b: Backend) {
+    let clock = TestClock::at("2026-12-01 09:00");
+    let mut bot = TestBot::spawn_fast_on(b, config(Span::minutes(10)), clock).await;
+    let t = town(&bot).await;
+    bot.ask(&t.lead, "/warn lijia yellow 大风").await;
+    copy_of(&bot, t.village.id(), 1).await;
+    bot.settle().await;
+    bot.kill();
+    bot.start().await;
+    bot.advance(Duration::from_secs(600)).await;
+    bot.advance(Duration::from_secs(600)).await;
+    bot.sim
+        .wait_for(t.lead.id(), WAIT, |m| m.text().contains("叫应"))
+        .await
+        .expect("the alert after the restart");
+    bot.kill();
+    bot.start().await;
+    bot.advance(Duration::from_secs(5)).await;
+    let count = |chat: i64, what: &'static str| {
+        bot.sim
+            .sent(chat)
+            .iter()
+            .filter(|m| m.text().contains(what))
+            .count()
+    };
+    assert_eq!(count(t.village.id(), "Reminder"), 1, "one resend");
+    assert_eq!(count(t.worker.id(), "再次提醒"), 1, "one resend");
+    assert_eq!(count(t.lead.id(), "叫应"), 1, "one alert");
+}
+
+async fn step_by_step_with_buttons_and_exercises_counted_apart(b: Backend) {
+    let bot = TestBot::spawn_fast(b, Config::default()).await;
+    let t = town(&bot).await;
+    let level = bot.ask(&t.lead, "/warn").await;
+    assert_eq!(
+        level.buttons[0].len(),
+        4,
+        "four colours: {:?}",
+        level.buttons
+    );
+    t.lead.press(&level, "wl:blue");
+    bot.sim
+        .wait_for(t.lead.id(), WAIT, |m| m.text().contains("请发送预警内容"))
+        .await
+        .expect("asks for the text");
+    let expiry = bot.ask(&t.lead, "演练：防汛应急").await;
+    assert!(
+        expiry.button_data().contains(&"wx:6".to_string()),
+        "{:?}",
+        expiry.buttons
+    );
+    t.lead.press(&expiry, "wx:6");
+    let preview = bot
+        .sim
+        .wait_for(t.lead.id(), WAIT, |m| m.text().contains("预览"))
+        .await
+        .expect("a preview");
+    assert!(
+        preview.text().contains("蓝色") && preview.text().contains("6 小时"),
+        "{}",
+        preview.text()
+    );
+    t.lead.press(&preview, "wi:e");
+    let copy = copy_of(&bot, t.worker.id(), 1).await;
+    assert!(copy.text().contains("【演练】"), "{}", copy.text());
+    bot.sim
+        .wait_for(t.lead.id(), WAIT, |m| {
+            m.text().contains("📢") && m.text().contains("【演练】")
+        })
+        .await
+        .expect("the tally");
+    let exercise: i64 = bot
+        .count("SELECT COUNT(*) FROM warnings WHERE exercise")
+        .await;
+    assert_eq!(exercise, 1);
+    let expires = bot
+        .scalar("SELECT expires_at - issued_at FROM warnings WHERE id = 1")
+        .await;
+    assert_eq!(expires, Some(6 * 3_600_000));
+    // A cancelled draft issues nothing.
+    bot.ask(&t.lead, "/warn").await;
+    let drop = bot.ask(&t.lead, "/cancel").await;
+    assert!(
+        drop.text().contains("取消") || drop.text().contains("已"),
+        "{}",
+        drop.text()
+    );
+    assert_eq!(bot.count("SELECT COUNT(*) FROM warnings").await, 1);
+}
+
+async fn unreachable_recipients_are_counted_at_once(b: Backend) {
+    let bot = TestBot::spawn_fast(b, config(Span::minutes(10))).await;
+    let t = town(&bot).await;
+    // One blocked the bot long ago (known), one blocks it now (learned from the send).
+    bot.exec(&format!(
+        "UPDATE people SET unreachable = TRUE WHERE tg_user_id = {}",
+        t.worker.id()
+    ))
+    .await;
+    bot.sim.block_bot(t.village.id());
+    bot.ask(&t.lead, "/warn wangcun red 测试").await;
+    bot.wait_count(
+        "SELECT COUNT(*) FROM warning_recipients WHERE state = 'unreachable'",
+        2,
+    )
+    .await;
+    assert!(bot
+        .sim
+        .sent(t.worker.id())
+        .iter()
+        .all(|m| !m.text().contains("W-1")));
+    bot.sim
+        .wait_for(t.lead.id(), WAIT, |m| {
+            m.text().contains("📊") && m.text().contains("无法送达 2")
+        })
+        .await
+        .expect("the tally counts both");
+}
+
+async fn red_warnings_use_paid_broadcast_when_configured(b: Backend) {
+    let mut c = config(Span::minutes(10));
+    c.warning.paid_broadcast = true;
+    let bot = TestBot::spawn_with(b, SimConfig::default(), c).await;
+    let t = town(&bot).await;
+    bot.ask(&t.lead, "/warn wangcun yellow 黄色").await;
+    copy_of(&bot, t.worker.id(), 1).await;
+    assert_eq!(bot.sim.stats().paid_sends, 0, "only red warnings");
+    bot.ask(&t.lead, "/warn wangcun red 红色").await;
+    for chat in [t.officer.id(), t.village.id(), t.worker.id(), t.room] {
+        copy_of(&bot, chat, 2).await;
+    }
+    assert_eq!(bot.sim.stats().paid_sends, 4);
+    assert_eq!(bot.sim.stats().throttled, 0);
+}
+
+both_backends!(
+    issued_to_everyone_below_confirmed_once_and_tallied,
+    the_silent_get_it_again_then_their_unit_escalates_naming_them,
+    a_crash_between_the_send_and_the_resend_still_resends_and_escalates_once,
+    step_by_step_with_buttons_and_exercises_counted_apart,
+    unreachable_recipients_are_counted_at_once,
+    red_warnings_use_paid_broadcast_when_configured,
+);
