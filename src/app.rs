@@ -157,6 +157,24 @@ fn redact(url: &str) -> String {
     }
 }
 
+/// The domain's context for a command-line tool that queues messages for the running bot
+/// (`lookout warn`): no Telegram connection of its own. Its tip key is a throwaway one, so
+/// nothing it could seal would ever open; such tools queue no ephemeral messages.
+pub fn offline_ctx(store: Store, config: Config, clock: Clock) -> anyhow::Result<Ctx> {
+    Ok(Ctx {
+        wake: Wakers::default(),
+        store,
+        i18n: I18n::load()?,
+        config: Arc::new(config),
+        clock,
+        bot_username: String::new(),
+        tip_key: TipKey::from_bytes(rand::random()),
+        code_guard: Default::default(),
+        render: crate::telegram::render::bot_api,
+        units: Default::default(),
+    })
+}
+
 pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     let serve_lock = serve_lock::acquire(&settings.database_url)?;
     let store = open_store(&settings.database_url).await?;

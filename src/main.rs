@@ -5,7 +5,7 @@ use lookout::config::{Config, Span};
 use lookout::i18n::I18n;
 use lookout::org::{file as orgfile, invite, Role};
 use lookout::stats;
-use lookout::{app, clock::Clock, tr};
+use lookout::{app, clock::Clock, tr, warning};
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -74,6 +74,28 @@ enum Cmd {
     People {
         #[arg(long)]
         unit: Option<String>,
+    },
+    /// Issue a warning (预警) to a unit and everything below it, or act on a CAP 1.2 alert
+    /// (Alert issues, Update replaces, Cancel ends); the warning's id is the last line printed.
+    /// The running bot sends it.
+    Warn {
+        /// A CAP 1.2 XML file instead of the flags.
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["unit", "level", "expires", "exercise", "text"])]
+        cap: Option<PathBuf>,
+        #[arg(long, required_unless_present = "cap")]
+        unit: Option<String>,
+        /// blue, yellow, orange or red.
+        #[arg(long, required_unless_present = "cap")]
+        level: Option<String>,
+        /// How long the warning holds (default: `warning.expires`), e.g. 6h.
+        #[arg(long, value_parser = Span::parse)]
+        expires: Option<Span>,
+        /// An exercise (演练): marked as one everywhere and counted apart.
+        #[arg(long)]
+        exercise: bool,
+        /// The warning's text.
+        #[arg(required_unless_present = "cap")]
+        text: Vec<String>,
     },
     /// Create an invite code; the code is the last line printed.
     Invite {
@@ -359,6 +381,96 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             lookout::audit::export(&store, config.timezone, from, to, format, &mut out).await?;
             std::io::Write::flush(&mut out).context("writing the export")?;
+        }
+        Cmd::Warn {
+            cap,
+            unit,
+            level,
+            expires,
+            exercise,
+            text,
+        } => {
+            init_logging("warn");
+            let store = app::open_store(&cli.database_url).await?;
+            let clock = Clock::system();
+            let now = clock.now_ms();
+            let locale = config.locale;
+            let ctx = app::offline_ctx(store.clone(), config, clock)?;
+            let mut tx = store.begin().await?;
+            let done = match cap {
+                Some(file) => {
+                    let xml = std::fs::read_to_string(&file)
+                        .with_context(|| format!("reading {}", file.display()))?;
+                    warning::upstream::from_cap(&ctx, &mut tx, &xml, now)
+                        .await
+                        .with_context(|| format!("{}: refused, nothing was sent", file.display()))?
+                }
+                None => {
+                    let level = level.unwrap_or_default();
+                    let Some(level) = warning::Level::parse(&level) else {
+                        bail!("--level {level:?}: expected blue, yellow, orange or red");
+                    };
+                    let text = text.join(" ");
+                    if text.trim().is_empty() {
+                        bail!("the warning needs a text");
+                    }
+                    let flags = warning::upstream::Flags {
+                        unit: unit.unwrap_or_default(),
+                        level,
+                        text: text.trim().to_string(),
+                        expires_at: expires.map(|s| now + s.as_std().as_millis() as i64),
+                        exercise,
+                    };
+                    warning::upstream::from_flags(&ctx, &mut tx, flags, now)
+                        .await
+                        .context("refused, nothing was sent")?
+                }
+            };
+            tx.commit().await?;
+            let i18n = &ctx.i18n;
+            let last = match done {
+                warning::upstream::Done::Issued {
+                    id,
+                    targeted,
+                    unreachable,
+                    replaced,
+                } => {
+                    if let Some(old) = replaced {
+                        let old = warning::display_id(old);
+                        println!("{}", tr!(i18n, locale, "cli-warn-replaced", id = old));
+                    }
+                    let wid = warning::display_id(id);
+                    println!(
+                        "{}",
+                        tr!(
+                            i18n,
+                            locale,
+                            "cli-warn-issued",
+                            id = wid.clone(),
+                            targeted = targeted as i64,
+                            unreachable = unreachable as i64
+                        )
+                    );
+                    wid
+                }
+                warning::upstream::Done::Ended(ids) => {
+                    let ids: Vec<String> = ids.into_iter().map(warning::display_id).collect();
+                    println!(
+                        "{}",
+                        tr!(i18n, locale, "cli-warn-ended", ids = ids.join(" "))
+                    );
+                    ids.last().cloned().unwrap_or_default()
+                }
+                warning::upstream::Done::Duplicate(id) => {
+                    let wid = warning::display_id(id);
+                    println!(
+                        "{}",
+                        tr!(i18n, locale, "cli-warn-duplicate", id = wid.clone())
+                    );
+                    wid
+                }
+            };
+            println!("{last}");
         }
         Cmd::Invite {
             unit,

@@ -441,3 +441,191 @@ both_backends!(
     unreachable_recipients_are_counted_at_once,
     red_warnings_use_paid_broadcast_when_configured,
 );
+
+/// A CAP example with its expiry moved to six hours from now (the bot refuses expired alerts).
+fn cap_file(dir: &std::path::Path, name: &str) -> String {
+    let text = std::fs::read_to_string(format!("tests/cap/{name}.xml")).expect("example");
+    let expires = (chrono::Utc::now() + chrono::Duration::hours(6)).to_rfc3339();
+    let text = match (text.find("<expires>"), text.find("</expires>")) {
+        (Some(a), Some(b)) => format!("{}<expires>{expires}{}", &text[..a], &text[b..]),
+        _ => text,
+    };
+    let path = dir.join(format!("{name}.xml"));
+    std::fs::write(&path, text).expect("write");
+    path.display().to_string()
+}
+
+fn last_line(out: &std::process::Output) -> String {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    stdout.lines().last().unwrap_or_default().to_string()
+}
+
+async fn upstream_systems_warn_by_flags_and_cap(b: Backend) {
+    let bot = TestBot::spawn_fast(b, Config::default()).await;
+    let t = town(&bot).await;
+    let db = bot.db.url.clone();
+    let run = |args: &[&str]| common::lookout(&db, args);
+    let out = run(&[
+        "warn",
+        "--unit",
+        "lijia",
+        "--level",
+        "orange",
+        "--expires",
+        "6h",
+        "山洪风险",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(last_line(&out), "W-1");
+    let c = copy_of(&bot, t.village.id(), 1).await;
+    assert!(
+        c.text().contains("周村区") && c.text().contains("山洪风险"),
+        "{}",
+        c.text()
+    );
+    assert!(
+        bot.sim
+            .sent(t.officer.id())
+            .iter()
+            .all(|m| !m.text().contains("W-1")),
+        "only lijia"
+    );
+
+    // Mistakes are refused whole, naming what is wrong; nothing is issued.
+    let dir = tempfile::tempdir().expect("dir");
+    let unknown_area = dir.path().join("mars.xml");
+    let issue = std::fs::read_to_string(cap_file(dir.path(), "issue")).expect("read");
+    let mars = issue
+        .replace("<value>wangcun</value>", "<value>mars</value>")
+        .replace("王村镇", "火星");
+    std::fs::write(&unknown_area, mars).expect("write");
+    let unknown_area = unknown_area.display().to_string();
+    let refusals: Vec<(Vec<String>, &str)> = vec![
+        (
+            vec![
+                "--unit".into(),
+                "lijia".into(),
+                "--level".into(),
+                "purple".into(),
+                "x".into(),
+            ],
+            "--level",
+        ),
+        (
+            vec![
+                "--unit".into(),
+                "nowhere".into(),
+                "--level".into(),
+                "red".into(),
+                "x".into(),
+            ],
+            "unknown unit",
+        ),
+        (
+            vec!["--cap".into(), "tests/cap/broken-not-xml.xml".into()],
+            "not a CAP",
+        ),
+        (
+            vec!["--cap".into(), "tests/cap/broken-no-severity.xml".into()],
+            "alert/info/severity",
+        ),
+        (
+            vec![
+                "--cap".into(),
+                "tests/cap/broken-unknown-severity.xml".into(),
+            ],
+            "alert/info/severity",
+        ),
+        (
+            vec!["--cap".into(), "tests/cap/broken-no-area.xml".into()],
+            "alert/info/area",
+        ),
+        (vec!["--cap".into(), unknown_area], "火星"),
+        (
+            vec!["--cap".into(), "tests/cap/issue.xml".into()],
+            "has passed",
+        ),
+        (
+            vec!["--cap".into(), "tests/cap/cancel.xml".into()],
+            "names no warning",
+        ),
+    ];
+    for (args, expect) in refusals {
+        let mut all = vec!["warn"];
+        all.extend(args.iter().map(String::as_str));
+        let out = run(&all);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && err.contains(expect),
+            "{args:?}: {err}"
+        );
+    }
+    assert_eq!(bot.count("SELECT COUNT(*) FROM warnings").await, 1);
+
+    // A CAP Alert: its areas (by geocode, by name) are the targets; a second copy of the same
+    // alert issues nothing.
+    let issue = cap_file(dir.path(), "issue");
+    let out = run(&["warn", "--cap", &issue]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(last_line(&out), "W-2");
+    for chat in [t.officer.id(), t.village.id(), t.worker.id(), t.room] {
+        let c = copy_of(&bot, chat, 2).await;
+        assert!(c.text().contains("周村区应急管理局"), "{}", c.text());
+    }
+    assert!(copy_of(&bot, t.worker.id(), 2).await.text().contains("🔴"));
+    let again = run(&["warn", "--cap", &issue]);
+    assert_eq!(last_line(&again), "W-2");
+    assert_eq!(bot.count("SELECT COUNT(*) FROM warnings").await, 2);
+    // An Update ends it and issues the new one to the same people; a Cancel ends that.
+    let out = run(&["warn", "--cap", &cap_file(dir.path(), "update")]);
+    assert_eq!(
+        last_line(&out),
+        "W-3",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for chat in [t.officer.id(), t.village.id(), t.worker.id(), t.room] {
+        copy_of(&bot, chat, 3).await;
+        bot.sim
+            .wait_for(chat, WAIT, |m| {
+                m.text().contains("W-2") && m.text().contains("W-3")
+            })
+            .await
+            .expect("the old one ends, replaced");
+    }
+    let out = run(&["warn", "--cap", "tests/cap/cancel.xml"]);
+    assert_eq!(
+        last_line(&out),
+        "W-3",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        bot.count("SELECT COUNT(*) FROM warnings WHERE ended_at IS NULL")
+            .await,
+        1,
+        "only W-1 holds"
+    );
+    // An exercise by CAP status is marked and counted apart.
+    let out = run(&["warn", "--cap", &cap_file(dir.path(), "exercise")]);
+    assert_eq!(
+        last_line(&out),
+        "W-4",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(copy_of(&bot, t.officer.id(), 4)
+        .await
+        .text()
+        .contains("【演练】"));
+}
+
+both_backends!(upstream_systems_warn_by_flags_and_cap);

@@ -465,6 +465,7 @@ warning-tally =
     📊 Confirmed { $confirmed }/{ $targeted } ({ $late } late), waiting { $waiting }, unreachable { $unreachable }; response rate { $rate }
 warning-tally-ended = 📊 { $exercise }{ $level } { $id } has ended. Final: confirmed { $confirmed }/{ $targeted } ({ $late } late), not confirmed { $waiting }, unreachable { $unreachable }; response rate { $rate }
 warning-all-clear = ✅ { $exercise }All clear: { $level } { $id } has ended; no need to confirm.
+warning-replaced = It is replaced by { $id }: see the new warning.
 warning-esc-what = warning { $id } not confirmed, please phone: { $names }
 warning-duty-room = duty room of { $unit }
 warning-unreachable-mark = { $name } (unreachable)
@@ -513,3 +514,9 @@ help-warning = /warning W-ID — who has confirmed a warning
 help-ok = /ok W-ID — confirm you received a warning
 cmd-warn = Issue a warning
 cmd-ok = Confirm a warning
+
+# lookout warn
+cli-warn-issued = Warning { $id } issued to { $targeted } recipients ({ $unreachable } of them unreachable); the running bot sends it.
+cli-warn-replaced = Ended { $id }, which this update replaces.
+cli-warn-ended = Ended: { $ids }
+cli-warn-duplicate = This CAP alert was issued before as { $id }; nothing was sent again.

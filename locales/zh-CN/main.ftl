@@ -465,6 +465,7 @@ warning-tally =
     📊 确认情况：已确认 { $confirmed }/{ $targeted }（其中迟确认 { $late }），等待 { $waiting }，无法送达 { $unreachable }；按时响应率 { $rate }
 warning-tally-ended = 📊 { $exercise }{ $level } { $id } 已解除。最终：已确认 { $confirmed }/{ $targeted }（其中迟确认 { $late }），未确认 { $waiting }，无法送达 { $unreachable }；按时响应率 { $rate }
 warning-all-clear = ✅ { $exercise }解除 { $level } { $id }，无需再确认。
+warning-replaced = 该预警已由 { $id } 取代，请查看新预警。
 warning-esc-what = 预警 { $id } 未确认收到，请电话叫应：{ $names }
 warning-duty-room = { $unit }值班室
 warning-unreachable-mark = { $name }（无法送达）
@@ -513,3 +514,9 @@ help-warning = /warning W-编号 — 预警确认情况
 help-ok = /ok W-编号 — 确认收到预警
 cmd-warn = 发布预警
 cmd-ok = 确认收到预警
+
+# lookout warn
+cli-warn-issued = 已发布预警 { $id }：{ $targeted } 个接收对象（其中 { $unreachable } 个无法送达），由运行中的机器人发送。
+cli-warn-replaced = 已结束被更新的预警 { $id }。
+cli-warn-ended = 已解除预警：{ $ids }
+cli-warn-duplicate = 该 CAP 预警此前已发布为 { $id }，未重复发送。

@@ -376,7 +376,7 @@ pub async fn end_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerR
         return r.commit(&ctx, tx).await;
     }
     let now = ctx.clock.now_ms();
-    let ended = warning::end(&ctx, &mut tx, &w, Some(text).filter(|t| !t.is_empty()), now).await?;
+    let ended = warning::end(&ctx, &mut tx, &w, warning::Ending::Said(Some(text)), now).await?;
     r.text(if ended {
         tr!(ctx.i18n, l, "warn-ended", id = wid)
     } else {

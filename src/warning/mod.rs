@@ -4,6 +4,7 @@
 //! through the engine, naming them, so someone phones them. The issuer's tally message is
 //! kept up to date, coalesced so a warning to thousands does not spend the edit budget.
 pub mod cap;
+pub mod upstream;
 
 use crate::action::Action;
 use crate::config::Lang;
@@ -37,7 +38,7 @@ pub const TIMERS: TimerKinds = &[
         Box::pin(async move {
             let id = t.field("id")?;
             if let Some(w) = tx.warning(id).await? {
-                end(ctx, tx, &w, None, t.now).await?;
+                end(ctx, tx, &w, Ending::Said(None), t.now).await?;
             }
             Ok(())
         })
@@ -681,16 +682,29 @@ async fn show_tally(ctx: &Ctx, tx: &mut Tx, w: &WarningRow, now: i64) -> Result<
     ctx.say(tx, &edit, now).await
 }
 
+/// What the all-clear says beside it.
+#[derive(Debug, Clone, Copy)]
+pub enum Ending<'a> {
+    /// `/warn_end`'s text, or nothing (the expiry, a CAP Cancel).
+    Said(Option<&'a str>),
+    /// A CAP Update replaced it with this warning.
+    Replaced(i64),
+}
+
 /// End a warning (by `/warn_end`, a CAP Cancel or Update, or its expiry): everyone is told,
 /// its alerts end, nothing more is resent. False if it had ended already.
 pub async fn end(
     ctx: &Ctx,
     tx: &mut Tx,
     w: &WarningRow,
-    text: Option<&str>,
+    ending: Ending<'_>,
     now: i64,
 ) -> Result<bool, StoreError> {
-    if !tx.end_warning(w.id, text, now).await? {
+    let said = match ending {
+        Ending::Said(text) => text.map(str::trim).filter(|t| !t.is_empty()),
+        Ending::Replaced(_) => None,
+    };
+    if !tx.end_warning(w.id, said, now).await? {
         return Ok(false);
     }
     tx.cancel_timers(&group(w.id)).await?;
@@ -698,7 +712,7 @@ pub async fn end(
     let recipients = tx.warning_recipients(w.id, &[]).await?;
     let words: Vec<(Lang, String)> = Lang::ALL
         .into_iter()
-        .map(|l| (l, all_clear(ctx, w, l, text)))
+        .map(|l| (l, all_clear(ctx, w, l, ending)))
         .collect();
     let clear: Vec<Notice> = recipients
         .iter()
@@ -727,7 +741,7 @@ pub fn exercise_mark(ctx: &Ctx, w: &WarningRow, l: Lang) -> String {
     }
 }
 
-fn all_clear(ctx: &Ctx, w: &WarningRow, l: Lang, text: Option<&str>) -> String {
+fn all_clear(ctx: &Ctx, w: &WarningRow, l: Lang, ending: Ending) -> String {
     let line = tr!(
         ctx.i18n,
         l,
@@ -736,9 +750,13 @@ fn all_clear(ctx: &Ctx, w: &WarningRow, l: Lang, text: Option<&str>) -> String {
         id = display_id(w.id),
         level = level_of(w).name(ctx, l)
     );
-    match text.map(str::trim).filter(|t| !t.is_empty()) {
-        Some(t) => format!("{line}\n{t}"),
-        None => line,
+    match ending {
+        Ending::Said(Some(t)) if !t.trim().is_empty() => format!("{line}\n{}", t.trim()),
+        Ending::Said(_) => line,
+        Ending::Replaced(by) => {
+            let by = tr!(ctx.i18n, l, "warning-replaced", id = display_id(by));
+            format!("{line}\n{by}")
+        }
     }
 }
 
