@@ -204,6 +204,7 @@ async fn handover(ctx: &Ctx, tx: &mut Tx, today: NaiveDate, at: i64) -> Result<(
                     crate::escalation::display_id
                 ),
                 hazards = ids(ctx, l, &facts.overdue_hazards, crate::hazard::display_id),
+                warnings = ids(ctx, l, &facts.waiting_warnings, crate::warning::display_id),
                 round = tr!(ctx.i18n, l, round_state)
             );
             let key = format!("ho.{unit_id}.{day}.{}", p.chat_id);

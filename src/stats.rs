@@ -2,7 +2,7 @@
 //! (及时率 = answered on time / expected) and hazard handling; tips overall.
 use crate::config::{Config, Lang};
 use crate::i18n::I18n;
-use crate::store::{HazardFigures, Store, StoreError, TipFigures, UnitStats};
+use crate::store::{HazardFigures, Store, StoreError, TipFigures, UnitStats, UnitTally};
 use chrono::{Datelike, NaiveDate, TimeZone};
 
 /// First and last day of the month of `day`, as YYYY-MM-DD.
@@ -31,6 +31,8 @@ pub struct UnitLine {
     pub zero: UnitStats,
     pub hazards: HazardFigures,
     pub shifts: ShiftFigures,
+    /// Real warnings (not exercises) issued in the period, as this unit's recipients took them.
+    pub warnings: UnitTally,
 }
 
 /// How a unit's roster was kept to (only shifts that had a roster count).
@@ -140,6 +142,12 @@ pub async fn gather(
         &store.answers_by(from, to, since).await?,
         &store.level_one_takes(start, end).await?,
     );
+    let mut warnings: std::collections::HashMap<String, UnitTally> = store
+        .warning_figures(start, end)
+        .await?
+        .into_iter()
+        .map(|t| (t.unit_id.clone(), t))
+        .collect();
     let units = zero
         .into_iter()
         .map(|z| {
@@ -150,6 +158,7 @@ pub async fn gather(
                 .unwrap_or_default();
             UnitLine {
                 shifts: shifts.remove(&z.unit_id).unwrap_or_default(),
+                warnings: warnings.remove(&z.unit_id).unwrap_or_default(),
                 zero: z,
                 hazards: h,
             }
@@ -180,15 +189,21 @@ pub fn table(i18n: &I18n, l: Lang, f: &Figures) -> String {
         "stats-on-shift",
         "stats-others",
         "stats-taken-on-shift",
+        "stats-w-targeted",
+        "stats-w-in-time",
+        "stats-w-late",
+        "stats-w-unconfirmed",
+        "stats-w-unreachable",
+        "stats-w-rate",
     ]
     .iter()
     .map(|k| i18n.t(l, k, &[]))
     .collect();
     let mut out = vec![header.join(" | ")];
     for u in &f.units {
-        let (s, h, r) = (&u.zero, &u.hazards, &u.shifts);
+        let (s, h, r, w) = (&u.zero, &u.hazards, &u.shifts, &u.warnings);
         out.push(format!(
-            "{} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {}",
+            "{} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {}",
             s.unit_name,
             s.expected,
             s.on_time,
@@ -203,7 +218,13 @@ pub fn table(i18n: &I18n, l: Lang, f: &Figures) -> String {
             h.open,
             r.by_on_shift,
             r.by_others,
-            r.taken_at_level_1
+            r.taken_at_level_1,
+            w.targeted,
+            w.in_time,
+            w.late,
+            w.waiting,
+            w.unreachable,
+            crate::warning::rate(w)
         ));
     }
     let t = &f.tips;
@@ -234,17 +255,21 @@ pub fn csv(f: &Figures) -> String {
     let mut out = String::from(
         "unit_id,unit,expected,on_time,late,missing,incidents,timeliness,\
          hazards_reported,hazards_acked_in_time,hazards_rectified_on_time,hazards_overdue,hazards_open,\
-         answered_on_shift,answered_by_others,taken_on_shift_at_level_1\n",
+         answered_on_shift,answered_by_others,taken_on_shift_at_level_1,\
+         warnings_targeted,warnings_confirmed_in_time,warnings_late,warnings_unconfirmed,\
+         warnings_unreachable,warning_response_rate\n",
     );
     for u in &f.units {
-        let (s, h, r) = (&u.zero, &u.hazards, &u.shifts);
-        let rate = if s.expected == 0 {
-            String::new()
-        } else {
-            format!("{:.4}", s.on_time as f64 / s.expected as f64)
+        let (s, h, r, w) = (&u.zero, &u.hazards, &u.shifts, &u.warnings);
+        let share = |part: i64, whole: i64| {
+            if whole == 0 {
+                String::new()
+            } else {
+                format!("{:.4}", part as f64 / whole as f64)
+            }
         };
         out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
             csv_field(&s.unit_id),
             csv_field(&s.unit_name),
             s.expected,
@@ -252,7 +277,7 @@ pub fn csv(f: &Figures) -> String {
             s.late,
             s.missing(),
             s.incidents,
-            rate,
+            share(s.on_time, s.expected),
             h.reported,
             h.acked_in_time,
             h.rectified_on_time,
@@ -260,7 +285,13 @@ pub fn csv(f: &Figures) -> String {
             h.open,
             r.by_on_shift,
             r.by_others,
-            r.taken_at_level_1
+            r.taken_at_level_1,
+            w.targeted,
+            w.in_time,
+            w.late,
+            w.waiting,
+            w.unreachable,
+            share(w.in_time, w.targeted)
         ));
     }
     out
@@ -314,11 +345,21 @@ mod tests {
                     by_others: 1,
                     taken_at_level_1: 2,
                 },
+                warnings: UnitTally {
+                    unit_id: "a,b".into(),
+                    targeted: 4,
+                    in_time: 3,
+                    late: 1,
+                    waiting: 0,
+                    unreachable: 0,
+                },
             }],
             tips: TipFigures::default(),
         };
         assert!(
-            csv(&f).ends_with("\"a,b\",\"A \"\"x\"\"\",4,3,0,1,1,0.7500,2,0,0,0,1,5,1,2\n"),
+            csv(&f).ends_with(
+                "\"a,b\",\"A \"\"x\"\"\",4,3,0,1,1,0.7500,2,0,0,0,1,5,1,2,4,3,1,0,0,0.7500\n"
+            ),
             "{}",
             csv(&f)
         );

@@ -105,7 +105,7 @@ async fn answer_the_round(bot: &TestBot, officer: &SimUser) {
     assert!(reply.text().starts_with("Recorded"), "{}", reply.text());
 }
 
-const SERIES: [&str; 14] = [
+const SERIES: [&str; 16] = [
     "lookout_updates_handled_total",
     "lookout_update_handling_seconds",
     "lookout_telegram_rate_limited_total",
@@ -120,6 +120,8 @@ const SERIES: [&str; 14] = [
     "lookout_zero_round_units_expected",
     "lookout_zero_round_units_answered",
     "lookout_zero_round_units_late",
+    "lookout_warnings_active",
+    "lookout_warning_recipients",
 ];
 
 const COMMANDS_OK: &str = r#"lookout_updates_handled_total{kind="command",outcome="ok"}"#;
@@ -162,6 +164,11 @@ async fn health_and_metrics_move_with_traffic(b: Backend) {
     bot.ask(&worker, "/help").await;
     bot.sim.fail_next(1, 502);
     bot.ask(&worker, "/help").await;
+    // A warning in force, nobody has confirmed yet.
+    let lead = bot.sim.user(7_301_003, "Carol Lead", Some("en"));
+    bot.join(&lead, "lijia", Role::Supervisor).await;
+    bot.ask(&lead, "/warn lijia blue Fog on the hill roads")
+        .await;
     bot.wait_count("SELECT COUNT(*) FROM outbox WHERE state = 'pending'", 0)
         .await;
 
@@ -183,6 +190,11 @@ async fn health_and_metrics_move_with_traffic(b: Backend) {
     assert_eq!(value(&after, "lookout_zero_round_units_answered"), 1.0);
     assert_eq!(value(&after, "lookout_zero_round_units_late"), 0.0);
     assert_eq!(value(&after, "lookout_outbox_pending"), 0.0);
+    assert_eq!(value(&after, "lookout_warnings_active"), 1.0);
+    assert_eq!(
+        value(&after, r#"lookout_warning_recipients{state="waiting"}"#),
+        2.0
+    );
 
     // Labels are fixed words: no chat id, user id, name or token anywhere on the page.
     let private = [
@@ -190,6 +202,7 @@ async fn health_and_metrics_move_with_traffic(b: Backend) {
         "7301002",
         "Alice",
         "Bob",
+        "Carol",
         "Gridworker",
         "李家村",
         &bot.sim.token(),

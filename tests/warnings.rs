@@ -296,6 +296,62 @@ async fn the_silent_get_it_again_then_their_unit_escalates_naming_them(b: Backen
         bot.count("SELECT COUNT(*) FROM escalations WHERE subject LIKE 'warning:1:%' AND state <> 'resolved'").await,
         0
     );
+    // The statistics per unit, and the audit trail with every confirmation.
+    let day = ["--from", "2026-12-01", "--to", "2026-12-01"];
+    let stats = warning_columns(&bot, &day, "lijia");
+    assert_eq!(stats, ["2", "0", "2", "0", "0", "0.0000"]);
+    assert_eq!(
+        warning_columns(&bot, &day, "wangcun"),
+        ["2", "2", "0", "0", "0", "1.0000"]
+    );
+    let mut args = vec!["audit", "--format", "csv"];
+    args.extend(day);
+    let audit = common::lookout(&bot.db.url, &args);
+    let audit = String::from_utf8_lossy(&audit.stdout);
+    let lines = |kind: &str| audit.lines().filter(|l| l.contains(kind)).count();
+    assert_eq!(
+        (
+            lines("warning.issued"),
+            lines("warning.confirmed"),
+            lines("warning.ended")
+        ),
+        (1, 4, 1),
+        "{audit}"
+    );
+    assert!(
+        audit.lines().any(|l| l.contains("warning.confirmed")
+            && l.contains("Officer")
+            && l.contains("for the duty room")),
+        "{audit}"
+    );
+}
+
+/// A unit's warning columns of `lookout stats --format csv`.
+fn warning_columns(bot: &TestBot, period: &[&str], unit: &str) -> Vec<String> {
+    let mut args = vec!["stats", "--format", "csv"];
+    args.extend(period);
+    let out = common::lookout(&bot.db.url, &args);
+    let csv = String::from_utf8_lossy(&out.stdout);
+    let header: Vec<&str> = csv.lines().next().unwrap_or_default().split(',').collect();
+    let line = csv
+        .lines()
+        .find(|l| l.starts_with(&format!("{unit},")))
+        .unwrap_or_else(|| panic!("{unit} in {csv}"));
+    let fields: Vec<&str> = line.split(',').collect();
+    [
+        "warnings_targeted",
+        "warnings_confirmed_in_time",
+        "warnings_late",
+        "warnings_unconfirmed",
+        "warnings_unreachable",
+        "warning_response_rate",
+    ]
+    .iter()
+    .map(|c| {
+        let i = header.iter().position(|h| h == c).expect("the column");
+        fields[i].to_string()
+    })
+    .collect()
 }
 
 async fn a_crash_between_the_send_and_the_resend_still_resends_and_escalates_once(b: Backend) {
@@ -326,6 +382,24 @@ async fn a_crash_between_the_send_and_the_resend_still_resends_and_escalates_onc
     assert_eq!(count(t.village.id(), "Reminder"), 1, "one resend");
     assert_eq!(count(t.worker.id(), "再次提醒"), 1, "one resend");
     assert_eq!(count(t.lead.id(), "叫应"), 1, "one alert");
+    // The expiry ends it: the all-clear, and the alert ends.
+    bot.advance(Duration::from_secs(24 * 3600)).await;
+    bot.sim
+        .wait_for(t.worker.id(), WAIT, |m| {
+            m.text().contains("解除") && m.text().contains("W-1")
+        })
+        .await
+        .expect("the all-clear at the expiry");
+    assert_eq!(
+        bot.count("SELECT COUNT(*) FROM escalations WHERE state <> 'resolved'")
+            .await,
+        0
+    );
+    assert_eq!(
+        count(t.worker.id(), "再次提醒"),
+        1,
+        "nothing more is resent"
+    );
 }
 
 async fn step_by_step_with_buttons_and_exercises_counted_apart(b: Backend) {

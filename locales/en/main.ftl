@@ -415,6 +415,7 @@ roster-unknown-unit = Unit "{ $unit }" does not exist or is outside your units.
 handover = 🔁 Handover: you are on duty for { $unit }, shift of { $day }.
     Open alerts: { $escalations }
     Hazards past their deadline: { $hazards }
+    Warnings waiting for confirmation: { $warnings }
     Today's zero report: { $round }
 handover-none = none
 handover-no-round = no round open
@@ -441,6 +442,12 @@ swap-requester-declined = { $to } declined your { $day } shift of { $unit }; you
 swap-notice = 🔁 Roster change: { $to } takes { $from }'s { $day } shift of { $unit } ({ $role }).
 stats-on-shift = by officer on shift
 stats-others = by others
+stats-w-targeted = warned
+stats-w-in-time = confirmed in time
+stats-w-late = late
+stats-w-unconfirmed = not confirmed
+stats-w-unreachable = unreachable
+stats-w-rate = response rate
 stats-taken-on-shift = taken by leader on shift
 
 # Warnings (call and respond)

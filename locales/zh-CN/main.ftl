@@ -415,6 +415,7 @@ roster-unknown-unit = 找不到单位“{ $unit }”，或它不在您的单位�
 handover = 🔁 交接班：{ $unit } { $day } 班次由您值班。
     未结预警/升级：{ $escalations }
     超期未整改隐患：{ $hazards }
+    待确认预警：{ $warnings }
     今日零报告：{ $round }
 handover-none = 无
 handover-no-round = 今日未开启
@@ -441,6 +442,12 @@ swap-requester-declined = { $to } 拒绝了您 { $unit } { $day } 的班，仍�
 swap-notice = 🔁 值班调整：{ $to } 接替 { $from } 值 { $unit } { $day } 的班（{ $role }）。
 stats-on-shift = 当班值班员报送
 stats-others = 他人报送
+stats-w-targeted = 预警对象
+stats-w-in-time = 按时确认
+stats-w-late = 迟确认
+stats-w-unconfirmed = 未确认
+stats-w-unreachable = 无法送达
+stats-w-rate = 预警响应率
 stats-taken-on-shift = 带班领导一级确认
 
 # Warnings (预警“叫应”)

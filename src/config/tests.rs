@@ -27,6 +27,12 @@ duplicate_radius_m = 200             # an open report of the same category this 
 desk = "zhoucun"                     # unit whose supervisors handle tips (default: the root unit)
 escalate = ["1h", "4h"]
 forget_after = "90d"                 # a closed tip's encrypted identity is erased after this
+
+[warning]
+confirm_within = "10m"
+escalate = ["0s", "10m", "30m"]      # offsets after 2 × confirm_within; level k as everywhere
+expires = "24h"                      # default expiry
+paid_broadcast = false
 "#;
 
 fn parse(text: &str) -> Result<Config, ConfigError> {
@@ -307,6 +313,26 @@ fn wrong_types() {
     refused("[tip]\ndesk = \"\"\n", 2, "tip.desk");
     refused("[tip]\nforget_after = 1979-05-27\n", 2, "tip.forget_after");
     refused("[hazard]\nescalate = [\"1h\", 2]\n", 2, "hazard.escalate");
+}
+
+#[test]
+fn warning_keys() {
+    let c = parse("[warning]\nconfirm_within = \"2m\"\npaid_broadcast = true\n").expect("parses");
+    assert_eq!(c.warning.confirm_within, Span::minutes(2));
+    assert!(c.warning.paid_broadcast);
+    assert_eq!(c.warning.expires, Span::hours(24));
+    refused(
+        "[warning]\npaid_broadcast = \"yes\"\n",
+        2,
+        "warning.paid_broadcast",
+    );
+    refused(
+        "[warning]\nconfirm_within = \"0s\"\n",
+        2,
+        "warning.confirm_within",
+    );
+    refused("[warning]\nescalate = []\n", 2, "warning.escalate");
+    refused("[warning]\nexpire = \"1h\"\n", 2, "warning.expire");
 }
 
 #[test]

@@ -260,6 +260,11 @@ async fn database_families(
             "Units that answered the latest zero-report round after its deadline",
             g.round.2,
         ),
+        (
+            "lookout_warnings_active",
+            "Warnings in force (issued, not yet ended)",
+            g.warnings_active,
+        ),
     ];
     let mut families = Vec::new();
     for (name, help, value) in plain {
@@ -282,6 +287,22 @@ async fn database_families(
         escalations.with_label_values(&[state]).set(n);
     }
     r.register(Box::new(escalations))?;
+    let recipients = IntGaugeVec::new(
+        Opts::new(
+            "lookout_warning_recipients",
+            "Recipients of the warnings in force, by state",
+        ),
+        &["state"],
+    )?;
+    for state in ["waiting", "confirmed", "unreachable"] {
+        let n = g
+            .warning_recipients
+            .iter()
+            .find(|(s, _)| s == state)
+            .map_or(0, |(_, n)| *n);
+        recipients.with_label_values(&[state]).set(n);
+    }
+    r.register(Box::new(recipients))?;
     families.append(&mut r.gather());
     Ok(families)
 }

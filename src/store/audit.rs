@@ -1,7 +1,7 @@
 //! The audit trail, read back from every table that records who did what and when:
 //! `escalation_events`, `hazard_events`, the desk's side of `tip_entries` and `tips` (never
-//! the tipster's side), `zero_answers`, `unit_pauses` and `admin_events`. Warning
-//! confirmations join here once warnings exist.
+//! the tipster's side), `zero_answers`, `unit_pauses`, `admin_events`, and warnings: each
+//! issue, end and confirmation.
 use super::{on_pool, on_tx, Result, Store, Tx};
 
 /// One line of the trail. `item` is an id people use (`E-3`, `H-12`, `T-4`, a unit id);
@@ -129,6 +129,27 @@ type AdminRaw = (
     Option<i64>,
     Option<String>,
     Option<String>,
+    i64,
+);
+
+type WarnRaw = (
+    i64,
+    i64,
+    String,
+    Option<i64>,
+    Option<String>,
+    String,
+    bool,
+    String,
+);
+type ConfirmRaw = (
+    i64,
+    i64,
+    String,
+    Option<i64>,
+    Option<String>,
+    bool,
+    bool,
     i64,
 );
 
@@ -277,6 +298,75 @@ impl Store {
             ));
         }
 
+        // Warnings: issued and ended (by whom is known for those issued in the bot), and every
+        // confirmation, with who pressed (in a duty room, any member of it).
+        let sql = "SELECT w.issued_at, w.id, w.targets, w.issued_by, p.name, w.level, w.exercise, w.issuer_name \
+                   FROM warnings w LEFT JOIN people p ON p.id = w.issued_by \
+                   WHERE w.issued_at >= $1 AND w.issued_at < $2";
+        let issued: Vec<WarnRaw> =
+            on_pool!(self, p => sqlx::query_as(sql).bind(from).bind(to).fetch_all(p).await?);
+        for (at, id, targets, person, name, level, exercise, issuer) in issued {
+            let exercise = if exercise { "; exercise" } else { "" };
+            rows.push((
+                AuditRow {
+                    at,
+                    kind: "warning.issued".into(),
+                    item: format!("W-{id}"),
+                    unit: targets.split_whitespace().next().map(str::to_string),
+                    actor_id: person,
+                    actor: name,
+                    detail: format!("{level}; to {targets}; by {issuer}{exercise}"),
+                },
+                7,
+                id,
+            ));
+        }
+        let sql =
+            "SELECT ended_at, id, targets FROM warnings WHERE ended_at >= $1 AND ended_at < $2";
+        let ended: Vec<(i64, i64, String)> =
+            on_pool!(self, p => sqlx::query_as(sql).bind(from).bind(to).fetch_all(p).await?);
+        for (at, id, targets) in ended {
+            rows.push((
+                AuditRow {
+                    at,
+                    kind: "warning.ended".into(),
+                    item: format!("W-{id}"),
+                    unit: targets.split_whitespace().next().map(str::to_string),
+                    actor_id: None,
+                    actor: None,
+                    detail: String::new(),
+                },
+                8,
+                id,
+            ));
+        }
+        let sql =
+            "SELECT r.confirmed_at, r.warning_id, r.unit_id, r.confirmed_by, r.confirmed_name, \
+                   r.person_id IS NULL, r.confirmed_at > w.confirm_by, r.chat_id \
+                   FROM warning_recipients r JOIN warnings w ON w.id = r.warning_id \
+                   WHERE r.confirmed_at >= $1 AND r.confirmed_at < $2";
+        let confirmed: Vec<ConfirmRaw> =
+            on_pool!(self, p => sqlx::query_as(sql).bind(from).bind(to).fetch_all(p).await?);
+        for (at, id, unit, person, name, room, late, seq) in confirmed {
+            let mut detail = vec![if late { "late" } else { "in time" }];
+            if room {
+                detail.push("for the duty room");
+            }
+            rows.push((
+                AuditRow {
+                    at,
+                    kind: "warning.confirmed".into(),
+                    item: format!("W-{id}"),
+                    unit: Some(unit),
+                    actor_id: person,
+                    actor: name,
+                    detail: detail.join("; "),
+                },
+                9,
+                seq,
+            ));
+        }
+
         rows.sort_by_key(|(r, source, seq)| (r.at, *source, *seq));
         Ok(rows.into_iter().map(|(r, _, _)| r).collect())
     }
@@ -293,6 +383,7 @@ fn about(subject: &str) -> String {
         ("tip", [id]) => format!("T-{id}"),
         ("zero", [round, unit]) => format!("zero report of {unit}, round {round}"),
         ("zincident", [round, unit]) => format!("incident of {unit}, round {round}"),
+        ("warning", [id, unit]) => format!("W-{id}, not confirmed in {unit}"),
         _ => subject.to_string(),
     }
 }
@@ -327,6 +418,7 @@ mod tests {
         assert_eq!(about("hazard:12:1700"), "H-12");
         assert_eq!(about("hazard-overdue:3:99"), "H-3 overdue");
         assert_eq!(about("tip:4"), "T-4");
+        assert_eq!(about("warning:7:lijia"), "W-7, not confirmed in lijia");
         assert_eq!(about("zero:7:wangcun"), "zero report of wangcun, round 7");
         assert_eq!(about("custom"), "custom");
     }

@@ -1,5 +1,5 @@
 //! The figures `/metrics` reads at each scrape: what waits (outbox, inbox, timers), open
-//! escalations, and the latest zero-report round. Each is one indexed query.
+//! escalations, the latest zero-report round, and the warnings in force. Each is one indexed query.
 use super::{on_pool, Result, Store};
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -14,6 +14,9 @@ pub struct Gauges {
     pub escalations: Vec<(String, i64)>,
     /// The latest round opened by `now`: units expected, answered, answered late.
     pub round: (i64, i64, i64),
+    /// Warnings in force, and their recipients by state (`waiting`, `confirmed`, `unreachable`).
+    pub warnings_active: i64,
+    pub warning_recipients: Vec<(String, i64)>,
 }
 
 impl Store {
@@ -36,6 +39,13 @@ impl Store {
                      ORDER BY opened_at DESC LIMIT 1)";
         let round: (i64, i64, i64) =
             on_pool!(self, p => sqlx::query_as(round).bind(now).fetch_one(p).await?);
+        let active = "SELECT COUNT(*) FROM warnings WHERE ended_at IS NULL";
+        let warnings_active: i64 =
+            on_pool!(self, p => sqlx::query_scalar(active).fetch_one(p).await?);
+        let recipients = "SELECT r.state, COUNT(*) FROM warning_recipients r JOIN warnings w \
+                          ON w.id = r.warning_id WHERE w.ended_at IS NULL GROUP BY r.state";
+        let warning_recipients: Vec<(String, i64)> =
+            on_pool!(self, p => sqlx::query_as(recipients).fetch_all(p).await?);
         Ok(Gauges {
             outbox_pending,
             outbox_oldest_at,
@@ -43,6 +53,8 @@ impl Store {
             timers_overdue,
             escalations,
             round,
+            warnings_active,
+            warning_recipients,
         })
     }
 }

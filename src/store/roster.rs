@@ -60,6 +60,8 @@ impl Tx {
 pub struct Handover {
     pub open_escalations: Vec<i64>,
     pub overdue_hazards: Vec<i64>,
+    /// Warnings still in force that some of the unit's recipients have not confirmed.
+    pub waiting_warnings: Vec<i64>,
     /// The current round's answer: `None` without a round, `Some(false)` while unanswered.
     pub round_answered: Option<bool>,
 }
@@ -108,6 +110,10 @@ impl Tx {
                    AND duplicate_of IS NULL AND rectify_due IS NOT NULL AND rectify_due < $2 ORDER BY id";
         let hazards: Vec<(i64,)> = on_tx!(self, c => sqlx::query_as(sql).bind(unit_id).bind(now)
             .fetch_all(&mut **c).await?);
+        let sql = "SELECT DISTINCT r.warning_id FROM warning_recipients r JOIN warnings w ON w.id = r.warning_id \
+                   WHERE r.unit_id = $1 AND w.ended_at IS NULL AND r.state <> 'confirmed' ORDER BY r.warning_id";
+        let warnings: Vec<(i64,)> =
+            on_tx!(self, c => sqlx::query_as(sql).bind(unit_id).fetch_all(&mut **c).await?);
         let answered = match round {
             None => None,
             Some(r) => {
@@ -120,6 +126,7 @@ impl Tx {
         Ok(Handover {
             open_escalations: escalations.into_iter().map(|r| r.0).collect(),
             overdue_hazards: hazards.into_iter().map(|r| r.0).collect(),
+            waiting_warnings: warnings.into_iter().map(|r| r.0).collect(),
             round_answered: answered,
         })
     }
