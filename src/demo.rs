@@ -108,6 +108,9 @@ fn fast_forward(mut config: Config) -> anyhow::Result<Config> {
     // Whole seconds, as the shift-change schedule fires on them.
     let start = (now + chrono::Duration::seconds(SHIFT_CHANGE_S)).time();
     config.roster.shift_start = start.with_nanosecond(0).unwrap_or(start);
+    // Warnings: the silent get it again after 4 s, and are named to their supervisors at 8 s.
+    config.warning.confirm_within = Span::seconds(4);
+    config.warning.escalate = vec![Span::ZERO];
     Ok(config)
 }
 
@@ -325,6 +328,51 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     sim.wait_for(li_officer.id(), WAIT, |m| m.text().contains("🔁"))
         .await?;
     demo.say(&li_relief, "/duty").await?;
+
+    demo.narrate(&tr!(i18n, l, "demo-warning"));
+    demo.say(
+        &chief,
+        &format!("/warn wangcun red {}", script.line("warning")),
+    )
+    .await?;
+    let ok = Action::WarnOk(1).data();
+    let is_copy = |m: &crate::sim::SentMessage| m.button_data().contains(&ok);
+    for who in [&town_lead, &li_officer, &li_relief, &town_officer, &worker] {
+        let copy = sim.wait_for(who.id(), WAIT, is_copy).await?;
+        who.press(&copy, &ok);
+    }
+    let in_room = sim.wait_for(room.id(), WAIT, is_copy).await?;
+    town_officer.in_group(&room).press(&in_room, &ok);
+    // Ranger Xi stays silent: the warning again, then the town's supervisor is told to call.
+    sim.wait_for(xihe_officer.id(), ROUND, |m| {
+        is_copy(m) && m.text().contains("⏰")
+    })
+    .await?;
+    let call = sim
+        .wait_for(town_lead.id(), ROUND, |m| {
+            m.text().contains(script.person("xihe_officer"))
+                && m.button_data().iter().any(|d| d.starts_with("ack:"))
+        })
+        .await?;
+    town_lead.press(&call, &call.button_data()[0]);
+    let late = sim.wait_for(xihe_officer.id(), WAIT, is_copy).await?;
+    xihe_officer.press(&late, &ok);
+    sim.wait_for(town_lead.id(), WAIT, |m| {
+        m.text().contains("✅") && m.message_id > call.message_id
+    })
+    .await?;
+    chief.send_text(&format!("/warn_end W-1 {}", script.line("warning_end")));
+    sim.wait_for(xihe_officer.id(), WAIT, |m| {
+        m.text().contains(script.line("warning_end"))
+    })
+    .await?;
+    let ended = tr!(i18n, Lang::ZhCn, "warn-ended", id = "W-1");
+    sim.wait_for(chief.id(), WAIT, |m| m.text() == ended)
+        .await?;
+    chief.send_text("/warning W-1");
+    let all = tr!(i18n, Lang::ZhCn, "warning-all-units");
+    sim.wait_for(chief.id(), WAIT, |m| m.text().contains(&all))
+        .await?;
 
     demo.narrate(&tr!(i18n, l, "demo-tip"));
     let tipster = sim.user(1010, script.person("tipster"), Some("zh-CN"));

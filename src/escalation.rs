@@ -128,6 +128,9 @@ pub enum Took {
     /// Nobody can take the item for someone else (a unit's missing zero report): the sender
     /// is on it, and the item still waits for its own answer.
     OnIt,
+    /// The silent recipients of a warning: the sender is phoning them (叫应); the alert
+    /// ends once they have all confirmed.
+    Calling,
     /// Nothing to take: the item is already taken or done, or its kind has no acknowledgement.
     Nothing,
     /// The sender may not take the item; the feature changed nothing.
@@ -519,10 +522,10 @@ pub async fn acknowledge(
     })
     .await?;
     let unit = tx.unit_name(&e.row.unit_id).await?;
-    let notice = if took == Took::OnIt {
-        "esc-acked-on-it"
-    } else {
-        "esc-acked"
+    let notice = match took {
+        Took::OnIt => "esc-acked-on-it",
+        Took::Calling => "esc-acked-calling",
+        _ => "esc-acked",
     };
     tell_notified(ctx, tx, &e, &format!("ack.{now}"), now, |l, what| {
         tr!(

@@ -91,6 +91,8 @@ esc-resolved = ✅ Resolved: { $what } ({ $unit }). The alerts end.
 esc-ack-done = Acknowledged, it is yours: { $what }
 esc-ack-refused = You may not acknowledge this (it needs a duty officer or supervisor of the unit or a unit above it).
 esc-ack-already = { $who } already acknowledged this at { $when }.
+esc-acked-calling = 📞 { $who } is phoning them: { $what } ({ $unit }); the alert chain stopped and ends once all have confirmed.
+esc-ack-calling = You are phoning them: { $what }. The chain stopped; it ends once they have confirmed.
 esc-acked-on-it = ✅ { $who } is on it: { $what } ({ $unit }). The alerts stop; the unit must still file its report.
 esc-ack-on-it = You are on it: { $what }. The alerts stop; the unit must still file its report (it will count as late).
 esc-ack-item-refused = You may not take this item yourself (a tip is taken by the tip desk's duty officers and supervisors), so the alerts go on. Please reach the responsible handlers.
@@ -397,6 +399,7 @@ hz-state-deadline = rectification deadline set to
 hz-state-evidence = evidence photo
 help-hazard-deadline = /deadline H-ID DURATION — change the rectification deadline (supervisors)
 demo-roster = Duty roster: at the shift change Lijia's incoming duty officer gets the handover (交接班)
+demo-warning = Call and respond (叫应): the district's supervisor issues a red forest-fire warning to Wangcun; people and the duty room press Received; Xihe's officer stays silent, gets it again, and is named to the town's supervisor; then the all-clear and the response rate
 demo-tip = An anonymous tip: the desk never sees the tipster, talks through the bot, proposes a reward
 lang-name = English
 

@@ -91,6 +91,8 @@ esc-resolved = ✅ 已解决：{ $what }（{ $unit }），提醒链结束。
 esc-ack-done = 已确认，由您处理：{ $what }
 esc-ack-refused = 您无权确认此事项（需要该单位或上级单位的值班员或带班领导）。
 esc-ack-already = 此事项已由 { $who } 于 { $when } 确认。
+esc-acked-calling = 📞 { $who } 正在电话叫应：{ $what }（{ $unit }），提醒链已停止；全部确认后自动结束。
+esc-ack-calling = 已由您电话叫应：{ $what }。提醒链已停止；他们确认后此提醒自动结束。
 esc-acked-on-it = ✅ { $who } 正在跟进：{ $what }（{ $unit }），提醒链已停止；该单位仍须报送。
 esc-ack-on-it = 已由您跟进：{ $what }。提醒链已停止；该单位仍须报送零报告（计为迟报）。
 esc-ack-item-refused = 您无权直接受理此事项（举报由举报受理单位的值班员或带班领导受理），提醒将继续。请联系负责处理的人员。
@@ -397,6 +399,7 @@ hz-state-deadline = 整改期限调整为
 hz-state-evidence = 整改凭证照片
 help-hazard-deadline = /deadline H-编号 时长 — 调整整改期限（带班领导）
 demo-roster = 值班表：交接班时，李家村接班值班员收到交接班信息
+demo-warning = 预警“叫应”：区带班领导向王村镇发布森林火险红色预警，各人和值班室点“收到”；西河村值班员未确认，再次提醒后向镇带班领导点名叫应；最后解除并统计响应率
 demo-tip = 匿名举报：受理单位看不到举报人，通过机器人对话，提议奖励
 lang-name = 中文
 

@@ -34,6 +34,10 @@ pub async fn acknowledge(ctx: &Ctx, inc: &Incoming, id: i64) -> HandlerResult {
             what,
             took: Took::OnIt,
         } => tr!(ctx.i18n, l, "esc-ack-on-it", what = what),
+        AckOutcome::Acknowledged {
+            what,
+            took: Took::Calling,
+        } => tr!(ctx.i18n, l, "esc-ack-calling", what = what),
         AckOutcome::Acknowledged { what, .. } => tr!(ctx.i18n, l, "esc-ack-done", what = what),
         AckOutcome::NotAllowed => tr!(ctx.i18n, l, "esc-ack-refused"),
         AckOutcome::ItemRefused => tr!(ctx.i18n, l, "esc-ack-item-refused"),

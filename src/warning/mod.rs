@@ -769,7 +769,7 @@ pub fn take_from_alert<'a>(
     _member: &'a Member,
     _now: i64,
 ) -> futures::future::BoxFuture<'a, Result<Took, StoreError>> {
-    Box::pin(async { Ok(Took::OnIt) })
+    Box::pin(async { Ok(Took::Calling) })
 }
 
 #[cfg(test)]
