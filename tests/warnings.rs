@@ -578,7 +578,18 @@ async fn upstream_systems_warn_by_flags_and_cap(b: Backend) {
         .replace("王村镇", "火星");
     std::fs::write(&unknown_area, mars).expect("write");
     let unknown_area = unknown_area.display().to_string();
+    let long = "火".repeat(1501);
     let refusals: Vec<(Vec<String>, &str)> = vec![
+        (
+            vec![
+                "--unit".into(),
+                "lijia".into(),
+                "--level".into(),
+                "red".into(),
+                long,
+            ],
+            "at most 1500",
+        ),
         (
             vec![
                 "--unit".into(),

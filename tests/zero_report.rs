@@ -609,15 +609,15 @@ async fn statistics_match_a_month_by_hand(b: Backend) {
         .expect("runs");
     let csv = String::from_utf8_lossy(&out.stdout);
     assert!(
-        csv.contains("lijia,李家村,30,24,5,1,0,0.8000,2,1,1,1,1,0,0,0\n"),
+        csv.contains("lijia,李家村,30,24,5,1,0,0.8000,2,1,1,1,1,0,0,0,0,0,0,0,0,\n"),
         "{csv}"
     );
     assert!(
-        csv.contains("nanjiao,南郊镇,30,15,0,15,2,0.5000,1,1,0,0,1,0,0,0\n"),
+        csv.contains("nanjiao,南郊镇,30,15,0,15,2,0.5000,1,1,0,0,1,0,0,0,0,0,0,0,0,\n"),
         "{csv}"
     );
     assert!(
-        csv.contains("zhoucun,周村区,0,0,0,0,0,,0,0,0,0,0,0,0,0\n"),
+        csv.contains("zhoucun,周村区,0,0,0,0,0,,0,0,0,0,0,0,0,0,0,0,0,0,0,\n"),
         "{csv}"
     );
 }

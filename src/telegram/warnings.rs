@@ -13,8 +13,7 @@ use crate::tr;
 use crate::warning::{self, Confirmed, Issue, Issued, Issuer, Level};
 use std::sync::Arc;
 
-/// Longest warning text: with its heading it stays inside one Telegram message.
-const MAX_TEXT: usize = 1500;
+use crate::warning::MAX_TEXT;
 /// Expiry choices of the step-by-step `/warn`, in hours.
 const EXPIRIES: [u32; 4] = [6, 12, 24, 72];
 

@@ -24,6 +24,9 @@ pub const RESEND: &str = "warning.resend";
 pub const ESCALATE: &str = "warning.escalate";
 pub const EXPIRE: &str = "warning.expire";
 pub const TALLY: &str = "warning.tally";
+/// Longest warning text: with its heading and the confirmation line it stays inside one
+/// Telegram message (4,096 characters).
+pub const MAX_TEXT: usize = 1500;
 /// The tally message is edited at most this often.
 const TALLY_GAP_MS: i64 = 3000;
 

@@ -21,6 +21,8 @@ pub enum UpstreamError {
     UnknownReference(String),
     #[error("<alert/info/expires> {0} has passed: nothing to warn about")]
     Expired(String),
+    #[error("the text has {0} characters; at most {max} fit a warning", max = super::MAX_TEXT)]
+    TooLong(usize),
     #[error("unknown unit {0:?}: import the org file first (`lookout org import FILE`)")]
     UnknownUnit(String),
     #[error("nobody holds a role in {0} or below it and no duty room is bound there: nothing was issued")]
@@ -84,6 +86,10 @@ pub struct Flags {
 }
 
 pub async fn from_flags(ctx: &Ctx, tx: &mut Tx, f: Flags, now: i64) -> Result<Done, UpstreamError> {
+    let chars = f.text.chars().count();
+    if chars > super::MAX_TEXT {
+        return Err(UpstreamError::TooLong(chars));
+    }
     let tree = ctx.units.get_in(tx).await?;
     if tree.get(&f.unit).is_none() {
         return Err(UpstreamError::UnknownUnit(f.unit));
@@ -123,6 +129,16 @@ fn areas(tree: &UnitTree, info: &cap::Info) -> Result<Vec<String>, UpstreamError
         }
     }
     Ok(units)
+}
+
+/// An upstream system cannot be asked to shorten its text: a long one is cut, and says so.
+fn shortened(text: String) -> String {
+    if text.chars().count() <= super::MAX_TEXT {
+        return text;
+    }
+    let mut cut: String = text.chars().take(super::MAX_TEXT - 1).collect();
+    cut.push('…');
+    cut
 }
 
 /// `lookout warn --cap FILE`.
@@ -182,7 +198,7 @@ pub async fn from_cap(ctx: &Ctx, tx: &mut Tx, xml: &str, now: i64) -> Result<Don
     let new = Issue {
         targets: targets.clone(),
         level: Level::from_severity(info.severity),
-        text: info.text(),
+        text: shortened(info.text()),
         exercise: alert.status != Status::Actual,
         expires_at: info.expires.map(|e| e.timestamp_millis()),
         issuer: issuer(
@@ -197,4 +213,16 @@ pub async fn from_cap(ctx: &Ctx, tx: &mut Tx, xml: &str, now: i64) -> Result<Don
         end(ctx, tx, old, Ending::Replaced(*id), now).await?;
     }
     done(issued, &targets.join(" "), replaces)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn long_cap_texts_are_cut_to_fit() {
+        let long = "火".repeat(super::super::MAX_TEXT + 10);
+        let cut = super::shortened(long);
+        assert_eq!(cut.chars().count(), super::super::MAX_TEXT);
+        assert!(cut.ends_with('…'));
+        assert_eq!(super::shortened("短".into()), "短");
+    }
 }
