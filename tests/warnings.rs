@@ -714,3 +714,58 @@ async fn upstream_systems_warn_by_flags_and_cap(b: Backend) {
 }
 
 both_backends!(upstream_systems_warn_by_flags_and_cap);
+
+async fn warnings_go_ahead_of_routine_messages_already_waiting(b: Backend) {
+    let bot = TestBot::spawn_with(b, SimConfig::default(), config(Span::minutes(10))).await;
+    let t = town(&bot).await;
+    // Telegram's spacing for each recipient's chat after the setup's replies (a second for a
+    // person, three for a group) must have passed, or their copies wait for it rightly.
+    tokio::time::sleep(Duration::from_millis(3_100)).await;
+    // Two seconds of routine messages at Telegram's overall limit, queued before the warning.
+    let others: Vec<SimUser> = (0..60)
+        .map(|i| bot.sim.user(9_000 + i, "Someone", Some("zh")))
+        .collect();
+    let routine: Vec<lookout::store::Outgoing> = others
+        .iter()
+        .map(|u| lookout::store::Outgoing {
+            idem_key: format!("routine.{}", u.id()),
+            chat_id: u.id(),
+            method: "sendMessage".into(),
+            payload: serde_json::json!({ "text": "routine" }),
+            edit_of: None,
+            ephemeral: false,
+            urgent: false,
+        })
+        .collect();
+    bot.store
+        .enqueue(&routine, bot.now_ms())
+        .await
+        .expect("queued");
+    bot.notify();
+    t.lead.send_text("/warn wangcun red 紧急");
+    for chat in [t.officer.id(), t.village.id(), t.worker.id(), t.room] {
+        copy_of(&bot, chat, 1).await;
+    }
+    let order = bot.sim.all_sent();
+    let last_copy = order
+        .iter()
+        .rposition(|m| m.button_data().contains(&"wok:1".to_string()))
+        .expect("copies");
+    // Those the sender had already started before the warning came; the rest waited.
+    let routine_before = order[..last_copy]
+        .iter()
+        .filter(|m| m.text() == "routine")
+        .count();
+    assert!(
+        routine_before < 30,
+        "{routine_before} routine messages went before the warning"
+    );
+    bot.wait_count(
+        "SELECT COUNT(*) FROM outbox WHERE idem_key LIKE 'routine.%' AND state = 'sent'",
+        60,
+    )
+    .await;
+    assert_eq!(bot.sim.stats().throttled, 0);
+}
+
+both_backends!(warnings_go_ahead_of_routine_messages_already_waiting);

@@ -33,6 +33,10 @@ const MIN_PASS_GAP: Duration = Duration::from_millis(25);
 const IDLE_CHECK: Duration = Duration::from_secs(1);
 /// Waits for the overall send slot shorter than this happen inside a pass.
 const SLOT_WAIT: Duration = Duration::from_millis(200);
+/// A pass waits for slots at most this long before it looks at the queue again, so urgent
+/// messages queued meanwhile (by this process or another) wait behind a few routine ones,
+/// not behind the whole fetched batch.
+const PASS_BUDGET: Duration = Duration::from_millis(250);
 
 #[derive(Clone)]
 pub struct Sender {
@@ -153,8 +157,13 @@ impl Sender {
         // About two seconds of sends at the overall limit: new messages (and callback answers)
         // are picked up at least that often.
         let due = self.store.due_messages(now, 60).await?;
+        let started = Instant::now();
         let mut wait = IDLE_CHECK;
         for msg in due {
+            if started.elapsed() >= PASS_BUDGET {
+                wait = Duration::ZERO;
+                break;
+            }
             // A free chat waiting only for the next overall slot waits here, so the fetched
             // batch keeps the sender busy without another database round trip.
             let paid = is_paid(&msg);
