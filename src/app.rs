@@ -256,7 +256,8 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     ];
     let (stop_intake, stop) = watch::channel(false);
     let mut webhook_addr = None;
-    let ops = http::router(store.clone(), settings.clock.clone());
+    let ops = http::router(store.clone(), settings.clock.clone())
+        .merge(crate::board::http::router(ctx.clone()));
     let mut http_addr = None;
     if let Some(listener) = ops_listener {
         http_addr = Some(listener.local_addr()?);

@@ -79,6 +79,51 @@ macro_rules! tr {
     };
 }
 
+impl I18n {
+    /// Every message whose id starts with `prefix`, its variables left as `{name}` for a page
+    /// to fill in (the board's words, served to its script).
+    pub fn templates(
+        &self,
+        lang: Lang,
+        prefix: &str,
+    ) -> std::collections::BTreeMap<String, String> {
+        use fluent_syntax::ast::{Entry, Expression, InlineExpression, PatternElement};
+        let source = match lang {
+            Lang::ZhCn => ZH_CN,
+            Lang::En => EN,
+        };
+        let Ok(resource) = fluent_syntax::parser::parse(source) else {
+            return Default::default();
+        };
+        let mut out = std::collections::BTreeMap::new();
+        for entry in resource.body {
+            let Entry::Message(m) = entry else { continue };
+            if !m.id.name.starts_with(prefix) {
+                continue;
+            }
+            let vars: Vec<&str> = m
+                .value
+                .iter()
+                .flat_map(|p| &p.elements)
+                .filter_map(|e| match e {
+                    PatternElement::Placeable {
+                        expression: Expression::Inline(InlineExpression::VariableReference { id }),
+                    } => Some(id.name),
+                    _ => None,
+                })
+                .collect();
+            let holes: Vec<String> = vars.iter().map(|v| format!("{{{v}}}")).collect();
+            let args: Vec<(&str, FluentValue)> = vars
+                .iter()
+                .zip(&holes)
+                .map(|(v, h)| (*v, FluentValue::from(h.as_str())))
+                .collect();
+            out.insert(m.id.name.to_string(), self.t(lang, m.id.name, &args));
+        }
+        out
+    }
+}
+
 /// Message ids defined in a Fluent source, for the parity test.
 pub fn keys(source: &str) -> Vec<String> {
     let Ok(resource) = FluentResource::try_new(source.to_string()) else {

@@ -2,6 +2,7 @@
 pub mod action;
 pub mod app;
 pub mod audit;
+pub mod board;
 pub mod clock;
 pub mod config;
 pub mod context;

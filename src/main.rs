@@ -97,6 +97,18 @@ enum Cmd {
         #[arg(required_unless_present = "cap")]
         text: Vec<String>,
     },
+    /// A link to the board (应急指挥“一张图”) of a unit and everything below it; the link is the
+    /// last line printed. Only the token's hash is stored. `--revoke PREFIX` revokes links.
+    BoardLink {
+        #[arg(long, required_unless_present = "revoke", conflicts_with = "revoke")]
+        unit: Option<String>,
+        /// How long the link works, e.g. 30d (default: until revoked).
+        #[arg(long, value_parser = Span::parse)]
+        expires: Option<Span>,
+        /// Revoke every link whose token starts with this (the first 8 characters or more).
+        #[arg(long, value_name = "TOKEN_PREFIX")]
+        revoke: Option<String>,
+    },
     /// Create an invite code; the code is the last line printed.
     Invite {
         #[arg(long)]
@@ -471,6 +483,72 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             };
             println!("{last}");
+        }
+        Cmd::BoardLink {
+            unit,
+            expires,
+            revoke,
+        } => {
+            init_logging("warn");
+            let store = app::open_store(&cli.database_url).await?;
+            let clock = Clock::system();
+            let now = clock.now_ms();
+            let i18n = I18n::load()?;
+            let locale = config.locale;
+            if let Some(prefix) = revoke {
+                let prefix: String = prefix.chars().take(lookout::board::PREFIX_LEN).collect();
+                if prefix.chars().count() < lookout::board::PREFIX_LEN {
+                    bail!(
+                        "--revoke needs the token's first {} characters",
+                        lookout::board::PREFIX_LEN
+                    );
+                }
+                let n = store.revoke_board_tokens(&prefix, now).await?;
+                println!(
+                    "{}",
+                    tr!(i18n, locale, "cli-board-revoked", count = n as i64)
+                );
+                return Ok(());
+            }
+            let unit = unit.unwrap_or_default();
+            let Some(found) = store.unit(&unit).await? else {
+                bail!(
+                    "unknown unit {unit:?}: import the org file first (`lookout org import FILE`)"
+                );
+            };
+            let base = match (&config.board.public_url, config.http.listen) {
+                (Some(u), _) => u.clone(),
+                (None, Some(listen)) => url::Url::parse(&format!("http://{listen}"))?,
+                (None, None) => bail!(
+                    "no address for the link: set [board] public_url (or [http] listen) in the config file"
+                ),
+            };
+            let ctx = app::offline_ctx(store.clone(), config, clock)?;
+            let expires_at = expires.map(|s| now + s.as_std().as_millis() as i64);
+            let token = lookout::board::issue_token(&ctx, &found.id, None, expires_at).await?;
+            let until = match expires_at {
+                Some(at) => tr!(
+                    i18n,
+                    locale,
+                    "invite-expires-at",
+                    when = lookout::clock::from_ms(at)
+                        .with_timezone(&ctx.config.timezone)
+                        .format("%Y-%m-%d %H:%M")
+                        .to_string()
+                ),
+                None => tr!(i18n, locale, "invite-expires-never"),
+            };
+            println!(
+                "{}",
+                tr!(
+                    i18n,
+                    locale,
+                    "cli-board-link",
+                    unit = found.name,
+                    expires = until
+                )
+            );
+            println!("{}", lookout::board::link(&base, &token));
         }
         Cmd::Invite {
             unit,

@@ -327,6 +327,7 @@ mod tests {
             name: name.into(),
             parent: parent.map(Into::into),
             duty_chat_id: None,
+            place: None,
         };
         UnitTree::new(vec![
             unit("town", "王村镇", None),

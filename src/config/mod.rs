@@ -26,6 +26,7 @@ pub struct Config {
     pub retention: RetentionConfig,
     pub roster: RosterConfig,
     pub warning: WarningConfig,
+    pub board: BoardConfig,
 }
 
 /// Zero-report rounds: one opens at each `remind` firing and closes at the next `deadline`.
@@ -98,6 +99,15 @@ impl RosterConfig {
         let local = crate::clock::from_ms(at).with_timezone(&tz).naive_local();
         (local - (self.shift_start - chrono::NaiveTime::MIN)).date()
     }
+}
+
+/// The board (应急指挥“一张图”).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BoardConfig {
+    /// Base of board links and of the Mini App; `None`: `http://` + the HTTP listener.
+    pub public_url: Option<url::Url>,
+    /// An XYZ tile URL template for the map's base layer; `None`: a plain ground.
+    pub tiles: Option<String>,
 }
 
 /// Warnings (预警) and their call and respond (叫应).
@@ -274,6 +284,7 @@ impl Default for Config {
             roster: RosterConfig {
                 shift_start: chrono::NaiveTime::from_hms_opt(8, 30, 0).unwrap_or_default(),
             },
+            board: BoardConfig::default(),
             warning: WarningConfig {
                 confirm_within: Span::minutes(10),
                 escalate: vec![Span::ZERO, Span::minutes(10), Span::minutes(30)],

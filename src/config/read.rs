@@ -11,8 +11,9 @@ use std::ops::Range;
 use toml_edit::{ImDocument, Item, TableLike, Value};
 
 use super::{
-    Config, ConfigError, CronSchedule, FireSeason, HazardConfig, HttpConfig, Lang, Percent,
-    RetentionConfig, RosterConfig, SeasonRange, Span, TipConfig, WarningConfig, ZeroReportConfig,
+    BoardConfig, Config, ConfigError, CronSchedule, FireSeason, HazardConfig, HttpConfig, Lang,
+    Percent, RetentionConfig, RosterConfig, SeasonRange, Span, TipConfig, WarningConfig,
+    ZeroReportConfig,
 };
 
 /// A key or value and the bytes of the file it was read from.
@@ -227,6 +228,7 @@ impl Reader<'_> {
             "retention",
             "roster",
             "warning",
+            "board",
         ];
         self.each(entries, "", &known, |name, key, v| {
             match name {
@@ -239,7 +241,8 @@ impl Reader<'_> {
                 "http" => self.http(self.table(v, key)?, &mut c.http)?,
                 "retention" => self.retention(self.table(v, key)?, &mut c.retention)?,
                 "roster" => self.roster(self.table(v, key)?, &mut c.roster)?,
-                _ => self.warning(self.table(v, key)?, &mut c.warning)?,
+                "warning" => self.warning(self.table(v, key)?, &mut c.warning)?,
+                _ => self.board(self.table(v, key)?, &mut c.board)?,
             }
             Ok(())
         })?;
@@ -340,6 +343,21 @@ impl Reader<'_> {
         })
     }
 
+    fn board(&self, entries: &Entries, b: &mut BoardConfig) -> Result<(), ConfigError> {
+        self.each(
+            entries,
+            "board.",
+            &["public_url", "tiles"],
+            |name, key, v| {
+                match name {
+                    "public_url" => b.public_url = Some(self.parsed(v, key, public_url)?),
+                    _ => b.tiles = self.parsed(v, key, tiles)?,
+                }
+                Ok(())
+            },
+        )
+    }
+
     fn categories(&self, node: &At<Node>, key: &str) -> Result<Vec<String>, ConfigError> {
         let items = self.array(node, key)?;
         if items.is_empty() {
@@ -377,6 +395,31 @@ fn parse_timezone(s: &str) -> Result<chrono_tz::Tz, String> {
 fn socket_addr(s: &str) -> Result<std::net::SocketAddr, String> {
     s.parse()
         .map_err(|_| format!("invalid address \"{s}\": expected IP:PORT, e.g. \"127.0.0.1:8088\""))
+}
+
+fn public_url(s: &str) -> Result<url::Url, String> {
+    match url::Url::parse(s) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(u),
+        _ => Err(format!(
+            "invalid URL \"{s}\": expected http:// or https:// and a host, e.g. \"https://duty.example.org\""
+        )),
+    }
+}
+
+/// Empty: no base map. Else an http(s) XYZ template with `{z}`, `{x}` and `{y}`.
+fn tiles(s: &str) -> Result<Option<String>, String> {
+    if s.is_empty() {
+        return Ok(None);
+    }
+    let placeholders = ["{z}", "{x}", "{y}"].iter().all(|p| s.contains(p));
+    let web = s.starts_with("https://") || s.starts_with("http://");
+    if placeholders && web && url::Url::parse(s).is_ok() {
+        Ok(Some(s.to_string()))
+    } else {
+        Err(format!(
+            "invalid tile template \"{s}\": expected an http(s) URL with {{z}}, {{x}} and {{y}}, or \"\" for none"
+        ))
+    }
 }
 
 fn time_of_day(s: &str) -> Result<chrono::NaiveTime, String> {

@@ -336,6 +336,37 @@ fn warning_keys() {
 }
 
 #[test]
+fn board_keys() {
+    let c = parse("[board]\npublic_url = \"https://duty.example.org\"\ntiles = \"https://t0.example/{z}/{x}/{y}.png\"\n")
+        .expect("parses");
+    assert_eq!(
+        c.board.public_url.map(|u| u.to_string()).as_deref(),
+        Some("https://duty.example.org/")
+    );
+    assert_eq!(
+        c.board.tiles.as_deref(),
+        Some("https://t0.example/{z}/{x}/{y}.png")
+    );
+    assert_eq!(
+        parse("[board]\ntiles = \"\"\n")
+            .expect("parses")
+            .board
+            .tiles,
+        None
+    );
+    refused(
+        "[board]\npublic_url = \"duty.example.org\"\n",
+        2,
+        "board.public_url",
+    );
+    refused(
+        "[board]\ntiles = \"https://t0.example/tile.png\"\n",
+        2,
+        "board.tiles",
+    );
+}
+
+#[test]
 fn lang_codes() {
     assert_eq!(Lang::ZhCn.code(), "zh-CN");
     assert_eq!(Lang::En.code(), "en");

@@ -5,11 +5,13 @@ use std::collections::{HashMap, HashSet};
 use toml::Spanned;
 
 /// A unit as the file describes it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UnitEntry {
     pub id: String,
     pub name: String,
     pub parent: Option<String>,
+    /// `lat` and `lon`, both or neither: where the board's map places the unit.
+    pub place: Option<(f64, f64)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +36,8 @@ struct RawUnit {
     id: Spanned<String>,
     name: Spanned<String>,
     parent: Option<Spanned<String>>,
+    lat: Option<Spanned<f64>>,
+    lon: Option<Spanned<f64>>,
 }
 
 #[derive(Serialize)]
@@ -47,6 +51,10 @@ struct OutUnit<'a> {
     name: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     parent: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lat: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lon: Option<f64>,
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -91,6 +99,28 @@ pub fn parse(text: &str, file: &str, existing: &[Unit]) -> Result<Vec<UnitEntry>
                 "unit.name",
                 format!("unit {id:?} needs a name of 1-128 characters"),
             ));
+        }
+        match (&u.lat, &u.lon) {
+            (Some(lat), Some(lon)) => {
+                if !(-90.0..=90.0).contains(lat.get_ref()) {
+                    let message = format!("unit {id:?}: latitude must be from -90 to 90");
+                    return Err(err(lat.span(), "unit.lat", message));
+                }
+                if !(-180.0..=180.0).contains(lon.get_ref()) {
+                    let message = format!("unit {id:?}: longitude must be from -180 to 180");
+                    return Err(err(lon.span(), "unit.lon", message));
+                }
+            }
+            (None, None) => {}
+            (Some(one), None) | (None, Some(one)) => {
+                let key = if u.lat.is_some() {
+                    "unit.lon"
+                } else {
+                    "unit.lat"
+                };
+                let message = format!("unit {id:?} needs both lat and lon, or neither");
+                return Err(err(one.span(), key, message));
+            }
         }
         if let Some(first) = seen.insert(id, i) {
             let first_line = line_of(text, raw.unit[first].id.span().start);
@@ -157,6 +187,10 @@ pub fn parse(text: &str, file: &str, existing: &[Unit]) -> Result<Vec<UnitEntry>
             id: u.id.into_inner(),
             name: u.name.into_inner(),
             parent: u.parent.map(Spanned::into_inner),
+            place: u
+                .lat
+                .map(Spanned::into_inner)
+                .zip(u.lon.map(Spanned::into_inner)),
         })
         .collect())
 }
@@ -193,6 +227,8 @@ pub fn export(units: &[Unit]) -> String {
                 id: &u.id,
                 name: &u.name,
                 parent: u.parent.as_deref(),
+                lat: u.place.map(|p| p.0),
+                lon: u.place.map(|p| p.1),
             })
             .collect(),
     };
@@ -213,6 +249,7 @@ mod tests {
                 name: e.name.clone(),
                 parent: e.parent.clone(),
                 duty_chat_id: None,
+                place: e.place,
             })
             .collect()
     }
@@ -221,6 +258,21 @@ mod tests {
     fn sample_round_trips_exactly() {
         let entries = parse(SAMPLE, "org.toml", &[]).expect("sample parses");
         assert_eq!(export(&stored(&entries)), SAMPLE);
+        let placed = format!("{SAMPLE}lat = 36.8\nlon = 117.9\n");
+        let entries = parse(&placed, "org.toml", &[]).expect("a place parses");
+        assert_eq!(entries[1].place, Some((36.8, 117.9)));
+        assert_eq!(export(&stored(&entries)), placed);
+    }
+
+    #[test]
+    fn places_need_both_coordinates_in_range() {
+        let base = "[[unit]]\nid = \"a\"\nname = \"A\"\n";
+        let e = parse(&format!("{base}lat = 36.8\n"), "org.toml", &[]).unwrap_err();
+        assert!(e.to_string().starts_with("org.toml:4: unit.lon: "), "{e}");
+        let e = parse(&format!("{base}lat = 91.0\nlon = 1.0\n"), "org.toml", &[]).unwrap_err();
+        assert!(e.to_string().starts_with("org.toml:4: unit.lat: "), "{e}");
+        let e = parse(&format!("{base}lat = 1.0\nlon = 200.5\n"), "org.toml", &[]).unwrap_err();
+        assert!(e.to_string().starts_with("org.toml:5: unit.lon: "), "{e}");
     }
 
     #[test]
@@ -275,12 +327,14 @@ mod tests {
                 name: "A".into(),
                 parent: None,
                 duty_chat_id: None,
+                place: None,
             },
             Unit {
                 id: "b".into(),
                 name: "B".into(),
                 parent: Some("a".into()),
                 duty_chat_id: None,
+                place: None,
             },
         ];
         let text = "[[unit]]\nid = \"a\"\nname = \"A\"\nparent = \"b\"\n";

@@ -55,12 +55,14 @@ impl FromStr for Role {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Unit {
     pub id: String,
     pub name: String,
     pub parent: Option<String>,
     pub duty_chat_id: Option<i64>,
+    /// Latitude and longitude, to place it on the board's map.
+    pub place: Option<(f64, f64)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -149,6 +149,7 @@ mod tests {
             name: id.into(),
             parent: parent.map(Into::into),
             duty_chat_id: room,
+            place: None,
         }
     }
 

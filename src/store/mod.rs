@@ -3,6 +3,7 @@
 //! against whichever backend is open.
 mod audit;
 pub(crate) mod batch;
+mod board;
 mod delivery;
 mod escalation;
 mod figures;
@@ -20,6 +21,7 @@ mod zero;
 
 pub use audit::{AdminEvent, AuditRow};
 pub use batch::Batch;
+pub use board::{BoardEscalation, BoardWarning};
 pub use delivery::{DueMessage, Outgoing, SentState};
 pub use escalation::{EscalationRow, Event, NewEscalation, Recipient};
 pub use figures::{HazardFigures, TipFigures};

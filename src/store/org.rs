@@ -4,7 +4,14 @@ use crate::conversation::Conversation;
 use crate::org::file::{parents_first, UnitEntry};
 use crate::org::{Member, Membership, Person, Role, Unit};
 
-type UnitRow = (String, String, Option<String>, Option<i64>);
+type UnitRow = (
+    String,
+    String,
+    Option<String>,
+    Option<i64>,
+    Option<f64>,
+    Option<f64>,
+);
 type PersonRow = (i64, i64, String, String, bool);
 
 fn unit_of(r: UnitRow) -> Unit {
@@ -13,6 +20,7 @@ fn unit_of(r: UnitRow) -> Unit {
         name: r.1,
         parent: r.2,
         duty_chat_id: r.3,
+        place: r.4.zip(r.5),
     }
 }
 
@@ -58,7 +66,7 @@ pub struct Joiner<'a> {
     pub lang: &'a str,
 }
 
-const UNIT_COLS: &str = "id, name, parent_id, duty_chat_id";
+const UNIT_COLS: &str = "id, name, parent_id, duty_chat_id, lat, lon";
 
 const PERSON_SQL: &str =
     "SELECT id, tg_user_id, name, lang, unreachable FROM people WHERE tg_user_id = $1";
@@ -262,10 +270,12 @@ impl Tx {
         let base = base.0.unwrap_or(0);
         for e in parents_first(entries) {
             let index = entries.iter().position(|x| x.id == e.id).unwrap_or(0) as i64;
-            let sql = "INSERT INTO units (id, name, parent_id, position) VALUES ($1, $2, $3, $4) \
-                       ON CONFLICT (id) DO UPDATE SET name = excluded.name, parent_id = excluded.parent_id";
+            let sql = "INSERT INTO units (id, name, parent_id, position, lat, lon) VALUES ($1, $2, $3, $4, $5, $6) \
+                       ON CONFLICT (id) DO UPDATE SET name = excluded.name, parent_id = excluded.parent_id, \
+                       lat = excluded.lat, lon = excluded.lon";
+            let (lat, lon) = (e.place.map(|p| p.0), e.place.map(|p| p.1));
             on_tx!(self, c => sqlx::query(sql).bind(&e.id).bind(&e.name).bind(&e.parent).bind(base + 1 + index)
-                .execute(&mut **c).await?.rows_affected());
+                .bind(lat).bind(lon).execute(&mut **c).await?.rows_affected());
         }
         Ok(())
     }

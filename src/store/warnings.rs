@@ -159,16 +159,16 @@ fn recipient_of(r: RecipientRow) -> WarningRecipient {
     }
 }
 
-const TALLY: &str = "SELECT r.unit_id, COUNT(*), \
+pub(super) const TALLY: &str = "SELECT r.unit_id, COUNT(*), \
      SUM(CASE WHEN r.state = 'confirmed' AND r.confirmed_at <= w.confirm_by THEN 1 ELSE 0 END), \
      SUM(CASE WHEN r.state = 'confirmed' AND r.confirmed_at > w.confirm_by THEN 1 ELSE 0 END), \
      SUM(CASE WHEN r.state = 'waiting' THEN 1 ELSE 0 END), \
      SUM(CASE WHEN r.state = 'unreachable' THEN 1 ELSE 0 END) \
      FROM warning_recipients r JOIN warnings w ON w.id = r.warning_id";
 
-type TallyRow = (String, i64, i64, i64, i64, i64);
+pub(super) type TallyRow = (String, i64, i64, i64, i64, i64);
 
-fn tally_of(r: TallyRow) -> UnitTally {
+pub(super) fn tally_of(r: TallyRow) -> UnitTally {
     UnitTally {
         unit_id: r.0,
         targeted: r.1,

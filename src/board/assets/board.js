@@ -1,0 +1,434 @@
+// Lookout board: polls /api/board every second and updates the page in place.
+// Every word comes from data.texts; no inline styles (CSP), only classes and CSSOM properties.
+'use strict';
+(() => {
+  const q = new URLSearchParams(location.search);
+  const TOKEN = q.get('t') || '';
+  const LANG = q.get('lang') || '';
+  const KIOSK = q.get('kiosk') === '1';
+  const POLL_MS = 1000, DENIED_MS = 10000, TIMEOUT_MS = 8000;
+  const DEFAULT_VIEW = [[36.8, 117.9], 10];
+  const UNIT_STATES = ['on_time', 'late', 'missing', 'incident', 'not_expected'];
+  const HZ_STATES = ['reported', 'acknowledged', 'rectifying', 'rectified', 'reopened'];
+  const SVGNS = 'http://www.w3.org/2000/svg';
+  const $ = (id) => document.getElementById(id);
+
+  let T = {};                       // texts of the last response
+  let textsSig = '';
+  let map = null, pinLayer = null, unitLayer = null, tileLayer = null, tileUrl = null;
+  let pinSig = null, unitSig = null, viewSig = null, treeSig = null, chartSig = null;
+  const tiles = new Map();          // unit id -> tile element
+
+  // ---- helpers ----
+  // "{name}" substitution; also accepts Fluent's "{ $name }" with optional isolation marks.
+  function t(key, vars) {
+    const s = T[key];
+    if (s == null) return key;
+    if (!vars) return s;
+    return s.replace(/\u2068?\{\s*\$?([A-Za-z_][\w-]*)\s*\}\u2069?/g,
+      (m, k) => (k in vars ? String(vars[k] == null ? '' : vars[k]) : m));
+  }
+  function h(tag, cls, text) {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text != null) e.textContent = text;
+    return e;
+  }
+  function s(tag, attrs) {
+    const e = document.createElementNS(SVGNS, tag);
+    for (const k in attrs) e.setAttribute(k, attrs[k]);
+    return e;
+  }
+  function txt(el, v) {
+    v = v == null ? '' : String(v);
+    if (el.textContent !== v) el.textContent = v;
+  }
+  function attr(el, k, v) {
+    v = String(v);
+    if (el.getAttribute(k) !== v) el.setAttribute(k, v);
+  }
+  const located = (p) => p && typeof p.lat === 'number' && typeof p.lon === 'number';
+  const pct = (r) => (Math.round(r * 1000) / 10) + '%';
+
+  // Keyed in-place list update: reuse, reorder, add and remove children by id.
+  function sync(box, items, key, make, fill) {
+    const old = new Map();
+    for (const el of Array.from(box.children)) old.set(el.dataset[key], el);
+    let prev = null;
+    for (const it of items) {
+      let el = old.get(it.id);
+      if (el) old.delete(it.id);
+      else { el = make(); el.dataset[key] = it.id; }
+      el.x = it;
+      fill(el, el.r, it);
+      const want = prev ? prev.nextSibling : box.firstChild;
+      if (el !== want) box.insertBefore(el, want);
+      prev = el;
+    }
+    for (const el of old.values()) el.remove();
+  }
+  function section(name, items, key, make, fill, emptyKey) {
+    sync($(name + '-list'), items, key, make, fill);
+    txt($(name + '-n'), items.length);
+    txt($(name + '-empty'), t(emptyKey));
+    $(name + '-empty').hidden = items.length > 0;
+  }
+
+  // ---- texts that change only with the language ----
+  function statics() {
+    txt($('title-text'), t('board-title'));
+    txt($('h-units'), t('board-units'));
+    txt($('h-map'), t('board-map'));
+    txt($('h-warnings'), t('board-warnings'));
+    txt($('h-escalations'), t('board-escalations'));
+    txt($('h-hazards'), t('board-hazards'));
+    txt($('h-chart'), t('board-timeliness'));
+    for (const li of $('counts').children) txt(li.children[1], t('board-state-' + li.dataset.state));
+    const lg = $('legend');
+    lg.textContent = '';
+    lg.append(h('div', 'lg-title', t('board-legend')));
+    const group = (label, states, prefix, shape) => {
+      const g = h('div', 'lg-group');
+      g.append(h('span', 'lg-h', label));
+      for (const st of states) {
+        const it = h('span', 'lg-i');
+        it.dataset.state = st;
+        it.append(h('i', 'sw ' + shape), h('span', null, t(prefix + st)));
+        g.append(it);
+      }
+      return g;
+    };
+    lg.append(group(t('board-legend-units'), UNIT_STATES, 'board-state-', 'sq'),
+      group(t('board-legend-hazards'), HZ_STATES, 'board-hz-', 'ci'));
+    const od = h('span', 'lg-i lg-overdue');
+    od.append(h('i', 'sw ci'), h('span', null, t('board-overdue')));
+    lg.lastChild.append(od);
+    if (map && !KIOSK && !map.zoomControl) {
+      map.zoomControl = L.control.zoom({
+        position: 'topright', zoomInTitle: t('board-zoom-in'), zoomOutTitle: t('board-zoom-out'),
+      }).addTo(map);
+    }
+  }
+
+  // ---- zero-report round and unit tree ----
+  function renderRound(r) {
+    $('noround').hidden = !!r;
+    txt($('noround'), r ? '' : t('board-no-round'));
+    $('round').hidden = !r;
+    $('counts').hidden = !r;
+    if (r) {
+      txt($('round-date'), t('board-round', { date: r.date }));
+      txt($('round-deadline'), t('board-deadline', { deadline: r.deadline }));
+      txt($('round-status'), t(r.closed ? 'board-round-closed' : 'board-round-open'));
+      $('round-status').classList.toggle('closed', !!r.closed);
+      for (const li of $('counts').children) {
+        txt(li.children[2], (r.counts && r.counts[li.dataset.state]) || 0);
+      }
+    }
+    renderTree(r && Array.isArray(r.units) ? r.units : []);
+  }
+
+  // Units come depth-first; a unit with children becomes a group holding its children.
+  function renderTree(units) {
+    const box = $('tree');
+    const sig = units.map((u) => u.id + ':' + u.depth).join(',');
+    if (sig !== treeSig) {
+      treeSig = sig;
+      box.textContent = '';
+      tiles.clear();
+      const stack = [{ depth: -1, kids: box }];
+      units.forEach((u, i) => {
+        while (stack.length > 1 && stack[stack.length - 1].depth >= u.depth) stack.pop();
+        const parent = stack[stack.length - 1].kids;
+        const tile = h('div', 'unit');
+        tile.dataset.unit = u.id;
+        tile.append(h('i', 'u-dot'), h('span', 'u-name'), h('span', 'u-st'));
+        tiles.set(u.id, tile);
+        if (i + 1 < units.length && units[i + 1].depth > u.depth) {
+          const node = h('div', 'node'), kids = h('div', 'kids');
+          tile.classList.add('group');
+          node.append(tile, kids);
+          parent.append(node);
+          stack.push({ depth: u.depth, kids });
+        } else {
+          tile.classList.add('leaf');
+          parent.append(tile);
+        }
+      });
+    }
+    for (const u of units) {
+      const tile = tiles.get(u.id);
+      attr(tile, 'data-state', u.state);
+      txt(tile.children[1], u.name);
+      txt(tile.children[2], t('board-state-' + u.state));
+    }
+  }
+
+  // ---- lists ----
+  function makeHazard() {
+    const li = h('li', 'row hz'), r = li.r = {};
+    const body = h('div', 'body'), l1 = h('div', 'l1'), l2 = h('div', 'l2');
+    l1.append(r.id = h('b', 'id'), r.cat = h('span', 'cat'), r.unit = h('span', 'hz-unit'));
+    l2.append(r.st = h('span', 'badge'), r.major = h('span', 'flag major'), r.over = h('span', 'flag over'),
+      r.age = h('span', 'age'), r.dl = h('span', 'dl'), r.noloc = h('span', 'noloc'));
+    body.append(l1, l2);
+    li.append(h('i', 'mk'), body);
+    li.addEventListener('click', () => {
+      if (map && located(li.x)) map.setView([li.x.lat, li.x.lon], Math.max(map.getZoom(), 14));
+    });
+    return li;
+  }
+  function fillHazard(li, r, x) {
+    attr(li, 'data-state', x.state);
+    li.classList.toggle('overdue', !!x.overdue);
+    li.classList.toggle('located', located(x));
+    txt(r.id, x.id);
+    txt(r.cat, x.category);
+    txt(r.unit, x.unit);
+    txt(r.st, x.state_label);
+    txt(r.age, t('board-age', { age: x.age }));
+    txt(r.dl, x.deadline ? t('board-deadline', { deadline: x.deadline }) : t('board-deadline-none'));
+    r.major.hidden = !x.major;
+    txt(r.major, t('board-major'));
+    r.over.hidden = !x.overdue;
+    txt(r.over, t('board-overdue'));
+    r.noloc.hidden = located(x);
+    txt(r.noloc, t('board-no-location'));
+  }
+  function makeEscalation() {
+    const li = h('li', 'row esc'), r = li.r = {};
+    const l1 = h('div', 'l1'), l2 = h('div', 'l2');
+    l1.append(r.lvl = h('span', 'badge lvl'), r.what = h('span', 'what'));
+    l2.append(r.st = h('span', 'badge'), r.id = h('span', 'id'), r.since = h('span', 'since'));
+    li.append(l1, l2, r.al = h('div', 'alerted'));
+    return li;
+  }
+  function fillEscalation(li, r, x) {
+    attr(li, 'data-state', x.state);
+    txt(r.lvl, t('board-level', { level: x.level }));
+    txt(r.what, x.what);
+    txt(r.st, x.state_label);
+    txt(r.id, x.id);
+    txt(r.since, x.since ? t('board-since', { since: x.since }) : '');
+    const sep = T['board-separator'] != null ? T['board-separator'] : ', ';
+    txt(r.al, t('board-alerted', { names: (x.alerted || []).join(sep) }));
+    r.al.hidden = !(x.alerted && x.alerted.length);
+  }
+  function makeWarning() {
+    const li = h('li', 'row warn'), r = li.r = {};
+    const head = h('div', 'w-head'), tally = h('div', 'w-tally'), det = h('div', 'w-detail');
+    head.append(r.lvl = h('span', 'w-level'), r.ex = h('span', 'flag ex'), r.id = h('span', 'id'),
+      r.exp = h('span', 'w-exp'));
+    r.bar = h('div', 'w-bar');
+    for (const c of ['ok', 'late', 'wait', 'unr']) r.bar.append(h('i', 'seg ' + c));
+    tally.append(r.lab = h('span', 'w-lab'), r.tally = h('b', 'tally'), r.bar);
+    det.append(r.late = h('span', 'd-late'), r.wait = h('span', 'd-wait'), r.unr = h('span', 'd-unr'));
+    li.append(head, r.text = h('div', 'w-text'), tally, det);
+    return li;
+  }
+  function fillWarning(li, r, x) {
+    attr(li, 'data-level', x.level);
+    li.classList.toggle('exercise', !!x.exercise);
+    txt(r.lvl, x.level_label);
+    r.ex.hidden = !x.exercise;
+    txt(r.ex, t('board-exercise'));
+    txt(r.id, x.id);
+    txt(r.exp, x.expires ? t('board-expires', { expires: x.expires }) : '');
+    txt(r.text, x.text);
+    txt(r.lab, t('board-confirmed'));
+    txt(r.tally, (x.confirmed || 0) + '/' + (x.targeted || 0));
+    const parts = [Math.max(0, (x.confirmed || 0) - (x.late || 0)), x.late || 0, x.waiting || 0, x.unreachable || 0];
+    parts.forEach((n, i) => {
+      const seg = r.bar.children[i];
+      if (seg.style.flexGrow !== String(n)) seg.style.flexGrow = String(n);
+      seg.hidden = n === 0;
+    });
+    txt(r.late, t('board-late', { late: x.late || 0 }));
+    txt(r.wait, t('board-waiting', { waiting: x.waiting || 0 }));
+    txt(r.unr, t('board-unreachable', { unreachable: x.unreachable || 0 }));
+    r.late.hidden = !x.late;
+    r.wait.hidden = !x.waiting;
+    r.unr.hidden = !x.unreachable;
+  }
+
+  // ---- timeliness chart (inline SVG) ----
+  function renderChart(rows) {
+    const box = $('chart');
+    const W = Math.max(240, box.clientWidth), fs = parseFloat(getComputedStyle(box).fontSize) || 14;
+    const RH = Math.round(fs * 2), LW = Math.round(Math.min(W * 0.34, fs * 8)), VW = Math.round(fs * 7);
+    const BW = Math.max(20, W - LW - VW);
+    const sig = W + '/' + fs + '/' + rows.map((r) => r.unit_id).join(',');
+    if (sig !== chartSig) {
+      chartSig = sig;
+      box.textContent = '';
+      const svg = s('svg', { viewBox: '0 0 ' + W + ' ' + Math.max(RH, rows.length * RH), class: 'chart' });
+      rows.forEach((r, i) => {
+        const g = s('g', { transform: 'translate(0 ' + i * RH + ')' });
+        g.append(s('text', { class: 'lab', x: 0, y: RH / 2 }),
+          s('rect', { class: 'track', x: LW, y: RH * 0.22, width: BW, height: RH * 0.56, rx: 3 }),
+          s('rect', { class: 'bar', 'data-unit': r.unit_id, x: LW, y: RH * 0.22, width: 0, height: RH * 0.56, rx: 3 }),
+          s('text', { class: 'val', x: W, y: RH / 2 }));
+        svg.append(g);
+      });
+      box.append(svg);
+    }
+    const svg = box.firstChild;
+    rows.forEach((r, i) => {
+      const [lab, , bar, val] = svg.children[i].children;
+      const none = r.rate == null;
+      txt(lab, r.unit);
+      attr(bar, 'width', none ? 0 : (Math.max(0, Math.min(1, r.rate)) * BW).toFixed(1));
+      attr(bar, 'class', 'bar ' + (none ? 'r-none' : r.rate >= 1 ? 'r-good' : r.rate >= 0.9 ? 'r-warn' : 'r-bad'));
+      txt(val, none ? t('board-rate-none') : pct(r.rate) + '  ' + r.on_time + '/' + r.expected);
+    });
+  }
+
+  // ---- map ----
+  function initMap() {
+    map = L.map('map', {
+      zoomControl: false, attributionControl: false, keyboard: !KIOSK, scrollWheelZoom: !KIOSK,
+    });
+    map.createPane('units').style.zIndex = 350;   // unit labels below hazard pins
+    unitLayer = L.layerGroup().addTo(map);
+    pinLayer = L.layerGroup().addTo(map);
+    map.setView(DEFAULT_VIEW[0], DEFAULT_VIEW[1]);
+    if (window.ResizeObserver) new ResizeObserver(() => map.invalidateSize()).observe($('map'));
+  }
+  function label(text, cls) {
+    const e = h('span', cls);
+    e.append(h('i', 'dot'), h('span', 'nm', text));
+    return e;
+  }
+  function renderMap(d) {
+    const url = d.tiles || null;
+    if (url !== tileUrl) {
+      if (tileLayer) tileLayer.remove();
+      tileLayer = url ? L.tileLayer(url, { maxZoom: 18 }).addTo(map) : null;
+      tileUrl = url;
+      $('map').classList.toggle('plain', !url);
+    }
+    const hz = (d.hazards || []).filter(located);
+    const sig1 = JSON.stringify(hz.map((x) => [x.id, x.state, x.overdue, x.major, x.lat, x.lon, x.category, x.unit, x.state_label]));
+    if (sig1 !== pinSig) {
+      pinSig = sig1;
+      pinLayer.clearLayers();
+      for (const x of hz) {
+        const m = L.circleMarker([x.lat, x.lon], {
+          radius: x.major ? 12 : 9, weight: x.overdue ? 4 : 2, fillOpacity: 0.95,
+          className: 'pin pin-' + x.state + ' pin-' + x.id + (x.overdue ? ' pin-overdue' : ''),
+        });
+        const tip = h('span', 'tip');
+        tip.append(h('b', null, x.id), h('span', null, ' ' + x.category + ' · ' + x.unit + ' · ' + x.state_label));
+        const few = hz.length <= 30;         // label pins permanently unless crowded
+        m.bindTooltip(few ? h('b', null, x.id) : tip, { direction: 'top', offset: [0, -10], permanent: few, className: 'pin-tip' });
+        if (few) m.on('mouseover', () => m.setTooltipContent(tip)).on('mouseout', () => m.setTooltipContent(h('b', null, x.id)));
+        pinLayer.addLayer(m);
+      }
+    }
+    const us = (d.round && d.round.units || []).filter(located);
+    const sig2 = JSON.stringify(us.map((u) => [u.id, u.name, u.state, u.lat, u.lon, u.depth]));
+    if (sig2 !== unitSig) {
+      unitSig = sig2;
+      unitLayer.clearLayers();
+      for (const u of us) {
+        const icon = L.divIcon({
+          className: 'unit-label d' + Math.min(u.depth, 2) + ' st-' + u.state,
+          html: label(u.name, 'ul'), iconSize: null, iconAnchor: [7, 7],
+        });
+        unitLayer.addLayer(L.marker([u.lat, u.lon], { icon, pane: 'units', interactive: false, keyboard: false }));
+      }
+    }
+    const pts = hz.concat(us).map((p) => [p.lat, p.lon]);
+    const sig3 = JSON.stringify(pts.slice().sort());
+    if (sig3 !== viewSig) {
+      viewSig = sig3;
+      if (!pts.length) map.setView(DEFAULT_VIEW[0], DEFAULT_VIEW[1]);
+      else if (pts.length === 1) map.setView(pts[0], 14);
+      else {
+        const lg = $('legend'), over = getComputedStyle(lg).position === 'absolute' ? lg.offsetHeight : 0;
+        map.fitBounds(L.latLngBounds(pts), { paddingTopLeft: [40, 40], paddingBottomRight: [40, 40 + over], maxZoom: 15 });
+      }
+    }
+  }
+
+  // ---- whole render ----
+  function render(d) {
+    T = d.texts || {};
+    if (!map) initMap();
+    const sig = JSON.stringify(T);
+    if (sig !== textsSig) { textsSig = sig; statics(); }
+    document.documentElement.lang = d.lang || LANG || 'zh-CN';
+    const name = d.unit && d.unit.name ? d.unit.name : '';
+    txt($('unitname'), name);
+    const title = t('board-title') + (name ? ' · ' + name : '');
+    if (document.title !== title) document.title = title;
+    renderRound(d.round || null);
+    section('warnings', d.warnings || [], 'warning', makeWarning, fillWarning, 'board-no-warnings');
+    section('escalations', d.escalations || [], 'escalation', makeEscalation, fillEscalation, 'board-no-escalations');
+    section('hazards', d.hazards || [], 'hazard', makeHazard, fillHazard, 'board-no-hazards');
+    renderChart(d.timeliness || []);
+    renderMap(d);
+    const tipsOpen = d.tips && d.tips.open != null ? d.tips.open : 0;
+    txt($('tips'), t('board-tips-open', { open: tipsOpen }));
+    $('tips').classList.toggle('hot', tipsOpen > 0);
+    const m = /T(\d\d:\d\d(?::\d\d)?)/.exec(d.generated_at || '');
+    txt($('updated'), t('board-updated', { time: m ? m[1] : d.generated_at }));
+    document.body.dataset.generated = d.generated_at;
+  }
+
+  function setOffline(on) {
+    const b = $('offline');
+    if (on) txt(b, T['board-offline'] || '⚠');
+    b.hidden = !on;
+    document.body.classList.toggle('offline', on);
+  }
+  function setDenied(on) {
+    if (document.body.classList.contains('denied') === on) return;
+    document.body.classList.toggle('denied', on);
+    $('denied').hidden = !on;
+    if (on) { document.title = '401'; setOffline(false); }
+    else if (map) map.invalidateSize();
+  }
+
+  // Short polling: the next request starts a second after the previous one ended.
+  async function poll() {
+    let wait = POLL_MS;
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(), TIMEOUT_MS);
+    try {
+      const p = new URLSearchParams({ t: TOKEN });
+      if (LANG) p.set('lang', LANG);
+      const res = await fetch('/api/board?' + p, { cache: 'no-store', credentials: 'same-origin', signal: ac.signal });
+      if (res.status === 401) {
+        setDenied(true);
+        wait = DENIED_MS;
+      } else if (!res.ok) {
+        throw new Error('HTTP ' + res.status);
+      } else {
+        const data = await res.json();
+        setDenied(false);
+        setOffline(false);
+        try { render(data); } catch (e) { console.error('board render', e); }
+      }
+    } catch (e) {
+      setOffline(true);
+    } finally {
+      clearTimeout(timer);
+      setTimeout(poll, wait);
+    }
+  }
+
+  function start() {
+    if (KIOSK) document.body.classList.add('kiosk');
+    if (LANG) document.documentElement.lang = LANG;
+    const counts = $('counts');
+    for (const st of UNIT_STATES) {
+      const li = h('li', 'cnt');
+      li.dataset.state = st;
+      li.append(h('i', 'dot'), h('span', 'lab'), h('b', 'n'));
+      counts.append(li);
+    }
+    poll();
+  }
+  start();
+})();

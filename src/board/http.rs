@@ -1,0 +1,198 @@
+//! The board over HTTP: `/board` (the page), `/board/assets/…` (its files, all served from
+//! the binary) and `/api/board` (the same data as JSON). Both need a valid board token, as
+//! `?t=TOKEN` or `Authorization: Bearer TOKEN`; without one: 401 and nothing else.
+use crate::config::Lang;
+use crate::context::Ctx;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use std::sync::Arc;
+
+/// Every file the page loads, compiled in: nothing comes from another host.
+const ASSETS: &[(&str, &str, &[u8])] = &[
+    (
+        "board.css",
+        "text/css; charset=utf-8",
+        include_bytes!("assets/board.css"),
+    ),
+    (
+        "board.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("assets/board.js"),
+    ),
+    (
+        "leaflet/leaflet.css",
+        "text/css; charset=utf-8",
+        include_bytes!("assets/leaflet/leaflet.css"),
+    ),
+    (
+        "leaflet/leaflet.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("assets/leaflet/leaflet.js"),
+    ),
+    (
+        "leaflet/images/layers.png",
+        "image/png",
+        include_bytes!("assets/leaflet/images/layers.png"),
+    ),
+    (
+        "leaflet/images/layers-2x.png",
+        "image/png",
+        include_bytes!("assets/leaflet/images/layers-2x.png"),
+    ),
+    (
+        "leaflet/images/marker-icon.png",
+        "image/png",
+        include_bytes!("assets/leaflet/images/marker-icon.png"),
+    ),
+    (
+        "leaflet/images/marker-icon-2x.png",
+        "image/png",
+        include_bytes!("assets/leaflet/images/marker-icon-2x.png"),
+    ),
+    (
+        "leaflet/images/marker-shadow.png",
+        "image/png",
+        include_bytes!("assets/leaflet/images/marker-shadow.png"),
+    ),
+    (
+        "leaflet/LICENSE",
+        "text/plain; charset=utf-8",
+        include_bytes!("assets/leaflet/LICENSE"),
+    ),
+];
+
+const PAGE: &str = include_str!("assets/board.html");
+
+pub fn router(ctx: Arc<Ctx>) -> Router {
+    Router::new()
+        .route("/board", get(page))
+        .route("/board/assets/{*path}", get(asset))
+        .route("/api/board", get(api))
+        .with_state(ctx)
+}
+
+#[derive(serde::Deserialize)]
+struct Params {
+    t: Option<String>,
+    lang: Option<String>,
+}
+
+/// Same origin only; a configured tile server is the one other host images may come from.
+fn policy(ctx: &Ctx) -> HeaderValue {
+    let tiles = ctx
+        .config
+        .board
+        .tiles
+        .as_deref()
+        .and_then(|t| url::Url::parse(t).ok())
+        .map(|u| format!(" {}", u.origin().ascii_serialization()))
+        .unwrap_or_default();
+    let csp = format!(
+        "default-src 'self'; img-src 'self' data:{tiles}; style-src 'self'; script-src 'self'; \
+         connect-src 'self'; frame-ancestors 'self' https://web.telegram.org"
+    );
+    HeaderValue::from_str(&csp).unwrap_or(HeaderValue::from_static("default-src 'self'"))
+}
+
+fn unauthorized() -> Response {
+    (StatusCode::UNAUTHORIZED, "401\n").into_response()
+}
+
+/// The unit the request's token opens, if it is valid.
+async fn viewer(
+    ctx: &Ctx,
+    params: &Params,
+    headers: &HeaderMap,
+) -> Result<Option<String>, Response> {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    let Some(token) = params
+        .t
+        .as_deref()
+        .or(bearer)
+        .filter(|t| !t.is_empty() && t.len() <= 128)
+    else {
+        return Ok(None);
+    };
+    match ctx
+        .store
+        .board_token(&super::hash_token(token), ctx.clock.now_ms())
+        .await
+    {
+        Ok(unit) => Ok(unit),
+        Err(e) => {
+            tracing::error!(error = %e, "board: checking a token failed");
+            Err((StatusCode::SERVICE_UNAVAILABLE, "503\n").into_response())
+        }
+    }
+}
+
+fn lang(ctx: &Ctx, params: &Params) -> Lang {
+    match params.lang.as_deref() {
+        Some("en") => Lang::En,
+        Some(l) if l.starts_with("zh") => Lang::ZhCn,
+        _ => ctx.config.locale,
+    }
+}
+
+async fn page(
+    State(ctx): State<Arc<Ctx>>,
+    Query(params): Query<Params>,
+    headers: HeaderMap,
+) -> Response {
+    match viewer(&ctx, &params, &headers).await {
+        Ok(Some(_)) => {
+            let mut r =
+                ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], PAGE).into_response();
+            r.headers_mut()
+                .insert(header::CONTENT_SECURITY_POLICY, policy(&ctx));
+            r.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            r
+        }
+        Ok(None) => unauthorized(),
+        Err(r) => r,
+    }
+}
+
+async fn asset(State(ctx): State<Arc<Ctx>>, Path(path): Path<String>) -> Response {
+    match ASSETS.iter().find(|(p, _, _)| *p == path) {
+        Some((_, kind, bytes)) => {
+            let mut r = ([(header::CONTENT_TYPE, *kind)], *bytes).into_response();
+            r.headers_mut()
+                .insert(header::CONTENT_SECURITY_POLICY, policy(&ctx));
+            r
+        }
+        None => (StatusCode::NOT_FOUND, "404\n").into_response(),
+    }
+}
+
+async fn api(
+    State(ctx): State<Arc<Ctx>>,
+    Query(params): Query<Params>,
+    headers: HeaderMap,
+) -> Response {
+    let unit = match viewer(&ctx, &params, &headers).await {
+        Ok(Some(unit)) => unit,
+        Ok(None) => return unauthorized(),
+        Err(r) => return r,
+    };
+    match super::view(&ctx, &unit, lang(&ctx, &params)).await {
+        Ok(view) => {
+            let mut r = Json(view).into_response();
+            r.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            r
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "board: gathering the view failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "503\n").into_response()
+        }
+    }
+}

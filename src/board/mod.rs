@@ -1,0 +1,392 @@
+//! The board (应急指挥“一张图”): one picture of a unit's subtree — today's zero-report round
+//! over the unit tree, open hazards (a list and pins), running escalations, warnings in force
+//! with their tallies, this month's timeliness, and tips only as a count. `view` gathers it
+//! as plain data; `http` serves it as `/api/board` and the page at `/board`. Board links carry
+//! a random token of which only the hash is stored.
+pub mod http;
+
+use crate::config::Lang;
+use crate::context::Ctx;
+use crate::org::tree::UnitTree;
+use crate::store::StoreError;
+use crate::tr;
+use rand::distributions::{Alphanumeric, DistString};
+use serde::Serialize;
+use std::collections::HashSet;
+
+/// 32 letters and digits: about 190 random bits.
+const TOKEN_LEN: usize = 32;
+/// Characters of a token kept in clear, to revoke it by.
+pub const PREFIX_LEN: usize = 8;
+
+pub fn new_token() -> String {
+    Alphanumeric.sample_string(&mut rand::rngs::OsRng, TOKEN_LEN)
+}
+
+pub fn hash_token(token: &str) -> String {
+    crate::org::invite::hash_code(token)
+}
+
+pub fn prefix_of(token: &str) -> String {
+    token.chars().take(PREFIX_LEN).collect()
+}
+
+/// A board link for `token`: `{base}/board?t=TOKEN`.
+pub fn link(base: &url::Url, token: &str) -> String {
+    let base = base.as_str().trim_end_matches('/');
+    format!("{base}/board?t={token}")
+}
+
+/// Store a new token for `unit_id`, valid until `expires_at`; returns the token.
+pub async fn issue_token(
+    ctx: &Ctx,
+    unit_id: &str,
+    person_id: Option<i64>,
+    expires_at: Option<i64>,
+) -> Result<String, StoreError> {
+    let token = new_token();
+    let now = ctx.clock.now_ms();
+    ctx.store
+        .add_board_token(
+            &hash_token(&token),
+            &prefix_of(&token),
+            unit_id,
+            person_id,
+            now,
+            expires_at,
+        )
+        .await?;
+    Ok(token)
+}
+
+#[derive(Debug, Serialize)]
+pub struct View {
+    pub generated_at: String,
+    pub unit: UnitRef,
+    pub lang: &'static str,
+    pub tiles: Option<String>,
+    pub texts: std::collections::BTreeMap<String, String>,
+    pub round: Option<RoundView>,
+    pub hazards: Vec<HazardView>,
+    pub escalations: Vec<EscalationView>,
+    pub warnings: Vec<WarningView>,
+    pub timeliness: Vec<Timeliness>,
+    pub tips: Tips,
+}
+
+#[derive(Debug, Serialize)]
+pub struct UnitRef {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, Default)]
+pub struct Counts {
+    pub on_time: i64,
+    pub late: i64,
+    pub missing: i64,
+    pub incident: i64,
+    pub not_expected: i64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RoundView {
+    pub date: String,
+    pub deadline: String,
+    pub closed: bool,
+    pub counts: Counts,
+    pub units: Vec<UnitTile>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct UnitTile {
+    pub id: String,
+    pub name: String,
+    pub parent: Option<String>,
+    pub depth: usize,
+    /// `on_time`, `late`, `missing`, `incident` or `not_expected`.
+    pub state: &'static str,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct HazardView {
+    pub id: String,
+    pub unit: String,
+    pub category: String,
+    pub state: String,
+    pub state_label: String,
+    pub major: bool,
+    pub age: String,
+    pub deadline: Option<String>,
+    pub overdue: bool,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EscalationView {
+    pub id: String,
+    pub what: String,
+    pub level: i64,
+    pub state: String,
+    pub state_label: String,
+    pub alerted: Vec<String>,
+    pub since: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct WarningView {
+    pub id: String,
+    pub level: String,
+    pub level_label: String,
+    pub text: String,
+    pub exercise: bool,
+    pub targeted: i64,
+    pub confirmed: i64,
+    pub late: i64,
+    pub waiting: i64,
+    pub unreachable: i64,
+    pub expires: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Timeliness {
+    pub unit_id: String,
+    pub unit: String,
+    pub expected: i64,
+    pub on_time: i64,
+    pub rate: Option<f64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Tips {
+    pub open: i64,
+}
+
+fn time(ctx: &Ctx, at: i64) -> String {
+    crate::escalation::format_time(ctx, at)
+}
+
+/// How long ago, in the largest whole unit.
+fn age(ctx: &Ctx, l: Lang, ms: i64) -> String {
+    let minutes = (ms / 60_000).max(0);
+    match minutes {
+        m if m < 60 => tr!(ctx.i18n, l, "board-age-minutes", n = m),
+        m if m < 48 * 60 => tr!(ctx.i18n, l, "board-age-hours", n = m / 60),
+        m => tr!(ctx.i18n, l, "board-age-days", n = m / (24 * 60)),
+    }
+}
+
+/// The units of `root`'s subtree in tree order (depth first, file order), with depths.
+fn tree_order<'t>(tree: &'t UnitTree, root: &str) -> Vec<(&'t crate::org::Unit, usize)> {
+    let within = tree.subtree(&[root]);
+    let mut out = Vec::new();
+    let mut todo: Vec<(&str, usize)> = vec![(root, 0)];
+    while let Some((id, depth)) = todo.pop() {
+        let Some(u) = tree.get(id) else { continue };
+        if out
+            .iter()
+            .any(|(o, _): &(&crate::org::Unit, usize)| o.id == u.id)
+        {
+            continue;
+        }
+        out.push((u, depth));
+        let children: Vec<&str> = tree
+            .all()
+            .iter()
+            .filter(|c| c.parent.as_deref() == Some(id) && within.contains(c.id.as_str()))
+            .map(|c| c.id.as_str())
+            .collect();
+        todo.extend(children.into_iter().rev().map(|c| (c, depth + 1)));
+    }
+    out
+}
+
+/// The board of `unit_id`'s subtree, in `l`.
+pub async fn view(ctx: &Ctx, unit_id: &str, l: Lang) -> Result<View, StoreError> {
+    let now = ctx.clock.now_ms();
+    let tree = ctx.units.get(&ctx.store).await?;
+    let Some(root) = tree.get(unit_id) else {
+        return Err(StoreError::Corrupt(format!(
+            "board of unknown unit {unit_id}"
+        )));
+    };
+    let units = tree_order(&tree, unit_id);
+    let within: HashSet<&str> = units.iter().map(|(u, _)| u.id.as_str()).collect();
+    let ids: Vec<&str> = units.iter().map(|(u, _)| u.id.as_str()).collect();
+    let name_of = |id: &str| {
+        tree.get(id)
+            .map_or_else(|| id.to_string(), |u| u.name.clone())
+    };
+
+    let round = match ctx.store.current_round(now).await? {
+        None => None,
+        Some(r) => {
+            let lines = ctx.store.board(r.id, Some(&ids)).await?;
+            let mut counts = Counts::default();
+            let tiles = units
+                .iter()
+                .map(|(u, depth)| {
+                    let line = lines.iter().find(|b| b.unit_id == u.id);
+                    let state = match line.map(|b| &b.answer) {
+                        None => "not_expected",
+                        Some(None) => "missing",
+                        Some(Some(a)) if a.kind == "incident" => "incident",
+                        Some(Some(a)) if a.late => "late",
+                        Some(Some(_)) => "on_time",
+                    };
+                    match state {
+                        "not_expected" => counts.not_expected += 1,
+                        "missing" => counts.missing += 1,
+                        "incident" => counts.incident += 1,
+                        "late" => counts.late += 1,
+                        _ => counts.on_time += 1,
+                    }
+                    UnitTile {
+                        id: u.id.clone(),
+                        name: u.name.clone(),
+                        parent: u.parent.clone().filter(|p| within.contains(p.as_str())),
+                        depth: *depth,
+                        state,
+                        lat: u.place.map(|p| p.0),
+                        lon: u.place.map(|p| p.1),
+                    }
+                })
+                .collect();
+            Some(RoundView {
+                date: r.day.clone(),
+                deadline: crate::clock::from_ms(r.closes_at)
+                    .with_timezone(&ctx.config.timezone)
+                    .format("%H:%M")
+                    .to_string(),
+                closed: r.state != "open",
+                counts,
+                units: tiles,
+            })
+        }
+    };
+
+    let hazards = ctx
+        .store
+        .open_hazards(&within, None)
+        .await?
+        .into_iter()
+        .filter(|h| h.duplicate_of.is_none())
+        .map(|h| HazardView {
+            id: crate::hazard::display_id(h.id),
+            unit: name_of(&h.unit_id),
+            category: ctx.i18n.t(l, &format!("hz-cat-{}", h.category), &[]),
+            state_label: ctx.i18n.t(l, &format!("hz-state-{}", h.state), &[]),
+            state: h.state,
+            major: h.major,
+            age: age(ctx, l, now - h.created_at),
+            deadline: h.rectify_due.map(|d| time(ctx, d)),
+            overdue: h.rectify_due.is_some_and(|d| d < now),
+            lat: h.location.map(|p| p.0),
+            lon: h.location.map(|p| p.1),
+        })
+        .collect();
+
+    let escalations = ctx
+        .store
+        .board_escalations(&within)
+        .await?
+        .into_iter()
+        .map(|e| {
+            let args: std::collections::BTreeMap<String, String> =
+                serde_json::from_str(&e.what_args).unwrap_or_default();
+            let args: Vec<(&str, fluent_bundle::FluentValue)> = args
+                .iter()
+                .map(|(k, v)| (k.as_str(), fluent_bundle::FluentValue::from(v.as_str())))
+                .collect();
+            EscalationView {
+                id: crate::escalation::display_id(e.id),
+                what: ctx.i18n.t(l, &e.what_key, &args),
+                level: e.next_step.max(1),
+                state_label: ctx.i18n.t(l, &format!("board-esc-{}", e.state), &[]),
+                state: e.state,
+                alerted: e.alerted,
+                since: time(ctx, e.since),
+            }
+        })
+        .collect();
+
+    let warnings = ctx
+        .store
+        .board_warnings(&within)
+        .await?
+        .into_iter()
+        .map(|w| {
+            let level =
+                crate::warning::Level::parse(&w.level).unwrap_or(crate::warning::Level::Red);
+            WarningView {
+                id: crate::warning::display_id(w.id),
+                level_label: level.name(ctx, l),
+                level: w.level,
+                text: w.text,
+                exercise: w.exercise,
+                targeted: w.tally.targeted,
+                confirmed: w.tally.in_time + w.tally.late,
+                late: w.tally.late,
+                waiting: w.tally.waiting,
+                unreachable: w.tally.unreachable,
+                expires: time(ctx, w.expires_at),
+            }
+        })
+        .collect();
+
+    let today = crate::clock::from_ms(now)
+        .with_timezone(&ctx.config.timezone)
+        .date_naive();
+    let (from, to) = crate::stats::month_of(today);
+    let timeliness = ctx
+        .store
+        .zero_stats(&from, &to)
+        .await?
+        .into_iter()
+        .filter(|s| within.contains(s.unit_id.as_str()) && s.expected > 0)
+        .map(|s| Timeliness {
+            rate: (s.expected > 0).then(|| s.on_time as f64 / s.expected as f64),
+            unit_id: s.unit_id,
+            unit: s.unit_name,
+            expected: s.expected,
+            on_time: s.on_time,
+        })
+        .collect();
+
+    let desk = ctx
+        .config
+        .tip
+        .desk
+        .clone()
+        .or_else(|| {
+            tree.all()
+                .iter()
+                .find(|u| u.parent.is_none())
+                .map(|u| u.id.clone())
+        })
+        .unwrap_or_default();
+    let desks: HashSet<&str> = within.iter().copied().filter(|u| *u == desk).collect();
+    Ok(View {
+        generated_at: crate::clock::from_ms(now)
+            .with_timezone(&ctx.config.timezone)
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, false),
+        unit: UnitRef {
+            id: root.id.clone(),
+            name: root.name.clone(),
+        },
+        lang: l.code(),
+        tiles: ctx.config.board.tiles.clone(),
+        texts: ctx.i18n.templates(l, "board-"),
+        round,
+        hazards,
+        escalations,
+        warnings,
+        timeliness,
+        tips: Tips {
+            open: ctx.store.open_tip_count(&desks).await?,
+        },
+    })
+}

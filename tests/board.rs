@@ -1,0 +1,224 @@
+//! The board over HTTP (PRODUCT.md "The board"): links made by `lookout board-link`, only
+//! their hashes stored; 401 without a valid token; a link's scope; the page's security policy
+//! and its files served by the binary; the JSON of `/api/board`; on both backends.
+mod common;
+
+use common::{Backend, TestBot, WAIT};
+use lookout::config::Config;
+use lookout::org::Role;
+use lookout::sim::{SimConfig, SimUser};
+use serde_json::Value;
+use std::net::SocketAddr;
+
+async fn bot_with_http(b: Backend) -> (TestBot, SocketAddr) {
+    let mut config = Config::default();
+    config.http.listen = Some("127.0.0.1:0".parse().expect("addr"));
+    let bot = TestBot::spawn_with(b, SimConfig::default(), config).await;
+    let addr = bot.running().http_addr.expect("an HTTP listener");
+    (bot, addr)
+}
+
+/// `lookout board-link`, as an operator runs it; returns the link (its last line).
+fn board_link(bot: &TestBot, addr: SocketAddr, args: &[&str]) -> String {
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("lookout.toml");
+    std::fs::write(&file, format!("[board]\npublic_url = \"http://{addr}\"\n")).expect("config");
+    let mut all = vec!["--config", file.to_str().expect("path"), "board-link"];
+    all.extend(args);
+    let out = common::lookout(&bot.db.url, &all);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    stdout.lines().last().unwrap_or_default().to_string()
+}
+
+fn token_of(link: &str) -> String {
+    link.split("?t=")
+        .nth(1)
+        .expect("a token in the link")
+        .to_string()
+}
+
+async fn get(url: &str) -> (u16, reqwest::header::HeaderMap, String) {
+    let r = reqwest::get(url).await.expect("the HTTP listener answers");
+    let status = r.status().as_u16();
+    let headers = r.headers().clone();
+    (status, headers, r.text().await.expect("body"))
+}
+
+async fn api(addr: SocketAddr, token: &str, lang: &str) -> Value {
+    let (status, _, body) = get(&format!("http://{addr}/api/board?t={token}&lang={lang}")).await;
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_str(&body).expect("JSON")
+}
+
+async fn press_label(bot: &TestBot, who: &SimUser, label: &str) {
+    let msg = bot
+        .sim
+        .wait_for(who.id(), WAIT, |m| m.button(label).is_some())
+        .await
+        .expect("buttons");
+    who.press(&msg, &msg.button(label).expect("label"));
+}
+
+async fn links_need_their_token_and_keep_to_their_scope(b: Backend) {
+    let (bot, addr) = bot_with_http(b).await;
+    let link = board_link(&bot, addr, &["--unit", "wangcun", "--expires", "30d"]);
+    assert!(
+        link.starts_with(&format!("http://{addr}/board?t=")),
+        "{link}"
+    );
+    let token = token_of(&link);
+    assert!(token.len() >= 22, "at least 128 random bits: {token}");
+    // Only the hash is kept.
+    let stored = bot
+        .count(&format!(
+            "SELECT COUNT(*) FROM board_tokens WHERE token_hash = '{token}' OR prefix = '{token}'"
+        ))
+        .await;
+    assert_eq!(stored, 0, "the token itself is never stored");
+
+    // Without a valid token: 401 and nothing else, for the page and the data.
+    for path in [
+        "/board",
+        "/board?t=nope",
+        "/api/board",
+        "/api/board?t=wrongwrongwrongwrong",
+    ] {
+        let (status, _, body) = get(&format!("http://{addr}{path}")).await;
+        assert_eq!((status, body.as_str()), (401, "401\n"), "{path}");
+    }
+    // The page: its own files only, under a same-origin policy.
+    let (status, headers, html) = get(&link).await;
+    assert_eq!(status, 200);
+    let csp = headers["content-security-policy"].to_str().expect("ascii");
+    assert!(
+        csp.contains("default-src 'self'") && csp.contains("script-src 'self'"),
+        "{csp}"
+    );
+    for src in [
+        "/board/assets/board.js",
+        "/board/assets/leaflet/leaflet.js",
+        "/board/assets/board.css",
+    ] {
+        assert!(html.contains(src), "{src} in the page");
+        let (status, headers, _) = get(&format!("http://{addr}{src}")).await;
+        assert_eq!(status, 200, "{src}");
+        assert!(
+            headers["content-type"]
+                .to_str()
+                .expect("ascii")
+                .starts_with("text/"),
+            "{src}"
+        );
+    }
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "no other host"
+    );
+    let (status, _, licence) = get(&format!("http://{addr}/board/assets/leaflet/LICENSE")).await;
+    assert!(status == 200 && licence.contains("Agafonkin"), "{licence}");
+
+    // The data, by query or by bearer header; a town's link shows nothing of another town.
+    let lead = bot.sim.user(21, "Lead", Some("en"));
+    let worker = bot.sim.user(22, "Worker", Some("en"));
+    let other = bot.sim.user(23, "Elsewhere", Some("en"));
+    bot.join(&lead, "wangcun", Role::Supervisor).await;
+    bot.join(&worker, "lijia", Role::GridWorker).await;
+    bot.join(&other, "nanjiao", Role::GridWorker).await;
+    for (who, caption) in [
+        (&worker, "Dry brush by the lijia path"),
+        (&other, "Gas smell in nanjiao"),
+    ] {
+        who.send_photo(Some(caption));
+        press_label(&bot, who, "forest fire risk").await;
+        who.send_location(36.81, 117.92);
+        press_label(&bot, who, "Submit (ordinary)").await;
+        bot.sim
+            .wait_for(who.id(), WAIT, |m| m.text().contains("submitted"))
+            .await
+            .expect("hazard submitted");
+    }
+    bot.ask(&lead, "/warn lijia yellow Gale tonight").await;
+    let view = api(addr, &token, "en").await;
+    assert_eq!(view["unit"]["id"], "wangcun");
+    assert_eq!(view["lang"], "en");
+    let hazards = view["hazards"].as_array().expect("hazards");
+    assert_eq!(hazards.len(), 1, "{hazards:?}");
+    assert_eq!(hazards[0]["id"], "H-1");
+    assert_eq!(hazards[0]["lat"], 36.81);
+    assert_eq!(view["warnings"][0]["id"], "W-1");
+    assert_eq!(view["warnings"][0]["targeted"], 1);
+    assert!(
+        view["texts"]["board-title"].is_string(),
+        "{}",
+        view["texts"]
+    );
+    let client = reqwest::Client::new();
+    let by_header = client
+        .get(format!("http://{addr}/api/board"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(by_header.status().as_u16(), 200);
+    let text = serde_json::to_string(&view).expect("json");
+    assert!(
+        !text.contains("nanjiao") && !text.contains("Gas smell"),
+        "{text}"
+    );
+
+    // Revoked: 401 from then on.
+    let out = common::lookout(&bot.db.url, &["board-link", "--revoke", &token[..8]]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (status, _, _) = get(&link).await;
+    assert_eq!(status, 401);
+    // Expired: 401.
+    let expired = lookout::board::new_token();
+    bot.store
+        .add_board_token(
+            &lookout::board::hash_token(&expired),
+            &expired[..8],
+            "wangcun",
+            None,
+            0,
+            Some(1),
+        )
+        .await
+        .expect("token");
+    let (status, _, _) = get(&format!("http://{addr}/api/board?t={expired}")).await;
+    assert_eq!(status, 401);
+}
+
+async fn tips_are_only_a_count(b: Backend) {
+    let (bot, addr) = bot_with_http(b).await;
+    let token = token_of(&board_link(&bot, addr, &["--unit", "zhoucun"]));
+    let tipster = bot.sim.user(31, "Tipster", Some("en"));
+    bot.ask(&tipster, "/tip").await;
+    bot.ask(&tipster, "Fireworks hidden in the old mine at night")
+        .await;
+    press_label(&bot, &tipster, "✅ Send tip").await;
+    bot.sim
+        .wait_for(tipster.id(), WAIT, |m| m.text().contains("T-1"))
+        .await
+        .expect("the tip is received");
+    let view = api(addr, &token, "zh").await;
+    assert_eq!(view["tips"]["open"], 1);
+    let text = serde_json::to_string(&view).expect("json");
+    assert!(
+        !text.contains("Fireworks") && !text.contains("Tipster"),
+        "{text}"
+    );
+}
+
+both_backends!(
+    links_need_their_token_and_keep_to_their_scope,
+    tips_are_only_a_count
+);
