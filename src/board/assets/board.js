@@ -17,7 +17,9 @@
   let textsSig = '';
   let map = null, pinLayer = null, unitLayer = null, tileLayer = null, tileUrl = null;
   let pinSig = null, unitSig = null, viewSig = null, treeSig = null, chartSig = null;
+  let chartW = 0, chartFs = 14, legendH = 0, chartRows = [], last = null;
   const tiles = new Map();          // unit id -> tile element
+  const CHUNK = 200;                // chart rows per <svg>, so the browser can skip hidden ones
 
   // ---- helpers ----
   // "{name}" substitution; also accepts Fluent's "{ $name }" with optional isolation marks.
@@ -39,14 +41,17 @@
     for (const k in attrs) e.setAttribute(k, attrs[k]);
     return e;
   }
+  // Writes only what changed, comparing with what was last written (never reads the DOM).
   function txt(el, v) {
     v = v == null ? '' : String(v);
-    if (el.textContent !== v) el.textContent = v;
+    if (el.$t !== v) { el.$t = v; el.textContent = v; }
   }
   function attr(el, k, v) {
     v = String(v);
-    if (el.getAttribute(k) !== v) el.setAttribute(k, v);
+    const c = el.$a || (el.$a = {});
+    if (c[k] !== v) { c[k] = v; el.setAttribute(k, v); }
   }
+  const esc = (v) => String(v).replace(/[&<>"']/g, (c) => '&#' + c.charCodeAt(0) + ';');
   const located = (p) => p && typeof p.lat === 'number' && typeof p.lon === 'number';
   const pct = (r) => (Math.round(r * 1000) / 10) + '%';
 
@@ -142,7 +147,7 @@
         const parent = stack[stack.length - 1].kids;
         const tile = h('div', 'unit');
         tile.dataset.unit = u.id;
-        tile.append(h('i', 'u-dot'), h('span', 'u-name'), h('span', 'u-st'));
+        tile.append(h('span', 'u-name'), h('span', 'u-st'));
         tiles.set(u.id, tile);
         if (i + 1 < units.length && units[i + 1].depth > u.depth) {
           const node = h('div', 'node'), kids = h('div', 'kids');
@@ -159,8 +164,8 @@
     for (const u of units) {
       const tile = tiles.get(u.id);
       attr(tile, 'data-state', u.state);
-      txt(tile.children[1], u.name);
-      txt(tile.children[2], t('board-state-' + u.state));
+      txt(tile.firstChild, u.name);
+      txt(tile.lastChild, t('board-state-' + u.state));
     }
   }
 
@@ -254,32 +259,38 @@
   // ---- timeliness chart (inline SVG) ----
   function renderChart(rows) {
     const box = $('chart');
-    const W = Math.max(240, box.clientWidth), fs = parseFloat(getComputedStyle(box).fontSize) || 14;
-    const RH = Math.round(fs * 2), LW = Math.round(Math.min(W * 0.34, fs * 8)), VW = Math.round(fs * 7);
-    const BW = Math.max(20, W - LW - VW);
-    const sig = W + '/' + fs + '/' + rows.map((r) => r.unit_id).join(',');
+    const W = Math.max(240, Math.round(chartW));
+    const sig = W + '/' + chartFs + '/' + rows.map((r) => r.unit_id).join(',');
     if (sig !== chartSig) {
       chartSig = sig;
       box.textContent = '';
-      const svg = s('svg', { viewBox: '0 0 ' + W + ' ' + Math.max(RH, rows.length * RH), class: 'chart' });
-      rows.forEach((r, i) => {
-        const g = s('g', { transform: 'translate(0 ' + i * RH + ')' });
-        g.append(s('text', { class: 'lab', x: 0, y: RH / 2 }),
-          s('rect', { class: 'track', x: LW, y: RH * 0.22, width: BW, height: RH * 0.56, rx: 3 }),
-          s('rect', { class: 'bar', 'data-unit': r.unit_id, x: LW, y: RH * 0.22, width: 0, height: RH * 0.56, rx: 3 }),
-          s('text', { class: 'val', x: W, y: RH / 2 }));
-        svg.append(g);
-      });
-      box.append(svg);
+      chartRows = [];
+      const RH = Math.round(chartFs * 2), LW = Math.round(Math.min(W * 0.34, chartFs * 8));
+      const BW = Math.max(20, W - LW - Math.round(chartFs * 7)), y = Math.round(RH * 0.22), bh = RH - 2 * y;
+      for (let c = 0; c < rows.length; c += CHUNK) {
+        const part = rows.slice(c, c + CHUNK), wrap = h('div', 'chunk');
+        wrap.style.containIntrinsicSize = 'auto ' + part.length * RH + 'px';
+        const svg = s('svg', { viewBox: '0 0 ' + W + ' ' + part.length * RH, class: 'chart' });
+        // Numbers and ids only in this markup (ids escaped); names are set below as text.
+        svg.innerHTML = part.map((r, i) => {
+          const top = i * RH, at = ' y="' + (top + y) + '" height="' + bh + '" rx="3"';
+          return '<text class="lab" x="0" y="' + (top + RH / 2) + '"></text>' +
+            '<rect class="track" x="' + LW + '" width="' + BW + '"' + at + '></rect>' +
+            '<rect class="bar" data-unit="' + esc(r.unit_id) + '" x="' + LW + '" width="0"' + at + '></rect>' +
+            '<text class="val" x="' + W + '" y="' + (top + RH / 2) + '"></text>';
+        }).join('');
+        const k = svg.children;
+        for (let i = 0; i < part.length; i++) chartRows.push({ lab: k[4 * i], bar: k[4 * i + 2], val: k[4 * i + 3], bw: BW });
+        wrap.append(svg);
+        box.append(wrap);
+      }
     }
-    const svg = box.firstChild;
     rows.forEach((r, i) => {
-      const [lab, , bar, val] = svg.children[i].children;
-      const none = r.rate == null;
-      txt(lab, r.unit);
-      attr(bar, 'width', none ? 0 : (Math.max(0, Math.min(1, r.rate)) * BW).toFixed(1));
-      attr(bar, 'class', 'bar ' + (none ? 'r-none' : r.rate >= 1 ? 'r-good' : r.rate >= 0.9 ? 'r-warn' : 'r-bad'));
-      txt(val, none ? t('board-rate-none') : pct(r.rate) + '  ' + r.on_time + '/' + r.expected);
+      const row = chartRows[i], none = r.rate == null;
+      txt(row.lab, r.unit);
+      attr(row.bar, 'width', none ? 0 : (Math.max(0, Math.min(1, r.rate)) * row.bw).toFixed(1));
+      attr(row.bar, 'class', 'bar ' + (none ? 'r-none' : r.rate >= 1 ? 'r-good' : r.rate >= 0.9 ? 'r-warn' : 'r-bad'));
+      txt(row.val, none ? t('board-rate-none') : pct(r.rate) + '  ' + r.on_time + '/' + r.expected);
     });
   }
 
@@ -292,7 +303,7 @@
     unitLayer = L.layerGroup().addTo(map);
     pinLayer = L.layerGroup().addTo(map);
     map.setView(DEFAULT_VIEW[0], DEFAULT_VIEW[1]);
-    if (window.ResizeObserver) new ResizeObserver(() => map.invalidateSize()).observe($('map'));
+    new ResizeObserver(() => map.invalidateSize()).observe($('map'));
   }
   function label(text, cls) {
     const e = h('span', cls);
@@ -319,10 +330,12 @@
         });
         const tip = h('span', 'tip');
         tip.append(h('b', null, x.id), h('span', null, ' ' + x.category + ' · ' + x.unit + ' · ' + x.state_label));
-        const few = hz.length <= 30;         // label pins permanently unless crowded
-        m.bindTooltip(few ? h('b', null, x.id) : tip, { direction: 'top', offset: [0, -10], permanent: few, className: 'pin-tip' });
-        if (few) m.on('mouseover', () => m.setTooltipContent(tip)).on('mouseout', () => m.setTooltipContent(h('b', null, x.id)));
+        m.bindTooltip(tip, { direction: 'top', offset: [0, -10], className: 'pin-tip' });
         pinLayer.addLayer(m);
+        if (hz.length <= 30) {              // id labels unless crowded
+          pinLayer.addLayer(L.marker([x.lat, x.lon], { interactive: false, keyboard: false, icon: L.divIcon({
+            className: 'pin-label', html: h('span', null, x.id), iconSize: null, iconAnchor: [-12, 26] }) }));
+        }
       }
     }
     const us = (d.round && d.round.units || []).filter(located);
@@ -345,7 +358,7 @@
       if (!pts.length) map.setView(DEFAULT_VIEW[0], DEFAULT_VIEW[1]);
       else if (pts.length === 1) map.setView(pts[0], 14);
       else {
-        const lg = $('legend'), over = getComputedStyle(lg).position === 'absolute' ? lg.offsetHeight : 0;
+        const over = matchMedia('(min-width: 1100px)').matches ? legendH : 0;   // legend floats over the map
         map.fitBounds(L.latLngBounds(pts), { paddingTopLeft: [40, 40], paddingBottomRight: [40, 40 + over], maxZoom: 15 });
       }
     }
@@ -353,6 +366,7 @@
 
   // ---- whole render ----
   function render(d) {
+    last = d;
     T = d.texts || {};
     if (!map) initMap();
     const sig = JSON.stringify(T);
@@ -428,6 +442,15 @@
       li.append(h('i', 'dot'), h('span', 'lab'), h('b', 'n'));
       counts.append(li);
     }
+    // Sizes come from observers, so rendering never forces a layout.
+    new ResizeObserver((es) => {
+      const w = es[0].contentRect.width, fs = parseFloat(getComputedStyle($('chart')).fontSize) || 14;
+      if (Math.abs(w - chartW) >= 1 || fs !== chartFs) {
+        chartW = w; chartFs = fs;
+        if (last) renderChart(last.timeliness || []);
+      }
+    }).observe($('chart'));
+    new ResizeObserver((es) => { legendH = es[0].contentRect.height + 16; }).observe($('legend'));
     poll();
   }
   start();

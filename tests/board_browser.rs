@@ -1,0 +1,291 @@
+//! The board in a real browser (Debian's Chromium, driven through chromedriver with
+//! fantoccini): the token is required, a link's scope holds, a zero answer sent in the bot
+//! flips its unit's tile in an open page within 2 s, a hazard's pin comes and goes, a
+//! warning's tally moves, kiosk and English render, and the page asks no other host.
+//! Screenshots go to `target/board-screenshots/`.
+mod common;
+
+use common::{Backend, TestBot, TestClock, WAIT};
+use fantoccini::{Client, ClientBuilder};
+use lookout::config::Config;
+use lookout::org::Role;
+use lookout::sim::SimUser;
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A change in the bot shows in an open page within this (PRODUCT.md).
+const LIVE: Duration = Duration::from_secs(2);
+
+/// chromedriver on a port of its own, stopped when dropped.
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Driver {
+    async fn start() -> Driver {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
+        let child = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver runs (apt install chromium chromium-driver; .ci/run does)");
+        let deadline = Instant::now() + WAIT;
+        while tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err()
+        {
+            assert!(Instant::now() < deadline, "chromedriver did not listen");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Driver { child, port }
+    }
+
+    async fn browser(&self, width: u32, height: u32) -> Client {
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({ "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                format!("--window-size={width},{height}")
+            ] }),
+        );
+        ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .expect("a Chromium session")
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Poll a JavaScript expression in the page until it is true.
+async fn until(c: &Client, what: &str, js: &str, within: Duration) -> Duration {
+    let started = Instant::now();
+    loop {
+        let v = c
+            .execute(&format!("return Boolean({js});"), vec![])
+            .await
+            .unwrap_or(Value::Bool(false));
+        if v == Value::Bool(true) {
+            return started.elapsed();
+        }
+        if started.elapsed() > within {
+            let body = c
+                .execute(
+                    "return document.body ? document.body.innerText : '';",
+                    vec![],
+                )
+                .await
+                .unwrap_or_default();
+            panic!("{what}: not within {within:?}; the page shows:\n{body}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn screenshot(c: &Client, name: &str) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/board-screenshots");
+    let _ = std::fs::create_dir_all(&dir);
+    if let Ok(png) = c.screenshot().await {
+        let _ = std::fs::write(dir.join(format!("{name}.png")), png);
+    }
+}
+
+async fn link(bot: &TestBot, addr: SocketAddr, unit: &str) -> String {
+    let token = lookout::board::new_token();
+    bot.store
+        .add_board_token(
+            &lookout::board::hash_token(&token),
+            &lookout::board::prefix_of(&token),
+            unit,
+            None,
+            0,
+            None,
+        )
+        .await
+        .expect("token");
+    format!("http://{addr}/board?t={token}")
+}
+
+async fn press_label(bot: &TestBot, who: &SimUser, label: &str) {
+    let msg = bot
+        .sim
+        .wait_for(who.id(), WAIT, |m| m.button(label).is_some())
+        .await
+        .expect("buttons");
+    who.press(&msg, &msg.button(label).expect("label"));
+}
+
+async fn the_board_follows_the_bot_live(b: Backend) {
+    let mut config = Config::default();
+    config.http.listen = Some("127.0.0.1:0".parse().expect("addr"));
+    let clock = TestClock::at("2026-11-16 07:55");
+    let bot = TestBot::spawn_fast_on(b, config, clock).await;
+    let addr = bot.running().http_addr.expect("an HTTP listener");
+    let officer = bot.sim.user(41, "Officer", Some("zh"));
+    let worker = bot.sim.user(42, "Worker", Some("en"));
+    let lead = bot.sim.user(43, "Lead", Some("zh"));
+    bot.join(&officer, "lijia", Role::DutyOfficer).await;
+    bot.join(&worker, "lijia", Role::GridWorker).await;
+    bot.join(&lead, "wangcun", Role::Supervisor).await;
+    bot.advance_to_timer("sched:zero_report.remind").await;
+    let driver = Driver::start().await;
+
+    // No token, no board: the page says 401 and nothing more.
+    let c = driver.browser(1920, 1080).await;
+    c.goto(&format!("http://{addr}/board")).await.expect("goto");
+    let shown = c
+        .execute("return document.body.innerText.trim();", vec![])
+        .await;
+    assert_eq!(shown.ok(), Some(json!("401")));
+
+    // The town's board: lijia is missing today; nanjiao (another town) is not there at all.
+    let town = link(&bot, addr, "wangcun").await;
+    c.goto(&town).await.expect("goto");
+    until(
+        &c,
+        "lijia's tile",
+        r#"document.querySelector('[data-unit="lijia"][data-state="missing"]')"#,
+        WAIT,
+    )
+    .await;
+    let elsewhere = c
+        .execute(
+            r#"return document.querySelector('[data-unit="nanjiao"]') === null;"#,
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        elsewhere.ok(),
+        Some(json!(true)),
+        "another town's unit on this board"
+    );
+    screenshot(&c, "wall-missing").await;
+
+    // A zero answer in the bot flips the tile within 2 s, without a reload.
+    let reply = bot.ask(&officer, "/zero").await;
+    assert!(
+        reply.text().contains("零报告") || reply.text().contains("已"),
+        "{}",
+        reply.text()
+    );
+    let took = until(
+        &c,
+        "the answered tile",
+        r#"document.querySelector('[data-unit="lijia"][data-state="on_time"]')"#,
+        LIVE,
+    )
+    .await;
+    eprintln!("zero answer to tile: {took:?}");
+
+    // A hazard with a location: a pin of its state's colour; it leaves once rejected.
+    worker.send_photo(Some("Dry brush by the path"));
+    press_label(&bot, &worker, "forest fire risk").await;
+    worker.send_location(36.81, 117.92);
+    press_label(&bot, &worker, "Submit (ordinary)").await;
+    until(
+        &c,
+        "the hazard's pin",
+        "document.querySelector('.pin-H-1.pin-reported')",
+        WAIT,
+    )
+    .await;
+    until(
+        &c,
+        "the hazard's row",
+        r#"document.querySelector('[data-hazard="H-1"]')"#,
+        LIVE,
+    )
+    .await;
+    screenshot(&c, "wall-hazard").await;
+    bot.ask(&officer, "/reject H-1 不属于隐患").await;
+    until(
+        &c,
+        "the pin gone",
+        "!document.querySelector('.pin-H-1')",
+        WAIT,
+    )
+    .await;
+
+    // A warning's tally moves as its recipients confirm.
+    bot.ask(&lead, "/warn lijia yellow 大风").await;
+    until(
+        &c,
+        "the warning",
+        r#"(document.querySelector('[data-warning="W-1"] .tally')||{}).textContent === '0/2'"#,
+        WAIT,
+    )
+    .await;
+    let copy = bot
+        .sim
+        .wait_for(officer.id(), WAIT, |m| {
+            m.button_data().contains(&"wok:1".to_string())
+        })
+        .await
+        .expect("the copy");
+    officer.press(&copy, "wok:1");
+    until(
+        &c,
+        "the tally moving",
+        r#"(document.querySelector('[data-warning="W-1"] .tally')||{}).textContent === '1/2'"#,
+        WAIT,
+    )
+    .await;
+    screenshot(&c, "wall-warning").await;
+
+    // Nothing came from another host.
+    let foreign = c
+        .execute(
+            "return performance.getEntriesByType('resource').map(e => e.name)\
+             .filter(n => !n.startsWith(location.origin));",
+            vec![],
+        )
+        .await
+        .expect("resources");
+    assert_eq!(foreign, json!([]), "requests to other hosts");
+
+    // Kiosk in English, and a phone.
+    c.goto(&format!("{town}&kiosk=1&lang=en"))
+        .await
+        .expect("goto");
+    until(&c, "the kiosk", "document.body.classList.contains('kiosk') && document.documentElement.lang === 'en' && document.title.includes('board')", WAIT).await;
+    screenshot(&c, "wall-kiosk-en").await;
+    let _ = c.close().await;
+    let phone = driver.browser(390, 844).await;
+    phone.goto(&town).await.expect("goto");
+    until(
+        &phone,
+        "the phone layout",
+        r#"document.querySelector('[data-unit="lijia"]')"#,
+        WAIT,
+    )
+    .await;
+    let fits = phone
+        .execute(
+            "return document.documentElement.scrollWidth <= window.innerWidth + 1;",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        fits.ok(),
+        Some(json!(true)),
+        "no sideways scrolling on a phone"
+    );
+    screenshot(&phone, "phone").await;
+    let _ = phone.close().await;
+}
+
+both_backends!(the_board_follows_the_bot_live);
