@@ -60,6 +60,8 @@ pub enum Action {
         exercise: bool,
     },
     WarnDrop,
+    /// Open this page inside the messenger (a Telegram Mini App); it carries no callback.
+    OpenApp(String),
 }
 
 impl Action {
@@ -96,6 +98,8 @@ impl Action {
             Action::WarnExpiry(h) => format!("wx:{h}"),
             Action::WarnIssue { exercise } => format!("wi:{}", if *exercise { "e" } else { "r" }),
             Action::WarnDrop => "wd:".into(),
+            // Rendered as a web-app button, never as callback data (see `telegram::render`).
+            Action::OpenApp(_) => String::new(),
         }
     }
 

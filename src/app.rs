@@ -256,8 +256,13 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     ];
     let (stop_intake, stop) = watch::channel(false);
     let mut webhook_addr = None;
-    let ops = http::router(store.clone(), settings.clock.clone())
-        .merge(crate::board::http::router(ctx.clone()));
+    let ops =
+        http::router(store.clone(), settings.clock.clone()).merge(crate::board::http::router(
+            ctx.clone(),
+            Some(crate::board::webapp::WebAppKey::from_bot_token(
+                &settings.token,
+            )),
+        ));
     let mut http_addr = None;
     if let Some(listener) = ops_listener {
         http_addr = Some(listener.local_addr()?);
@@ -321,7 +326,8 @@ fn command_menus(ctx: &Ctx) -> Vec<Outgoing> {
                 "default",
                 &[
                     "start", "help", "report", "zero", "incident", "today", "duty", "status",
-                    "ack", "ok", "warn", "tip", "lang", "cancel", "stats", "invite", "season",
+                    "ack", "ok", "warn", "board", "tip", "lang", "cancel", "stats", "invite",
+                    "season",
                 ][..],
             ),
             (

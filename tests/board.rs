@@ -222,3 +222,87 @@ both_backends!(
     links_need_their_token_and_keep_to_their_scope,
     tips_are_only_a_count
 );
+
+async fn the_bot_gives_personal_links_or_the_mini_app(b: Backend) {
+    // A personal link, valid for a day, on the listener's own address.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let mut config = Config::default();
+    config.http.listen = Some(format!("127.0.0.1:{port}").parse().expect("addr"));
+    let bot = TestBot::spawn_with(b, SimConfig::default(), config).await;
+    let addr = bot.running().http_addr.expect("an HTTP listener");
+    let lead = bot.sim.user(51, "Lead", Some("en"));
+    let worker = bot.sim.user(52, "Worker", Some("en"));
+    bot.join(&lead, "wangcun", Role::Supervisor).await;
+    bot.join(&worker, "lijia", Role::GridWorker).await;
+    let refused = bot.ask(&worker, "/board").await;
+    assert!(
+        refused.text().contains("duty officers, supervisors"),
+        "{}",
+        refused.text()
+    );
+    let reply = bot.ask(&lead, "/board").await;
+    let link = reply
+        .text()
+        .lines()
+        .find(|l| l.starts_with("http://"))
+        .unwrap_or_else(|| panic!("a link in {}", reply.text()))
+        .to_string();
+    assert!(
+        link.starts_with(&format!("http://{addr}/board?t=")),
+        "{link}"
+    );
+    let view = api(addr, &token_of(&link), "en").await;
+    assert_eq!(view["unit"]["id"], "wangcun");
+    let day = bot
+        .scalar("SELECT expires_at - created_at FROM board_tokens WHERE person_id IS NOT NULL")
+        .await;
+    assert_eq!(day, Some(24 * 3_600_000));
+    drop(bot);
+
+    // With an https address: a Mini App button; its page checks Telegram's signature.
+    let mut config = Config::default();
+    config.http.listen = Some("127.0.0.1:0".parse().expect("addr"));
+    config.board.public_url = Some("https://duty.example.org".parse().expect("url"));
+    let bot = TestBot::spawn_with(b, SimConfig::default(), config).await;
+    let addr = bot.running().http_addr.expect("an HTTP listener");
+    let lead = bot.sim.user(61, "Lead", Some("en"));
+    let stranger = bot.sim.user(62, "Stranger", Some("en"));
+    bot.join(&lead, "lijia", Role::DutyOfficer).await;
+    let reply = bot.ask(&lead, "/board").await;
+    assert_eq!(
+        reply.buttons[0][0].1, "",
+        "a web-app button carries no callback"
+    );
+    let sent = bot
+        .text_of("SELECT payload FROM outbox WHERE payload LIKE '%web_app%'")
+        .await
+        .expect("the button's message");
+    assert!(
+        sent.contains("https://duty.example.org/board/app"),
+        "{sent}"
+    );
+    let (status, headers, _) = get(&format!("http://{addr}/board/app")).await;
+    assert!(status == 200 && headers.contains_key("content-security-policy"));
+    let now = chrono::Utc::now().timestamp();
+    let init = |user: i64, at: i64| bot.sim.web_app_init_data(user, "Lead", at);
+    let url = |data: String| {
+        let data: String = url::form_urlencoded::byte_serialize(data.as_bytes()).collect();
+        format!("http://{addr}/api/board?init={data}")
+    };
+    let (status, _, body) = get(&url(init(lead.id(), now))).await;
+    assert_eq!(status, 200, "{body}");
+    let view: Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(view["unit"]["id"], "lijia", "the person's own unit");
+    // Stale, forged, or someone without a unit to watch: 401.
+    let stale = init(lead.id(), now - 2 * 24 * 3600);
+    let forged = init(lead.id(), now).replace("Lead", "Boss");
+    for data in [stale, forged, init(stranger.id(), now)] {
+        let (status, _, _) = get(&url(data)).await;
+        assert_eq!(status, 401);
+    }
+}
+
+both_backends!(the_bot_gives_personal_links_or_the_mini_app);

@@ -535,6 +535,17 @@ cli-warn-duplicate = This CAP alert was issued before as { $id }; nothing was se
 cli-board-link = Board link: { $unit } and the units below it, { $expires }. Anyone holding the link can see the board:
 cli-board-revoked = { $count } board link(s) revoked.
 
+# /board in the bot
+myboard-not-allowed = The board is for duty officers, supervisors and admins.
+myboard-open = 🗺 Open the board
+myboard-app = 🗺 The board of { $unit }: press the button to open it in Telegram.
+myboard-link =
+    🗺 The board of { $unit } (a personal link, valid for 24 hours; do not forward it):
+    { $link }
+myboard-not-served = The board is not served yet: an admin sets [http] listen or [board] public_url in the config.
+help-board = /board — your unit's emergency command board
+cmd-board = Emergency command board
+
 # The board
 board-title = Emergency command board
 board-offline = ⚠ Connection to the server lost, retrying. Showing the last data received.

@@ -535,6 +535,17 @@ cli-warn-duplicate = 该 CAP 预警此前已发布为 { $id }，未重复发送�
 cli-board-link = 一张图链接：{ $unit } 及下级单位，{ $expires }。请妥善保管，持有链接即可查看：
 cli-board-revoked = 已吊销 { $count } 个一张图链接。
 
+# /board in the bot
+myboard-not-allowed = 一张图供值班员、带班领导和管理员查看。
+myboard-open = 🗺 打开一张图
+myboard-app = 🗺 { $unit } 应急指挥“一张图”：点击下方按钮在 Telegram 内打开。
+myboard-link =
+    🗺 { $unit } 应急指挥“一张图”（个人链接，24 小时内有效，请勿转发）：
+    { $link }
+myboard-not-served = 一张图尚未开放：请管理员在配置中设置 [http] listen 或 [board] public_url。
+help-board = /board — 打开本单位的应急指挥“一张图”
+cmd-board = 应急指挥一张图
+
 # The board
 board-title = 应急指挥“一张图”
 board-offline = ⚠ 与服务器的连接中断，正在重试。以下为最后一次收到的数据。

@@ -66,18 +66,28 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
 
 const PAGE: &str = include_str!("assets/board.html");
 
-pub fn router(ctx: Arc<Ctx>) -> Router {
+#[derive(Clone)]
+struct Board {
+    ctx: Arc<Ctx>,
+    /// Checks a Mini App's `initData`; `None` without a bot token (the CLI's tools).
+    webapp: Option<super::webapp::WebAppKey>,
+}
+
+pub fn router(ctx: Arc<Ctx>, webapp: Option<super::webapp::WebAppKey>) -> Router {
     Router::new()
         .route("/board", get(page))
+        .route("/board/app", get(app_page))
         .route("/board/assets/{*path}", get(asset))
         .route("/api/board", get(api))
-        .with_state(ctx)
+        .with_state(Board { ctx, webapp })
 }
 
 #[derive(serde::Deserialize)]
 struct Params {
     t: Option<String>,
     lang: Option<String>,
+    /// A Mini App's `initData`, as Telegram gave it to the page.
+    init: Option<String>,
 }
 
 /// Same origin only; a configured tile server is the one other host images may come from.
@@ -99,6 +109,30 @@ fn policy(ctx: &Ctx) -> HeaderValue {
 
 fn unauthorized() -> Response {
     (StatusCode::UNAUTHORIZED, "401\n").into_response()
+}
+
+/// The unit a Mini App's signed `initData` opens: its person's own.
+async fn app_viewer(b: &Board, init: &str) -> Result<Option<String>, Response> {
+    let Some(key) = &b.webapp else {
+        return Ok(None);
+    };
+    let now_s = b.ctx.clock.now_ms() / 1000;
+    let user = match super::webapp::verify(key, init, now_s) {
+        Ok(user) => user,
+        Err(e) => {
+            tracing::warn!(error = %e, "board: Mini App data refused");
+            return Ok(None);
+        }
+    };
+    let found = async {
+        let sender = b.ctx.store.sender(user, user).await?;
+        let tree = b.ctx.units.at(&b.ctx.store, sender.tree_version).await?;
+        Ok::<_, crate::store::StoreError>(super::own_unit(&tree, &sender.member))
+    };
+    found.await.map_err(|e| {
+        tracing::error!(error = %e, "board: reading the Mini App's person failed");
+        (StatusCode::SERVICE_UNAVAILABLE, "503\n").into_response()
+    })
 }
 
 /// The unit the request's token opens, if it is valid.
@@ -141,27 +175,35 @@ fn lang(ctx: &Ctx, params: &Params) -> Lang {
     }
 }
 
+fn page_response(ctx: &Ctx) -> Response {
+    let mut r = ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], PAGE).into_response();
+    r.headers_mut()
+        .insert(header::CONTENT_SECURITY_POLICY, policy(ctx));
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
 async fn page(
-    State(ctx): State<Arc<Ctx>>,
+    State(b): State<Board>,
     Query(params): Query<Params>,
     headers: HeaderMap,
 ) -> Response {
-    match viewer(&ctx, &params, &headers).await {
-        Ok(Some(_)) => {
-            let mut r =
-                ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], PAGE).into_response();
-            r.headers_mut()
-                .insert(header::CONTENT_SECURITY_POLICY, policy(&ctx));
-            r.headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            r
-        }
+    match viewer(&b.ctx, &params, &headers).await {
+        Ok(Some(_)) => page_response(&b.ctx),
         Ok(None) => unauthorized(),
         Err(r) => r,
     }
 }
 
-async fn asset(State(ctx): State<Arc<Ctx>>, Path(path): Path<String>) -> Response {
+/// The Mini App's page: its credentials travel in the URL's fragment, which only the page
+/// sees; it holds no data itself and asks `/api/board` with them.
+async fn app_page(State(b): State<Board>) -> Response {
+    page_response(&b.ctx)
+}
+
+async fn asset(State(b): State<Board>, Path(path): Path<String>) -> Response {
+    let ctx = &b.ctx;
     match ASSETS.iter().find(|(p, _, _)| *p == path) {
         Some((_, kind, bytes)) => {
             let mut r = ([(header::CONTENT_TYPE, *kind)], *bytes).into_response();
@@ -173,17 +215,18 @@ async fn asset(State(ctx): State<Arc<Ctx>>, Path(path): Path<String>) -> Respons
     }
 }
 
-async fn api(
-    State(ctx): State<Arc<Ctx>>,
-    Query(params): Query<Params>,
-    headers: HeaderMap,
-) -> Response {
-    let unit = match viewer(&ctx, &params, &headers).await {
+async fn api(State(b): State<Board>, Query(params): Query<Params>, headers: HeaderMap) -> Response {
+    let ctx = &b.ctx;
+    let found = match params.init.as_deref() {
+        Some(init) => app_viewer(&b, init).await,
+        None => viewer(ctx, &params, &headers).await,
+    };
+    let unit = match found {
         Ok(Some(unit)) => unit,
         Ok(None) => return unauthorized(),
         Err(r) => return r,
     };
-    match super::view(&ctx, &unit, lang(&ctx, &params)).await {
+    match super::view(ctx, &unit, lang(ctx, &params)).await {
         Ok(view) => {
             let mut r = Json(view).into_response();
             r.headers_mut()

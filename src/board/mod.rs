@@ -4,6 +4,7 @@
 //! as plain data; `http` serves it as `/api/board` and the page at `/board`. Board links carry
 //! a random token of which only the hash is stored.
 pub mod http;
+pub mod webapp;
 
 use crate::config::Lang;
 use crate::context::Ctx;
@@ -35,6 +36,17 @@ pub fn prefix_of(token: &str) -> String {
 pub fn link(base: &url::Url, token: &str) -> String {
     let base = base.as_str().trim_end_matches('/');
     format!("{base}/board?t={token}")
+}
+
+/// The unit whose board a member sees: the highest they keep watch over (supervisor, duty
+/// officer or admin), `None` for anyone else.
+pub fn own_unit(tree: &UnitTree, member: &crate::org::Member) -> Option<String> {
+    use crate::org::Role;
+    member
+        .units_with(&[Role::Supervisor, Role::DutyOfficer, Role::Admin])
+        .into_iter()
+        .min_by_key(|m| tree.chain(&m.unit_id).len())
+        .map(|m| m.unit_id.clone())
 }
 
 /// Store a new token for `unit_id`, valid until `expires_at`; returns the token.

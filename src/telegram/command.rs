@@ -45,10 +45,11 @@ pub enum Known {
     WarnEnd,
     Warning,
     Ok,
+    Board,
 }
 
 impl Known {
-    pub const ALL: [Known; 35] = [
+    pub const ALL: [Known; 36] = [
         Known::Start,
         Known::Help,
         Known::Lang,
@@ -84,6 +85,7 @@ impl Known {
         Known::WarnEnd,
         Known::Warning,
         Known::Ok,
+        Known::Board,
     ];
 
     pub fn name(self) -> &'static str {
@@ -123,6 +125,7 @@ impl Known {
             Known::WarnEnd => "warn_end",
             Known::Warning => "warning",
             Known::Ok => "ok",
+            Known::Board => "board",
         }
     }
 }

@@ -79,6 +79,7 @@ pub fn schema() -> Schema {
     .branch(command(Known::WarnEnd).endpoint(warnings::end_command))
     .branch(command(Known::Warning).endpoint(warnings::figures_command))
     .branch(command(Known::Ok).endpoint(warnings::ok_command))
+    .branch(command(Known::Board).endpoint(board))
     .endpoint(unknown_command);
 
     dptree::entry()
@@ -202,6 +203,12 @@ pub fn help_text(ctx: &Ctx, member: &Member, l: Lang) -> String {
     }
     if member.has_role(Role::Supervisor) || member.has_role(Role::Admin) {
         keys.extend(["help-warn", "help-warn-end", "help-warning"]);
+    }
+    if [Role::DutyOfficer, Role::Supervisor, Role::Admin]
+        .iter()
+        .any(|r| member.has_role(*r))
+    {
+        keys.push("help-board");
     }
     if member.has_role(Role::Admin) {
         keys.extend(["help-invite", "help-season", "help-pause"]);
@@ -504,6 +511,51 @@ async fn invite(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
         code = code.clone()
     ));
     r.commit(&ctx, tx).await
+}
+
+/// `/board`: the sender's own board. A Mini App button with an https `board.public_url`,
+/// else a personal link valid for a day (a secret: erased from the outbox once sent).
+async fn board(ctx: Arc<Ctx>, inc: Incoming) -> HandlerResult {
+    let mut r = inc.replies();
+    let l = inc.lang;
+    if !inc.private {
+        r.text(tr!(ctx.i18n, l, "private-only"));
+        return r.send(&ctx).await;
+    }
+    let (Some(unit), Some(person)) = (
+        crate::board::own_unit(&inc.units, &inc.member),
+        inc.member.person.as_ref(),
+    ) else {
+        r.text(tr!(ctx.i18n, l, "myboard-not-allowed"));
+        return r.send(&ctx).await;
+    };
+    let name = inc
+        .units
+        .get(&unit)
+        .map_or_else(|| unit.clone(), |u| u.name.clone());
+    let base = match (&ctx.config.board.public_url, ctx.config.http.listen) {
+        (Some(u), _) => Some(u.clone()),
+        (None, Some(listen)) => url::Url::parse(&format!("http://{listen}")).ok(),
+        (None, None) => None,
+    };
+    match base {
+        Some(base) if base.scheme() == "https" => {
+            let app = format!("{}/board/app", base.as_str().trim_end_matches('/'));
+            let button = Button::new(tr!(ctx.i18n, l, "myboard-open"), Action::OpenApp(app));
+            r.text_with(
+                tr!(ctx.i18n, l, "myboard-app", unit = name),
+                vec![vec![button]],
+            );
+        }
+        Some(base) => {
+            let day = ctx.clock.now_ms() + 24 * 3_600_000;
+            let token = crate::board::issue_token(&ctx, &unit, Some(person.id), Some(day)).await?;
+            let link = crate::board::link(&base, &token);
+            r.secret_text(tr!(ctx.i18n, l, "myboard-link", unit = name, link = link));
+        }
+        None => r.text(tr!(ctx.i18n, l, "myboard-not-served")),
+    }
+    r.send(&ctx).await
 }
 
 async fn unknown_command(ctx: Arc<Ctx>, inc: Incoming) -> HandlerResult {

@@ -1,5 +1,6 @@
 //! The one place a notice becomes a Bot API call: method, parameters, inline keyboard, and
 //! each button's action encoded as callback data.
+use crate::action::Action;
 use crate::notice::{Body, Buttons, Notice, Priority};
 use crate::store::Outgoing;
 use serde_json::{json, Value};
@@ -65,7 +66,10 @@ fn keyboard(rows: &Buttons) -> Value {
         .iter()
         .map(|row| {
             row.iter()
-                .map(|b| json!({ "text": b.label, "callback_data": b.action.data() }))
+                .map(|b| match &b.action {
+                    Action::OpenApp(url) => json!({ "text": b.label, "web_app": { "url": url } }),
+                    a => json!({ "text": b.label, "callback_data": a.data() }),
+                })
                 .collect()
         })
         .collect();
@@ -75,7 +79,6 @@ fn keyboard(rows: &Buttons) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::action::Action;
     use crate::notice::Button;
 
     #[test]
@@ -96,6 +99,20 @@ mod tests {
             json!({"text": "零报告", "reply_markup": {"inline_keyboard": [[{"text": "无事", "callback_data": "ack:7"}]]}})
         );
         assert!(!m.ephemeral && m.edit_of.is_none());
+
+        let app = Notice::with_buttons(
+            "k9".into(),
+            42,
+            "board".into(),
+            vec![vec![Button::new(
+                "open".into(),
+                Action::OpenApp("https://d.example/board/app".into()),
+            )]],
+        );
+        assert_eq!(
+            bot_api(&app).payload["reply_markup"],
+            json!({"inline_keyboard": [[{"text": "open", "web_app": {"url": "https://d.example/board/app"}}]]})
+        );
 
         let plain = bot_api(&Notice::text("k2".into(), 42, "hi".into()));
         assert_eq!(plain.payload, json!({"text": "hi"}));

@@ -13,8 +13,7 @@
   const SVGNS = 'http://www.w3.org/2000/svg';
   const $ = (id) => document.getElementById(id);
 
-  let T = {};                       // texts of the last response
-  let textsSig = '';
+  let T = {}, textsSig = '';        // texts of the last response
   let map = null, pinLayer = null, unitLayer = null, tileLayer = null, tileUrl = null;
   let pinSig = null, unitSig = null, viewSig = null, treeSig = null, chartSig = null;
   let chartW = 0, chartFs = 14, legendH = 0, chartRows = [], last = null;
@@ -34,11 +33,6 @@
     const e = document.createElement(tag);
     if (cls) e.className = cls;
     if (text != null) e.textContent = text;
-    return e;
-  }
-  function s(tag, attrs) {
-    const e = document.createElementNS(SVGNS, tag);
-    for (const k in attrs) e.setAttribute(k, attrs[k]);
     return e;
   }
   // Writes only what changed, comparing with what was last written (never reads the DOM).
@@ -81,14 +75,16 @@
 
   // ---- texts that change only with the language ----
   function statics() {
-    txt($('title-text'), t('board-title'));
-    txt($('h-units'), t('board-units'));
-    txt($('h-map'), t('board-map'));
-    txt($('h-warnings'), t('board-warnings'));
-    txt($('h-escalations'), t('board-escalations'));
-    txt($('h-hazards'), t('board-hazards'));
-    txt($('h-chart'), t('board-timeliness'));
-    for (const li of $('counts').children) txt(li.children[1], t('board-state-' + li.dataset.state));
+    for (const [id, key] of [['title-text', 'board-title'], ['h-units', 'board-units'], ['h-map', 'board-map'],
+      ['h-warnings', 'board-warnings'], ['h-escalations', 'board-escalations'], ['h-hazards', 'board-hazards'],
+      ['h-chart', 'board-timeliness']]) txt($(id), t(key));
+    $('counts').textContent = '';
+    for (const st of UNIT_STATES) {
+      const li = h('li', 'cnt');
+      li.dataset.state = st;
+      li.append(h('i', 'dot'), h('span', 'lab', t('board-state-' + st)), h('b', 'n'));
+      $('counts').append(li);
+    }
     const lg = $('legend');
     lg.textContent = '';
     lg.append(h('div', 'lg-title', t('board-legend')));
@@ -105,9 +101,8 @@
     };
     lg.append(group(t('board-legend-units'), UNIT_STATES, 'board-state-', 'sq'),
       group(t('board-legend-hazards'), HZ_STATES, 'board-hz-', 'ci'));
-    const od = h('span', 'lg-i lg-overdue');
-    od.append(h('i', 'sw ci'), h('span', null, t('board-overdue')));
-    lg.lastChild.append(od);
+    lg.lastChild.append(h('span', 'lg-i lg-overdue'));
+    lg.lastChild.lastChild.append(h('i', 'sw ci'), h('span', null, t('board-overdue')));
     if (map && !KIOSK && !map.zoomControl) {
       map.zoomControl = L.control.zoom({
         position: 'topright', zoomInTitle: t('board-zoom-in'), zoomOutTitle: t('board-zoom-out'),
@@ -126,9 +121,7 @@
       txt($('round-deadline'), t('board-deadline', { deadline: r.deadline }));
       txt($('round-status'), t(r.closed ? 'board-round-closed' : 'board-round-open'));
       $('round-status').classList.toggle('closed', !!r.closed);
-      for (const li of $('counts').children) {
-        txt(li.children[2], (r.counts && r.counts[li.dataset.state]) || 0);
-      }
+      for (const li of $('counts').children) txt(li.lastChild, (r.counts && r.counts[li.dataset.state]) || 0);
     }
     renderTree(r && Array.isArray(r.units) ? r.units : []);
   }
@@ -139,27 +132,18 @@
     const sig = units.map((u) => u.id + ':' + u.depth).join(',');
     if (sig !== treeSig) {
       treeSig = sig;
-      box.textContent = '';
       tiles.clear();
-      const stack = [{ depth: -1, kids: box }];
+      let html = '';
+      const open = [];              // depths of the groups still open
       units.forEach((u, i) => {
-        while (stack.length > 1 && stack[stack.length - 1].depth >= u.depth) stack.pop();
-        const parent = stack[stack.length - 1].kids;
-        const tile = h('div', 'unit');
-        tile.dataset.unit = u.id;
-        tile.append(h('span', 'u-name'), h('span', 'u-st'));
-        tiles.set(u.id, tile);
-        if (i + 1 < units.length && units[i + 1].depth > u.depth) {
-          const node = h('div', 'node'), kids = h('div', 'kids');
-          tile.classList.add('group');
-          node.append(tile, kids);
-          parent.append(node);
-          stack.push({ depth: u.depth, kids });
-        } else {
-          tile.classList.add('leaf');
-          parent.append(tile);
-        }
+        while (open.length && open[open.length - 1] >= u.depth) { html += '</div></div>'; open.pop(); }
+        const group = i + 1 < units.length && units[i + 1].depth > u.depth;
+        const tile = '<div class="unit ' + (group ? 'group' : 'leaf') + '" data-unit="' + esc(u.id) +
+          '"><span class="u-name"></span><span class="u-st"></span></div>';
+        if (group) { html += '<div class="node">' + tile + '<div class="kids">'; open.push(u.depth); } else html += tile;
       });
+      box.innerHTML = html + '</div></div>'.repeat(open.length);
+      box.querySelectorAll('.unit').forEach((el, i) => tiles.set(units[i].id, el));
     }
     for (const u of units) {
       const tile = tiles.get(u.id);
@@ -193,12 +177,13 @@
     txt(r.st, x.state_label);
     txt(r.age, t('board-age', { age: x.age }));
     txt(r.dl, x.deadline ? t('board-deadline', { deadline: x.deadline }) : t('board-deadline-none'));
-    r.major.hidden = !x.major;
-    txt(r.major, t('board-major'));
-    r.over.hidden = !x.overdue;
-    txt(r.over, t('board-overdue'));
-    r.noloc.hidden = located(x);
-    txt(r.noloc, t('board-no-location'));
+    flag(r.major, x.major, 'board-major');
+    flag(r.over, x.overdue, 'board-overdue');
+    flag(r.noloc, !located(x), 'board-no-location');
+  }
+  function flag(el, on, key, vars) {
+    el.hidden = !on;
+    if (on) txt(el, t(key, vars));
   }
   function makeEscalation() {
     const li = h('li', 'row esc'), r = li.r = {};
@@ -235,8 +220,7 @@
     attr(li, 'data-level', x.level);
     li.classList.toggle('exercise', !!x.exercise);
     txt(r.lvl, x.level_label);
-    r.ex.hidden = !x.exercise;
-    txt(r.ex, t('board-exercise'));
+    flag(r.ex, x.exercise, 'board-exercise');
     txt(r.id, x.id);
     txt(r.exp, x.expires ? t('board-expires', { expires: x.expires }) : '');
     txt(r.text, x.text);
@@ -248,17 +232,16 @@
       if (seg.style.flexGrow !== String(n)) seg.style.flexGrow = String(n);
       seg.hidden = n === 0;
     });
-    txt(r.late, t('board-late', { late: x.late || 0 }));
-    txt(r.wait, t('board-waiting', { waiting: x.waiting || 0 }));
-    txt(r.unr, t('board-unreachable', { unreachable: x.unreachable || 0 }));
-    r.late.hidden = !x.late;
-    r.wait.hidden = !x.waiting;
-    r.unr.hidden = !x.unreachable;
+    flag(r.late, x.late, 'board-late', { late: x.late });
+    flag(r.wait, x.waiting, 'board-waiting', { waiting: x.waiting });
+    flag(r.unr, x.unreachable, 'board-unreachable', { unreachable: x.unreachable });
   }
 
   // ---- timeliness chart (inline SVG) ----
   function renderChart(rows) {
     const box = $('chart');
+    $('chart-empty').hidden = rows.length > 0;
+    txt($('chart-empty'), t('board-no-timeliness'));
     const W = Math.max(240, Math.round(chartW));
     const sig = W + '/' + chartFs + '/' + rows.map((r) => r.unit_id).join(',');
     if (sig !== chartSig) {
@@ -270,17 +253,21 @@
       for (let c = 0; c < rows.length; c += CHUNK) {
         const part = rows.slice(c, c + CHUNK), wrap = h('div', 'chunk');
         wrap.style.containIntrinsicSize = 'auto ' + part.length * RH + 'px';
-        const svg = s('svg', { viewBox: '0 0 ' + W + ' ' + part.length * RH, class: 'chart' });
+        const svg = document.createElementNS(SVGNS, 'svg');
+        svg.setAttribute('viewBox', '0 0 ' + W + ' ' + part.length * RH);
+        svg.setAttribute('class', 'chart');
         // Numbers and ids only in this markup (ids escaped); names are set below as text.
         svg.innerHTML = part.map((r, i) => {
           const top = i * RH, at = ' y="' + (top + y) + '" height="' + bh + '" rx="3"';
           return '<text class="lab" x="0" y="' + (top + RH / 2) + '"></text>' +
-            '<rect class="track" x="' + LW + '" width="' + BW + '"' + at + '></rect>' +
             '<rect class="bar" data-unit="' + esc(r.unit_id) + '" x="' + LW + '" width="0"' + at + '></rect>' +
             '<text class="val" x="' + W + '" y="' + (top + RH / 2) + '"></text>';
+        }).join('') + ['goal', 'ninety'].map((c, j) => {   // 100 % and 90 % guides
+          const x = LW + BW * (j ? 0.9 : 1);
+          return '<line class="' + c + '" x1="' + x + '" x2="' + x + '" y1="0" y2="' + part.length * RH + '"></line>';
         }).join('');
         const k = svg.children;
-        for (let i = 0; i < part.length; i++) chartRows.push({ lab: k[4 * i], bar: k[4 * i + 2], val: k[4 * i + 3], bw: BW });
+        for (let i = 0; i < part.length; i++) chartRows.push({ lab: k[3 * i], bar: k[3 * i + 1], val: k[3 * i + 2], bw: BW });
         wrap.append(svg);
         box.append(wrap);
       }
@@ -304,11 +291,11 @@
     pinLayer = L.layerGroup().addTo(map);
     map.setView(DEFAULT_VIEW[0], DEFAULT_VIEW[1]);
     new ResizeObserver(() => map.invalidateSize()).observe($('map'));
+    map.on('zoomend', names);
   }
-  function label(text, cls) {
-    const e = h('span', cls);
-    e.append(h('i', 'dot'), h('span', 'nm', text));
-    return e;
+  // Unit names on the map only while they fit: few units, or zoomed in.
+  function names() {
+    $('map').classList.toggle('names', unitLayer.getLayers().length <= 40 || map.getZoom() >= 13);
   }
   function renderMap(d) {
     const url = d.tiles || null;
@@ -344,12 +331,12 @@
       unitSig = sig2;
       unitLayer.clearLayers();
       for (const u of us) {
-        const icon = L.divIcon({
-          className: 'unit-label d' + Math.min(u.depth, 2) + ' st-' + u.state,
-          html: label(u.name, 'ul'), iconSize: null, iconAnchor: [7, 7],
-        });
+        const html = h('span', 'ul');
+        html.append(h('i', 'dot'), h('span', 'nm', u.name));
+        const icon = L.divIcon({ className: 'unit-label d' + Math.min(u.depth, 2) + ' st-' + u.state, html, iconSize: null, iconAnchor: [7, 7] });
         unitLayer.addLayer(L.marker([u.lat, u.lon], { icon, pane: 'units', interactive: false, keyboard: false }));
       }
+      names();
     }
     const pts = hz.concat(us).map((p) => [p.lat, p.lon]);
     const sig3 = JSON.stringify(pts.slice().sort());
@@ -382,9 +369,9 @@
     section('hazards', d.hazards || [], 'hazard', makeHazard, fillHazard, 'board-no-hazards');
     renderChart(d.timeliness || []);
     renderMap(d);
-    const tipsOpen = d.tips && d.tips.open != null ? d.tips.open : 0;
-    txt($('tips'), t('board-tips-open', { open: tipsOpen }));
-    $('tips').classList.toggle('hot', tipsOpen > 0);
+    const open = (d.tips && d.tips.open) || 0;
+    txt($('tips'), t('board-tips-open', { open }));
+    $('tips').classList.toggle('hot', open > 0);
     const m = /T(\d\d:\d\d(?::\d\d)?)/.exec(d.generated_at || '');
     txt($('updated'), t('board-updated', { time: m ? m[1] : d.generated_at }));
     document.body.dataset.generated = d.generated_at;
@@ -400,8 +387,7 @@
     if (document.body.classList.contains('denied') === on) return;
     document.body.classList.toggle('denied', on);
     $('denied').hidden = !on;
-    if (on) { document.title = '401'; setOffline(false); }
-    else if (map) map.invalidateSize();
+    if (on) { document.title = '401'; setOffline(false); } else if (map) map.invalidateSize();
   }
 
   // Short polling: the next request starts a second after the previous one ended.
@@ -412,7 +398,7 @@
     try {
       const p = new URLSearchParams({ t: TOKEN });
       if (LANG) p.set('lang', LANG);
-      const res = await fetch('/api/board?' + p, { cache: 'no-store', credentials: 'same-origin', signal: ac.signal });
+      const res = await fetch('/api/board?' + p, { cache: 'no-store', signal: ac.signal });
       if (res.status === 401) {
         setDenied(true);
         wait = DENIED_MS;
@@ -433,15 +419,13 @@
   }
 
   function start() {
-    if (KIOSK) document.body.classList.add('kiosk');
-    if (LANG) document.documentElement.lang = LANG;
-    const counts = $('counts');
-    for (const st of UNIT_STATES) {
-      const li = h('li', 'cnt');
-      li.dataset.state = st;
-      li.append(h('i', 'dot'), h('span', 'lab'), h('b', 'n'));
-      counts.append(li);
+    if (KIOSK) {                    // a click (e.g. while setting up the wall screen) goes full screen
+      document.body.classList.add('kiosk');
+      document.addEventListener('click', () => {
+        if (!document.fullscreenElement && document.documentElement.requestFullscreen) document.documentElement.requestFullscreen().catch(() => {});
+      });
     }
+    if (LANG) document.documentElement.lang = LANG;
     // Sizes come from observers, so rendering never forces a layout.
     new ResizeObserver((es) => {
       const w = es[0].contentRect.width, fs = parseFloat(getComputedStyle($('chart')).fontSize) || 14;
