@@ -125,7 +125,12 @@ async fn person_of(store: &Store, tg_user_id: i64) -> anyhow::Result<i64> {
         .context("a person who joined")
 }
 
-pub async fn run(config: Config) -> anyhow::Result<()> {
+/// Run the demo; with `board`, keep the board open afterwards (printing its link) until that
+/// future ends.
+pub async fn run(
+    config: Config,
+    board: Option<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>>,
+) -> anyhow::Result<()> {
     let sim = Simulator::start(SimConfig {
         limits: None,
         ..SimConfig::default()
@@ -146,6 +151,10 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let config = fast_forward(config)?;
     let running_config = config.clone();
     let events = sim.events();
+    let mut config = config;
+    if board.is_some() {
+        config.http.listen = Some(std::net::SocketAddr::from(([127, 0, 0, 1], 0)));
+    }
     let mut settings = Settings::new(&sim.token(), &sim.api_url(), &db_url, config);
     // A throwaway database gets a throwaway tip key (no key file left behind).
     settings.tip_key = Some(rand::random());
@@ -430,6 +439,23 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         )
     );
 
+    if let (Some(until), Some(addr)) = (board, running.http_addr) {
+        let token = crate::board::new_token();
+        store
+            .add_board_token(
+                &crate::board::hash_token(&token),
+                &crate::board::prefix_of(&token),
+                "zhoucun",
+                None,
+                chrono::Utc::now().timestamp_millis(),
+                None,
+            )
+            .await?;
+        let base = url::Url::parse(&format!("http://{addr}"))?;
+        println!("\n{}", tr!(i18n, l, "demo-board"));
+        println!("{}", crate::board::link(&base, &token));
+        until.await;
+    }
     running.shutdown().await;
     sim.shutdown();
     Ok(())

@@ -57,7 +57,11 @@ enum Cmd {
     /// (never overwrites FILE). PostgreSQL: use pg_dump.
     Backup { file: PathBuf },
     /// Run a sample district against the built-in Telegram simulator and print the conversation.
-    Demo,
+    Demo {
+        /// Then keep the board (应急指挥“一张图”) open and print its link, until Ctrl-C.
+        #[arg(long)]
+        board: bool,
+    },
     /// Apply database migrations and exit.
     Migrate,
     /// The unit tree.
@@ -256,9 +260,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 file.display()
             );
         }
-        Cmd::Demo => {
+        Cmd::Demo { board } => {
             init_logging("warn");
-            lookout::demo::run(config).await?;
+            let until = board.then(|| Box::pin(running_until_signal()) as _);
+            lookout::demo::run(config, until).await?;
         }
         Cmd::Migrate => {
             init_logging("info");

@@ -187,6 +187,7 @@ demo-morning = Morning: zero-report reminders go out, units answer, Nanjiao repo
 demo-deadline = The deadline passes: Nanjiao village is missing and escalates; Xihe answers late
 demo-summary = The daily summary and today's board
 demo-outbox = Every message went through the outbox
+demo-board = The demo is over; the board stays open (Ctrl-C to quit). Open it in a browser:
 demo-counts = outbox: { $sent } sent, { $pending } pending, { $failed } failed
 zr-incident-more = { $unit }, more on the incident ({ $who })
 zr-incident-forwarded = Forwarded to the supervisors and the unit above.

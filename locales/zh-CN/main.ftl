@@ -187,6 +187,7 @@ demo-morning = 早上：零报告提醒发出，各单位应答，南郊镇报�
 demo-deadline = 截止时间到：南郊村未报，逐级上报；西河村迟报
 demo-summary = 每日汇总和今日看板
 demo-outbox = 所有消息都经过发件箱
+demo-board = 演示结束，一张图保持打开（Ctrl-C 退出），在浏览器中打开：
 demo-counts = 发件箱：已发送 { $sent }，待发送 { $pending }，失败 { $failed }
 zr-incident-more = { $unit } 情况补充（{ $who }）
 zr-incident-forwarded = 已转发给带班领导和上级单位。

@@ -16,6 +16,7 @@
   let T = {}, textsSig = '';        // texts of the last response
   let map = null, pinLayer = null, unitLayer = null, tileLayer = null, tileUrl = null;
   let pinSig = null, unitSig = null, viewSig = null, treeSig = null, chartSig = null;
+  let K = 1;                        // type scale (body font / 15px): pins grow with kiosk type
   let chartW = 0, chartFs = 14, legendH = 0, chartRows = [], last = null;
   const tiles = new Map();          // unit id -> tile element
   const CHUNK = 200;                // chart rows per <svg>, so the browser can skip hidden ones
@@ -312,7 +313,7 @@
       pinLayer.clearLayers();
       for (const x of hz) {
         const m = L.circleMarker([x.lat, x.lon], {
-          radius: x.major ? 12 : 9, weight: x.overdue ? 4 : 2, fillOpacity: 0.95,
+          radius: (x.major ? 12 : 9) * K, weight: x.overdue ? 4 : 2, fillOpacity: 0.95,
           className: 'pin pin-' + x.state + ' pin-' + x.id + (x.overdue ? ' pin-overdue' : ''),
         });
         const tip = h('span', 'tip');
@@ -321,7 +322,7 @@
         pinLayer.addLayer(m);
         if (hz.length <= 30) {              // id labels unless crowded
           pinLayer.addLayer(L.marker([x.lat, x.lon], { interactive: false, keyboard: false, icon: L.divIcon({
-            className: 'pin-label', html: h('span', null, x.id), iconSize: null, iconAnchor: [-12, 26] }) }));
+            className: 'pin-label', html: h('span', null, x.id), iconSize: null, iconAnchor: [-12 * K, 26 * K] }) }));
         }
       }
     }
@@ -333,7 +334,7 @@
       for (const u of us) {
         const html = h('span', 'ul');
         html.append(h('i', 'dot'), h('span', 'nm', u.name));
-        const icon = L.divIcon({ className: 'unit-label d' + Math.min(u.depth, 2) + ' st-' + u.state, html, iconSize: null, iconAnchor: [7, 7] });
+        const icon = L.divIcon({ className: 'unit-label d' + Math.min(u.depth, 2) + ' st-' + u.state, html, iconSize: null, iconAnchor: [7 * K, 7 * K] });
         unitLayer.addLayer(L.marker([u.lat, u.lon], { icon, pane: 'units', interactive: false, keyboard: false }));
       }
       names();
@@ -429,6 +430,8 @@
     // Sizes come from observers, so rendering never forces a layout.
     new ResizeObserver((es) => {
       const w = es[0].contentRect.width, fs = parseFloat(getComputedStyle($('chart')).fontSize) || 14;
+      const k = (parseFloat(getComputedStyle(document.body).fontSize) || 15) / 15;
+      if (k !== K) { K = k; pinSig = unitSig = null; }
       if (Math.abs(w - chartW) >= 1 || fs !== chartFs) {
         chartW = w; chartFs = fs;
         if (last) renderChart(last.timeliness || []);
