@@ -440,17 +440,8 @@ pub async fn run(
     );
 
     if let (Some(until), Some(addr)) = (board, running.http_addr) {
-        let token = crate::board::new_token();
-        store
-            .add_board_token(
-                &crate::board::hash_token(&token),
-                &crate::board::prefix_of(&token),
-                "zhoucun",
-                None,
-                chrono::Utc::now().timestamp_millis(),
-                None,
-            )
-            .await?;
+        let now = chrono::Utc::now().timestamp_millis();
+        let token = crate::board::issue_token(&store, "zhoucun", None, now, None).await?;
         let base = url::Url::parse(&format!("http://{addr}"))?;
         println!("\n{}", tr!(i18n, l, "demo-board"));
         println!("{}", crate::board::link(&base, &token));

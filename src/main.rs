@@ -528,16 +528,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     "no address for the link: set [board] public_url (or [http] listen) in the config file"
                 ),
             };
-            let ctx = app::offline_ctx(store.clone(), config, clock)?;
             let expires_at = expires.map(|s| now + s.as_std().as_millis() as i64);
-            let token = lookout::board::issue_token(&ctx, &found.id, None, expires_at).await?;
+            let token =
+                lookout::board::issue_token(&store, &found.id, None, now, expires_at).await?;
             let until = match expires_at {
                 Some(at) => tr!(
                     i18n,
                     locale,
                     "invite-expires-at",
                     when = lookout::clock::from_ms(at)
-                        .with_timezone(&ctx.config.timezone)
+                        .with_timezone(&config.timezone)
                         .format("%Y-%m-%d %H:%M")
                         .to_string()
                 ),

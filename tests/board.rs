@@ -6,7 +6,7 @@ mod common;
 use common::{Backend, TestBot, WAIT};
 use lookout::config::Config;
 use lookout::org::Role;
-use lookout::sim::{SimConfig, SimUser};
+use lookout::sim::SimConfig;
 use serde_json::Value;
 use std::net::SocketAddr;
 
@@ -53,15 +53,6 @@ async fn api(addr: SocketAddr, token: &str, lang: &str) -> Value {
     let (status, _, body) = get(&format!("http://{addr}/api/board?t={token}&lang={lang}")).await;
     assert_eq!(status, 200, "{body}");
     serde_json::from_str(&body).expect("JSON")
-}
-
-async fn press_label(bot: &TestBot, who: &SimUser, label: &str) {
-    let msg = bot
-        .sim
-        .wait_for(who.id(), WAIT, |m| m.button(label).is_some())
-        .await
-        .expect("buttons");
-    who.press(&msg, &msg.button(label).expect("label"));
 }
 
 async fn links_need_their_token_and_keep_to_their_scope(b: Backend) {
@@ -134,9 +125,9 @@ async fn links_need_their_token_and_keep_to_their_scope(b: Backend) {
         (&other, "Gas smell in nanjiao"),
     ] {
         who.send_photo(Some(caption));
-        press_label(&bot, who, "forest fire risk").await;
+        bot.press_label(who, "forest fire risk").await;
         who.send_location(36.81, 117.92);
-        press_label(&bot, who, "Submit (ordinary)").await;
+        bot.press_label(who, "Submit (ordinary)").await;
         bot.sim
             .wait_for(who.id(), WAIT, |m| m.text().contains("submitted"))
             .await
@@ -204,7 +195,7 @@ async fn tips_are_only_a_count(b: Backend) {
     bot.ask(&tipster, "/tip").await;
     bot.ask(&tipster, "Fireworks hidden in the old mine at night")
         .await;
-    press_label(&bot, &tipster, "✅ Send tip").await;
+    bot.press_label(&tipster, "✅ Send tip").await;
     bot.sim
         .wait_for(tipster.id(), WAIT, |m| m.text().contains("T-1"))
         .await

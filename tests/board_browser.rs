@@ -9,7 +9,6 @@ use common::{Backend, TestBot, TestClock, WAIT};
 use fantoccini::{Client, ClientBuilder};
 use lookout::config::Config;
 use lookout::org::Role;
-use lookout::sim::SimUser;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
@@ -105,28 +104,10 @@ async fn screenshot(c: &Client, name: &str) {
 }
 
 async fn link(bot: &TestBot, addr: SocketAddr, unit: &str) -> String {
-    let token = lookout::board::new_token();
-    bot.store
-        .add_board_token(
-            &lookout::board::hash_token(&token),
-            &lookout::board::prefix_of(&token),
-            unit,
-            None,
-            0,
-            None,
-        )
+    let token = lookout::board::issue_token(&bot.store, unit, None, 0, None)
         .await
         .expect("token");
     format!("http://{addr}/board?t={token}")
-}
-
-async fn press_label(bot: &TestBot, who: &SimUser, label: &str) {
-    let msg = bot
-        .sim
-        .wait_for(who.id(), WAIT, |m| m.button(label).is_some())
-        .await
-        .expect("buttons");
-    who.press(&msg, &msg.button(label).expect("label"));
 }
 
 async fn the_board_follows_the_bot_live(b: Backend) {
@@ -193,9 +174,9 @@ async fn the_board_follows_the_bot_live(b: Backend) {
 
     // A hazard with a location: a pin of its state's colour; it leaves once rejected.
     worker.send_photo(Some("Dry brush by the path"));
-    press_label(&bot, &worker, "forest fire risk").await;
+    bot.press_label(&worker, "forest fire risk").await;
     worker.send_location(36.81, 117.92);
-    press_label(&bot, &worker, "Submit (ordinary)").await;
+    bot.press_label(&worker, "Submit (ordinary)").await;
     until(
         &c,
         "the hazard's pin",
@@ -285,6 +266,36 @@ async fn the_board_follows_the_bot_live(b: Backend) {
         "no sideways scrolling on a phone"
     );
     screenshot(&phone, "phone").await;
+
+    // As a Telegram Mini App: the person's own units from signed initData; a forged one is refused.
+    let now = bot.now_ms() / 1000;
+    let app = |data: String| {
+        let data: String = url::form_urlencoded::byte_serialize(data.as_bytes()).collect();
+        format!("http://{addr}/board/app#tgWebAppData={data}&tgWebAppVersion=8.0")
+    };
+    phone
+        .goto(&app(bot.sim.web_app_init_data(
+            officer.id(),
+            "Officer",
+            now,
+        )))
+        .await
+        .expect("goto");
+    until(&phone, "the officer's own unit", r#"document.querySelector('[data-unit="lijia"]') && !document.querySelector('[data-unit="wangcun"]')"#, WAIT).await;
+    let forged = bot
+        .sim
+        .web_app_init_data(officer.id(), "Officer", now)
+        .replace("Officer", "Chief");
+    // A new page, not a change of fragment (which a browser does not reload for).
+    phone.goto("about:blank").await.expect("goto");
+    phone.goto(&app(forged)).await.expect("goto");
+    until(
+        &phone,
+        "the forged one refused",
+        "document.body.innerText.trim() === '401'",
+        WAIT,
+    )
+    .await;
     let _ = phone.close().await;
 }
 

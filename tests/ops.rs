@@ -75,20 +75,11 @@ fn is_reminder(m: &SentMessage) -> bool {
     m.button_data().iter().any(|d| d.starts_with("zero:"))
 }
 
-async fn press_label(bot: &TestBot, who: &SimUser, label: &str) {
-    let msg = bot
-        .sim
-        .wait_for(who.id(), WAIT, |m| m.button(label).is_some())
-        .await
-        .expect("buttons");
-    who.press(&msg, &msg.button(label).expect("label"));
-}
-
 /// A hazard report from `worker`, answered with its id.
 async fn report_hazard(bot: &TestBot, worker: &SimUser) {
     worker.send_photo(Some("Fallen power line across the path to the reservoir"));
-    press_label(bot, worker, "forest fire risk").await;
-    press_label(bot, worker, "Submit (ordinary)").await;
+    bot.press_label(worker, "forest fire risk").await;
+    bot.press_label(worker, "Submit (ordinary)").await;
     bot.sim
         .wait_for(worker.id(), WAIT, |m| m.text().contains("submitted"))
         .await

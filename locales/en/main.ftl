@@ -595,6 +595,7 @@ board-exercise = exercise
 board-expires = valid until { $expires }
 board-timeliness = Zero-report timeliness this month
 board-rate-none = nothing expected
+board-no-timeliness = Nothing expected this month yet.
 board-tips-open = Anonymous tips open: { $open }
 board-updated = updated { $time }
 board-age-minutes = { $n } min

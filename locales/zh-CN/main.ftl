@@ -595,6 +595,7 @@ board-exercise = 演练
 board-expires = 有效期至 { $expires }
 board-timeliness = 本月零报告及时率
 board-rate-none = 本月无需报送
+board-no-timeliness = 本月尚无应报记录。
 board-tips-open = 匿名举报待办 { $open } 件
 board-updated = 更新于 { $time }
 board-age-minutes = { $n }分钟

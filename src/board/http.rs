@@ -208,7 +208,7 @@ async fn asset(State(b): State<Board>, Path(path): Path<String>) -> Response {
         Some((_, kind, bytes)) => {
             let mut r = ([(header::CONTENT_TYPE, *kind)], *bytes).into_response();
             r.headers_mut()
-                .insert(header::CONTENT_SECURITY_POLICY, policy(&ctx));
+                .insert(header::CONTENT_SECURITY_POLICY, policy(ctx));
             r
         }
         None => (StatusCode::NOT_FOUND, "404\n").into_response(),

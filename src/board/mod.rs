@@ -49,24 +49,19 @@ pub fn own_unit(tree: &UnitTree, member: &crate::org::Member) -> Option<String> 
         .map(|m| m.unit_id.clone())
 }
 
-/// Store a new token for `unit_id`, valid until `expires_at`; returns the token.
+/// Store a new token for `unit_id` (a personal one with `person_id`), valid until
+/// `expires_at`; returns the token, which is kept nowhere else.
 pub async fn issue_token(
-    ctx: &Ctx,
+    store: &crate::store::Store,
     unit_id: &str,
     person_id: Option<i64>,
+    now: i64,
     expires_at: Option<i64>,
 ) -> Result<String, StoreError> {
     let token = new_token();
-    let now = ctx.clock.now_ms();
-    ctx.store
-        .add_board_token(
-            &hash_token(&token),
-            &prefix_of(&token),
-            unit_id,
-            person_id,
-            now,
-            expires_at,
-        )
+    let (hash, prefix) = (hash_token(&token), prefix_of(&token));
+    store
+        .add_board_token(&hash, &prefix, unit_id, person_id, now, expires_at)
         .await?;
     Ok(token)
 }

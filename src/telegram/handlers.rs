@@ -548,8 +548,10 @@ async fn board(ctx: Arc<Ctx>, inc: Incoming) -> HandlerResult {
             );
         }
         Some(base) => {
-            let day = ctx.clock.now_ms() + 24 * 3_600_000;
-            let token = crate::board::issue_token(&ctx, &unit, Some(person.id), Some(day)).await?;
+            let now = ctx.clock.now_ms();
+            let day = Some(now + 24 * 3_600_000);
+            let token =
+                crate::board::issue_token(&ctx.store, &unit, Some(person.id), now, day).await?;
             let link = crate::board::link(&base, &token);
             r.secret_text(tr!(ctx.i18n, l, "myboard-link", unit = name, link = link));
         }

@@ -423,6 +423,16 @@ impl TestBot {
         all[before].clone()
     }
 
+    /// Press the button labelled `label` on the first message of `who`'s chat that has one.
+    pub async fn press_label(&self, who: &SimUser, label: &str) {
+        let msg = self
+            .sim
+            .wait_for(who.id(), WAIT, |m| m.button(label).is_some())
+            .await
+            .unwrap_or_else(|e| panic!("a button {label:?}: {e}"));
+        who.press(&msg, &msg.button(label).unwrap_or_default());
+    }
+
     /// Wait until a counting query gives `expected` (database state has no notifications).
     pub async fn wait_count(&self, sql: &str, expected: i64) {
         let deadline = tokio::time::Instant::now() + WAIT;

@@ -4,6 +4,8 @@
 (() => {
   const q = new URLSearchParams(location.search);
   const TOKEN = q.get('t') || '';
+  // As a Telegram Mini App (/board/app) the credentials are Telegram's signed initData, in the fragment.
+  const INIT = new URLSearchParams(location.hash.slice(1)).get('tgWebAppData') || q.get('tgWebAppData') || '';
   const LANG = q.get('lang') || '';
   const KIOSK = q.get('kiosk') === '1';
   const POLL_MS = 1000, DENIED_MS = 10000, TIMEOUT_MS = 8000;
@@ -397,7 +399,7 @@
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort(), TIMEOUT_MS);
     try {
-      const p = new URLSearchParams({ t: TOKEN });
+      const p = new URLSearchParams(INIT ? { init: INIT } : { t: TOKEN });
       if (LANG) p.set('lang', LANG);
       const res = await fetch('/api/board?' + p, { cache: 'no-store', signal: ac.signal });
       if (res.status === 401) {
