@@ -11,6 +11,7 @@ use crate::store::{DueMessage, Job, JobLock, SentState, Store};
 use crate::telegram::api::{ApiError, BotApi};
 use crate::tip::crypto::TipKey;
 use serde_json::Value;
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -156,13 +157,32 @@ impl Sender {
         let now = self.clock.now_ms();
         // About two seconds of sends at the overall limit: new messages (and callback answers)
         // are picked up at least that often.
-        let due = self.store.due_messages(now, 60).await?;
-        let started = Instant::now();
+        let mut due = self.store.due_messages(now, 60).await?;
         let mut wait = IDLE_CHECK;
-        for msg in due {
-            if started.elapsed() >= PASS_BUDGET {
+        // Those whose chat may take a message now are claimed in one statement; what the
+        // pass does not get to is given back at its end.
+        due.retain(|m| {
+            let chat_wait = self.pacer.chat_wait(m.chat_id);
+            if !chat_wait.is_zero() {
+                wait = wait.min(chat_wait);
+            }
+            chat_wait.is_zero()
+        });
+        let ids: Vec<i64> = due.iter().map(|m| m.id).collect();
+        let lease_until = self.clock.now_ms() + LEASE.as_millis() as i64;
+        let claimed: HashSet<i64> = self
+            .store
+            .claim_messages(&ids, now, lease_until)
+            .await?
+            .into_iter()
+            .collect();
+        let mut unsent = Vec::new();
+        let started = Instant::now();
+        for msg in due.into_iter().filter(|m| claimed.contains(&m.id)) {
+            if started.elapsed() >= PASS_BUDGET || self.stopping.load(Ordering::SeqCst) {
                 wait = Duration::ZERO;
-                break;
+                unsent.push(msg.id);
+                continue;
             }
             // A free chat waiting only for the next overall slot waits here, so the fetched
             // batch keeps the sender busy without another database round trip.
@@ -170,7 +190,9 @@ impl Sender {
             let reserved = loop {
                 match self.pacer.reserve(msg.chat_id, paid) {
                     Ok(()) => break true,
-                    Err(later) if later <= SLOT_WAIT && self.pacer.chat_free(msg.chat_id) => {
+                    Err(later)
+                        if later <= SLOT_WAIT && self.pacer.chat_wait(msg.chat_id).is_zero() =>
+                    {
                         tokio::time::sleep(later).await
                     }
                     Err(later) => {
@@ -179,19 +201,14 @@ impl Sender {
                     }
                 }
             };
-            if !reserved {
-                continue;
-            }
-            let Ok(permit) = self.in_flight.clone().acquire_owned().await else {
-                break;
+            let permit = match reserved {
+                true => self.in_flight.clone().acquire_owned().await.ok(),
+                false => None,
             };
-            if self.stopping.load(Ordering::SeqCst) {
-                break;
-            }
-            let lease_until = self.clock.now_ms() + LEASE.as_millis() as i64;
-            if !self.store.claim_message(msg.id, now, lease_until).await? {
+            let Some(permit) = permit else {
+                unsent.push(msg.id);
                 continue;
-            }
+            };
             let this = self.clone();
             let mut tasks = self.tasks.lock().unwrap_or_else(|p| p.into_inner());
             while tasks.try_join_next().is_some() {}
@@ -203,11 +220,20 @@ impl Sender {
                 this.wake.notify_one();
             });
         }
+        // Not given back, they would wait for their lease to end.
+        self.store.release_claims(&unsent).await?;
         if let Some(next) = self.store.next_due().await? {
             let until = (next - self.clock.now_ms()).max(0) as u64;
             wait = wait.min(Duration::from_millis(until));
         }
         Ok(wait.max(Duration::from_millis(5)))
+    }
+
+    /// Wait until a request to this chat may leave without breaking the limits of any second.
+    async fn admitted(&self, chat_id: i64, paid: bool) {
+        while let Err(later) = self.pacer.admit(chat_id, paid) {
+            tokio::time::sleep(later).await;
+        }
     }
 
     async fn deliver(&self, msg: &DueMessage) -> Result<(), crate::store::StoreError> {
@@ -262,9 +288,13 @@ impl Sender {
         // The real chat: a sealed recipient's row is filed under a pseudonym, which the
         // pacer never saw.
         let chat = params["chat_id"].as_i64().unwrap_or(msg.chat_id);
+        let paid = is_paid(msg);
         let result = match scrub::needed(&msg.method, &params) {
-            Some(file_id) => self.send_scrubbed(&file_id, params).await,
-            None => self.api.call(&msg.method, &params, SEND_TIMEOUT).await,
+            Some(file_id) => self.send_scrubbed(&file_id, params, chat, paid).await,
+            None => {
+                self.admitted(chat, paid).await;
+                self.api.call(&msg.method, &params, SEND_TIMEOUT).await
+            }
         };
         self.pacer.answered(chat);
         let now = self.clock.now_ms();
@@ -321,7 +351,13 @@ impl Sender {
 impl Sender {
     /// A picture that came as a file: fetched, decoded and re-encoded, so none of its
     /// metadata (GPS position, camera) reaches anyone; then uploaded.
-    async fn send_scrubbed(&self, file_id: &str, mut params: Value) -> Result<Value, ApiError> {
+    async fn send_scrubbed(
+        &self,
+        file_id: &str,
+        mut params: Value,
+        chat: i64,
+        paid: bool,
+    ) -> Result<Value, ApiError> {
         let bytes = self.api.download(file_id, scrub::MAX_BYTES).await?;
         let jpeg = tokio::task::spawn_blocking(move || scrub::reencode(&bytes))
             .await
@@ -330,6 +366,7 @@ impl Sender {
         if let Some(obj) = params.as_object_mut() {
             obj.remove("photo");
         }
+        self.admitted(chat, paid).await;
         self.api.upload_photo(&params, jpeg).await
     }
 }

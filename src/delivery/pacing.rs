@@ -2,7 +2,12 @@
 //! rate, one message a second per private chat, 20 a minute per group. Paid broadcasts
 //! (`allow_paid_broadcast`) have an overall rate of their own, up to 1,000 a second with the
 //! free sends included; the per-chat limits hold for them too.
-use std::collections::HashMap;
+//!
+//! Two mechanisms: `reserve` spaces sends at an even cadence when the pass schedules them,
+//! and `admit`, just before each request leaves, counts what left in the last second. The
+//! cadence alone is not enough: a send delayed after its slot (a slow database write before
+//! it) arrives together with the next ones, and Telegram counts arrivals.
+use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -17,7 +22,16 @@ pub struct Limits {
     pub private: Duration,
     /// Minimum spacing between sends to one group.
     pub group: Duration,
+    /// Free sends that may leave in any second.
+    pub free_per_sec: usize,
+    /// Sends of any kind that may leave in any second.
+    pub all_per_sec: usize,
 }
+
+/// A slot due sooner than this is granted now, keeping the cadence: tokio's timers fire on
+/// a millisecond grid, so sleeping for one paid slot (1.04 ms) would take two.
+const EARLY: Duration = Duration::from_millis(2);
+const SECOND: Duration = Duration::from_secs(1);
 
 impl Limits {
     /// Just inside Telegram's published limits (30/s, 1/s per chat, 20/min per group),
@@ -29,6 +43,9 @@ impl Limits {
             paid: Duration::from_micros(1_000_000 / 960),
             private: Duration::from_millis(1_050),
             group: Duration::from_millis(3_050),
+            // One below Telegram's 30 and 1,000, for requests that arrive out of step.
+            free_per_sec: 29,
+            all_per_sec: 990,
         }
     }
 
@@ -39,6 +56,8 @@ impl Limits {
             paid: Duration::ZERO,
             private: Duration::ZERO,
             group: Duration::ZERO,
+            free_per_sec: usize::MAX,
+            all_per_sec: usize::MAX,
         }
     }
 
@@ -61,6 +80,9 @@ struct PacerState {
     global_next: Instant,
     paid_next: Instant,
     chat_next: HashMap<i64, Instant>,
+    /// When the free sends, and all sends, of the last second left.
+    left_free: VecDeque<Instant>,
+    left_all: VecDeque<Instant>,
 }
 
 impl Pacer {
@@ -72,6 +94,8 @@ impl Pacer {
                 global_next: now,
                 paid_next: now,
                 chat_next: HashMap::new(),
+                left_free: VecDeque::new(),
+                left_all: VecDeque::new(),
             }),
         }
     }
@@ -90,7 +114,7 @@ impl Pacer {
         // Callback answers and menus (chat 0) are not chat messages: no global slot either.
         let global_free = if chat_id == 0 { now } else { *lane };
         let free = chat_free.max(global_free);
-        if free > now {
+        if free > now + EARLY {
             return Err(free - now);
         }
         if chat_id != 0 {
@@ -108,6 +132,30 @@ impl Pacer {
         Ok(())
     }
 
+    /// A request to a chat (any but 0) leaves now: `Err` says how long to wait first so that
+    /// no second holds more than the limits allow.
+    pub fn admit(&self, chat_id: i64, paid: bool) -> Result<(), Duration> {
+        if chat_id == 0 {
+            return Ok(());
+        }
+        let now = Instant::now();
+        let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let mut wait = window_wait(&mut s.left_all, self.limits.all_per_sec, now);
+        if !paid {
+            wait = wait.max(window_wait(&mut s.left_free, self.limits.free_per_sec, now));
+        }
+        if !wait.is_zero() {
+            return Err(wait);
+        }
+        if self.limits.all_per_sec != usize::MAX {
+            s.left_all.push_back(now);
+            if !paid {
+                s.left_free.push_back(now);
+            }
+        }
+        Ok(())
+    }
+
     /// A send to this chat was answered: its spacing counts from now, since the send may have
     /// reached Telegram well after its slot was reserved (a slow database claim before it),
     /// or under a sealed recipient's pseudonym the pacer reserved instead of the chat.
@@ -121,12 +169,12 @@ impl Pacer {
         *entry = (*entry).max(until);
     }
 
-    /// Is this chat's own spacing satisfied (whatever the overall rate)?
-    pub fn chat_free(&self, chat_id: i64) -> bool {
+    /// How long until this chat's own spacing is satisfied (whatever the overall rate).
+    pub fn chat_wait(&self, chat_id: i64) -> Duration {
         let s = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        s.chat_next
-            .get(&chat_id)
-            .is_none_or(|t| *t <= Instant::now())
+        s.chat_next.get(&chat_id).map_or(Duration::ZERO, |t| {
+            t.saturating_duration_since(Instant::now())
+        })
     }
 
     /// Telegram asked us to wait on this chat.
@@ -138,6 +186,22 @@ impl Pacer {
     }
 }
 
+/// Forgets what left over a second ago; if `max` remain, how long until the oldest goes.
+fn window_wait(left: &mut VecDeque<Instant>, max: usize, now: Instant) -> Duration {
+    while left
+        .front()
+        .is_some_and(|t| now.duration_since(*t) >= SECOND)
+    {
+        left.pop_front();
+    }
+    match left.len().checked_sub(max) {
+        Some(over) => left.get(over).map_or(Duration::ZERO, |t| {
+            (*t + SECOND).saturating_duration_since(now)
+        }),
+        None => Duration::ZERO,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,9 +210,11 @@ mod tests {
     fn spaces_sends_per_chat_and_overall() {
         let limits = Limits {
             global: Duration::from_millis(10),
-            paid: Duration::from_millis(1),
+            paid: Duration::from_micros(1_500),
             private: Duration::from_secs(60),
             group: Duration::from_secs(60),
+            free_per_sec: usize::MAX,
+            all_per_sec: usize::MAX,
         };
         let p = Pacer::new(limits);
         assert!(p.reserve(1, false).is_ok());
@@ -156,14 +222,39 @@ mod tests {
         assert!(p.reserve(1, false).unwrap_err() > Duration::from_secs(59));
         // Another chat at once: must wait for the global spacing only.
         let wait = p.reserve(2, false).unwrap_err();
-        assert!(wait <= Duration::from_millis(10));
+        assert!(wait <= Duration::from_millis(10) && wait > EARLY);
         // Callback answers are never held back.
         assert!(p.reserve(0, false).is_ok());
-        // A paid broadcast has its own overall lane, but the same chat spacing.
+        // A paid broadcast has its own overall lane, but the same chat spacing; a slot due
+        // within `EARLY` is granted at once, the cadence kept.
         assert!(p.reserve(4, true).is_ok());
-        assert!(p.reserve(5, true).unwrap_err() <= Duration::from_millis(1));
+        assert!(p.reserve(5, true).is_ok());
+        assert!(p.reserve(6, true).unwrap_err() > Duration::ZERO);
         assert!(p.reserve(4, true).unwrap_err() > Duration::from_secs(59));
         p.hold(3, Duration::from_secs(5));
         assert!(p.reserve(3, false).unwrap_err() > Duration::from_secs(4));
+    }
+
+    #[test]
+    fn no_second_holds_more_than_the_limits() {
+        let p = Pacer::new(Limits {
+            free_per_sec: 3,
+            all_per_sec: 5,
+            ..Limits::none()
+        });
+        for chat in 1..=3 {
+            assert_eq!(p.admit(chat, false), Ok(()));
+        }
+        let wait = p.admit(4, false).unwrap_err();
+        assert!(
+            wait > Duration::from_millis(900) && wait <= SECOND,
+            "{wait:?}"
+        );
+        // Paid sends have room left under the overall limit, then none.
+        assert_eq!(p.admit(4, true), Ok(()));
+        assert_eq!(p.admit(5, true), Ok(()));
+        assert!(p.admit(6, true).is_err());
+        // Callback answers are not counted.
+        assert_eq!(p.admit(0, false), Ok(()));
     }
 }

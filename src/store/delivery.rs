@@ -139,12 +139,38 @@ impl Store {
         Ok(row.0)
     }
 
-    /// Take a message for sending until `lease_until`; false if another sender has it.
-    pub async fn claim_message(&self, id: i64, now: i64, lease_until: i64) -> Result<bool> {
-        let sql = "UPDATE outbox SET lease_until = $3 WHERE id = $1 AND state = 'pending' \
-                   AND (lease_until IS NULL OR lease_until < $2)";
-        let n = on_pool!(self, p => sqlx::query(sql).bind(id).bind(now).bind(lease_until).execute(p).await?.rows_affected());
-        Ok(n == 1)
+    /// Take these messages for sending until `lease_until`; returns those taken (not another
+    /// sender's, still pending).
+    pub async fn claim_messages(
+        &self,
+        ids: &[i64],
+        now: i64,
+        lease_until: i64,
+    ) -> Result<Vec<i64>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Ids are our own integers: listed inline, one statement for the whole pass.
+        let sql = format!(
+            "UPDATE outbox SET lease_until = $2 WHERE id IN ({}) AND state = 'pending' \
+             AND (lease_until IS NULL OR lease_until < $1) RETURNING id",
+            id_list(ids)
+        );
+        let rows: Vec<(i64,)> = on_pool!(self, p => sqlx::query_as(&sql).bind(now).bind(lease_until).fetch_all(p).await?);
+        Ok(rows.into_iter().map(|r| r.0).collect())
+    }
+
+    /// Give back claimed messages this pass did not send.
+    pub async fn release_claims(&self, ids: &[i64]) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let sql = format!(
+            "UPDATE outbox SET lease_until = NULL WHERE id IN ({}) AND state = 'pending'",
+            id_list(ids)
+        );
+        on_pool!(self, p => sqlx::query(&sql).execute(p).await?.rows_affected());
+        Ok(())
     }
 
     pub async fn release_leases(&self) -> Result<u64> {
@@ -227,4 +253,8 @@ impl Store {
         let row: (i64, i64, i64) = on_pool!(self, p => sqlx::query_as(sql).fetch_one(p).await?);
         Ok(row)
     }
+}
+
+fn id_list(ids: &[i64]) -> String {
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
 }

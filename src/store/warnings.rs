@@ -338,22 +338,27 @@ impl Tx {
     /// Those still waiting whose copy Telegram refused for good, or who are known to be
     /// unreachable since: counted unreachable. Returns how many changed.
     pub async fn mark_unreachable_recipients(&mut self, id: i64) -> Result<u64> {
+        // Driven by the few unreachable chats and failed sends, each list read once.
         let sql = "UPDATE warning_recipients SET state = 'unreachable' WHERE warning_id = $1 AND state = 'waiting' \
-                   AND (EXISTS (SELECT 1 FROM outbox o WHERE o.state = 'failed' AND o.idem_key = \
-                                'w' || CAST(warning_recipients.warning_id AS TEXT) || '.' || CAST(warning_recipients.chat_id AS TEXT)) \
-                        OR EXISTS (SELECT 1 FROM people p WHERE p.id = warning_recipients.person_id AND p.unreachable) \
-                        OR EXISTS (SELECT 1 FROM units u WHERE warning_recipients.person_id IS NULL \
-                                   AND u.duty_chat_id = warning_recipients.chat_id AND u.duty_chat_unreachable))";
-        Ok(on_tx!(self, c => sqlx::query(sql).bind(id).execute(&mut **c).await?.rows_affected()))
+                   AND (chat_id IN (SELECT o.chat_id FROM outbox o WHERE o.state = 'failed' \
+                                    AND o.idem_key = $2 || CAST(o.chat_id AS TEXT)) \
+                        OR person_id IN (SELECT p.id FROM people p WHERE p.unreachable) \
+                        OR (person_id IS NULL AND chat_id IN \
+                            (SELECT u.duty_chat_id FROM units u WHERE u.duty_chat_unreachable)))";
+        let prefix = format!("w{id}.");
+        Ok(
+            on_tx!(self, c => sqlx::query(sql).bind(id).bind(&prefix).execute(&mut **c).await?.rows_affected()),
+        )
     }
 
-    /// Copies of the warning not sent yet.
-    pub async fn unsent_warning_copies(&mut self, id: i64) -> Result<i64> {
-        let sql = "SELECT COUNT(*) FROM warning_recipients r JOIN outbox o \
-                   ON o.idem_key = 'w' || CAST(r.warning_id AS TEXT) || '.' || CAST(r.chat_id AS TEXT) \
-                   WHERE r.warning_id = $1 AND o.state = 'pending'";
-        let n: (i64,) = on_tx!(self, c => sqlx::query_as(sql).bind(id).fetch_one(&mut **c).await?);
-        Ok(n.0)
+    /// Are some of the warning's messages to recipients (copies, resends) still unsent?
+    pub async fn warning_copies_unsent(&mut self, id: i64) -> Result<bool> {
+        let sql =
+            "SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'pending' AND edit_of IS NULL \
+                   AND idem_key LIKE $1 AND idem_key <> $2)";
+        let pattern = format!("w{id}.%");
+        let (unsent,): (bool,) = on_tx!(self, c => sqlx::query_as(sql).bind(&pattern).bind(format!("w{id}.tally")).fetch_one(&mut **c).await?);
+        Ok(unsent)
     }
 
     /// The warning's figures per unit, in unit id order.

@@ -338,7 +338,8 @@ fn copy_key(id: i64, chat: i64, again: bool) -> String {
     if again {
         format!("w{id}.{chat}.again")
     } else {
-        // The store reconciles failed copies by this key (`mark_unreachable_recipients`).
+        // The store knows a warning's messages by this key (`mark_unreachable_recipients`,
+        // `warning_copies_unsent`).
         format!("w{id}.{chat}")
     }
 }
@@ -657,7 +658,7 @@ async fn on_tally(ctx: &Ctx, tx: &mut Tx, id: i64, now: i64) -> Result<(), Store
         return Ok(());
     };
     show_tally(ctx, tx, &w, now).await?;
-    if w.ended_at.is_none() && tx.unsent_warning_copies(id).await? > 0 {
+    if w.ended_at.is_none() && tx.warning_copies_unsent(id).await? {
         schedule_tally(tx, id, now).await?;
     }
     Ok(())
