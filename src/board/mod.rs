@@ -13,7 +13,7 @@ use crate::store::StoreError;
 use crate::tr;
 use rand::distributions::{Alphanumeric, DistString};
 use serde::Serialize;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// 32 letters and digits: about 190 random bits.
 const TOKEN_LEN: usize = 32;
@@ -186,31 +186,6 @@ fn age(ctx: &Ctx, l: Lang, ms: i64) -> String {
     }
 }
 
-/// The units of `root`'s subtree in tree order (depth first, file order), with depths.
-fn tree_order<'t>(tree: &'t UnitTree, root: &str) -> Vec<(&'t crate::org::Unit, usize)> {
-    let within = tree.subtree(&[root]);
-    let mut out = Vec::new();
-    let mut todo: Vec<(&str, usize)> = vec![(root, 0)];
-    while let Some((id, depth)) = todo.pop() {
-        let Some(u) = tree.get(id) else { continue };
-        if out
-            .iter()
-            .any(|(o, _): &(&crate::org::Unit, usize)| o.id == u.id)
-        {
-            continue;
-        }
-        out.push((u, depth));
-        let children: Vec<&str> = tree
-            .all()
-            .iter()
-            .filter(|c| c.parent.as_deref() == Some(id) && within.contains(c.id.as_str()))
-            .map(|c| c.id.as_str())
-            .collect();
-        todo.extend(children.into_iter().rev().map(|c| (c, depth + 1)));
-    }
-    out
-}
-
 /// The board of `unit_id`'s subtree, in `l`.
 pub async fn view(ctx: &Ctx, unit_id: &str, l: Lang) -> Result<View, StoreError> {
     let now = ctx.clock.now_ms();
@@ -220,9 +195,8 @@ pub async fn view(ctx: &Ctx, unit_id: &str, l: Lang) -> Result<View, StoreError>
             "board of unknown unit {unit_id}"
         )));
     };
-    let units = tree_order(&tree, unit_id);
+    let units = tree.depth_first(unit_id);
     let within: HashSet<&str> = units.iter().map(|(u, _)| u.id.as_str()).collect();
-    let ids: Vec<&str> = units.iter().map(|(u, _)| u.id.as_str()).collect();
     let name_of = |id: &str| {
         tree.get(id)
             .map_or_else(|| id.to_string(), |u| u.name.clone())
@@ -231,12 +205,15 @@ pub async fn view(ctx: &Ctx, unit_id: &str, l: Lang) -> Result<View, StoreError>
     let round = match ctx.store.current_round(now).await? {
         None => None,
         Some(r) => {
-            let lines = ctx.store.board(r.id, Some(&ids)).await?;
+            // The whole round, matched in memory: a list of 10,000 units is no query parameter.
+            let lines = ctx.store.board(r.id, None).await?;
+            let lines: HashMap<&str, _> =
+                lines.iter().map(|b| (b.unit_id.as_str(), b)).collect();
             let mut counts = Counts::default();
             let tiles = units
                 .iter()
                 .map(|(u, depth)| {
-                    let line = lines.iter().find(|b| b.unit_id == u.id);
+                    let line = lines.get(u.id.as_str());
                     let state = match line.map(|b| &b.answer) {
                         None => "not_expected",
                         Some(None) => "missing",

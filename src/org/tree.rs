@@ -74,6 +74,21 @@ impl UnitTree {
         found
     }
 
+    /// `root` and the units below it depth first, children in file order, with their depth
+    /// below `root` (each once, so a cycle ends).
+    pub fn depth_first(&self, root: &str) -> Vec<(&Unit, usize)> {
+        let mut out = Vec::new();
+        let mut seen = HashSet::new();
+        let mut todo: Vec<(usize, usize)> = self.index.get(root).map(|i| (*i, 0)).into_iter().collect();
+        while let Some((i, depth)) = todo.pop() {
+            if seen.insert(i) {
+                out.push((&self.units[i], depth));
+                todo.extend(self.children[i].iter().rev().map(|c| (*c, depth + 1)));
+            }
+        }
+        out
+    }
+
     /// The unit and the units above it, nearest first (each once, so a cycle ends).
     pub fn chain(&self, id: &str) -> Vec<&Unit> {
         let mut chain: Vec<&Unit> = Vec::new();

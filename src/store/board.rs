@@ -65,37 +65,37 @@ impl Store {
 
     /// Unresolved escalations of these units, oldest first, with who was alerted.
     pub async fn board_escalations(&self, units: &HashSet<&str>) -> Result<Vec<BoardEscalation>> {
-        let sql =
-            "SELECT id, unit_id, what_key, what_args, state, next_step, since FROM escalations \
-                   WHERE state <> 'resolved' ORDER BY id";
-        type Row = (i64, String, String, String, String, i64, i64);
+        // One row per notification (or one with no name for an escalation not yet notified).
+        let sql = "SELECT x.id, x.unit_id, x.what_key, x.what_args, x.state, x.next_step, x.since, \
+                   CASE WHEN e.id IS NULL THEN NULL ELSE COALESCE(p.name, u.name, '') END \
+                   FROM escalations x \
+                   LEFT JOIN escalation_events e ON e.escalation_id = x.id AND e.kind = 'notified' \
+                   LEFT JOIN people p ON p.id = e.person_id LEFT JOIN units u ON u.id = e.unit_id \
+                   WHERE x.state <> 'resolved' ORDER BY x.id, e.id";
+        type Row = (i64, String, String, String, String, i64, i64, Option<String>);
         let rows: Vec<Row> = on_pool!(self, p => sqlx::query_as(sql).fetch_all(p).await?);
-        let mut out = Vec::new();
-        for (id, unit_id, what_key, what_args, state, next_step, since) in rows {
+        let mut out: Vec<BoardEscalation> = Vec::new();
+        for (id, unit_id, what_key, what_args, state, next_step, since, name) in rows {
             if !units.contains(unit_id.as_str()) {
                 continue;
             }
-            let sql = "SELECT COALESCE(p.name, u.name, '') FROM escalation_events e \
-                       LEFT JOIN people p ON p.id = e.person_id LEFT JOIN units u ON u.id = e.unit_id \
-                       WHERE e.escalation_id = $1 AND e.kind = 'notified' ORDER BY e.id";
-            let names: Vec<(String,)> =
-                on_pool!(self, p => sqlx::query_as(sql).bind(id).fetch_all(p).await?);
-            let mut alerted: Vec<String> = Vec::new();
-            for (n,) in names {
-                if !alerted.contains(&n) {
-                    alerted.push(n);
+            if out.last().is_none_or(|e| e.id != id) {
+                out.push(BoardEscalation {
+                    id,
+                    unit_id,
+                    what_key,
+                    what_args,
+                    state,
+                    next_step,
+                    since,
+                    alerted: Vec::new(),
+                });
+            }
+            if let (Some(e), Some(name)) = (out.last_mut(), name) {
+                if !e.alerted.contains(&name) {
+                    e.alerted.push(name);
                 }
             }
-            out.push(BoardEscalation {
-                id,
-                unit_id,
-                what_key,
-                what_args,
-                state,
-                next_step,
-                since,
-                alerted,
-            });
         }
         Ok(out)
     }
