@@ -3,105 +3,22 @@
 //! flips its unit's tile in an open page within 2 s, a hazard's pin comes and goes, a
 //! warning's tally moves, kiosk and English render, and the page asks no other host.
 //! Screenshots go to `target/board-screenshots/`.
+#[path = "common/browser.rs"]
+mod browser;
 mod common;
 
+use browser::{screenshot, until, Driver};
 use common::{Backend, TestBot, TestClock, WAIT};
-use fantoccini::{Client, ClientBuilder};
 use lookout::config::Config;
 use lookout::org::Role;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
 /// A change in the bot shows in an open page within this (PRODUCT.md).
 const LIVE: Duration = Duration::from_secs(2);
-
-/// chromedriver on a port of its own, stopped when dropped.
-struct Driver {
-    child: Child,
-    port: u16,
-}
-
-impl Driver {
-    async fn start() -> Driver {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("a free port");
-        let child = Command::new("chromedriver")
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver runs (apt install chromium chromium-driver; .ci/run does)");
-        let deadline = Instant::now() + WAIT;
-        while tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_err()
-        {
-            assert!(Instant::now() < deadline, "chromedriver did not listen");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        Driver { child, port }
-    }
-
-    async fn browser(&self, width: u32, height: u32) -> Client {
-        let mut caps = serde_json::Map::new();
-        caps.insert(
-            "goog:chromeOptions".into(),
-            json!({ "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                format!("--window-size={width},{height}")
-            ] }),
-        );
-        ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{}", self.port))
-            .await
-            .expect("a Chromium session")
-    }
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Poll a JavaScript expression in the page until it is true.
-async fn until(c: &Client, what: &str, js: &str, within: Duration) -> Duration {
-    let started = Instant::now();
-    loop {
-        let v = c
-            .execute(&format!("return Boolean({js});"), vec![])
-            .await
-            .unwrap_or(Value::Bool(false));
-        if v == Value::Bool(true) {
-            return started.elapsed();
-        }
-        if started.elapsed() > within {
-            let body = c
-                .execute(
-                    "return document.body ? document.body.innerText : '';",
-                    vec![],
-                )
-                .await
-                .unwrap_or_default();
-            panic!("{what}: not within {within:?}; the page shows:\n{body}");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-async fn screenshot(c: &Client, name: &str) {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/board-screenshots");
-    let _ = std::fs::create_dir_all(&dir);
-    if let Ok(png) = c.screenshot().await {
-        let _ = std::fs::write(dir.join(format!("{name}.png")), png);
-    }
-}
 
 async fn link(bot: &TestBot, addr: SocketAddr, unit: &str) -> String {
     let token = lookout::board::issue_token(&bot.store, unit, None, 0, None)
@@ -300,3 +217,75 @@ async fn the_board_follows_the_bot_live(b: Backend) {
 }
 
 both_backends!(the_board_follows_the_bot_live);
+
+/// An XYZ tile server of the test's own, on another port and so another origin: every tile
+/// a plain green square; it counts what it was asked for.
+async fn tile_server() -> (SocketAddr, Arc<AtomicUsize>) {
+    let mut png = Vec::new();
+    image::RgbImage::from_pixel(256, 256, image::Rgb([200, 225, 200]))
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .expect("a PNG tile");
+    let asked = Arc::new(AtomicUsize::new(0));
+    let counter = asked.clone();
+    let app = axum::Router::new().route(
+        "/{z}/{x}/{y}",
+        axum::routing::get(move || {
+            counter.fetch_add(1, Ordering::SeqCst);
+            let png = png.clone();
+            async move { ([(axum::http::header::CONTENT_TYPE, "image/png")], png) }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a port for tiles");
+    let addr = listener.local_addr().expect("its address");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (addr, asked)
+}
+
+/// `board.tiles` set: the base map loads from that server, which the page's
+/// Content-Security-Policy lets through as the one other host; nothing else is asked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_map_shows_the_base_map_from_the_configured_tile_server() {
+    let (tiles, asked) = tile_server().await;
+    let mut config = Config::default();
+    config.http.listen = Some("127.0.0.1:0".parse().expect("addr"));
+    config.board.tiles = Some(format!("http://{tiles}/{{z}}/{{x}}/{{y}}.png"));
+    let bot =
+        TestBot::spawn_fast_on(Backend::Sqlite, config, TestClock::at("2026-11-16 09:00")).await;
+    let addr = bot.running().http_addr.expect("an HTTP listener");
+    let driver = Driver::start().await;
+    let c = driver.browser(1280, 800).await;
+    c.goto(&link(&bot, addr, "wangcun").await)
+        .await
+        .expect("goto");
+    until(
+        &c,
+        "tiles shown",
+        "document.querySelectorAll('#map img.leaflet-tile-loaded').length >= 4 \
+         && !document.getElementById('map').classList.contains('plain')",
+        WAIT,
+    )
+    .await;
+    assert!(
+        asked.load(Ordering::SeqCst) >= 4,
+        "tiles asked of the server"
+    );
+    let elsewhere = c
+        .execute(
+            &format!(
+                "return performance.getEntriesByType('resource').map(e => e.name)\
+                 .filter(n => !n.startsWith(location.origin) && !n.startsWith('http://{tiles}/'));"
+            ),
+            vec![],
+        )
+        .await
+        .expect("resources");
+    assert_eq!(
+        elsewhere,
+        json!([]),
+        "requests to hosts other than the tiles'"
+    );
+    screenshot(&c, "wall-tiles").await;
+    let _ = c.close().await;
+}

@@ -207,8 +207,7 @@ pub async fn view(ctx: &Ctx, unit_id: &str, l: Lang) -> Result<View, StoreError>
         Some(r) => {
             // The whole round, matched in memory: a list of 10,000 units is no query parameter.
             let lines = ctx.store.board(r.id, None).await?;
-            let lines: HashMap<&str, _> =
-                lines.iter().map(|b| (b.unit_id.as_str(), b)).collect();
+            let lines: HashMap<&str, _> = lines.iter().map(|b| (b.unit_id.as_str(), b)).collect();
             let mut counts = Counts::default();
             let tiles = units
                 .iter()

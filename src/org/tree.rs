@@ -79,7 +79,8 @@ impl UnitTree {
     pub fn depth_first(&self, root: &str) -> Vec<(&Unit, usize)> {
         let mut out = Vec::new();
         let mut seen = HashSet::new();
-        let mut todo: Vec<(usize, usize)> = self.index.get(root).map(|i| (*i, 0)).into_iter().collect();
+        let mut todo: Vec<(usize, usize)> =
+            self.index.get(root).map(|i| (*i, 0)).into_iter().collect();
         while let Some((i, depth)) = todo.pop() {
             if seen.insert(i) {
                 out.push((&self.units[i], depth));

@@ -66,13 +66,23 @@ impl Store {
     /// Unresolved escalations of these units, oldest first, with who was alerted.
     pub async fn board_escalations(&self, units: &HashSet<&str>) -> Result<Vec<BoardEscalation>> {
         // One row per notification (or one with no name for an escalation not yet notified).
-        let sql = "SELECT x.id, x.unit_id, x.what_key, x.what_args, x.state, x.next_step, x.since, \
+        let sql =
+            "SELECT x.id, x.unit_id, x.what_key, x.what_args, x.state, x.next_step, x.since, \
                    CASE WHEN e.id IS NULL THEN NULL ELSE COALESCE(p.name, u.name, '') END \
                    FROM escalations x \
                    LEFT JOIN escalation_events e ON e.escalation_id = x.id AND e.kind = 'notified' \
                    LEFT JOIN people p ON p.id = e.person_id LEFT JOIN units u ON u.id = e.unit_id \
                    WHERE x.state <> 'resolved' ORDER BY x.id, e.id";
-        type Row = (i64, String, String, String, String, i64, i64, Option<String>);
+        type Row = (
+            i64,
+            String,
+            String,
+            String,
+            String,
+            i64,
+            i64,
+            Option<String>,
+        );
         let rows: Vec<Row> = on_pool!(self, p => sqlx::query_as(sql).fetch_all(p).await?);
         let mut out: Vec<BoardEscalation> = Vec::new();
         for (id, unit_id, what_key, what_args, state, next_step, since, name) in rows {
