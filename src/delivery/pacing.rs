@@ -31,6 +31,9 @@ pub struct Limits {
 /// A slot due sooner than this is granted now, keeping the cadence: tokio's timers fire on
 /// a millisecond grid, so sleeping for one paid slot (1.04 ms) would take two.
 const EARLY: Duration = Duration::from_millis(2);
+/// A lane this late (a timer that fired late, a slow pass) catches up on the slots it
+/// missed instead of starting afresh, which would lose them; `admit` still bounds any second.
+const CATCH_UP: Duration = Duration::from_millis(8);
 const SECOND: Duration = Duration::from_secs(1);
 
 impl Limits {
@@ -115,13 +118,18 @@ impl Pacer {
         let global_free = if chat_id == 0 { now } else { *lane };
         let free = chat_free.max(global_free);
         if free > now + EARLY {
-            return Err(free - now);
+            // Woken this early, the slot is granted at once.
+            return Err(free - now - EARLY);
         }
         if chat_id != 0 {
-            // Late by less than one slot (a database round trip, say): keep the ideal cadence
-            // instead of drifting below the limit; later than that, start afresh.
+            // Late by a little (a database round trip, a timer's granularity): keep the ideal
+            // cadence instead of drifting below the limit; later than that, start afresh.
             let late = now.saturating_duration_since(*lane);
-            let base = if late < spacing { *lane } else { now };
+            let base = if late < spacing.max(CATCH_UP) {
+                *lane
+            } else {
+                now
+            };
             *lane = base + spacing;
             s.chat_next
                 .insert(chat_id, now + self.limits.for_chat(chat_id));
@@ -222,7 +230,7 @@ mod tests {
         assert!(p.reserve(1, false).unwrap_err() > Duration::from_secs(59));
         // Another chat at once: must wait for the global spacing only.
         let wait = p.reserve(2, false).unwrap_err();
-        assert!(wait <= Duration::from_millis(10) && wait > EARLY);
+        assert!(wait <= Duration::from_millis(10) - EARLY && wait > Duration::ZERO);
         // Callback answers are never held back.
         assert!(p.reserve(0, false).is_ok());
         // A paid broadcast has its own overall lane, but the same chat spacing; a slot due

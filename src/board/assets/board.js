@@ -393,6 +393,19 @@
     if (on) { document.title = '401'; setOffline(false); } else if (map) map.invalidateSize();
   }
 
+  // What the board costs, for its benchmark and for anyone with devtools open: when the first
+  // render was on screen (ms since the page opened) and how long the last update took.
+  const timings = window.lookoutBoard = { firstShownMs: null, lastRenderMs: null };
+  function timed(data) {
+    const t0 = performance.now();
+    try { render(data); } catch (e) { console.error('board render', e); }
+    timings.lastRenderMs = performance.now() - t0;
+    if (timings.firstShownMs === null) {
+      timings.firstShownMs = -1;
+      requestAnimationFrame(() => setTimeout(() => { timings.firstShownMs = performance.now(); }));
+    }
+  }
+
   // Short polling: the next request starts a second after the previous one ended.
   async function poll() {
     let wait = POLL_MS;
@@ -411,7 +424,7 @@
         const data = await res.json();
         setDenied(false);
         setOffline(false);
-        try { render(data); } catch (e) { console.error('board render', e); }
+        timed(data);
       }
     } catch (e) {
       setOffline(true);
