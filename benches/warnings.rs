@@ -608,9 +608,15 @@ async fn floor(b: &Bench, n: usize) -> anyhow::Result<Floor> {
     let pipeline = pipeline(store, &ids).await?;
     let mut plan = None;
     if let Store::Postgres(pg) = store {
-        let lines: Vec<String> = sqlx::query_scalar(&format!("EXPLAIN ANALYZE {}", due_sql(now)))
-            .fetch_all(pg)
+        // As the store runs it.
+        let mut tx = pg.begin().await?;
+        sqlx::query(lookout::store::PLAN_BY_QUEUE)
+            .execute(&mut *tx)
             .await?;
+        let lines: Vec<String> = sqlx::query_scalar(&format!("EXPLAIN ANALYZE {}", due_sql(now)))
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
         println!(
             "  PostgreSQL's plan of due_messages:\n    {}",
             lines.join("\n    ")

@@ -156,6 +156,29 @@ async fn links_need_their_token_and_keep_to_their_scope(b: Backend) {
         .await
         .expect("answers");
     assert_eq!(by_header.status().as_u16(), 200);
+
+    // Data the asker has already (its ETag): 304, no body, and when it was gathered.
+    let url = format!("http://{addr}/api/board?t={token}&lang=en");
+    let conditional =
+        |etag: reqwest::header::HeaderValue| client.get(&url).header("If-None-Match", etag).send();
+    let mut unchanged = None;
+    // Twice at most: ages shown in whole minutes may tick over between two requests.
+    for _ in 0..2 {
+        let etag = client.get(&url).send().await.expect("answers").headers()["etag"].clone();
+        let r = conditional(etag.clone()).await.expect("answers");
+        if r.status().as_u16() == 304 {
+            assert!(r.headers().contains_key("x-board-generated"));
+            assert_eq!(r.text().await.expect("body"), "");
+            unchanged = Some(etag);
+            break;
+        }
+    }
+    let etag = unchanged.expect("304 for data unchanged");
+    // A change: the whole data again, under a new ETag.
+    bot.ask(&lead, "/warn lijia blue Fog in the morning").await;
+    let r = conditional(etag.clone()).await.expect("answers");
+    assert_eq!(r.status().as_u16(), 200);
+    assert_ne!(r.headers()["etag"], etag);
     let text = serde_json::to_string(&view).expect("json");
     assert!(
         !text.contains("nanjiao") && !text.contains("Gas smell"),

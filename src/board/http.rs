@@ -8,6 +8,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use sha2::Digest;
 use std::sync::Arc;
 
 /// Every file the page loads, compiled in: nothing comes from another host.
@@ -227,15 +228,49 @@ async fn api(State(b): State<Board>, Query(params): Query<Params>, headers: Head
         Err(r) => return r,
     };
     match super::view(ctx, &unit, lang(ctx, &params)).await {
-        Ok(view) => {
-            let mut r = Json(view).into_response();
-            r.headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            r
-        }
+        Ok(view) => board_json(view, &headers),
         Err(e) => {
             tracing::error!(error = %e, "board: gathering the view failed");
             (StatusCode::SERVICE_UNAVAILABLE, "503\n").into_response()
         }
     }
+}
+
+/// The view as JSON with an ETag over all of it but the time it was gathered: a page (or
+/// another system) that has it already gets 304 and no body. A page polls every second and a
+/// district's board is megabytes, so on a phone's data plan this is most of the traffic.
+/// Either way `X-Board-Generated` says when the data was gathered.
+fn board_json(mut view: super::View, headers: &HeaderMap) -> Response {
+    let generated = std::mem::take(&mut view.generated_at);
+    let tag = match serde_json::to_vec(&view) {
+        Ok(unstamped) => {
+            let digest = sha2::Sha256::digest(&unstamped);
+            let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+            format!("\"{hex}\"")
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "board: the view does not serialize");
+            return (StatusCode::INTERNAL_SERVER_ERROR, "500\n").into_response();
+        }
+    };
+    let unchanged = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag));
+    let stamp = HeaderValue::from_str(&generated).ok();
+    let mut r = if unchanged {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        view.generated_at = generated;
+        Json(view).into_response()
+    };
+    let h = r.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if let Ok(tag) = HeaderValue::from_str(&tag) {
+        h.insert(header::ETAG, tag);
+    }
+    if let Some(stamp) = stamp {
+        h.insert("x-board-generated", stamp);
+    }
+    r
 }

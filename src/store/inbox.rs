@@ -61,8 +61,22 @@ impl Store {
             "UPDATE inbox SET leased_until = $2 WHERE update_id IN ({pick}{lock}) \
              RETURNING update_id, chat_key, payload, attempts"
         );
-        let rows: Vec<ItemRow> = on_pool!(self, p => sqlx::query_as(&sql)
-            .bind(now).bind(until).bind(limit).fetch_all(p).await?);
+        let rows: Vec<ItemRow> = if let Store::Postgres(p) = self {
+            // A burst (10,000 presses of Received) is a queue the statistics have not seen yet.
+            let mut tx = p.begin().await?;
+            sqlx::query(super::PLAN_BY_QUEUE).execute(&mut *tx).await?;
+            let rows = sqlx::query_as(&sql)
+                .bind(now)
+                .bind(until)
+                .bind(limit)
+                .fetch_all(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            rows
+        } else {
+            on_pool!(self, p => sqlx::query_as(&sql)
+                .bind(now).bind(until).bind(limit).fetch_all(p).await?)
+        };
         let mut items: Vec<InboxItem> = rows.into_iter().map(item_of).collect();
         items.sort_by_key(|i| i.update_id);
         Ok(items)

@@ -16,12 +16,17 @@
   const $ = (id) => document.getElementById(id);
 
   let T = {}, textsSig = '';        // texts of the last response
+  let etag = null;                  // and its ETag
   let map = null, pinLayer = null, unitLayer = null, tileLayer = null, tileUrl = null;
   let pinSig = null, unitSig = null, viewSig = null, treeSig = null, chartSig = null;
   let K = 1;                        // type scale (body font / 15px): pins grow with kiosk type
   let chartW = 0, chartFs = 14, legendH = 0, chartRows = [], last = null;
   const tiles = new Map();          // unit id -> tile element
   const CHUNK = 200;                // chart rows per <svg>, so the browser can skip hidden ones
+  const LABELLED_UNITS = 300;       // more units on the map than this are dots on a canvas
+  const unitMarks = new Map();      // unit id -> { m: its marker, state }
+  const stateColour = {};
+  let unitCanvas = null, dots = false;
 
   // ---- helpers ----
   // "{name}" substitution; also accepts Fluent's "{ $name }" with optional isolation marks.
@@ -298,7 +303,27 @@
   }
   // Unit names on the map only while they fit: few units, or zoomed in.
   function names() {
-    $('map').classList.toggle('names', unitLayer.getLayers().length <= 40 || map.getZoom() >= 13);
+    $('map').classList.toggle('names', unitMarks.size <= 40 || map.getZoom() >= 13);
+  }
+  // A unit as a coloured square with its name (names shown while they fit).
+  function unitLabel(u) {
+    const html = h('span', 'ul');
+    html.append(h('i', 'dot'), h('span', 'nm', u.name));
+    const icon = L.divIcon({ className: 'unit-label d' + Math.min(u.depth, 2) + ' st-' + u.state, html, iconSize: null, iconAnchor: [7 * K, 7 * K] });
+    return L.marker([u.lat, u.lon], { icon, pane: 'units', interactive: false, keyboard: false });
+  }
+  // Past a few hundred units, a dot on one shared canvas: an element each would take seconds
+  // to build, and their names could not be read at that scale anyway. Colours from the CSS.
+  function unitDot(u) {
+    if (!unitCanvas) {
+      unitCanvas = L.canvas({ pane: 'units' });
+      const css = getComputedStyle(document.documentElement);
+      for (const st of UNIT_STATES) stateColour[st] = css.getPropertyValue('--' + st).trim();
+    }
+    return L.circleMarker([u.lat, u.lon], {
+      renderer: unitCanvas, interactive: false, radius: (u.depth ? (u.depth > 1 ? 3 : 5) : 8) * K,
+      weight: 1, color: '#fff', fillColor: stateColour[u.state], fillOpacity: 1,
+    });
   }
   function renderMap(d) {
     const url = d.tiles || null;
@@ -329,20 +354,25 @@
       }
     }
     const us = (d.round && d.round.units || []).filter(located);
-    const sig2 = JSON.stringify(us.map((u) => [u.id, u.name, u.state, u.lat, u.lon, u.depth]));
+    // Rebuilt when the units or their places change; a changed state replaces one marker.
+    const sig2 = K + '|' + us.map((u) => u.id + '@' + u.lat + ',' + u.lon + ':' + u.depth + ':' + u.name).join('|');
     if (sig2 !== unitSig) {
       unitSig = sig2;
       unitLayer.clearLayers();
-      for (const u of us) {
-        const html = h('span', 'ul');
-        html.append(h('i', 'dot'), h('span', 'nm', u.name));
-        const icon = L.divIcon({ className: 'unit-label d' + Math.min(u.depth, 2) + ' st-' + u.state, html, iconSize: null, iconAnchor: [7 * K, 7 * K] });
-        unitLayer.addLayer(L.marker([u.lat, u.lon], { icon, pane: 'units', interactive: false, keyboard: false }));
-      }
-      names();
+      unitMarks.clear();
+      dots = us.length > LABELLED_UNITS;
     }
+    for (const u of us) {
+      const had = unitMarks.get(u.id);
+      if (had && had.state === u.state) continue;
+      const m = dots ? unitDot(u) : unitLabel(u);
+      if (had) unitLayer.removeLayer(had.m);
+      unitLayer.addLayer(m);
+      unitMarks.set(u.id, { m, state: u.state });
+    }
+    names();
     const pts = hz.concat(us).map((p) => [p.lat, p.lon]);
-    const sig3 = JSON.stringify(pts.slice().sort());
+    const sig3 = pts.map((p) => p[0] + ',' + p[1]).join(';');
     if (sig3 !== viewSig) {
       viewSig = sig3;
       if (!pts.length) map.setView(DEFAULT_VIEW[0], DEFAULT_VIEW[1]);
@@ -375,9 +405,14 @@
     const open = (d.tips && d.tips.open) || 0;
     txt($('tips'), t('board-tips-open', { open }));
     $('tips').classList.toggle('hot', open > 0);
-    const m = /T(\d\d:\d\d(?::\d\d)?)/.exec(d.generated_at || '');
-    txt($('updated'), t('board-updated', { time: m ? m[1] : d.generated_at }));
-    document.body.dataset.generated = d.generated_at;
+    stamp(d.generated_at);
+  }
+  // When the data on screen was gathered (also after a 304: unchanged, but current).
+  function stamp(generated) {
+    if (!generated) return;
+    const m = /T(\d\d:\d\d(?::\d\d)?)/.exec(generated);
+    txt($('updated'), t('board-updated', { time: m ? m[1] : generated }));
+    document.body.dataset.generated = generated;
   }
 
   function setOffline(on) {
@@ -414,14 +449,22 @@
     try {
       const p = new URLSearchParams(INIT ? { init: INIT } : { t: TOKEN });
       if (LANG) p.set('lang', LANG);
-      const res = await fetch('/api/board?' + p, { cache: 'no-store', signal: ac.signal });
+      // The last data's ETag: unchanged, the server answers 304 with no body.
+      const headers = etag ? { 'If-None-Match': etag } : {};
+      const res = await fetch('/api/board?' + p, { cache: 'no-store', signal: ac.signal, headers });
       if (res.status === 401) {
         setDenied(true);
+        etag = null;
         wait = DENIED_MS;
+      } else if (res.status === 304) {
+        setDenied(false);
+        setOffline(false);
+        stamp(res.headers.get('X-Board-Generated'));
       } else if (!res.ok) {
         throw new Error('HTTP ' + res.status);
       } else {
         const data = await res.json();
+        etag = res.headers.get('ETag');
         setDenied(false);
         setOffline(false);
         timed(data);
