@@ -489,7 +489,7 @@
     new ResizeObserver((es) => {
       const w = es[0].contentRect.width, fs = parseFloat(getComputedStyle($('chart')).fontSize) || 14;
       const k = (parseFloat(getComputedStyle(document.body).fontSize) || 15) / 15;
-      if (k !== K) { K = k; pinSig = unitSig = null; }
+      if (k !== K) { K = k; pinSig = unitSig = null; if (last) renderMap(last); }
       if (Math.abs(w - chartW) >= 1 || fs !== chartFs) {
         chartW = w; chartFs = fs;
         if (last) renderChart(last.timeliness || []);
