@@ -64,6 +64,8 @@ struct Result {
     warm_ms: Vec<f64>,
     update_ms: Vec<f64>,
     change_ms: Vec<f64>,
+    /// `breakdown` of the last warm load.
+    parts: [f64; 5],
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -115,6 +117,26 @@ async fn wait_count(store: &Store, sql: &str, want: i64, within: Duration) -> an
 
 async fn js(c: &fantoccini::Client, script: &str) -> Value {
     c.execute(script, vec![]).await.unwrap_or(Value::Null)
+}
+
+/// Where a first render's time went (ms since navigation start unless said): the page's
+/// DOMContentLoaded, `/api/board` asked and received, the first render's script time (a
+/// duration), the board on screen.
+async fn breakdown(c: &fantoccini::Client) -> [f64; 5] {
+    let v = js(
+        c,
+        "const n = performance.getEntriesByType('navigation')[0];
+         const api = performance.getEntriesByType('resource').find(e => e.name.includes('/api/board'));
+         const b = window.lookoutBoard;
+         return [n.domContentLoadedEventEnd, api ? api.startTime : 0, api ? api.responseEnd : 0,
+                 b.firstRenderMs, b.firstShownMs];",
+    )
+    .await;
+    let mut out = [f64::NAN; 5];
+    for (o, x) in out.iter_mut().zip(v.as_array().into_iter().flatten()) {
+        *o = x.as_f64().unwrap_or(f64::NAN);
+    }
+    out
 }
 
 /// Waits for the page's first board on screen; its time since navigation start.
@@ -245,7 +267,12 @@ async fn run(backend: Backend, towns: usize) -> anyhow::Result<Result> {
         c.goto(&link).await?;
         warm_ms.push(first_shown(&c).await?);
     }
-    println!("  first render: cold {cold_ms:.0} ms, warm {warm_ms:.0?} ms");
+    let parts = breakdown(&c).await;
+    println!(
+        "  first render: cold {cold_ms:.0} ms, warm {warm_ms:.0?} ms; the last: page loaded {:.0}, \
+         data asked {:.0} → in {:.0}, first render's script {:.0}, on screen {:.0} ms",
+        parts[0], parts[1], parts[2], parts[3], parts[4]
+    );
 
     // Change to screen, village after village among those still silent.
     let mut change_ms = Vec::new();
@@ -308,6 +335,7 @@ async fn run(backend: Backend, towns: usize) -> anyhow::Result<Result> {
         warm_ms: sorted(warm_ms),
         update_ms: sorted(update_ms),
         change_ms: sorted(change_ms),
+        parts,
     })
 }
 
@@ -343,6 +371,26 @@ fn section(results: &[Result]) -> String {
             max(&r.change_ms),
             percentile(&r.update_ms, 0.5),
             max(&r.update_ms),
+        );
+    }
+    md.push_str(
+        "\nWhere a first render's time goes (the last warm load; ms since navigation start): the \
+         page and its scripts loaded (DOMContentLoaded), `/api/board` asked → its last byte in, \
+         the first render's script time, the board on screen.\n\n\
+         | backend | page loaded | data asked → in | render script | on screen |\n\
+         |---|---:|---:|---:|---:|\n",
+    );
+    for r in results {
+        let p = r.parts;
+        let _ = writeln!(
+            md,
+            "| {} | {:.0} | {:.0} → {:.0} | {:.0} | {:.0} |",
+            r.backend.name(),
+            p[0],
+            p[1],
+            p[2],
+            p[3],
+            p[4]
         );
     }
     let worst_first = results
