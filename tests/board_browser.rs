@@ -289,3 +289,57 @@ async fn the_map_shows_the_base_map_from_the_configured_tile_server() {
     screenshot(&c, "wall-tiles").await;
     let _ = c.close().await;
 }
+
+/// Past 300 units on the map they are dots on one canvas, not an element each with a name;
+/// the tree still shows them all and follows an answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_district_is_dots_on_the_map() {
+    let mut config = Config::default();
+    config.http.listen = Some("127.0.0.1:0".parse().expect("addr"));
+    let bot =
+        TestBot::spawn_fast_on(Backend::Sqlite, config, TestClock::at("2026-11-16 07:55")).await;
+    let villages: String = (0..320)
+        .map(|k| {
+            format!(
+                "[[unit]]\nid = \"v{k}\"\nname = \"{k}村\"\nparent = \"wangcun\"\nlat = {}\nlon = {}\n\n",
+                36.7 + (k % 20) as f64 * 0.01,
+                117.8 + (k / 20) as f64 * 0.01
+            )
+        })
+        .collect();
+    let existing = bot.store.units().await.expect("units");
+    let entries =
+        lookout::org::file::parse(&villages, "villages.toml", &existing).expect("villages parse");
+    let mut tx = bot.store.begin().await.expect("tx");
+    tx.import_units(&entries).await.expect("import");
+    tx.commit().await.expect("commit");
+    let officer = bot.sim.user(51, "Officer", Some("zh"));
+    bot.join(&officer, "v7", Role::DutyOfficer).await;
+    bot.advance_to_timer("sched:zero_report.remind").await;
+
+    let addr = bot.running().http_addr.expect("an HTTP listener");
+    let driver = Driver::start().await;
+    let c = driver.browser(1920, 1080).await;
+    c.goto(&link(&bot, addr, "wangcun").await)
+        .await
+        .expect("goto");
+    until(
+        &c,
+        "the tree of 322 units and the dots",
+        "document.querySelectorAll('#tree .unit').length === 322 \
+         && document.querySelector('#map .leaflet-units-pane canvas') \
+         && document.querySelectorAll('#map .unit-label').length === 0",
+        WAIT,
+    )
+    .await;
+    bot.ask(&officer, "/zero").await;
+    until(
+        &c,
+        "v7 answered",
+        r#"document.querySelector('[data-unit="v7"][data-state="on_time"]')"#,
+        LIVE,
+    )
+    .await;
+    screenshot(&c, "wall-dots").await;
+    let _ = c.close().await;
+}
