@@ -17,7 +17,7 @@
 mod browser;
 mod common;
 
-use common::{count, exec, Org, PgSchema, Staff};
+use common::{count, exec, Backend, BenchDb, Org, Staff};
 use lookout::app::{self, Settings};
 use lookout::clock::Clock;
 use lookout::config::Config;
@@ -39,21 +39,6 @@ const LOADS: usize = 5;
 const CHANGES: usize = 5;
 /// The round opens at 08:00 (the default schedule); the clock starts just before it.
 const START: &str = "2026-11-16T07:59:57+08:00";
-
-#[derive(Clone, Copy, PartialEq)]
-enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-impl Backend {
-    fn name(self) -> &'static str {
-        match self {
-            Backend::Sqlite => "SQLite",
-            Backend::Postgres => "PostgreSQL",
-        }
-    }
-}
 
 struct Result {
     backend: Backend,
@@ -162,18 +147,8 @@ async fn run(backend: Backend, towns: usize) -> anyhow::Result<Result> {
         ..SimConfig::default()
     })
     .await?;
-    let (db, _dir, schema) = match backend {
-        Backend::Sqlite => {
-            let dir = tempfile::tempdir()?;
-            let db = format!("sqlite://{}", dir.path().join("bench.db").display());
-            (db, Some(dir), None)
-        }
-        Backend::Postgres => {
-            let schema = PgSchema::create("board").await?;
-            (schema.url.clone(), None, Some(schema))
-        }
-    };
-    let store = app::open_store(&db).await?;
+    let db = BenchDb::create(backend, "board").await?;
+    let store = app::open_store(&db.url).await?;
     let one_officer = Staff {
         supervisors: 0,
         duty_officers: 1,
@@ -194,7 +169,7 @@ async fn run(backend: Backend, towns: usize) -> anyhow::Result<Result> {
     let offset = start - chrono::Utc::now();
     let mut config = Config::default();
     config.http.listen = Some("127.0.0.1:0".parse()?);
-    let mut s = Settings::new(&sim.token(), &sim.api_url(), &db, config);
+    let mut s = Settings::new(&sim.token(), &sim.api_url(), &db.url, config);
     s.poll_timeout_secs = 1;
     s.tip_key = Some([7; 32]);
     s.limits = Limits::none();
@@ -323,7 +298,7 @@ async fn run(backend: Backend, towns: usize) -> anyhow::Result<Result> {
     sim.shutdown();
     tokio::time::sleep(Duration::from_millis(300)).await;
     store.close().await;
-    if let Some(s) = schema {
+    if let Some(s) = db.schema {
         s.drop_schema().await?;
     }
     Ok(Result {

@@ -24,7 +24,7 @@
 mod common;
 
 use common::load::{measure, Phase};
-use common::{count, pairs, Org, PersonSpec, PgSchema, UnitSpec, FIRST_USER};
+use common::{count, pairs, Backend, BenchDb, Org, PersonSpec, UnitSpec, FIRST_USER};
 use lookout::app::{self, Running, Settings};
 use lookout::config::Config;
 use lookout::delivery::Limits;
@@ -50,21 +50,6 @@ fn env_num<T: std::str::FromStr>(name: &str, default: T) -> T {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-#[derive(Clone, Copy, PartialEq)]
-enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-impl Backend {
-    fn name(self) -> &'static str {
-        match self {
-            Backend::Sqlite => "SQLite",
-            Backend::Postgres => "PostgreSQL",
-        }
-    }
 }
 
 /// The district `d` → the town `t0` → villages `t0v*`, no duty rooms. Person 0 is the town's
@@ -161,8 +146,7 @@ struct Bench {
     store: Store,
     running: Option<Running>,
     users: Vec<SimUser>,
-    _dir: Option<tempfile::TempDir>,
-    schema: Option<PgSchema>,
+    db: BenchDb,
 }
 
 impl Bench {
@@ -178,22 +162,12 @@ impl Bench {
             ..SimConfig::default()
         })
         .await?;
-        let (db, dir, schema) = match backend {
-            Backend::Sqlite => {
-                let dir = tempfile::tempdir()?;
-                let db = format!("sqlite://{}", dir.path().join("bench.db").display());
-                (db, Some(dir), None)
-            }
-            Backend::Postgres => {
-                let schema = PgSchema::create(tag).await?;
-                (schema.url.clone(), None, Some(schema))
-            }
-        };
-        let store = app::open_store(&db).await?;
+        let db = BenchDb::create(backend, tag).await?;
+        let store = app::open_store(&db.url).await?;
         let org = town(n);
         org.load(&store).await?;
         let users = org.in_simulator(&sim);
-        let mut s = Settings::new(&sim.token(), &sim.api_url(), &db, config);
+        let mut s = Settings::new(&sim.token(), &sim.api_url(), &db.url, config);
         s.poll_timeout_secs = 1;
         s.tip_key = Some([7; 32]);
         if !limited {
@@ -208,8 +182,7 @@ impl Bench {
             store,
             running: Some(running),
             users,
-            _dir: dir,
-            schema,
+            db,
         })
     }
 
@@ -228,7 +201,7 @@ impl Bench {
         self.sim.shutdown();
         tokio::time::sleep(Duration::from_millis(300)).await;
         self.store.close().await;
-        if let Some(s) = self.schema.take() {
+        if let Some(s) = self.db.schema.take() {
             s.drop_schema().await?;
         }
         Ok(())

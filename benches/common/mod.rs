@@ -39,6 +39,54 @@ pub async fn pairs(store: &Store, sql: &str) -> anyhow::Result<Vec<(i64, i64)>> 
     })
 }
 
+/// The two storage backends a bench compares.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        }
+    }
+}
+
+/// A fresh database for one run: a SQLite file in a temporary folder (kept while `dir`
+/// lives) or a PostgreSQL schema of its own (`schema`, to drop when done).
+pub struct BenchDb {
+    pub url: String,
+    pub dir: Option<tempfile::TempDir>,
+    pub schema: Option<PgSchema>,
+}
+
+impl BenchDb {
+    pub async fn create(backend: Backend, tag: &str) -> anyhow::Result<BenchDb> {
+        Ok(match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir()?;
+                let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+                BenchDb {
+                    url,
+                    dir: Some(dir),
+                    schema: None,
+                }
+            }
+            Backend::Postgres => {
+                let schema = PgSchema::create(tag).await?;
+                BenchDb {
+                    url: schema.url.clone(),
+                    dir: None,
+                    schema: Some(schema),
+                }
+            }
+        })
+    }
+}
+
 /// A schema of its own in the shared PostgreSQL database, dropped by `drop_schema`.
 pub struct PgSchema {
     pub url: String,

@@ -9,6 +9,15 @@ use super::{on_pool, on_tx, Result, Store, Tx};
 pub const PLAN_BY_QUEUE: &str =
     "SELECT set_config('enable_bitmapscan', 'off', true), set_config('enable_sort', 'off', true)";
 
+/// A PostgreSQL transaction for one queue-head query, planned by `PLAN_BY_QUEUE`.
+pub(super) async fn walking_the_queue(
+    p: &sqlx::PgPool,
+) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {
+    let mut tx = p.begin().await?;
+    sqlx::query(PLAN_BY_QUEUE).execute(&mut *tx).await?;
+    Ok(tx)
+}
+
 /// A message to send, written in the same transaction as the change that causes it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outgoing {
@@ -123,8 +132,7 @@ impl Store {
                    ORDER BY o.urgent DESC, o.id LIMIT $2";
         type Row = (i64, i64, String, String, Option<String>, i64, bool);
         let rows: Vec<Row> = if let Store::Postgres(p) = self {
-            let mut tx = p.begin().await?;
-            sqlx::query(PLAN_BY_QUEUE).execute(&mut *tx).await?;
+            let mut tx = walking_the_queue(p).await?;
             let rows = sqlx::query_as(sql)
                 .bind(now)
                 .bind(limit)

@@ -63,8 +63,7 @@ impl Store {
         );
         let rows: Vec<ItemRow> = if let Store::Postgres(p) = self {
             // A burst (10,000 presses of Received) is a queue the statistics have not seen yet.
-            let mut tx = p.begin().await?;
-            sqlx::query(super::PLAN_BY_QUEUE).execute(&mut *tx).await?;
+            let mut tx = super::delivery::walking_the_queue(p).await?;
             let rows = sqlx::query_as(&sql)
                 .bind(now)
                 .bind(until)
