@@ -630,6 +630,12 @@ async fn a_tip_forwarded_as_a_hazard_carries_nothing_of_the_tipster(b: Backend) 
     )
     .await;
     wait_text(&bot, desk.id(), &id).await;
+    // The tip's photo follows its text; both are in before the desk answers, so the next
+    // message the desk gets is the forward's answer.
+    bot.sim
+        .wait_for(desk.id(), WAIT, |m| m.text() == format!("📷 {id}"))
+        .await
+        .expect("the tip's photo at the desk");
     assert!(bot
         .ask(&officer, &format!("/forward {id} lijia"))
         .await
