@@ -320,3 +320,54 @@ async fn the_bot_gives_personal_links_or_the_mini_app(b: Backend) {
 }
 
 both_backends!(the_bot_gives_personal_links_or_the_mini_app);
+
+/// This month's timeliness per unit: the earlier rounds (counted once and kept) and today's,
+/// which follows each answer.
+async fn timeliness_counts_the_month_and_follows_today(b: Backend) {
+    let mut config = Config::default();
+    config.http.listen = Some("127.0.0.1:0".parse().expect("addr"));
+    let bot = TestBot::spawn_fast_on(b, config, common::TestClock::at("2026-11-16 07:55")).await;
+    let addr = bot.running().http_addr.expect("an HTTP listener");
+    let officer = bot.sim.user(31, "Officer", Some("en"));
+    bot.join(&officer, "lijia", Role::DutyOfficer).await;
+    let token = lookout::board::issue_token(&bot.store, "wangcun", None, 0, None)
+        .await
+        .expect("token");
+    let lijia = |view: &Value| {
+        view["timeliness"]
+            .as_array()
+            .and_then(|rows| rows.iter().find(|r| r["unit_id"] == "lijia").cloned())
+            .map(|r| {
+                (
+                    r["on_time"].as_i64(),
+                    r["expected"].as_i64(),
+                    r["rate"].as_f64(),
+                )
+            })
+    };
+
+    // Day one: expected, then answered on time.
+    bot.advance_to_timer("sched:zero_report.remind").await;
+    assert_eq!(
+        lijia(&api(addr, &token, "en").await),
+        Some((Some(0), Some(1), Some(0.0)))
+    );
+    bot.ask(&officer, "/zero").await;
+    assert_eq!(
+        lijia(&api(addr, &token, "en").await),
+        Some((Some(1), Some(1), Some(1.0)))
+    );
+    // Day two: yesterday's round is counted with the month's others; today's follows.
+    bot.advance_to_timer("sched:zero_report.remind").await;
+    assert_eq!(
+        lijia(&api(addr, &token, "en").await),
+        Some((Some(1), Some(2), Some(0.5)))
+    );
+    bot.ask(&officer, "/zero").await;
+    assert_eq!(
+        lijia(&api(addr, &token, "en").await),
+        Some((Some(2), Some(2), Some(1.0)))
+    );
+}
+
+both_backends!(timeliness_counts_the_month_and_follows_today);

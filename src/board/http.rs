@@ -72,6 +72,7 @@ struct Board {
     ctx: Arc<Ctx>,
     /// Checks a Mini App's `initData`; `None` without a bot token (the CLI's tools).
     webapp: Option<super::webapp::WebAppKey>,
+    months: Arc<super::MonthCounts>,
 }
 
 pub fn router(ctx: Arc<Ctx>, webapp: Option<super::webapp::WebAppKey>) -> Router {
@@ -80,7 +81,11 @@ pub fn router(ctx: Arc<Ctx>, webapp: Option<super::webapp::WebAppKey>) -> Router
         .route("/board/app", get(app_page))
         .route("/board/assets/{*path}", get(asset))
         .route("/api/board", get(api))
-        .with_state(Board { ctx, webapp })
+        .with_state(Board {
+            ctx,
+            webapp,
+            months: Arc::default(),
+        })
 }
 
 #[derive(serde::Deserialize)]
@@ -227,7 +232,7 @@ async fn api(State(b): State<Board>, Query(params): Query<Params>, headers: Head
         Ok(None) => return unauthorized(),
         Err(r) => return r,
     };
-    match super::view(ctx, &unit, lang(ctx, &params)).await {
+    match super::view(ctx, &b.months, &unit, lang(ctx, &params)).await {
         Ok(view) => board_json(view, &headers),
         Err(e) => {
             tracing::error!(error = %e, "board: gathering the view failed");

@@ -9,11 +9,12 @@ pub mod webapp;
 use crate::config::Lang;
 use crate::context::Ctx;
 use crate::org::tree::UnitTree;
-use crate::store::StoreError;
+use crate::store::{BoardLine, StoreError};
 use crate::tr;
 use rand::distributions::{Alphanumeric, DistString};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 
 /// 32 letters and digits: about 190 random bits.
 const TOKEN_LEN: usize = 32;
@@ -186,8 +187,48 @@ fn age(ctx: &Ctx, l: Lang, ms: i64) -> String {
     }
 }
 
+/// Per unit, the rounds expected and answered on time this month, but for the round still
+/// taking answers (the latest), which no later answer can change: at 10,000 units a month's
+/// rounds are 300,000 rows, 0.4 s a poll counted afresh, and the key changes with each new
+/// round (or month).
+#[derive(Default)]
+pub struct MonthCounts(Mutex<Option<(MonthKey, Arc<HashMap<String, (i64, i64)>>)>>);
+
+type MonthKey = (String, String, Option<i64>);
+
+impl MonthCounts {
+    async fn get(
+        &self,
+        store: &crate::store::Store,
+        from: &str,
+        to: &str,
+        current: Option<i64>,
+    ) -> Result<Arc<HashMap<String, (i64, i64)>>, StoreError> {
+        let key = (from.to_string(), to.to_string(), current);
+        if let Some((k, counts)) = &*self.0.lock().unwrap_or_else(|p| p.into_inner()) {
+            if *k == key {
+                return Ok(counts.clone());
+            }
+        }
+        let counts: HashMap<String, (i64, i64)> = store
+            .zero_counts(from, to, current)
+            .await?
+            .into_iter()
+            .map(|(unit, expected, on_time)| (unit, (expected, on_time)))
+            .collect();
+        let counts = Arc::new(counts);
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some((key, counts.clone()));
+        Ok(counts)
+    }
+}
+
 /// The board of `unit_id`'s subtree, in `l`.
-pub async fn view(ctx: &Ctx, unit_id: &str, l: Lang) -> Result<View, StoreError> {
+pub async fn view(
+    ctx: &Ctx,
+    months: &MonthCounts,
+    unit_id: &str,
+    l: Lang,
+) -> Result<View, StoreError> {
     let now = ctx.clock.now_ms();
     let tree = ctx.units.get(&ctx.store).await?;
     let Some(root) = tree.get(unit_id) else {
@@ -202,54 +243,55 @@ pub async fn view(ctx: &Ctx, unit_id: &str, l: Lang) -> Result<View, StoreError>
             .map_or_else(|| id.to_string(), |u| u.name.clone())
     };
 
-    let round = match ctx.store.current_round(now).await? {
-        None => None,
-        Some(r) => {
-            // The whole round, matched in memory: a list of 10,000 units is no query parameter.
-            let lines = ctx.store.board(r.id, None).await?;
-            let lines: HashMap<&str, _> = lines.iter().map(|b| (b.unit_id.as_str(), b)).collect();
-            let mut counts = Counts::default();
-            let tiles = units
-                .iter()
-                .map(|(u, depth)| {
-                    let line = lines.get(u.id.as_str());
-                    let state = match line.map(|b| &b.answer) {
-                        None => "not_expected",
-                        Some(None) => "missing",
-                        Some(Some(a)) if a.kind == "incident" => "incident",
-                        Some(Some(a)) if a.late => "late",
-                        Some(Some(_)) => "on_time",
-                    };
-                    match state {
-                        "not_expected" => counts.not_expected += 1,
-                        "missing" => counts.missing += 1,
-                        "incident" => counts.incident += 1,
-                        "late" => counts.late += 1,
-                        _ => counts.on_time += 1,
-                    }
-                    UnitTile {
-                        id: u.id.clone(),
-                        name: u.name.clone(),
-                        parent: u.parent.clone().filter(|p| within.contains(p.as_str())),
-                        depth: *depth,
-                        state,
-                        lat: u.place.map(|p| p.0),
-                        lon: u.place.map(|p| p.1),
-                    }
-                })
-                .collect();
-            Some(RoundView {
-                date: r.day.clone(),
-                deadline: crate::clock::from_ms(r.closes_at)
-                    .with_timezone(&ctx.config.timezone)
-                    .format("%H:%M")
-                    .to_string(),
-                closed: r.state != "open",
-                counts,
-                units: tiles,
-            })
-        }
+    let current = ctx.store.current_round(now).await?;
+    // The whole round, matched in memory: a list of 10,000 units is no query parameter.
+    let lines = match &current {
+        Some(r) => ctx.store.board(r.id, None).await?,
+        None => Vec::new(),
     };
+    let lines: HashMap<&str, &BoardLine> = lines.iter().map(|b| (b.unit_id.as_str(), b)).collect();
+    let round = current.as_ref().map(|r| {
+        let mut counts = Counts::default();
+        let tiles = units
+            .iter()
+            .map(|(u, depth)| {
+                let line = lines.get(u.id.as_str());
+                let state = match line.map(|b| &b.answer) {
+                    None => "not_expected",
+                    Some(None) => "missing",
+                    Some(Some(a)) if a.kind == "incident" => "incident",
+                    Some(Some(a)) if a.late => "late",
+                    Some(Some(_)) => "on_time",
+                };
+                match state {
+                    "not_expected" => counts.not_expected += 1,
+                    "missing" => counts.missing += 1,
+                    "incident" => counts.incident += 1,
+                    "late" => counts.late += 1,
+                    _ => counts.on_time += 1,
+                }
+                UnitTile {
+                    id: u.id.clone(),
+                    name: u.name.clone(),
+                    parent: u.parent.clone().filter(|p| within.contains(p.as_str())),
+                    depth: *depth,
+                    state,
+                    lat: u.place.map(|p| p.0),
+                    lon: u.place.map(|p| p.1),
+                }
+            })
+            .collect();
+        RoundView {
+            date: r.day.clone(),
+            deadline: crate::clock::from_ms(r.closes_at)
+                .with_timezone(&ctx.config.timezone)
+                .format("%H:%M")
+                .to_string(),
+            closed: r.state != "open",
+            counts,
+            units: tiles,
+        }
+    });
 
     let hazards = ctx
         .store
@@ -324,18 +366,28 @@ pub async fn view(ctx: &Ctx, unit_id: &str, l: Lang) -> Result<View, StoreError>
         .with_timezone(&ctx.config.timezone)
         .date_naive();
     let (from, to) = crate::stats::month_of(today);
-    let timeliness = ctx
-        .store
-        .zero_stats(&from, &to)
-        .await?
-        .into_iter()
-        .filter(|s| within.contains(s.unit_id.as_str()) && s.expected > 0)
-        .map(|s| Timeliness {
-            rate: (s.expected > 0).then(|| s.on_time as f64 / s.expected as f64),
-            unit_id: s.unit_id,
-            unit: s.unit_name,
-            expected: s.expected,
-            on_time: s.on_time,
+    // The month's other rounds take no more answers: counted once, kept until a round opens.
+    let earlier = months
+        .get(&ctx.store, &from, &to, current.as_ref().map(|r| r.id))
+        .await?;
+    let live = current
+        .as_ref()
+        .is_some_and(|r| r.day.as_str() >= from.as_str() && r.day.as_str() <= to.as_str());
+    let timeliness = units
+        .iter()
+        .filter_map(|(u, _)| {
+            let (mut expected, mut on_time) = earlier.get(&u.id).copied().unwrap_or((0, 0));
+            if let Some(line) = lines.get(u.id.as_str()).filter(|_| live) {
+                expected += 1;
+                on_time += i64::from(line.answer.as_ref().is_some_and(|a| !a.late));
+            }
+            (expected > 0).then(|| Timeliness {
+                unit_id: u.id.clone(),
+                unit: u.name.clone(),
+                expected,
+                on_time,
+                rate: Some(on_time as f64 / expected as f64),
+            })
         })
         .collect();
 

@@ -323,6 +323,25 @@ impl Store {
             .collect())
     }
 
+    /// Per unit (expected in any), the rounds expected and answered on time among those
+    /// opened on local days `from..=to`, round `except` left out.
+    pub async fn zero_counts(
+        &self,
+        from: &str,
+        to: &str,
+        except: Option<i64>,
+    ) -> Result<Vec<(String, i64, i64)>> {
+        let sql = "SELECT e.unit_id, COUNT(*), COALESCE(SUM(CASE WHEN a.late = FALSE THEN 1 ELSE 0 END), 0) \
+                   FROM zero_expected e \
+                   LEFT JOIN zero_answers a ON a.round_id = e.round_id AND a.unit_id = e.unit_id \
+                   WHERE e.round_id IN (SELECT id FROM zero_rounds WHERE day >= $1 AND day <= $2 AND id <> $3) \
+                   GROUP BY e.unit_id";
+        let except = except.unwrap_or(i64::MIN);
+        Ok(
+            on_pool!(self, p => sqlx::query_as(sql).bind(from).bind(to).bind(except).fetch_all(p).await?),
+        )
+    }
+
     /// Per-unit timeliness over the rounds opened on local days `from..=to` (YYYY-MM-DD).
     pub async fn zero_stats(&self, from: &str, to: &str) -> Result<Vec<UnitStats>> {
         let sql = "SELECT u.id, u.name, COUNT(e.round_id), \
