@@ -368,7 +368,8 @@ fn section(results: &[Result]) -> String {
          open, a fifth of the villages answered; the real bot with its HTTP \
          listener and Debian's Chromium (headless, 1920×1080) through chromedriver. \
          `/api/board`: the district's JSON, 20 requests one after another, each on a new \
-         connection. First render: navigation start → the frame after the page's first board \
+         connection (the first of them, the max, also counts the month's earlier rounds, \
+         which are then kept until the next round opens). First render: navigation start → the frame after the page's first board \
          (`lookoutBoard.firstShownMs`), in a new browser (cold) and on 4 reloads (warm). Change \
          to screen: a village officer's `/zero` sent in the bot → the frame after that \
          village's tile changed in the open page (the page polls every second), 5 villages; \
