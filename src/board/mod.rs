@@ -187,10 +187,10 @@ fn age(ctx: &Ctx, l: Lang, ms: i64) -> String {
     }
 }
 
-/// Per unit, the rounds expected and answered on time this month, but for the round still
-/// taking answers (the latest), which no later answer can change: at 10,000 units a month's
-/// rounds are 300,000 rows, 0.4 s a poll counted afresh, and the key changes with each new
-/// round (or month).
+/// Per unit, how often it was expected and answered on time in this month's rounds but the
+/// latest, counted once and kept until another round opens (or the month turns): only the
+/// latest round takes answers, and at 10,000 units the others are up to 300,000 rows, 0.4 s a
+/// poll counted afresh.
 #[derive(Default)]
 pub struct MonthCounts(Mutex<Option<(MonthKey, Arc<HashMap<String, (i64, i64)>>)>>);
 
