@@ -174,6 +174,16 @@ async fn links_need_their_token_and_keep_to_their_scope(b: Backend) {
         }
     }
     let etag = unchanged.expect("304 for data unchanged");
+    // Asked for gzip, it comes in gzip (a district's board is megabytes of JSON).
+    let zipped = client
+        .get(&url)
+        .header("Accept-Encoding", "gzip")
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(zipped.headers()["content-encoding"], "gzip");
+    let bytes = zipped.bytes().await.expect("body");
+    assert_eq!(&bytes[..2], &[0x1f, 0x8b], "a gzip stream");
     // A change: the whole data again, under a new ETag.
     bot.ask(&lead, "/warn lijia blue Fog in the morning").await;
     let r = conditional(etag.clone()).await.expect("answers");
