@@ -49,6 +49,8 @@ struct Result {
     units: i64,
     api_ms: Vec<f64>,
     api_bytes: usize,
+    /// One request in gzip: bytes, ms.
+    gzip: (usize, f64),
     cold_ms: f64,
     warm_ms: Vec<f64>,
     update_ms: Vec<f64>,
@@ -69,12 +71,18 @@ fn sorted(mut v: Vec<f64>) -> Vec<f64> {
     v
 }
 
-/// One GET over a fresh connection, read to the end: (ms, body bytes).
-async fn get(addr: SocketAddr, path: &str) -> anyhow::Result<(f64, usize)> {
+/// One GET over a fresh connection, read to the end: (ms, body bytes); `gzip` asks for it.
+async fn get(addr: SocketAddr, path: &str, gzip: bool) -> anyhow::Result<(f64, usize)> {
     let t = Instant::now();
     let mut s = tokio::net::TcpStream::connect(addr).await?;
+    let accept = if gzip {
+        "Accept-Encoding: gzip\r\n"
+    } else {
+        ""
+    };
     s.write_all(
-        format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes(),
+        format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n{accept}Connection: close\r\n\r\n")
+            .as_bytes(),
     )
     .await?;
     let mut buf = Vec::new();
@@ -265,13 +273,15 @@ async fn run(backend: Backend, towns: usize) -> anyhow::Result<Result> {
     let mut api_ms = Vec::new();
     let mut api_bytes = 0;
     for _ in 0..API_REQUESTS {
-        let (ms, bytes) = get(addr, &format!("/api/board?t={token}")).await?;
+        let (ms, bytes) = get(addr, &format!("/api/board?t={token}"), false).await?;
         api_ms.push(ms);
         api_bytes = bytes;
     }
+    // As a browser asks: in gzip.
+    let (gzip_ms, gzip_bytes) = get(addr, &format!("/api/board?t={token}"), true).await?;
     let api_ms = sorted(api_ms);
     println!(
-        "  /api/board: {api_bytes} bytes, p50 {:.0} ms, max {:.0} ms",
+        "  /api/board: {api_bytes} bytes, p50 {:.0} ms, max {:.0} ms; in gzip {gzip_bytes} bytes, {gzip_ms:.0} ms",
         percentile(&api_ms, 0.5),
         api_ms.last().copied().unwrap_or(f64::NAN)
     );
@@ -351,6 +361,7 @@ async fn run(backend: Backend, towns: usize) -> anyhow::Result<Result> {
         units,
         api_ms,
         api_bytes,
+        gzip: (gzip_bytes, gzip_ms),
         cold_ms,
         warm_ms: sorted(warm_ms),
         update_ms: sorted(update_ms),
@@ -369,24 +380,26 @@ fn section(results: &[Result]) -> String {
          listener and Debian's Chromium (headless, 1920×1080) through chromedriver. \
          `/api/board`: the district's JSON, 20 requests one after another, each on a new \
          connection (the first of them, the max, also counts the month's earlier rounds, \
-         which are then kept until the next round opens). First render: navigation start → the frame after the page's first board \
+         which are then kept until the next round opens); then one in gzip, as a browser asks. First render: navigation start → the frame after the page's first board \
          (`lookoutBoard.firstShownMs`), in a new browser (cold) and on 4 reloads (warm). Change \
          to screen: a village officer's `/zero` sent in the bot → the frame after that \
          village's tile changed in the open page (the page polls every second), 5 villages; \
          update = the page's script time for one such poll.\n\n\
-         | backend | units | `/api/board` bytes | `/api/board` p50 / max ms | first render cold ms | warm p50 / max ms | change to screen p50 / max ms | update p50 / max ms |\n\
+         | backend | units | `/api/board` bytes (gzip) | `/api/board` p50 / max ms (gzip) | first render cold ms | warm p50 / max ms | change to screen p50 / max ms | update p50 / max ms |\n\
          |---|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for r in results {
         let max = |v: &[f64]| v.last().copied().unwrap_or(f64::NAN);
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {:.0} / {:.0} | {:.0} | {:.0} / {:.0} | {:.0} / {:.0} | {:.0} / {:.0} |",
+            "| {} | {} | {} ({}) | {:.0} / {:.0} ({:.0}) | {:.0} | {:.0} / {:.0} | {:.0} / {:.0} | {:.0} / {:.0} |",
             r.backend.name(),
             r.units,
             r.api_bytes,
+            r.gzip.0,
             percentile(&r.api_ms, 0.5),
             max(&r.api_ms),
+            r.gzip.1,
             r.cold_ms,
             percentile(&r.warm_ms, 0.5),
             max(&r.warm_ms),
