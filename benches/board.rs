@@ -451,10 +451,7 @@ fn section(results: &[Result]) -> String {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let towns: usize = std::env::var("BOARD_TOWNS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(TOWNS);
+    let towns: usize = common::env_num("BOARD_TOWNS", TOWNS);
     let backends = std::env::var("BOARD_BACKENDS").unwrap_or("sqlite,postgres".into());
     let mut results = Vec::new();
     for (name, backend) in [("sqlite", Backend::Sqlite), ("postgres", Backend::Postgres)] {

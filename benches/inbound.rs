@@ -18,7 +18,7 @@
 mod common;
 
 use common::load::{district, measure, send_nth, Phase};
-use common::{count, pairs, PgSchema};
+use common::{count, cpu_secs, pairs, PgSchema};
 use lookout::app::{self, Running, Settings};
 use lookout::config::{Config, CronSchedule, SeasonRange};
 use lookout::sim::{SimConfig, SimUser, Simulator};
@@ -169,21 +169,6 @@ struct Floor {
     pending: i64,
     /// The sender's two queries of a pass.
     pass: f64,
-}
-
-/// CPU seconds this process (bot and simulator) has used so far, from /proc/self/stat
-/// (utime + stime, in the kernel's 100 Hz clock ticks).
-fn cpu_secs() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
-    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let f: Vec<f64> = rest
-        .split_whitespace()
-        .skip(11)
-        .take(2)
-        .filter_map(|v| v.parse().ok())
-        .collect();
-    f.iter().sum::<f64>() / 100.0
 }
 
 async fn max_update(store: &Store) -> anyhow::Result<i64> {

@@ -24,7 +24,9 @@
 mod common;
 
 use common::load::{measure, Phase};
-use common::{count, pairs, Backend, BenchDb, Org, PersonSpec, UnitSpec, FIRST_USER};
+use common::{
+    count, cpu_secs, env_num, pairs, Backend, BenchDb, Org, PersonSpec, UnitSpec, FIRST_USER,
+};
 use lookout::app::{self, Running, Settings};
 use lookout::config::Config;
 use lookout::delivery::Limits;
@@ -44,13 +46,6 @@ const PAID_LIMIT: f64 = 1_000.0;
 const FIRST_TARGET_S: f64 = 1.0;
 const SHARE_TARGET: f64 = 95.0;
 const TEXT: &str = "今日森林火险等级极高，严禁野外用火";
-
-fn env_num<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// The district `d` → the town `t0` → villages `t0v*`, no duty rooms. Person 0 is the town's
 /// supervisor (the issuer); the `n` others are the recipients: two duty officers of the town,
@@ -306,7 +301,7 @@ async fn delivery(backend: Backend, n: usize, paid: bool, window: f64) -> anyhow
     let origin_ms = chrono::Utc::now().timestamp_millis();
     let origin = Instant::now();
     let (first, fc) = issue(&b, 1, &copies).await?;
-    let cpu_at_first = (cpu_self(), cpu_machine());
+    let cpu_at_first = (cpu_secs(), cpu_machine());
     // Free: a window of the fan-out. Paid: all of it, allowing for a tenth of the target.
     let until = if paid {
         first + Duration::from_secs_f64((n as f64 / 100.0).max(30.0))
@@ -325,7 +320,7 @@ async fn delivery(backend: Backend, n: usize, paid: bool, window: f64) -> anyhow
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let cpu_at_end = (cpu_self(), cpu_machine());
+    let cpu_at_end = (cpu_secs(), cpu_machine());
     let stats = b.sim.stats();
     let (at, lagged) = {
         let c = copies.lock().unwrap();
@@ -844,19 +839,6 @@ fn ms(t: Instant) -> f64 {
     t.elapsed().as_secs_f64() * 1000.0
 }
 
-/// CPU seconds this process has used (utime + stime from /proc/self/stat, 100 Hz ticks).
-fn cpu_self() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let f: Vec<f64> = rest
-        .split_whitespace()
-        .skip(11)
-        .take(2)
-        .filter_map(|v| v.parse().ok())
-        .collect();
-    f.iter().sum::<f64>() / 100.0
-}
-
 /// (busy, total) ticks of the whole machine, from /proc/stat.
 fn cpu_machine() -> (u64, u64) {
     let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
@@ -982,7 +964,7 @@ async fn confirm_all(
         .filter_map(|u| copies.get(&u.id()).map(|c| (u, c)))
         .collect();
     anyhow::ensure!(presses.len() == n, "{} presses for {n}", presses.len());
-    let cpu_before = (cpu_self(), cpu_machine());
+    let cpu_before = (cpu_secs(), cpu_machine());
     let started = Instant::now();
     for (i, (user, copy)) in presses.iter().enumerate() {
         if secs > 0.0 {
@@ -1009,7 +991,7 @@ async fn confirm_all(
     };
     let to_recorded_s = last_press.elapsed().as_secs_f64();
     let busy = started.elapsed().as_secs_f64().max(1e-9);
-    let cpu_self_used = (cpu_self() - cpu_before.0) / busy;
+    let cpu_self_used = (cpu_secs() - cpu_before.0) / busy;
     let cpu_machine_used = machine_cores(cpu_before.1, cpu_machine());
     let all = format!("{n}/{n}");
     let shown = b

@@ -9,6 +9,29 @@ use lookout::sim::{SimUser, Simulator};
 use lookout::store::Store;
 use std::path::PathBuf;
 
+/// A number from the environment (a bench's scale or window), else `default`.
+pub fn env_num<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// CPU seconds this process (bot and simulator) has used so far, from /proc/self/stat
+/// (utime + stime, in the kernel's 100 Hz clock ticks).
+pub fn cpu_secs() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<f64> = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    f.iter().sum::<f64>() / 100.0
+}
+
 pub fn pg_base() -> String {
     std::env::var("LOOKOUT_BENCH_PG")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
