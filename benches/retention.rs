@@ -558,6 +558,7 @@ async fn year(prune: bool) -> anyhow::Result<Run> {
         code_guard: Default::default(),
         render: lookout::telegram::render::bot_api,
         units: Default::default(),
+        faults: Default::default(),
     };
     let started = Instant::now();
     let (mut next_update, mut hazards) = (0, Vec::new());

@@ -101,6 +101,7 @@ async fn bench(url: &str) -> anyhow::Result<(String, bool)> {
         code_guard: Default::default(),
         render: lookout::telegram::render::bot_api,
         units: Default::default(),
+        faults: Default::default(),
     });
     let far = chrono::Utc::now().timestamp_millis() + 30 * 24 * 3600 * 1000;
     bulk(

@@ -172,6 +172,7 @@ pub fn offline_ctx(store: Store, config: Config, clock: Clock) -> anyhow::Result
         code_guard: Default::default(),
         render: crate::telegram::render::bot_api,
         units: Default::default(),
+        faults: Default::default(),
     })
 }
 
@@ -203,6 +204,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         code_guard: Default::default(),
         render: crate::telegram::render::bot_api,
         units: Default::default(),
+        faults: Default::default(),
     });
     store
         .enqueue(&command_menus(&ctx), settings.clock.now_ms())
@@ -233,7 +235,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         ),
         None => None,
     };
-    let inbox = intake::Inbox::default();
+    let inbox = intake::Inbox::new(ctx.faults.clone());
     let schema = Arc::new(handlers::schema());
     let sender = Sender::new(
         store.clone(),

@@ -34,6 +34,8 @@ pub struct Ctx {
     pub render: Render,
     /// The unit tree, held in memory (see `org::tree`).
     pub units: Arc<crate::org::tree::UnitCache>,
+    /// Faults of the machine the loops met (a full disk, an unreachable database).
+    pub faults: crate::store::Faults,
 }
 
 /// Where an outbox row keeps a sealed recipient.

@@ -62,6 +62,7 @@ struct Series {
     rate_limited: IntCounter,
     server_errors: IntCounter,
     lateness: Histogram,
+    store_errors: IntCounterVec,
 }
 
 static SERIES: LazyLock<Series> = LazyLock::new(|| {
@@ -115,7 +116,18 @@ impl Series {
         registry.register(Box::new(handling.clone()))?;
         registry.register(Box::new(rate_limited.clone()))?;
         registry.register(Box::new(server_errors.clone()))?;
+        let store_errors = IntCounterVec::new(
+            Opts::new(
+                "lookout_store_errors_total",
+                "Store operations that failed on a fault of the machine, by kind",
+            ),
+            &["kind"],
+        )?;
+        for fault in crate::store::Fault::ALL {
+            store_errors.with_label_values(&[fault.kind()]);
+        }
         registry.register(Box::new(lateness.clone()))?;
+        registry.register(Box::new(store_errors.clone()))?;
         Ok(Series {
             registry,
             updates,
@@ -123,6 +135,7 @@ impl Series {
             rate_limited,
             server_errors,
             lateness,
+            store_errors,
         })
     }
 }
@@ -148,6 +161,11 @@ pub fn telegram_answered(status: u16) {
 /// A timer ran `late_ms` after its due time.
 pub fn timer_ran(late_ms: i64) {
     SERIES.lateness.observe(late_ms.max(0) as f64 / 1000.0);
+}
+
+/// A store operation failed on a fault of the machine (`Fault::kind`).
+pub fn store_error(kind: &'static str) {
+    SERIES.store_errors.with_label_values(&[kind]).inc();
 }
 
 /// The kind of a raw update, read without building the whole update.

@@ -5,7 +5,7 @@ pub mod season;
 use crate::config::CronSchedule;
 use crate::context::Ctx;
 use crate::escalation;
-use crate::store::{NewTimer, StoreError, Timer, Tx};
+use crate::store::{Fault, NewTimer, StoreError, Timer, Tx, Worker};
 use crate::zero_report;
 use futures::future::BoxFuture;
 use serde_json::{json, Value};
@@ -37,11 +37,18 @@ pub async fn run(ctx: Arc<Ctx>) {
             }
             Ok(false) => {}
             Err(e) => {
-                tracing::error!(error = %e, "running timers failed");
+                if ctx
+                    .faults
+                    .failed(Worker::Timers, "running timers", &e)
+                    .is_none()
+                {
+                    tracing::error!(error = %e, "running timers failed");
+                }
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 continue;
             }
         }
+        ctx.faults.ok(Worker::Timers);
         let wait = match ctx.store.next_timer_due().await {
             Ok(Some(due)) => {
                 Duration::from_millis((due - ctx.clock.now_ms()).clamp(0, i64::MAX) as u64)
@@ -78,6 +85,9 @@ pub async fn fire_due(ctx: &Ctx) -> Result<bool, StoreError> {
             tx.finish_timer(timer.id, now, &result).await?;
             tx.commit().await?;
         }
+        // A full disk or a lost database is no fault of the timer: it runs again once the
+        // store works, with no attempt counted (a long outage gives up no escalation).
+        Err(TimerError::Store(e)) if Fault::of(&e).is_some() => return Err(e),
         Err(e) => {
             drop(tx); // roll back whatever the timer did
             let backoff = 1000 * (1i64 << timer.attempts.clamp(0, 8));

@@ -117,14 +117,22 @@ impl Store {
 
     /// The root unit: no parent, first in file order.
     pub async fn root_unit(&self) -> Result<Option<String>> {
-        let sql = "SELECT id FROM units WHERE parent_id IS NULL ORDER BY position, id LIMIT 1";
         let row: Option<(String,)> =
-            on_pool!(self, p => sqlx::query_as(sql).fetch_optional(p).await?);
+            on_pool!(self, p => sqlx::query_as(ROOT_UNIT).fetch_optional(p).await?);
         Ok(row.map(|r| r.0))
     }
 }
 
+const ROOT_UNIT: &str =
+    "SELECT id FROM units WHERE parent_id IS NULL ORDER BY position, id LIMIT 1";
+
 impl Tx {
+    pub async fn root_unit(&mut self) -> Result<Option<String>> {
+        let row: Option<(String,)> =
+            on_tx!(self, c => sqlx::query_as(ROOT_UNIT).fetch_optional(&mut **c).await?);
+        Ok(row.map(|r| r.0))
+    }
+
     pub async fn tip_chat(&mut self, chat_key: &str) -> Result<Option<TipChat>> {
         let sql = "SELECT draft, tip_id, reveal_tip FROM tip_chats WHERE chat_key = $1";
         let row: Option<(Option<String>, Option<i64>, Option<i64>)> =

@@ -23,6 +23,31 @@ pub enum HandlerError {
     Seal(#[from] CryptoError),
 }
 
+impl HandlerError {
+    /// The store's error behind this one, if a store operation failed.
+    pub fn store(&self) -> Option<&StoreError> {
+        match self {
+            HandlerError::Store(e) | HandlerError::Tip(crate::tip::flow::TipError::Store(e)) => {
+                Some(e)
+            }
+            _ => None,
+        }
+    }
+
+    /// The store's error when the machine under it failed (a full disk, a lost database),
+    /// else this error back.
+    pub fn into_fault(self) -> Result<StoreError, HandlerError> {
+        match self {
+            HandlerError::Store(e) | HandlerError::Tip(crate::tip::flow::TipError::Store(e))
+                if crate::store::Fault::of(&e).is_some() =>
+            {
+                Ok(e)
+            }
+            other => Err(other),
+        }
+    }
+}
+
 impl From<SayError> for HandlerError {
     fn from(e: SayError) -> HandlerError {
         match e {

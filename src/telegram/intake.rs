@@ -7,7 +7,7 @@ use super::context::{HandlerError, Incoming};
 use super::handlers::Schema;
 use crate::context::Ctx;
 use crate::ops::metrics::{self, Outcome};
-use crate::store::{Batch, InboxItem, Job, JobLock, NewUpdate, Store, StoreError};
+use crate::store::{Batch, Faults, InboxItem, Job, JobLock, NewUpdate, Store, StoreError, Worker};
 use crate::tr;
 use serde_json::Value;
 use std::collections::HashSet;
@@ -25,14 +25,24 @@ const MAX_ATTEMPTS: i64 = 5;
 /// the processor. Storing and a SQLite batch take turns at one fair gate: the write lock is
 /// the same, and SQLite's own waiting (sleeps that grow up to 100 ms) would leave the
 /// poller behind batch after batch.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Inbox {
     pub wake: Arc<Notify>,
     gate: Arc<tokio::sync::Mutex<()>>,
+    faults: Faults,
 }
 
 impl Inbox {
-    /// Store arrived updates (one commit) and wake the processor.
+    pub fn new(faults: Faults) -> Inbox {
+        Inbox {
+            wake: Arc::default(),
+            gate: Arc::default(),
+            faults,
+        }
+    }
+
+    /// Store arrived updates (one commit) and wake the processor. A failure is said by the
+    /// store's faults (once a minute for a full disk or a lost database) or here.
     pub async fn store(
         &self,
         store: &Store,
@@ -41,12 +51,32 @@ impl Inbox {
     ) -> Result<u64, StoreError> {
         let added = {
             let _turn = self.gate.lock().await;
-            store.add_updates(updates, now).await?
+            store.add_updates(updates, now).await
+        };
+        let added = match added {
+            Ok(n) => {
+                self.faults.ok(Worker::Intake);
+                n
+            }
+            Err(e) => {
+                if self
+                    .faults
+                    .failed(Worker::Intake, "storing arrived updates", &e)
+                    .is_none()
+                {
+                    tracing::error!(updates = updates.len(), error = %e, "storing arrived updates failed");
+                }
+                return Err(e);
+            }
         };
         self.wake.notify_one();
         Ok(added)
     }
 }
+
+/// How soon updates that could not be stored are fetched and stored again: well within the
+/// 10 s in which the bot must resume once its store works again.
+const STORE_RETRY: Duration = Duration::from_secs(1);
 
 /// How long a process may hold an update before others may take it over.
 const LEASE_MS: i64 = 10_000;
@@ -83,7 +113,15 @@ async fn take_turn(api: &BotApi, ctx: &Ctx, timeout_secs: u64, inbox: &Inbox) {
             tracing::warn!("lost the poller lock");
         }
         Ok(None) => {}
-        Err(e) => tracing::warn!(error = %e, "asking for the poller lock failed"),
+        Err(e) => {
+            if ctx
+                .faults
+                .failed(Worker::Intake, "asking for the poller lock", &e)
+                .is_none()
+            {
+                tracing::warn!(error = %e, "asking for the poller lock failed");
+            }
+        }
     }
 }
 
@@ -114,12 +152,11 @@ async fn poll_while_held(
                     continue;
                 };
                 // Confirm to Telegram (the next offset) only once the batch is stored.
+                // Not stored: Telegram keeps them, and they are fetched again (the failure
+                // is said by `Inbox::store`).
                 match inbox.store(&ctx.store, &batch, ctx.clock.now_ms()).await {
                     Ok(_) => offset = last + 1,
-                    Err(e) => {
-                        tracing::error!(error = %e, "storing updates failed; will fetch them again");
-                        tokio::time::sleep(backoff).await;
-                    }
+                    Err(_) => tokio::time::sleep(STORE_RETRY).await,
                 }
             }
             Err(e) => {
@@ -233,9 +270,15 @@ pub async fn process(
             ctx.wake.outbox.notify_one();
         }
         let handled = match run_batch(&ctx, &schema, &inbox, &mut lane, &mut alone).await {
-            Ok(n) => n,
+            Ok(n) => {
+                ctx.faults.ok(Worker::Processor);
+                n
+            }
             Err(e) => {
-                tracing::error!(error = %e, "a batch of updates failed; it is rolled back and taken again");
+                let what = "a batch of updates (rolled back, taken again)";
+                if ctx.faults.failed(Worker::Processor, what, &e).is_none() {
+                    tracing::error!(error = %e, "{what} failed");
+                }
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 continue;
             }
@@ -336,10 +379,16 @@ async fn run_batch(
                 continue;
             }
             Err(error) => {
+                // The machine failed, not the update: the whole batch is rolled back and
+                // taken again once the store works.
+                let error = match error.into_fault() {
+                    Ok(fault) => return Err(fault),
+                    Err(error) => error,
+                };
                 // A handler that reads beside its own open transaction is a bug to fix: it
                 // would wait for itself in a batch, so it fails and is retried alone.
                 debug_assert!(
-                    !matches!(error, HandlerError::Store(StoreError::Busy(_))),
+                    !matches!(error.store(), Some(StoreError::Busy(_))),
                     "update {}: {error}",
                     item.update_id
                 );
@@ -425,6 +474,17 @@ async fn handle_one(
 
 /// Count a failed attempt; after the last one the update is given up and its sender told.
 async fn failed(ctx: &Arc<Ctx>, update_id: i64, payload: &str, error: &HandlerError) -> Outcome {
+    if let Some(e) = error.store() {
+        // A full disk or a lost database is no fault of the update: no attempt is counted,
+        // so nothing is given up however long the fault lasts.
+        if ctx
+            .faults
+            .failed(Worker::Processor, "handling an update", e)
+            .is_some()
+        {
+            return Outcome::Failed;
+        }
+    }
     tracing::error!(update_id, error = %error, "handling an update failed");
     match ctx.store.update_failed(update_id, MAX_ATTEMPTS).await {
         Ok(true) => {

@@ -60,13 +60,8 @@ async fn store_arrivals(
     let mut arrived = Vec::with_capacity(MAX_ARRIVALS);
     while waiting.recv_many(&mut arrived, MAX_ARRIVALS).await > 0 {
         let (rows, answers): (Vec<NewUpdate>, Vec<_>) = arrived.drain(..).unzip();
-        let stored = match inbox.store(&store, &rows, clock.now_ms()).await {
-            Ok(_) => true,
-            Err(e) => {
-                tracing::error!(updates = rows.len(), error = %e, "storing webhook updates failed");
-                false
-            }
-        };
+        // A failure is said by `Inbox::store`.
+        let stored = inbox.store(&store, &rows, clock.now_ms()).await.is_ok();
         for answer in answers {
             // A request that went away is answered by nobody; Telegram sends it again.
             let _ = answer.send(stored);
@@ -96,11 +91,7 @@ async fn receive(State(h): State<Hook>, headers: HeaderMap, body: String) -> Sta
     };
     let (answer, stored) = oneshot::channel();
     if h.arrivals.send((row, answer)).await.is_err() || stored.await != Ok(true) {
-        // Not stored: Telegram sends it again later.
-        tracing::warn!(
-            update_id,
-            "a webhook update was not stored; Telegram will send it again"
-        );
+        // Not stored (said by `Inbox::store`): Telegram sends it again later.
         return StatusCode::SERVICE_UNAVAILABLE;
     }
     StatusCode::OK

@@ -36,11 +36,12 @@ pub fn subject(id: i64) -> String {
     format!("tip:{id}")
 }
 
-/// The unit whose supervisors and duty room handle tips.
-pub async fn desk_unit(ctx: &Ctx) -> Result<String, TipError> {
+/// The unit whose supervisors and duty room handle tips (read in the transaction that files
+/// the tip: in a batch, a read beside it would have to wait for it).
+pub async fn desk_unit(ctx: &Ctx, tx: &mut Tx) -> Result<String, TipError> {
     match &ctx.config.tip.desk {
-        Some(d) if ctx.store.unit(d).await?.is_some() => Ok(d.clone()),
-        Some(_) | None => ctx.store.root_unit().await?.ok_or(TipError::NoDesk),
+        Some(d) if tx.unit(d).await?.is_some() => Ok(d.clone()),
+        Some(_) | None => tx.root_unit().await?.ok_or(TipError::NoDesk),
     }
 }
 
@@ -220,7 +221,7 @@ pub async fn submit(
     code_hash: &str,
     now: i64,
 ) -> Result<i64, TipError> {
-    let desk = desk_unit(ctx).await?;
+    let desk = desk_unit(ctx, tx).await?;
     let id = tx.insert_tip(&desk, code_lookup, code_hash, now).await?;
     repoint(ctx, tx, id, chat_id, lang, now).await?;
     tx.add_tip_entry(id, "tipster", "text", &draft.body, None, now)
