@@ -86,14 +86,37 @@ pub struct Running {
     stop_intake: watch::Sender<bool>,
     processor: JoinHandle<()>,
     stop_processor: watch::Sender<bool>,
-    tasks: Vec<JoinHandle<()>>,
+    tasks: Vec<(&'static str, JoinHandle<()>)>,
 }
 
 impl Running {
+    /// Resolves, naming it, when a loop of the bot ends although nothing stopped it (it
+    /// panicked): this process cannot go on serving, and must exit so that its supervisor
+    /// starts it again rather than stay up doing nothing.
+    pub async fn died(&mut self) -> &'static str {
+        let mut loops: Vec<(&'static str, &mut JoinHandle<()>)> = vec![
+            ("the processor", &mut self.processor),
+            ("the sender", &mut self.sending),
+        ];
+        if let Some(intake) = &mut self.intake {
+            loops.push(("the intake", intake));
+        }
+        loops.extend(self.tasks.iter_mut().map(|(name, t)| (*name, t)));
+        let waits = loops
+            .into_iter()
+            .map(|(name, t)| Box::pin(async move { (name, t.await) }));
+        let ((name, ended), _, _) = futures::future::select_all(waits).await;
+        if let Err(e) = ended {
+            tracing::error!(error = %e, "{name} stopped");
+        }
+        name
+    }
+
     /// Stop at once, as a crash would: whatever is not committed is redone on the next start.
     pub fn kill(self) {
         let own = [&self.processor, &self.sending];
-        for t in self.tasks.iter().chain(&self.intake).chain(own) {
+        let tasks = self.tasks.iter().map(|(_, t)| t);
+        for t in tasks.chain(&self.intake).chain(own) {
             t.abort();
         }
         self.sender.abort();
@@ -115,7 +138,7 @@ impl Running {
         }
         let _ = self.stop_processor.send(true);
         finish(self.processor, "handling stored updates").await;
-        for t in &self.tasks {
+        for (_, t) in &self.tasks {
             t.abort();
         }
         // The sender keeps its lock until the sends on their way are recorded.
@@ -244,35 +267,39 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         settings.limits,
         ctx.wake.outbox.clone(),
         Some(ctx.tip_key.clone()),
+        ctx.faults.clone(),
     );
     let (stop_processor, stop) = watch::channel(false);
     let processor = tokio::spawn(intake::process(ctx.clone(), schema, inbox.clone(), stop));
     let sending = tokio::spawn(sender.clone().run());
     let mut tasks = vec![
-        tokio::spawn(schedule::run(ctx.clone())),
-        tokio::spawn(crate::retention::run(
-            store.clone(),
-            settings.clock.clone(),
-            ctx.config.retention.keep,
-        )),
+        ("the timers", tokio::spawn(schedule::run(ctx.clone()))),
+        (
+            "retention",
+            tokio::spawn(crate::retention::run(
+                store.clone(),
+                settings.clock.clone(),
+                ctx.config.retention.keep,
+            )),
+        ),
     ];
     let (stop_intake, stop) = watch::channel(false);
     let mut webhook_addr = None;
-    let ops =
-        http::router(store.clone(), settings.clock.clone()).merge(crate::board::http::router(
+    let ops = http::router(store.clone(), settings.clock.clone(), ctx.faults.clone()).merge(
+        crate::board::http::router(
             ctx.clone(),
             Some(crate::board::webapp::WebAppKey::from_bot_token(
                 &settings.token,
             )),
-        ));
+        ),
+    );
     let mut http_addr = None;
     if let Some(listener) = ops_listener {
         http_addr = Some(listener.local_addr()?);
-        tasks.push(tokio::spawn(http::serve(
-            listener,
-            ops.clone(),
-            stop.clone(),
-        )));
+        tasks.push((
+            "the HTTP listener",
+            tokio::spawn(http::serve(listener, ops.clone(), stop.clone())),
+        ));
     }
     let intake = match settings.webhook {
         Some(hook) => {

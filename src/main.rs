@@ -246,7 +246,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if let Some(addr) = running.http_addr {
                 tracing::info!(%addr, "health and metrics: /healthz /readyz /metrics");
             }
-            running_until_signal().await;
+            let mut running = running;
+            tokio::select! {
+                _ = running_until_signal() => {}
+                name = running.died() => {
+                    anyhow::bail!("{name} stopped unexpectedly; exiting so that the service manager starts Lookout again");
+                }
+            }
             tracing::info!("stopping: finishing the updates and messages in hand");
             running.shutdown().await;
             tracing::info!("stopped");

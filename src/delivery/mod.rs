@@ -7,7 +7,7 @@ pub use pacing::{Limits, Pacer};
 
 use crate::clock::Clock;
 use crate::context::SEALED_TO;
-use crate::store::{DueMessage, Job, JobLock, SentState, Store};
+use crate::store::{DueMessage, Faults, Job, JobLock, SentState, Store, Worker};
 use crate::telegram::api::{ApiError, BotApi};
 use crate::tip::crypto::TipKey;
 use serde_json::Value;
@@ -38,6 +38,8 @@ const SLOT_WAIT: Duration = Duration::from_millis(200);
 /// messages queued meanwhile (by this process or another) wait behind a few routine ones,
 /// not behind the whole fetched batch.
 const PASS_BUDGET: Duration = Duration::from_millis(250);
+/// How soon a result that could not be recorded (a full disk, a lost database) is tried again.
+const RECORD_RETRY: Duration = Duration::from_secs(1);
 
 #[derive(Clone)]
 pub struct Sender {
@@ -53,6 +55,28 @@ pub struct Sender {
     tasks: Arc<std::sync::Mutex<JoinSet<()>>>,
     /// Set by `stop`: take no more messages.
     stopping: Arc<AtomicBool>,
+    /// Messages sent whose result is not recorded yet: no pass claims them meanwhile.
+    recording: Arc<std::sync::Mutex<HashSet<i64>>>,
+    faults: Faults,
+}
+
+/// A message in `Sender::recording` for as long as this lives.
+struct Recording<'a>(&'a std::sync::Mutex<HashSet<i64>>, i64);
+
+impl<'a> Recording<'a> {
+    fn start(set: &'a std::sync::Mutex<HashSet<i64>>, id: i64) -> Recording<'a> {
+        set.lock().unwrap_or_else(|p| p.into_inner()).insert(id);
+        Recording(set, id)
+    }
+}
+
+impl Drop for Recording<'_> {
+    fn drop(&mut self) {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&self.1);
+    }
 }
 
 impl Sender {
@@ -63,6 +87,7 @@ impl Sender {
         limits: Limits,
         wake: Arc<Notify>,
         key: Option<TipKey>,
+        faults: Faults,
     ) -> Sender {
         Sender {
             store,
@@ -73,7 +98,9 @@ impl Sender {
             in_flight: Arc::new(Semaphore::new(IN_FLIGHT as usize)),
             tasks: Arc::default(),
             stopping: Arc::default(),
+            recording: Arc::default(),
             key,
+            faults,
         }
     }
 
@@ -107,7 +134,15 @@ impl Sender {
                     self.send_while_held(lock).await;
                 }
                 Ok(None) => {}
-                Err(e) => tracing::warn!(error = %e, "asking for the sender lock failed"),
+                Err(e) => {
+                    if self
+                        .faults
+                        .failed(Worker::Sender, "asking for the sender lock", &e)
+                        .is_none()
+                    {
+                        tracing::warn!(error = %e, "asking for the sender lock failed");
+                    }
+                }
             }
             if !self.stopping.load(Ordering::SeqCst) {
                 tokio::time::sleep(LOCK_RETRY).await;
@@ -132,9 +167,18 @@ impl Sender {
             }
             let started = Instant::now();
             let wait = match self.pass().await {
-                Ok(wait) => wait,
+                Ok(wait) => {
+                    self.faults.ok(Worker::Sender);
+                    wait
+                }
                 Err(e) => {
-                    tracing::error!(error = %e, "outbox pass failed");
+                    if self
+                        .faults
+                        .failed(Worker::Sender, "an outbox pass", &e)
+                        .is_none()
+                    {
+                        tracing::error!(error = %e, "outbox pass failed");
+                    }
                     Duration::from_secs(1)
                 }
             };
@@ -161,7 +205,15 @@ impl Sender {
         let mut wait = IDLE_CHECK;
         // Those whose chat may take a message now are claimed in one statement; what the
         // pass does not get to is given back at its end.
+        let recording = self
+            .recording
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         due.retain(|m| {
+            if recording.contains(&m.id) {
+                return false;
+            }
             let chat_wait = self.pacer.chat_wait(m.chat_id);
             if !chat_wait.is_zero() {
                 wait = wait.min(chat_wait);
@@ -297,7 +349,32 @@ impl Sender {
             }
         };
         self.pacer.answered(chat);
-        let now = self.clock.now_ms();
+        // Sent (or refused): the result is recorded whatever it takes, and until it is, no
+        // pass claims the message again (a full disk must not make it go twice).
+        let _recording = Recording::start(&self.recording, msg.id);
+        loop {
+            let now = self.clock.now_ms();
+            match self.record(msg, &result, now).await {
+                Err(e)
+                    if self
+                        .faults
+                        .failed(Worker::Sender, "recording a delivery result", &e)
+                        .is_some() =>
+                {
+                    tokio::time::sleep(RECORD_RETRY).await
+                }
+                done => return done,
+            }
+        }
+    }
+
+    /// Record what Telegram answered to `msg`.
+    async fn record(
+        &self,
+        msg: &DueMessage,
+        result: &Result<Value, ApiError>,
+        now: i64,
+    ) -> Result<(), crate::store::StoreError> {
         match result {
             Ok(result) => {
                 self.store
@@ -305,7 +382,7 @@ impl Sender {
                     .await
             }
             Err(ApiError::RetryAfter(secs)) => {
-                let wait = Duration::from_secs(secs);
+                let wait = Duration::from_secs(*secs);
                 self.pacer.hold(msg.chat_id, wait);
                 tracing::warn!(chat = msg.log_chat(), secs, "429 from Telegram");
                 self.store
@@ -319,7 +396,7 @@ impl Sender {
                 let backoff = secs.min(MAX_BACKOFF_SECS) * 1000;
                 tracing::warn!(id = msg.id, error = %e, backoff_ms = backoff, "send failed, will retry");
                 self.store
-                    .message_retry(msg.id, now + backoff as i64, &e, true)
+                    .message_retry(msg.id, now + backoff as i64, e, true)
                     .await
             }
             Err(ApiError::Migrated(new_id)) => {
@@ -328,11 +405,11 @@ impl Sender {
                     new = new_id,
                     "group upgraded to supergroup"
                 );
-                self.store.migrate_chat(msg.chat_id, new_id).await
+                self.store.migrate_chat(msg.chat_id, *new_id).await
             }
             Err(ApiError::Unreachable(e)) => {
                 tracing::warn!(chat = msg.log_chat(), error = %e, "chat unreachable");
-                self.store.message_failed(msg.id, &e).await?;
+                self.store.message_failed(msg.id, e).await?;
                 self.store.chat_unreachable(msg.chat_id).await
             }
             Err(ApiError::Rejected(e))
@@ -342,7 +419,7 @@ impl Sender {
             }
             Err(ApiError::Rejected(e)) => {
                 tracing::error!(id = msg.id, method = %msg.method, error = %e, "Telegram refused a message");
-                self.store.message_failed(msg.id, &e).await
+                self.store.message_failed(msg.id, e).await
             }
         }
     }

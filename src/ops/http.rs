@@ -2,12 +2,13 @@
 //! webhook mode the route Telegram posts updates to (`telegram::webhook`), on one server.
 //!
 //! - `GET /healthz`: 200 while the process runs.
-//! - `GET /readyz`: 200 while the database answers, 503 otherwise.
+//! - `GET /readyz`: 200 while the database answers and no loop is stuck on a fault of the
+//!   machine, else 503 naming the fault (`disk full`, `database unreachable`).
 //! - `GET /health`: `{"ok":true,"pending_updates":N}` while the database answers, else 503
 //!   (the webhook mode's original check, kept for load balancers pointed at it).
 //! - `GET /metrics`: Prometheus text (see `metrics`).
 use crate::clock::Clock;
-use crate::store::Store;
+use crate::store::{Fault, Faults, Store};
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
@@ -25,16 +26,21 @@ const READY_TIMEOUT: Duration = Duration::from_secs(2);
 struct Ops {
     store: Store,
     clock: Clock,
+    faults: Faults,
 }
 
 /// The operator routes; merge a webhook router into it to serve both on one listener.
-pub fn router(store: Store, clock: Clock) -> Router {
+pub fn router(store: Store, clock: Clock, faults: Faults) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(ready))
         .route("/health", get(health))
         .route("/metrics", get(metrics))
-        .with_state(Ops { store, clock })
+        .with_state(Ops {
+            store,
+            clock,
+            faults,
+        })
 }
 
 /// Serve `app` until `stop` turns true, then finish the requests in hand.
@@ -50,7 +56,14 @@ pub async fn serve(listener: TcpListener, app: Router, mut stop: watch::Receiver
     }
 }
 
-async fn ready(State(o): State<Ops>) -> (StatusCode, &'static str) {
+async fn ready(State(o): State<Ops>) -> (StatusCode, String) {
+    // A loop stuck on a fault of the machine (a full disk takes writes, not `SELECT 1`).
+    if let Some(fault) = o.faults.current() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("{}\n", fault.as_str()),
+        );
+    }
     let ping = async {
         match &o.store {
             Store::Sqlite(p) => sqlx::query("SELECT 1").execute(p).await.map(drop),
@@ -58,15 +71,23 @@ async fn ready(State(o): State<Ops>) -> (StatusCode, &'static str) {
             Store::Batch(_) => Ok(()),
         }
     };
+    let unreachable = Fault::Unreachable.as_str();
     match tokio::time::timeout(READY_TIMEOUT, ping).await {
-        Ok(Ok(())) => (StatusCode::OK, "ready\n"),
+        Ok(Ok(())) => (StatusCode::OK, "ready\n".into()),
         Ok(Err(e)) => {
-            tracing::warn!(error = %e, "readiness check: database unavailable");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n")
+            let fault = Fault::of(&e.into()).unwrap_or(Fault::Unreachable);
+            tracing::debug!(
+                fault = fault.as_str(),
+                "readiness check: the database did not answer"
+            );
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("{}\n", fault.as_str()),
+            )
         }
         Err(_) => {
-            tracing::warn!("readiness check: database did not answer within {READY_TIMEOUT:?}");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n")
+            tracing::debug!("readiness check: database did not answer within {READY_TIMEOUT:?}");
+            (StatusCode::SERVICE_UNAVAILABLE, format!("{unreachable}\n"))
         }
     }
 }

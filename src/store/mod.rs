@@ -40,7 +40,7 @@ pub use zero::{Answer, BoardLine, ExpectedUnit, Round, UnitStats};
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+use sqlx::{Connection as _, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -132,6 +132,17 @@ impl Store {
                 .pragma("secure_delete", "ON");
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
+                .after_release(|conn, _| {
+                    Box::pin(async move {
+                        // A transaction that met a full disk may have been rolled back by
+                        // SQLite itself; sqlx's own rollback then fails and the connection
+                        // believes it is still inside one, refusing every `BEGIN` after. Such
+                        // a connection is closed, not given back to the pool. (Taking the
+                        // handle first lets a queued rollback finish.)
+                        conn.lock_handle().await?;
+                        Ok(!conn.is_in_transaction())
+                    })
+                })
                 .connect_with(opts)
                 .await?;
             Ok(Store::Sqlite(pool))

@@ -57,6 +57,13 @@ pub struct TestDb {
     _dir: Option<tempfile::TempDir>,
 }
 
+impl TestDb {
+    /// A database at `url` that the test made and removes itself.
+    pub fn at(url: String) -> TestDb {
+        TestDb { url, _dir: None }
+    }
+}
+
 pub fn pg_base() -> String {
     std::env::var("LOOKOUT_TEST_PG")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
@@ -195,8 +202,14 @@ impl TestBot {
 
     /// The simulator, a database with the test org, and no bot running yet.
     async fn prepare(backend: Backend, sim: SimConfig, config: Config) -> TestBot {
+        TestBot::prepare_on(fresh_db(backend).await, sim, config).await
+    }
+
+    /// `prepare` on a database the test made (one on a small disk, one behind a proxy); the
+    /// test's own `store` opens `db.url`, and the bot opens whatever `db.url` says when it
+    /// starts (`start`).
+    pub async fn prepare_on(db: TestDb, sim: SimConfig, config: Config) -> TestBot {
         let sim = Simulator::start(sim).await.expect("simulator starts");
-        let db = fresh_db(backend).await;
         let store = app::open_store(&db.url).await.expect("database opens");
         let entries = orgfile::parse(ORG, "org.toml", &[]).expect("test org parses");
         let mut tx = store.begin().await.expect("tx");
