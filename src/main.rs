@@ -83,7 +83,8 @@ enum Cmd {
     /// (Alert issues, Update replaces, Cancel ends); the warning's id is the last line printed.
     /// The running bot sends it.
     Warn {
-        /// A CAP 1.2 XML file instead of the flags.
+        /// A CAP 1.2 XML file instead of the flags, in the encoding it declares. Its areas
+        /// that match no unit are listed and not warned; it is refused if none matches.
         #[arg(long, value_name = "FILE", conflicts_with_all = ["unit", "level", "expires", "exercise", "text"])]
         cap: Option<PathBuf>,
         #[arg(long, required_unless_present = "cap")]
@@ -422,7 +423,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let mut tx = store.begin().await?;
             let done = match cap {
                 Some(file) => {
-                    let xml = std::fs::read_to_string(&file)
+                    // Bytes: the file names its own encoding (GBK, ISO-8859-1…).
+                    // At most one byte over the limit is read, so that an oversized file
+                    // is refused by the parser without being held whole.
+                    let mut xml = Vec::new();
+                    std::fs::File::open(&file)
+                        .and_then(|f| {
+                            let limit = warning::cap::MAX_BYTES as u64 + 1;
+                            std::io::Read::read_to_end(&mut std::io::Read::take(f, limit), &mut xml)
+                        })
                         .with_context(|| format!("reading {}", file.display()))?;
                     warning::upstream::from_cap(&ctx, &mut tx, &xml, now)
                         .await
@@ -457,7 +466,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     targeted,
                     unreachable,
                     replaced,
+                    unmatched,
                 } => {
+                    // Lines before the last: scripts read the id from the last one.
+                    if !unmatched.is_empty() {
+                        let count = unmatched.len() as i64;
+                        println!("{}", tr!(i18n, locale, "cli-warn-unmatched", count = count));
+                        for area in &unmatched {
+                            println!("  {area}");
+                        }
+                    }
                     if let Some(old) = replaced {
                         let old = warning::display_id(old);
                         println!("{}", tr!(i18n, locale, "cli-warn-replaced", id = old));
@@ -483,6 +501,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         tr!(i18n, locale, "cli-warn-ended", ids = ids.join(" "))
                     );
                     ids.last().cloned().unwrap_or_default()
+                }
+                warning::upstream::Done::Ignored(references) => {
+                    // Not an error (exit 0): nothing here to cancel. stdout stays empty, as no
+                    // warning is named; stderr says why.
+                    eprintln!(
+                        "{}",
+                        tr!(
+                            i18n,
+                            locale,
+                            "cli-warn-cancel-ignored",
+                            references = references
+                        )
+                    );
+                    return Ok(());
                 }
                 warning::upstream::Done::Duplicate(id) => {
                     let wid = warning::display_id(id);

@@ -605,3 +605,13 @@ board-esc-open = escalating
 board-esc-acknowledged = taken
 board-esc-snoozed = snoozed
 # end of the board
+# CAP from real feeds (lookout warn --cap)
+cli-warn-unmatched = { $count ->
+    [one] One of the alert's areas matches
+   *[other] { $count } of the alert's areas match
+} no unit here and { $count ->
+    [one] was
+   *[other] were
+} not warned (match by geocode value = unit id, or areaDesc = unit name):
+cli-warn-cancel-ignored = Ignored: this Cancel names no warning issued here ({ $references }); nothing was changed.
+# end of CAP from real feeds

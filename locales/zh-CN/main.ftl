@@ -605,3 +605,7 @@ board-esc-open = 逐级提醒中
 board-esc-acknowledged = 已有人处理
 board-esc-snoozed = 已暂停
 # end of the board
+# CAP from real feeds (lookout warn --cap)
+cli-warn-unmatched = 该预警有 { $count } 个区域与本地单位不对应，未向其发布（按 geocode 值 = 单位编号，或 areaDesc = 单位名称对应）：
+cli-warn-cancel-ignored = 已忽略：此解除（Cancel）所指的预警未在本系统发布（{ $references }），未做任何更改。
+# end of CAP from real feeds

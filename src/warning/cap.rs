@@ -8,16 +8,23 @@
 //! `<cap:alert xmlns:cap="…">` are read; the namespace itself is not checked. A document type
 //! declaration is skipped and its entities are never expanded.
 //!
+//! The file is read in the encoding it is written in: its byte order mark, else the `encoding`
+//! of its XML declaration (UTF-8, GBK, GB2312, GB18030, ISO-8859-1, windows-1252 and every
+//! other label of the WHATWG Encoding Standard, as `encoding_rs` knows them), else UTF-8. Bytes
+//! that are not valid in that encoding refuse the file rather than being guessed at.
+//!
 //! An alert is refused when it is not one the bot can act on: `System` and `Draft` statuses,
 //! `Ack` and `Error` message types, an `Unknown` severity, an Alert or Update without an area or
 //! without any text. A Cancel needs only its references; its info block is kept when it reads
 //! as one, and is `None` otherwise.
 
 use chrono::{DateTime, FixedOffset};
+use encoding_rs::Encoding;
+use quick_xml::events::Event;
 use serde::Deserialize;
 
 /// Larger inputs are refused before they are parsed.
-const MAX_BYTES: usize = 1024 * 1024;
+pub const MAX_BYTES: usize = 1024 * 1024;
 
 /// A checked CAP alert.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,19 +126,29 @@ pub enum CapError {
         element: &'static str,
         value: String,
     },
+    #[error("the XML declaration names encoding {0:?}, which is not one this reader knows")]
+    UnknownEncoding(String),
+    /// The name is the encoding's canonical one (`GBK` for a file that says `GB2312`).
+    #[error("the file is not valid {0} (the encoding its byte order mark or XML declaration names, else UTF-8)")]
+    Encoding(&'static str),
 }
 
-/// Reads and checks one CAP 1.2 alert.
-pub fn parse(xml: &str) -> Result<Alert, CapError> {
-    if xml.len() > MAX_BYTES {
+/// Reads and checks one CAP 1.2 alert from a file's bytes, in the encoding they are written in.
+pub fn parse(bytes: &[u8]) -> Result<Alert, CapError> {
+    if bytes.len() > MAX_BYTES {
         return Err(CapError::Invalid {
             element: "alert",
             value: "larger than 1 MiB".to_string(),
         });
     }
-    let xml = xml.strip_prefix('\u{feff}').unwrap_or(xml);
+    // A byte order mark, when there is one, wins over the declaration (encoding_rs's
+    // `decode` sniffs it and removes it).
+    let (xml, used, malformed) = declared_encoding(bytes)?.decode(bytes);
+    if malformed {
+        return Err(CapError::Encoding(used.name()));
+    }
     let RawRoot::Alert(raw) =
-        quick_xml::de::from_str::<RawRoot>(xml).map_err(|e| CapError::Xml(e.to_string()))?;
+        quick_xml::de::from_str::<RawRoot>(&xml).map_err(|e| CapError::Xml(e.to_string()))?;
 
     let identifier = required(raw.identifier, "alert/identifier")?;
     let sender = required(raw.sender, "alert/sender")?;
@@ -193,6 +210,30 @@ pub fn parse(xml: &str) -> Result<Alert, CapError> {
         references,
         info,
     })
+}
+
+/// The encoding the XML declaration names; UTF-8 (XML's default) when there is none. The
+/// declaration is ASCII in every encoding it can name, so quick-xml reads it from the raw bytes.
+fn declared_encoding(bytes: &[u8]) -> Result<&'static Encoding, CapError> {
+    let mut reader = quick_xml::Reader::from_reader(bytes);
+    let decl = match reader.read_event() {
+        Ok(Event::Decl(decl)) => decl,
+        _ => return Ok(encoding_rs::UTF_8),
+    };
+    let label = match decl.encoding() {
+        None => return Ok(encoding_rs::UTF_8),
+        Some(Ok(label)) => label.into_owned(),
+        Some(Err(e)) => return Err(CapError::Xml(e.to_string())),
+    };
+    match Encoding::for_label(label.trim().as_bytes()) {
+        // A declaration readable as ASCII cannot be UTF-16 without a byte order mark: the
+        // label is wrong and the file is UTF-8 (as the WHATWG rules for HTML also decide).
+        Some(e) if e == encoding_rs::UTF_16LE || e == encoding_rs::UTF_16BE => {
+            Ok(encoding_rs::UTF_8)
+        }
+        Some(e) => Ok(e),
+        None => Err(CapError::UnknownEncoding(label)),
+    }
 }
 
 /// Checks one info block; whether areas and text are required is left to the caller.
@@ -342,18 +383,34 @@ mod tests {
     use super::*;
 
     // paths: tests/cap/
-    fn example(name: &str) -> &'static str {
+    fn example(name: &str) -> &'static [u8] {
         match name {
-            "issue" => include_str!("../../tests/cap/issue.xml"),
-            "update" => include_str!("../../tests/cap/update.xml"),
-            "cancel" => include_str!("../../tests/cap/cancel.xml"),
-            "exercise" => include_str!("../../tests/cap/exercise.xml"),
-            "broken-not-xml" => include_str!("../../tests/cap/broken-not-xml.xml"),
-            "broken-no-severity" => include_str!("../../tests/cap/broken-no-severity.xml"),
+            "issue" => include_bytes!("../../tests/cap/issue.xml"),
+            "update" => include_bytes!("../../tests/cap/update.xml"),
+            "cancel" => include_bytes!("../../tests/cap/cancel.xml"),
+            "exercise" => include_bytes!("../../tests/cap/exercise.xml"),
+            "broken-not-xml" => include_bytes!("../../tests/cap/broken-not-xml.xml"),
+            "broken-no-severity" => include_bytes!("../../tests/cap/broken-no-severity.xml"),
             "broken-unknown-severity" => {
-                include_str!("../../tests/cap/broken-unknown-severity.xml")
+                include_bytes!("../../tests/cap/broken-unknown-severity.xml")
             }
-            "broken-no-area" => include_str!("../../tests/cap/broken-no-area.xml"),
+            "broken-no-area" => include_bytes!("../../tests/cap/broken-no-area.xml"),
+            "feed-ec-heat-fr-latin1" => {
+                include_bytes!("../../tests/cap/feed-ec-heat-fr-latin1.xml")
+            }
+            "feed-cn-rainstorm-gb2312" => {
+                include_bytes!("../../tests/cap/feed-cn-rainstorm-gb2312.xml")
+            }
+            "feed-cn-thunder-update-gb18030" => {
+                include_bytes!("../../tests/cap/feed-cn-thunder-update-gb18030.xml")
+            }
+            "feed-cn-wind-cancel-gbk" => {
+                include_bytes!("../../tests/cap/feed-cn-wind-cancel-gbk.xml")
+            }
+            "feed-nws-winter-storm" => include_bytes!("../../tests/cap/feed-nws-winter-storm.xml"),
+            "feed-usgs-earthquake" => include_bytes!("../../tests/cap/feed-usgs-earthquake.xml"),
+            "feed-nsw-rfs-update" => include_bytes!("../../tests/cap/feed-nsw-rfs-update.xml"),
+            "hostile-xxe" => include_bytes!("../../tests/cap/hostile-xxe.xml"),
             other => panic!("no example {other}"),
         }
     }
@@ -378,7 +435,7 @@ mod tests {
     }
 
     fn info_of(xml: &str) -> Info {
-        match parse(xml) {
+        match parse(xml.as_bytes()) {
             Ok(Alert {
                 info: Some(info), ..
             }) => info,
@@ -511,7 +568,7 @@ mod tests {
             ("Draft", "Alert", "alert/status", "Draft"),
         ] {
             let xml = alert(status, msg_type, &info("zh", "h"));
-            match parse(&xml) {
+            match parse(xml.as_bytes()) {
                 Err(CapError::Unsupported {
                     element: e,
                     value: v,
@@ -523,7 +580,7 @@ mod tests {
         }
         let xml = alert("Actual", "Warning", &info("zh", "h"));
         assert!(matches!(
-            parse(&xml),
+            parse(xml.as_bytes()),
             Err(CapError::Invalid {
                 element: "alert/msgType",
                 ..
@@ -569,7 +626,7 @@ mod tests {
                   <cap:geocode><cap:valueName>unit</cap:valueName><cap:value>wangcun</cap:value></cap:geocode>
                 </cap:area></cap:info>
             </cap:alert>"#;
-        let a = parse(xml).expect("prefixed");
+        let a = parse(xml.as_bytes()).expect("prefixed");
         assert_eq!(a.identifier, "P-1");
         assert_eq!(a.status, Status::Test);
         let info = a.info.expect("info");
@@ -589,9 +646,9 @@ mod tests {
     fn wrong_root_or_not_xml() {
         let xml = alert("Actual", "Alert", &info("zh", "h")).replace("alert", "warning");
         assert!(
-            matches!(parse(&xml), Err(CapError::Xml(_))),
+            matches!(parse(xml.as_bytes()), Err(CapError::Xml(_))),
             "{:?}",
-            parse(&xml)
+            parse(xml.as_bytes())
         );
         for junk in [
             "",
@@ -602,9 +659,9 @@ mod tests {
             "<alert></info></alert>",
         ] {
             assert!(
-                matches!(parse(junk), Err(CapError::Xml(_))),
+                matches!(parse(junk.as_bytes()), Err(CapError::Xml(_))),
                 "{junk:?}: {:?}",
-                parse(junk)
+                parse(junk.as_bytes())
             );
         }
     }
@@ -621,7 +678,7 @@ mod tests {
         ] {
             assert!(full.contains(cut));
             let xml = full.replace(cut, "");
-            match parse(&xml) {
+            match parse(xml.as_bytes()) {
                 Err(CapError::Missing(e)) => assert_eq!(e, element),
                 other => panic!("{element}: {other:?}"),
             }
@@ -632,7 +689,7 @@ mod tests {
             "<identifier>  </identifier>",
         );
         assert!(matches!(
-            parse(&xml),
+            parse(xml.as_bytes()),
             Err(CapError::Missing("alert/identifier"))
         ));
     }
@@ -642,7 +699,10 @@ mod tests {
         let refs = format!("<references>{ISSUE_REF}</references>");
         for (msg_type, head) in [("Alert", ""), ("Update", refs.as_str())] {
             let none = alert("Actual", msg_type, head);
-            assert!(matches!(parse(&none), Err(CapError::Missing("alert/info"))));
+            assert!(matches!(
+                parse(none.as_bytes()),
+                Err(CapError::Missing("alert/info"))
+            ));
 
             let no_desc = alert(
                 "Actual",
@@ -650,7 +710,7 @@ mod tests {
                 &format!("{head}<info><severity>Minor</severity><headline>h</headline><area><geocode><value>x</value></geocode></area></info>"),
             );
             assert!(matches!(
-                parse(&no_desc),
+                parse(no_desc.as_bytes()),
                 Err(CapError::Missing("alert/info/area/areaDesc"))
             ));
 
@@ -660,7 +720,7 @@ mod tests {
                 &format!("{head}<info><severity>Minor</severity><headline> </headline><description/><area><areaDesc>a</areaDesc></area></info>"),
             );
             assert!(matches!(
-                parse(&no_text),
+                parse(no_text.as_bytes()),
                 Err(CapError::Missing("alert/info/headline"))
             ));
         }
@@ -686,12 +746,12 @@ mod tests {
         let body = info("zh", "h");
         let update = alert("Actual", "Update", &body);
         assert!(matches!(
-            parse(&update),
+            parse(update.as_bytes()),
             Err(CapError::Missing("alert/references"))
         ));
         let cancel = alert("Actual", "Cancel", "<references>\n </references>");
         assert!(matches!(
-            parse(&cancel),
+            parse(cancel.as_bytes()),
             Err(CapError::Missing("alert/references"))
         ));
 
@@ -701,7 +761,7 @@ mod tests {
                 "Update",
                 &format!("<references>{ISSUE_REF} {bad}</references>{body}"),
             );
-            match parse(&xml) {
+            match parse(xml.as_bytes()) {
                 Err(CapError::Invalid { element, value }) => {
                     assert_eq!((element, value.as_str()), ("alert/references", bad));
                 }
@@ -715,7 +775,10 @@ mod tests {
             "Alert",
             &format!("<references>{ISSUE_REF}</references>{body}"),
         );
-        assert_eq!(parse(&xml).map(|a| a.references.len()).ok(), Some(1));
+        assert_eq!(
+            parse(xml.as_bytes()).map(|a| a.references.len()).ok(),
+            Some(1)
+        );
     }
 
     #[test]
@@ -735,7 +798,7 @@ mod tests {
             "Cancel",
             &format!("{refs}<info><severity>Unknown</severity><headline>解除</headline></info>"),
         );
-        let a = parse(&xml).expect("cancel with unreadable info");
+        let a = parse(xml.as_bytes()).expect("cancel with unreadable info");
         assert_eq!(a.info, None);
     }
 
@@ -747,7 +810,7 @@ mod tests {
                 "Alert",
                 &format!("<info><severity>Minor</severity><expires>{bad}</expires><headline>h</headline><area><areaDesc>a</areaDesc></area></info>"),
             );
-            match parse(&xml) {
+            match parse(xml.as_bytes()) {
                 Err(CapError::Invalid { element, value }) => {
                     assert_eq!((element, value.as_str()), ("alert/info/expires", bad));
                 }
@@ -784,7 +847,7 @@ mod tests {
             &info("zh", "h").replace("Minor", "Catastrophic"),
         );
         assert!(matches!(
-            parse(&xml),
+            parse(xml.as_bytes()),
             Err(CapError::Invalid {
                 element: "alert/info/severity",
                 ..
@@ -814,22 +877,181 @@ mod tests {
         assert_eq!(info.areas[0].geocodes, ["w1", "w2"]);
     }
 
+    fn descs(info: &Info) -> Vec<&str> {
+        info.areas.iter().map(|a| a.desc.as_str()).collect()
+    }
+
+    #[test]
+    fn latin1_feed_is_decoded() {
+        let bytes = example("feed-ec-heat-fr-latin1");
+        assert!(
+            std::str::from_utf8(bytes).is_err(),
+            "the fixture is Latin-1"
+        );
+        let a = parse(bytes).expect("Environment Canada, ISO-8859-1");
+        let info = a.info.expect("info");
+        // Declared ISO-8859-1; the en dash is windows-1252's 0x96, as real feeds write it.
+        assert_eq!(
+            info.headline.as_deref(),
+            Some("Avertissement de chaleur – Montréal")
+        );
+        assert_eq!(info.sender_name.as_deref(), Some("Environnement Canada"));
+        assert_eq!(descs(&info), ["Montréal", "Laval", "Longueuil - Varennes"]);
+        assert_eq!(info.areas[0].geocodes, ["061000", "2466023"]);
+        assert!(info.text().contains("Île de Montréal"), "{}", info.text());
+        assert!(info.text().contains("31 à 33 °C"), "{}", info.text());
+    }
+
+    #[test]
+    fn chinese_feeds_are_decoded() {
+        let bytes = example("feed-cn-rainstorm-gb2312");
+        assert!(std::str::from_utf8(bytes).is_err(), "the fixture is GBK");
+        let a = parse(bytes).expect("GB2312 (read as GBK)");
+        let info = a.info.expect("info");
+        assert_eq!(info.severity, Severity::Severe);
+        assert_eq!(descs(&info), ["王村镇", "南郊镇", "萌水镇"]);
+        assert_eq!(
+            info.headline.as_deref(),
+            Some("周村区气象台发布暴雨橙色预警信号")
+        );
+        assert_eq!(info.sender_name.as_deref(), Some("淄博市周村区气象台"));
+
+        let a = parse(example("feed-cn-thunder-update-gb18030")).expect("GB18030");
+        assert_eq!(a.msg_type, MsgType::Update);
+        assert_eq!(a.references[0].identifier, "37030641600000_20260718060000");
+        assert_eq!(descs(&a.info.expect("info")), ["李家村", "北郊镇"]);
+
+        let a = parse(example("feed-cn-wind-cancel-gbk")).expect("GBK");
+        assert_eq!(a.msg_type, MsgType::Cancel);
+        assert_eq!(
+            a.info.and_then(|i| i.headline).as_deref(),
+            Some("周村区气象台解除大风蓝色预警信号")
+        );
+    }
+
+    #[test]
+    fn utf8_feeds_parse() {
+        let info = parse(example("feed-nws-winter-storm"))
+            .expect("NWS")
+            .info
+            .expect("info");
+        assert_eq!(info.severity, Severity::Severe);
+        assert_eq!(descs(&info), ["Cook; DuPage; Lake"]);
+        assert_eq!(info.areas[0].geocodes.len(), 6);
+        let info = parse(example("feed-usgs-earthquake"))
+            .expect("USGS")
+            .info
+            .expect("info");
+        assert_eq!(info.expires, None);
+        assert_eq!(
+            descs(&info),
+            ["12 km NE of Ridgecrest, CA", "Kern County, California"]
+        );
+        let a = parse(example("feed-nsw-rfs-update")).expect("NSW RFS");
+        assert_eq!(a.msg_type, MsgType::Update);
+        assert_eq!(a.references[0].sender, "https://www.rfs.nsw.gov.au");
+    }
+
+    #[test]
+    fn encodings_bom_and_declaration() {
+        let body = alert("Actual", "Alert", &info("fr", "Montréal"));
+        let with_decl = |label: &str| format!("<?xml version=\"1.0\" encoding=\"{label}\"?>{body}");
+        let headline = |bytes: &[u8]| info_of_bytes(bytes).headline;
+
+        // Latin-1 bytes under every label that names them.
+        for label in [
+            "ISO-8859-1",
+            "iso-8859-1",
+            "latin1",
+            "windows-1252",
+            " cp1252 ",
+        ] {
+            let bytes = encoded(encoding_rs::WINDOWS_1252, &with_decl(label));
+            assert_eq!(headline(&bytes).as_deref(), Some("Montréal"), "{label}");
+        }
+        // The same bytes declared (or defaulting to) UTF-8 are refused, naming the encoding.
+        for decl in [
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
+            "<?xml version=\"1.0\"?>",
+            "",
+        ] {
+            let bytes = encoded(encoding_rs::WINDOWS_1252, &format!("{decl}{body}"));
+            match parse(&bytes) {
+                Err(e @ CapError::Encoding("UTF-8")) => {
+                    assert!(e.to_string().contains("not valid UTF-8"), "{e}")
+                }
+                other => panic!("{decl:?}: {other:?}"),
+            }
+        }
+        // GBK text under the Chinese labels.
+        let zh = alert("Actual", "Alert", &info("zh", "暴雨橙色预警"));
+        for label in ["GBK", "gb2312", "GB18030", "x-gbk"] {
+            let bytes = encoded(
+                encoding_rs::GB18030,
+                &format!("<?xml version=\"1.0\" encoding=\"{label}\"?>{zh}"),
+            );
+            assert_eq!(headline(&bytes).as_deref(), Some("暴雨橙色预警"), "{label}");
+        }
+        // An unknown label is refused by name rather than guessed.
+        match parse(with_decl("klingon-8").as_bytes()) {
+            Err(CapError::UnknownEncoding(label)) => assert_eq!(label, "klingon-8"),
+            other => panic!("{other:?}"),
+        }
+        // A byte order mark wins over the declaration; UTF-16 is read only with one.
+        let utf8_bom = [b"\xef\xbb\xbf".as_slice(), with_decl("GBK").as_bytes()].concat();
+        assert_eq!(headline(&utf8_bom).as_deref(), Some("Montréal"));
+        let utf16: Vec<u8> = [0xfeff_u16]
+            .into_iter()
+            .chain(with_decl("UTF-16").encode_utf16())
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        assert_eq!(headline(&utf16).as_deref(), Some("Montréal"));
+        // A declaration saying UTF-16 over ASCII-readable bytes is wrong: they are UTF-8.
+        assert_eq!(
+            headline(with_decl("UTF-16").as_bytes()).as_deref(),
+            Some("Montréal")
+        );
+    }
+
+    fn encoded(encoding: &'static Encoding, text: &str) -> Vec<u8> {
+        encoding.encode(text).0.into_owned()
+    }
+
+    fn info_of_bytes(bytes: &[u8]) -> Info {
+        match parse(bytes) {
+            Ok(Alert {
+                info: Some(info), ..
+            }) => info,
+            other => panic!("expected an alert with info, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn xxe_file_is_refused_with_nothing_expanded() {
+        match parse(example("hostile-xxe")) {
+            Err(CapError::Xml(e)) => {
+                assert!(!e.contains("root:") && !e.contains("lollol"), "{e}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
     #[test]
     fn doctype_entities_are_not_expanded() {
         let xml = r#"<?xml version="1.0"?>
             <!DOCTYPE alert [<!ENTITY boom "BOOM">]>
             <alert><identifier>&boom;</identifier></alert>"#;
         assert!(
-            matches!(parse(xml), Err(CapError::Xml(_))),
+            matches!(parse(xml.as_bytes()), Err(CapError::Xml(_))),
             "{:?}",
-            parse(xml)
+            parse(xml.as_bytes())
         );
     }
 
     #[test]
     fn over_one_mib_is_refused_before_parsing() {
         let big = "x".repeat(MAX_BYTES + 1);
-        match parse(&big) {
+        match parse(big.as_bytes()) {
             Err(CapError::Invalid { element, value }) => {
                 assert_eq!((element, value.as_str()), ("alert", "larger than 1 MiB"));
             }
@@ -839,7 +1061,7 @@ mod tests {
         let xml = alert("Actual", "Alert", &info("zh", "h"));
         let padded = format!("{xml}{}", " ".repeat(MAX_BYTES - xml.len()));
         assert_eq!(padded.len(), MAX_BYTES);
-        assert!(parse(&padded).is_ok());
+        assert!(parse(padded.as_bytes()).is_ok());
     }
 
     #[test]
