@@ -4,7 +4,7 @@
 //! - `GET /healthz`: 200 while the process runs.
 //! - `GET /readyz`: 200 while the database answers and no loop is stuck on a fault of the
 //!   machine, else 503 naming the fault (`disk full`, `database unreachable`).
-//! - `GET /health`: `{"ok":true,"pending_updates":N}` while the database answers, else 503
+//! - `GET /health`: `{"ok":true,"pending_updates":N}` while ready (as `/readyz`), else 503
 //!   (the webhook mode's original check, kept for load balancers pointed at it).
 //! - `GET /metrics`: Prometheus text (see `metrics`).
 use crate::clock::Clock;
@@ -94,17 +94,23 @@ async fn ready(State(o): State<Ops>) -> (StatusCode, String) {
 
 /// 200 while the database answers, with how many updates wait.
 async fn health(State(o): State<Ops>) -> (StatusCode, Json<Value>) {
+    let unavailable = |fault: Fault| {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "ok": false, "error": fault.as_str() })),
+        )
+    };
+    if let Some(fault) = o.faults.current() {
+        return unavailable(fault);
+    }
     match o.store.pending_update_count().await {
         Ok(n) => (
             StatusCode::OK,
             Json(json!({ "ok": true, "pending_updates": n })),
         ),
         Err(e) => {
-            tracing::warn!(error = %e, "health check: database unavailable");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "ok": false, "error": "database unavailable" })),
-            )
+            tracing::debug!(error = %e, "health check: the database did not answer");
+            unavailable(Fault::of(&e).unwrap_or(Fault::Unreachable))
         }
     }
 }
