@@ -38,7 +38,11 @@ async fn main() -> anyhow::Result<()> {
     };
     let busy = help_latencies(&sim, 2, PHASE).await?;
     let guesses = guessing.await??;
-    let checked = common::count(&running.store, "SELECT COUNT(*) FROM code_failures").await?;
+    let checked = common::count(
+        &running.store,
+        "SELECT COUNT(*) FROM rate_hits WHERE kind = 'tip.code'",
+    )
+    .await?;
     running.shutdown().await;
 
     let row = |name: &str, l: &[i64]| {

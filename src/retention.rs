@@ -1,7 +1,8 @@
 //! Retention: rows that only record finished work (sent messages, run and cancelled timers,
 //! handled updates, strangers' conversations, old rounds' reminder addresses, past duty
 //! rosters and their swaps) are pruned
-//! once older than `retention.keep`, so the database stays bounded over years. Statistics
+//! once older than `retention.keep`, so the database stays bounded over years. Counts of the
+//! per-sender limits (`crate::limits`) go as soon as they have left the longest window. Statistics
 //! and the audit trail (rounds, expected units, answers, hazards and their events, tips and
 //! their entries, escalations and their events) are never pruned; see `store::retention`
 //! for what else is kept and why.
@@ -30,11 +31,12 @@ pub struct Pruned {
     pub conversations: u64,
     pub zero_reminders: u64,
     pub rosters: u64,
+    pub rate_hits: u64,
 }
 
 impl Pruned {
     /// (table, rows) pairs, e.g. for a metric labelled by table.
-    pub fn per_table(&self) -> [(&'static str, u64); 6] {
+    pub fn per_table(&self) -> [(&'static str, u64); 7] {
         [
             ("outbox", self.outbox),
             ("timers", self.timers),
@@ -42,6 +44,7 @@ impl Pruned {
             ("conversations", self.conversations),
             ("zero_reminders", self.zero_reminders),
             ("roster", self.rosters),
+            ("rate_hits", self.rate_hits),
         ]
     }
 
@@ -65,6 +68,7 @@ pub async fn prune(
 ) -> Result<Pruned, StoreError> {
     let before = now.saturating_sub(ms(keep));
     let updates_before = now.saturating_sub(ms(keep.max(REPLAY_HORIZON)));
+    let counts_before = now.saturating_sub(crate::limits::LONGEST_WINDOW_MS);
     // A day's precision is enough for a window of days (UTC).
     let roster_day = crate::clock::from_ms(before).format("%Y-%m-%d").to_string();
     Ok(Pruned {
@@ -74,6 +78,7 @@ pub async fn prune(
         conversations: batches(pause, || store.prune_stranger_conversations(before, BATCH)).await?,
         zero_reminders: batches(pause, || store.prune_zero_reminders(before, BATCH)).await?,
         rosters: batches(pause, || store.prune_rosters(&roster_day, before, BATCH)).await?,
+        rate_hits: batches(pause, || store.prune_rate_hits(counts_before, BATCH)).await?,
     })
 }
 
@@ -105,6 +110,7 @@ pub async fn run(store: Store, clock: Clock, keep: Span) {
                 conversations = p.conversations,
                 zero_reminders = p.zero_reminders,
                 rosters = p.rosters,
+                rate_hits = p.rate_hits,
                 "retention pass"
             ),
             Err(e) => tracing::warn!(error = %e, "retention pass failed; will try again"),
@@ -126,8 +132,9 @@ mod tests {
             conversations: 0,
             zero_reminders: 4,
             rosters: 5,
+            rate_hits: 6,
         };
-        assert_eq!(p.total(), 15);
+        assert_eq!(p.total(), 21);
         assert_eq!(p.per_table()[3], ("conversations", 0));
         assert_eq!(ms(Span::days(90)), 90 * 86_400_000);
         assert_eq!(Span::hours(1).max(REPLAY_HORIZON), Span::days(1));

@@ -357,6 +357,14 @@ async fn a_pass_prunes_finished_rows_and_keeps_what_is_needed(b: Backend) {
     update(&store, 1, OLD, true).await;
     update(&store, 2, RECENT, true).await;
     update(&store, 3, OLD, false).await;
+    // Counts of the per-sender limits go once past the longest window, whatever `keep` says.
+    for at in [
+        OLD,
+        NOW - lookout::limits::LONGEST_WINDOW_MS - 1,
+        NOW - 60_000,
+    ] {
+        store.add_rate_hit("hazard", "p1", at).await.expect("count");
+    }
 
     let audit = kept_tables(&store).await;
     let stats_before = figures(&store, &config).await;
@@ -381,8 +389,10 @@ async fn a_pass_prunes_finished_rows_and_keeps_what_is_needed(b: Backend) {
             conversations: 1,
             zero_reminders: 1,
             rosters: 2,
+            rate_hits: 2,
         }
     );
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM rate_hits").await, 1);
     let left = "SELECT COUNT(*) FROM roster WHERE day = '2026-11-21'";
     assert_eq!(
         count(&store, left).await,

@@ -7,10 +7,10 @@ mod common;
 use common::{Backend, TestBot, WAIT};
 use lookout::clock::Clock;
 use lookout::config::{Config, Span};
+use lookout::limits;
 use lookout::org::Role;
 use lookout::sim::{SentMessage, SimUser};
 use lookout::store::Store;
-use lookout::tip::guard;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
@@ -770,7 +770,7 @@ async fn guessing_codes_is_bounded_per_chat_across_restarts(b: Backend) {
         "{}",
         limited.text()
     );
-    bot.wait_count("SELECT COUNT(*) FROM code_failures", 5)
+    bot.wait_count("SELECT COUNT(*) FROM rate_hits WHERE kind = 'tip.code'", 5)
         .await;
     // The limit is per chat: the tipster's own chat still opens the tip.
     let own = bot.ask(&tipster, &format!("/tip {code}")).await;
@@ -781,7 +781,10 @@ async fn guessing_codes_is_bounded_per_chat_across_restarts(b: Backend) {
     bot.start_with(s).await;
     let still = bot.ask(&guesser, &format!("/tip {code}")).await;
     assert_eq!(still.text(), limited.text());
-    offset.store(guard::FAILURE_WINDOW_MS + 1000, Ordering::SeqCst);
+    offset.store(
+        limits::Kind::TipCode.limit().window_ms + 60_000,
+        Ordering::SeqCst,
+    );
     let opened = bot.ask(&guesser, &format!("/tip {code} it is me")).await;
     assert!(!opened.text().contains("Too many"), "{}", opened.text());
     wait_text(&bot, lead.id(), "it is me").await;

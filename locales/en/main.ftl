@@ -202,7 +202,7 @@ tip-intro =
     What stays secret: the people who handle tips never see your name, username, account or language. Your chat is stored only encrypted, and my messages to you are erased once delivered. Do not write your name into the tip unless you want to be known.
     Now describe what you saw in a message. You may add photos and a location (pictures sent as files are cleaned of their GPS position and camera details), then press "Send tip". /cancel stops.
 tip-private-only = Tips are sent in a private chat with me, never in a group.
-tip-rate-limited = Thank you — you have sent several tips in the last hour. Please wait a while before sending another one.
+tip-rate-limited = Thank you — you have sent several tips in the last hour. You can send another one after { $time }.
 tip-got-text = Noted.
 tip-got-photo = Photo added ({ $photos } so far).
 tip-got-location = Location added.
@@ -615,3 +615,11 @@ cli-warn-unmatched = { $count ->
 } not warned (match by geocode value = unit id, or areaDesc = unit name):
 cli-warn-cancel-ignored = Ignored: this Cancel names no warning issued here ({ $references }); nothing was changed.
 # end of CAP from real feeds
+
+
+# limits per sender (floods)
+limit-tip-relay = You have sent { $max } messages on this tip in the last hour; this one was not passed on. You can write again after { $time }.
+limit-hazard = You have filed { $max } hazard reports in the last hour. You can file the next one after { $time }.
+limit-warning = You have issued { $max } warnings in the last hour. You can issue the next one after { $time }.
+limit-invite = You have made { $max } invites in the last hour. You can make more after { $time }; to onboard many people at once, use lookout invite on the server.
+# end of limits per sender

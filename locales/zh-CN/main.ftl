@@ -202,7 +202,7 @@ tip-intro =
     保密承诺：处理举报的人看不到您的姓名、用户名、账号或语言。您的会话只以加密形式保存，我发给您的消息送达后即删除。除非您愿意公开身份，请不要在举报中写您的名字。
     现在请用一条消息描述您看到的情况。可以补充照片和位置（以文件发送的图片会去除拍摄位置和相机信息），然后按“提交举报”。发送 /cancel 可放弃。
 tip-private-only = 请在与我的私聊中举报，不要在群里发送。
-tip-rate-limited = 谢谢您！您在一小时内已提交多条举报，请稍后再提交新的举报。
+tip-rate-limited = 谢谢您！您在一小时内已提交多条举报，请在 { $time } 之后再提交新的举报。
 tip-got-text = 已记录。
 tip-got-photo = 已添加照片（共 { $photos } 张）。
 tip-got-location = 已添加位置。
@@ -609,3 +609,11 @@ board-esc-snoozed = 已暂停
 cli-warn-unmatched = 该预警有 { $count } 个区域与本地单位不对应，未向其发布（按 geocode 值 = 单位编号，或 areaDesc = 单位名称对应）：
 cli-warn-cancel-ignored = 已忽略：此解除（Cancel）所指的预警未在本系统发布（{ $references }），未做任何更改。
 # end of CAP from real feeds
+
+
+# limits per sender (floods)
+limit-tip-relay = 您在一小时内已就此举报发送 { $max } 条消息，本条未转交。请在 { $time } 之后再发送。
+limit-hazard = 您在一小时内已上报 { $max } 条隐患，请在 { $time } 之后再上报。
+limit-warning = 您在一小时内已发布 { $max } 条预警，请在 { $time } 之后再发布。
+limit-invite = 您在一小时内已生成 { $max } 个邀请码。请在 { $time } 之后再生成；批量开通请在服务器上使用 lookout invite。
+# end of limits per sender

@@ -12,6 +12,7 @@ mod gauges;
 mod hazards;
 mod inbox;
 mod leader;
+mod limits;
 mod org;
 mod retention;
 mod roster;
@@ -216,15 +217,18 @@ impl Tx {
     /// `clause` on PostgreSQL (row locks), nothing on SQLite (the transaction holds the only
     /// write lock already).
     pub(crate) fn lock_clause(&self, clause: &'static str) -> &'static str {
-        let postgres = match self {
-            Tx::Sqlite(_) => false,
-            Tx::Postgres(_) => true,
-            Tx::Batch(sp) => sp.is_postgres(),
-        };
-        if postgres {
+        if self.is_postgres() {
             clause
         } else {
             ""
+        }
+    }
+
+    pub(crate) fn is_postgres(&self) -> bool {
+        match self {
+            Tx::Sqlite(_) => false,
+            Tx::Postgres(_) => true,
+            Tx::Batch(sp) => sp.is_postgres(),
         }
     }
 

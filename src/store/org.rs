@@ -305,45 +305,44 @@ impl Tx {
         who: &Joiner<'_>,
         now: i64,
     ) -> Result<RedeemOutcome> {
-        let sql = "SELECT i.unit_id, u.name, i.role, i.uses_left, i.expires_at FROM invites i \
-                   JOIN units u ON u.id = i.unit_id WHERE i.code_hash = $1";
-        let row: Option<(String, String, String, i64, Option<i64>)> =
-            on_tx!(self, c => sqlx::query_as(sql).bind(code_hash).fetch_optional(&mut **c).await?);
-        let Some((unit_id, unit_name, role, uses_left, expires_at)) = row else {
-            return Ok(RedeemOutcome::Unknown);
+        // The claim is one statement: it takes a use only while one is left, so replicas
+        // redeeming one code at once cannot both have it (PostgreSQL's second UPDATE waits for
+        // the first and then finds none left).
+        let claim = "UPDATE invites SET uses_left = uses_left - 1 WHERE code_hash = $1 \
+                     AND uses_left > 0 AND (expires_at IS NULL OR expires_at > $2) \
+                     RETURNING unit_id, role";
+        let claimed: Option<(String, String)> = on_tx!(self, c => sqlx::query_as(claim)
+            .bind(code_hash).bind(now).fetch_optional(&mut **c).await?);
+        let Some((unit_id, role)) = claimed else {
+            return self.why_not_redeemed(code_hash, now).await;
         };
         let role = role_of(&role)?;
-        if expires_at.is_some_and(|t| t <= now) {
-            return Ok(RedeemOutcome::Expired);
-        }
-        if uses_left <= 0 {
-            return Ok(RedeemOutcome::UsedUp);
-        }
-        let existing: Option<(i64,)> = on_tx!(self, c => sqlx::query_as("SELECT id FROM people WHERE tg_user_id = $1")
-            .bind(who.tg_user_id).fetch_optional(&mut **c).await?);
-        let person_id = match existing {
-            Some((id,)) => id,
-            None => {
-                let sql = "INSERT INTO people (tg_user_id, name, username, lang, created_at) \
-                           VALUES ($1, $2, $3, $4, $5) RETURNING id";
-                let row: (i64,) = on_tx!(self, c => sqlx::query_as(sql).bind(who.tg_user_id).bind(who.name)
-                    .bind(who.username).bind(who.lang).bind(now).fetch_one(&mut **c).await?);
-                row.0
-            }
-        };
+        let unit_name: (String,) = on_tx!(self, c => sqlx::query_as("SELECT name FROM units WHERE id = $1")
+            .bind(&unit_id).fetch_one(&mut **c).await?);
+        let unit_name = unit_name.0;
+        // The same person redeeming twice at once: the first insert wins, the second reads it.
+        let sql = "INSERT INTO people (tg_user_id, name, username, lang, created_at) \
+                   VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tg_user_id) DO NOTHING";
+        on_tx!(self, c => sqlx::query(sql).bind(who.tg_user_id).bind(who.name)
+            .bind(who.username).bind(who.lang).bind(now).execute(&mut **c).await?.rows_affected());
+        let person: (i64,) = on_tx!(self, c => sqlx::query_as("SELECT id FROM people WHERE tg_user_id = $1")
+            .bind(who.tg_user_id).fetch_one(&mut **c).await?);
+        let person_id = person.0;
         let sql = "INSERT INTO memberships (person_id, unit_id, role, created_at) VALUES ($1, $2, $3, $4) \
                    ON CONFLICT DO NOTHING";
         let added = on_tx!(self, c => sqlx::query(sql).bind(person_id).bind(&unit_id).bind(role.as_str()).bind(now)
             .execute(&mut **c).await?.rows_affected());
         if added == 0 {
+            // Nothing changes for a member already: the use goes back (this transaction
+            // still holds the row).
+            on_tx!(self, c => sqlx::query("UPDATE invites SET uses_left = uses_left + 1 WHERE code_hash = $1")
+                .bind(code_hash).execute(&mut **c).await?.rows_affected());
             return Ok(RedeemOutcome::AlreadyMember {
                 unit_id,
                 unit_name,
                 role,
             });
         }
-        on_tx!(self, c => sqlx::query("UPDATE invites SET uses_left = uses_left - 1 WHERE code_hash = $1")
-            .bind(code_hash).execute(&mut **c).await?.rows_affected());
         self.add_admin_event(&super::AdminEvent {
             at: now,
             kind: "invite.used",
@@ -360,6 +359,18 @@ impl Tx {
             unit_name,
             role,
             person_id,
+        })
+    }
+
+    /// Why a code gave no use: unknown, expired, or used up (in that order).
+    async fn why_not_redeemed(&mut self, code_hash: &str, now: i64) -> Result<RedeemOutcome> {
+        let sql = "SELECT expires_at FROM invites WHERE code_hash = $1";
+        let row: Option<(Option<i64>,)> =
+            on_tx!(self, c => sqlx::query_as(sql).bind(code_hash).fetch_optional(&mut **c).await?);
+        Ok(match row {
+            None => RedeemOutcome::Unknown,
+            Some((Some(t),)) if t <= now => RedeemOutcome::Expired,
+            Some(_) => RedeemOutcome::UsedUp,
         })
     }
 

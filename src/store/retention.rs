@@ -98,6 +98,16 @@ impl Store {
         Ok(days + self.prune_with(&sql, before, limit).await?)
     }
 
+    /// Counted actions (`crate::limits`) from before `before`: only their window matters.
+    pub async fn prune_rate_hits(&self, before: i64, limit: i64) -> Result<u64> {
+        let sql = format!(
+            "DELETE FROM rate_hits WHERE id IN (SELECT id FROM rate_hits WHERE at < $1 \
+             ORDER BY at LIMIT $2{})",
+            self.skip_locked()
+        );
+        self.prune_with(&sql, before, limit).await
+    }
+
     async fn prune_with(&self, sql: &str, before: i64, limit: i64) -> Result<u64> {
         Ok(
             on_pool!(self, p => sqlx::query(sql).bind(before).bind(limit).execute(p).await?.rows_affected()),

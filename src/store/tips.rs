@@ -1,5 +1,5 @@
-//! Anonymous tips: the tips, their exchange, tipsters' chats by keyed hash, the rate counter
-//! and handlers' pending replies. Nothing here holds a tipster's chat id in the clear.
+//! Anonymous tips: the tips, their exchange, tipsters' chats by keyed hash and handlers'
+//! pending replies. Nothing here holds a tipster's chat id in the clear.
 use super::{on_pool, on_tx, Result, Store, Tx};
 
 #[derive(Debug, Clone)]
@@ -94,27 +94,6 @@ impl Store {
         Ok(on_pool!(self, p => sqlx::query_as(sql).bind(lookup).fetch_optional(p).await?))
     }
 
-    /// When this sender's wrong receipt codes since `since` were sent.
-    pub async fn code_failures_since(&self, sender_key: &str, since: i64) -> Result<Vec<i64>> {
-        let sql = "SELECT at FROM code_failures WHERE sender_key = $1 AND at >= $2";
-        let rows: Vec<(i64,)> = on_pool!(self, p => sqlx::query_as(sql).bind(sender_key).bind(since).fetch_all(p).await?);
-        Ok(rows.into_iter().map(|r| r.0).collect())
-    }
-
-    /// Count a wrong code; failures older than `forget_before` are pruned on the way.
-    pub async fn add_code_failure(
-        &self,
-        sender_key: &str,
-        now: i64,
-        forget_before: i64,
-    ) -> Result<()> {
-        on_pool!(self, p => sqlx::query("DELETE FROM code_failures WHERE at < $1")
-            .bind(forget_before).execute(p).await?.rows_affected());
-        on_pool!(self, p => sqlx::query("INSERT INTO code_failures (sender_key, at) VALUES ($1, $2)")
-            .bind(sender_key).bind(now).execute(p).await?.rows_affected());
-        Ok(())
-    }
-
     /// The root unit: no parent, first in file order.
     pub async fn root_unit(&self) -> Result<Option<String>> {
         let row: Option<(String,)> =
@@ -180,21 +159,6 @@ impl Tx {
         let n = on_tx!(self, c => sqlx::query("DELETE FROM tip_chats WHERE chat_key = $1")
             .bind(chat_key).execute(&mut **c).await?.rows_affected());
         Ok(n > 0)
-    }
-
-    /// New tips from this sender since `since`; older counts are pruned on the way.
-    pub async fn tip_sends_since(&mut self, sender_key: &str, since: i64) -> Result<i64> {
-        on_tx!(self, c => sqlx::query("DELETE FROM tip_sends WHERE at < $1")
-            .bind(since).execute(&mut **c).await?.rows_affected());
-        let sql = "SELECT COUNT(*) FROM tip_sends WHERE sender_key = $1 AND at >= $2";
-        let row: (i64,) = on_tx!(self, c => sqlx::query_as(sql).bind(sender_key).bind(since).fetch_one(&mut **c).await?);
-        Ok(row.0)
-    }
-
-    pub async fn add_tip_send(&mut self, sender_key: &str, now: i64) -> Result<()> {
-        on_tx!(self, c => sqlx::query("INSERT INTO tip_sends (sender_key, at) VALUES ($1, $2)")
-            .bind(sender_key).bind(now).execute(&mut **c).await?.rows_affected());
-        Ok(())
     }
 
     pub async fn insert_tip(

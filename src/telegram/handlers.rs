@@ -476,6 +476,14 @@ async fn invite(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
     let now = ctx.clock.now_ms();
     let expires_at = now.saturating_add(terms.expires.as_std().as_millis() as i64);
     let mut tx = ctx.store.begin().await?;
+    // Per admin (`limits::Kind::Invite`); `lookout invite` is for onboarding in bulk.
+    if let Some(person) = &inc.member.person {
+        let key = crate::limits::Key::person(person.id);
+        let kind = crate::limits::Kind::Invite;
+        if !super::limited::take(&ctx, &mut tx, &mut r, l, kind, &key).await? {
+            return r.commit(&ctx, tx).await;
+        }
+    }
     tx.create_invite(
         &invite::hash_code(&code),
         &unit.id,

@@ -179,6 +179,17 @@ pub async fn report_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> Handl
         ));
         return r.send(&ctx).await;
     }
+    if let Some(person) = &inc.member.person {
+        // Told before writing a report that could not be filed yet.
+        let key = crate::limits::Key::person(person.id);
+        let (kind, now) = (crate::limits::Kind::Hazard, ctx.clock.now_ms());
+        if let crate::limits::Admit::WaitUntil(until) =
+            crate::limits::check_now(&ctx.store, kind, &key, now).await?
+        {
+            r.text(super::limited::wait_text(&ctx, l, kind, until));
+            return r.send(&ctx).await;
+        }
+    }
     let mut d = new_draft(&ctx, &inc);
     if !cmd.args.trim().is_empty() {
         d.add_text(&cmd.args.chars().take(draft::MAX_TEXT).collect::<String>());
@@ -235,6 +246,21 @@ pub async fn draft_message(ctx: &Ctx, inc: &Incoming) -> Option<HandlerResult> {
     Some(save_and_ask(ctx, inc, &d, r, same_album).await)
 }
 
+/// Count a finished report against the sender's limit (`limits::Kind::Hazard`); when over
+/// it, the reply says until when.
+async fn may_report(
+    ctx: &Ctx,
+    tx: &mut crate::store::Tx,
+    r: &mut Replies,
+    inc: &Incoming,
+) -> Result<bool, super::context::HandlerError> {
+    let Some(person) = &inc.member.person else {
+        return Ok(true);
+    };
+    let key = crate::limits::Key::person(person.id);
+    super::limited::take(ctx, tx, r, inc.lang, crate::limits::Kind::Hazard, &key).await
+}
+
 /// A draft's buttons: unit, category, submit, cancel.
 pub async fn draft_button(ctx: &Ctx, inc: &Incoming, action: Action) -> HandlerResult {
     let mut r = inc.replies();
@@ -264,6 +290,9 @@ pub async fn draft_button(ctx: &Ctx, inc: &Incoming, action: Action) -> HandlerR
         Action::HzJoin(id) if d.next() == Step::Confirm => {
             let now = ctx.clock.now_ms();
             let mut tx = ctx.store.begin().await?;
+            if !may_report(ctx, &mut tx, &mut r, inc).await? {
+                return r.commit(ctx, tx).await;
+            }
             let joined = hazard::confirm_existing(ctx, &mut tx, &inc.member, &d, id, now).await?;
             tx.clear_conversation_state(inc.chat_id, inc.user_id())
                 .await?;
@@ -284,6 +313,9 @@ pub async fn draft_button(ctx: &Ctx, inc: &Incoming, action: Action) -> HandlerR
         Action::HzSubmit { major } if d.next() == Step::Confirm => {
             let now = ctx.clock.now_ms();
             let mut tx = ctx.store.begin().await?;
+            if !may_report(ctx, &mut tx, &mut r, inc).await? {
+                return r.commit(ctx, tx).await;
+            }
             let id = hazard::submit(ctx, &mut tx, &inc.member, &d, major, now).await?;
             tx.clear_conversation_state(inc.chat_id, inc.user_id())
                 .await?;

@@ -7,6 +7,7 @@ pub mod escalation;
 pub mod handlers;
 pub mod hazards;
 pub mod intake;
+pub mod limited;
 pub mod render;
 pub mod roster;
 pub mod tips;

@@ -4,9 +4,11 @@
 //! outbox once sent), and nothing here logs a tipster's chat.
 use super::command::Command;
 use super::context::{HandlerResult, Incoming, Replies};
+use super::limited;
 use crate::action::Action;
 use crate::config::Lang;
 use crate::context::Ctx;
+use crate::limits::{self, Admit, Key, Kind};
 use crate::notice::{Button, Buttons};
 use crate::tip::flow::{self, Content, DeskOutcome};
 use crate::tip::{self, crypto, display_id, guard, parse_id, Draft};
@@ -14,7 +16,6 @@ use crate::tr;
 use std::sync::Arc;
 use teloxide::types::{Update, UpdateKind};
 
-const HOUR_MS: i64 = 3600 * 1000;
 /// Telegram's text limit is 4096; leave room.
 const CHUNK: usize = 3800;
 
@@ -82,6 +83,11 @@ fn inbound(update: &Update) -> Inbound {
 
 fn chat_key(ctx: &Ctx, inc: &Incoming) -> String {
     ctx.tip_key.chat_key(tip::CHAT_LABEL, inc.chat_id)
+}
+
+/// Whose new tips are counted: the chat, by a keyed hash of its own.
+fn rate_key(ctx: &Ctx, inc: &Incoming) -> Key {
+    Key::pseudonym(ctx.tip_key.chat_key(tip::RATE_LABEL, inc.chat_id))
 }
 
 fn now(ctx: &Ctx) -> i64 {
@@ -200,9 +206,11 @@ async fn start_draft(ctx: &Ctx, inc: &Incoming, mut r: Replies) -> HandlerResult
     let l = inc.lang;
     let now = now(ctx);
     let mut tx = ctx.store.begin().await?;
-    let rate_key = ctx.tip_key.chat_key(tip::RATE_LABEL, inc.chat_id);
-    if tx.tip_sends_since(&rate_key, now - HOUR_MS).await? >= tip::RATE_PER_HOUR {
-        r.text(tr!(ctx.i18n, l, "tip-rate-limited"));
+    // Told before writing, not after: the draft is counted when it is sent.
+    if let Admit::WaitUntil(until) =
+        limits::check(&mut tx, Kind::NewTip, &rate_key(ctx, inc), now).await?
+    {
+        r.text(limited::wait_text(ctx, l, Kind::NewTip, until));
         return r.commit(ctx, tx).await;
     }
     let draft = serde_json::to_string(&Draft::default()).unwrap_or_default();
@@ -229,17 +237,11 @@ async fn tip_by_code(
     code: &str,
 ) -> Result<CodeCheck, super::context::HandlerError> {
     let now = now(ctx);
-    let key = ctx.tip_key.chat_key(guard::FAILURE_LABEL, inc.chat_id);
-    let since = now - guard::FAILURE_WINDOW_MS;
-    let failures = ctx.store.code_failures_since(&key, since).await?;
-    if let Some(at) = guard::chat_retry_at(&failures, now) {
-        let time = crate::zero_report::hhmm(ctx, at);
-        return Ok(CodeCheck::Wait(tr!(
-            ctx.i18n,
-            inc.lang,
-            "tip-code-wait",
-            time = time
-        )));
+    let key = Key::pseudonym(ctx.tip_key.chat_key(guard::FAILURE_LABEL, inc.chat_id));
+    if let Admit::WaitUntil(until) = limits::check_now(&ctx.store, Kind::TipCode, &key, now).await?
+    {
+        let reply = limited::wait_text(ctx, inc.lang, Kind::TipCode, until);
+        return Ok(CodeCheck::Wait(reply));
     }
     if let Err(ms) = ctx.code_guard.admit(now) {
         let seconds = (ms + 999) / 1000;
@@ -268,7 +270,7 @@ async fn tip_by_code(
     match found.filter(|_| ok) {
         Some((id, _)) => Ok(CodeCheck::Opens(id)),
         None => {
-            ctx.store.add_code_failure(&key, now, since).await?;
+            limits::count_now(&ctx.store, Kind::TipCode, &key, now).await?;
             Ok(CodeCheck::Unknown)
         }
     }
@@ -316,6 +318,9 @@ async fn with_code(
     if !text.is_empty() {
         if text.chars().count() > tip::MAX_TEXT {
             r.text(tr!(ctx.i18n, l, "tip-draft-too-long"));
+            return r.commit(ctx, tx).await;
+        }
+        if !limited::take(ctx, &mut tx, &mut r, l, Kind::TipRelay, &Key::tip(id)).await? {
             return r.commit(ctx, tx).await;
         }
         flow::from_tipster(ctx, &mut tx, &tip, &Content::Text(text.to_string()), now).await?;
@@ -398,6 +403,10 @@ pub async fn tipster_message(ctx: Arc<Ctx>, inc: Incoming, update: Update) -> Ha
                     return r.commit(&ctx, tx).await;
                 }
             }
+            let relay = Key::tip(tip.id);
+            if !limited::take(&ctx, &mut tx, &mut r, l, Kind::TipRelay, &relay).await? {
+                return r.commit(&ctx, tx).await;
+            }
             flow::from_tipster(&ctx, &mut tx, &tip, &content, now).await?;
             r.text(tr!(ctx.i18n, l, "tip-relayed", id = display_id(tip.id)));
         }
@@ -449,9 +458,7 @@ async fn send_draft(ctx: &Ctx, inc: &Incoming, mut r: Replies) -> HandlerResult 
         r.text(tr!(ctx.i18n, l, "tip-no-draft"));
         return r.commit(ctx, tx).await;
     };
-    let rate_key = ctx.tip_key.chat_key(tip::RATE_LABEL, inc.chat_id);
-    if tx.tip_sends_since(&rate_key, now - HOUR_MS).await? >= tip::RATE_PER_HOUR {
-        r.text(tr!(ctx.i18n, l, "tip-rate-limited"));
+    if !limited::take(ctx, &mut tx, &mut r, l, Kind::NewTip, &rate_key(ctx, inc)).await? {
         return r.commit(ctx, tx).await;
     }
     let lookup = ctx.tip_key.code_lookup(&code);

@@ -2,10 +2,12 @@
 //! `/warn_end W-7 [TEXT]` and the figures of `/warning W-7`.
 use super::command::Command;
 use super::context::{HandlerError, HandlerResult, Incoming, Replies};
+use super::limited;
 use crate::action::Action;
 use crate::config::Lang;
 use crate::context::Ctx;
 use crate::conversation::{Conversation, WarnDraft};
+use crate::limits;
 use crate::notice::Button;
 use crate::org::Role;
 use crate::store::Tx;
@@ -70,6 +72,40 @@ pub async fn warn_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> Handler
     issue_and_reply(&ctx, &inc, tx, r, unit, level, text, None, false).await
 }
 
+/// The draft's Issue button: issue, unless the sender is over the limit (`limits::Kind::
+/// Warning`); then the reply says until when and the draft stays for then.
+#[allow(clippy::too_many_arguments)]
+async fn issue_draft(
+    ctx: &Ctx,
+    inc: &Incoming,
+    mut tx: Tx,
+    mut r: Replies,
+    unit: &str,
+    level: Level,
+    text: &str,
+    expires_h: Option<u32>,
+    exercise: bool,
+) -> HandlerResult {
+    if let Some(person) = &inc.member.person {
+        let now = ctx.clock.now_ms();
+        let key = limits::Key::person(person.id);
+        if let limits::Admit::WaitUntil(until) =
+            limits::check(&mut tx, limits::Kind::Warning, &key, now).await?
+        {
+            r.text(limited::wait_text(
+                ctx,
+                inc.lang,
+                limits::Kind::Warning,
+                until,
+            ));
+            return r.commit(ctx, tx).await;
+        }
+    }
+    tx.clear_conversation_state(inc.chat_id, inc.user_id())
+        .await?;
+    issue_and_reply(ctx, inc, tx, r, unit, level, text, expires_h, exercise).await
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn issue_and_reply(
     ctx: &Ctx,
@@ -91,6 +127,11 @@ async fn issue_and_reply(
         return r.send(ctx).await;
     };
     let now = ctx.clock.now_ms();
+    // Both forms end here: the warning and its count commit together.
+    let key = limits::Key::person(person.id);
+    if !limited::take(ctx, &mut tx, &mut r, l, limits::Kind::Warning, &key).await? {
+        return r.commit(ctx, tx).await;
+    }
     let new = Issue {
         targets: vec![unit.to_string()],
         level,
@@ -202,6 +243,16 @@ fn next_question(ctx: &Ctx, inc: &Incoming, d: &WarnDraft, r: &mut Replies) {
 }
 
 async fn start_draft(ctx: &Ctx, inc: &Incoming, mut r: Replies) -> HandlerResult {
+    if let Some(person) = &inc.member.person {
+        // Told before the questions, not after.
+        let (kind, key) = (limits::Kind::Warning, limits::Key::person(person.id));
+        if let limits::Admit::WaitUntil(until) =
+            limits::check_now(&ctx.store, kind, &key, ctx.clock.now_ms()).await?
+        {
+            r.text(limited::wait_text(ctx, inc.lang, kind, until));
+            return r.send(ctx).await;
+        }
+    }
     let units = inc.member.units_with(&[Role::Supervisor, Role::Admin]);
     let d = WarnDraft {
         unit: (units.len() == 1).then(|| units[0].unit_id.clone()),
@@ -261,10 +312,7 @@ pub async fn draft_button(ctx: &Ctx, inc: &Incoming, a: Action) -> HandlerResult
                 next_question(ctx, inc, &d, &mut r);
                 return r.commit(ctx, tx).await;
             };
-            tx.clear_conversation_state(inc.chat_id, inc.user_id())
-                .await?;
-            return issue_and_reply(ctx, inc, tx, r, &unit, level, &text, d.expires_h, exercise)
-                .await;
+            return issue_draft(ctx, inc, tx, r, &unit, level, &text, d.expires_h, exercise).await;
         }
         _ => {}
     }

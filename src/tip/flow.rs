@@ -208,8 +208,9 @@ pub async fn tell_tipster(
     }
 }
 
-/// File a confirmed draft: store it, seal the chat, open the relay session, count it for the
-/// rate limit, tell the desk and start the escalation chain. Returns the tip id.
+/// File a confirmed draft: store it, seal the chat, open the relay session, tell the desk and
+/// start the escalation chain (the caller counted it: `limits::Kind::NewTip`). Returns the
+/// tip id.
 #[allow(clippy::too_many_arguments)]
 pub async fn submit(
     ctx: &Ctx,
@@ -241,8 +242,6 @@ pub async fn submit(
         )
         .await?;
     }
-    let rate_key = ctx.tip_key.chat_key(super::RATE_LABEL, chat_id);
-    tx.add_tip_send(&rate_key, now).await?;
     let tid = display_id(id);
     let text = |l: Lang| {
         let location = if draft.location.is_some() {

@@ -1,35 +1,16 @@
 //! Bounds receipt-code guessing. Every `/tip CODE` costs an Argon2 check (tens of
-//! milliseconds of a core), so checks are limited per chat (wrong codes, counted in the store
-//! under a keyed pseudonym, so it survives restarts and names no chat) and overall (a token
-//! bucket here, in memory: it protects this process's CPU), and only one runs at a time, so a
-//! flood of guesses leaves the other core to everyone else.
+//! milliseconds of a core), so checks are limited per chat (wrong codes, counted by
+//! `crate::limits` under a keyed pseudonym, so it survives restarts and names no chat) and
+//! overall (a token bucket here, in memory: it protects this process's CPU), and only one
+//! runs at a time, so a flood of guesses leaves the other core to everyone else.
 use std::sync::Mutex;
 use tokio::sync::{Semaphore, SemaphorePermit};
 
 /// Keyed-hash purpose of the per-chat counter of wrong codes.
 pub const FAILURE_LABEL: &str = "tip-code-failure";
-/// Wrong codes one chat may send per window before it must wait.
-pub const FAILURES_PER_WINDOW: usize = 5;
-pub const FAILURE_WINDOW_MS: i64 = 15 * 60 * 1000;
-
 /// Overall: checks per second, and how many may come at once after a quiet spell.
 const CHECKS_PER_SEC: f64 = 10.0;
 const BURST: f64 = 20.0;
-
-/// When a chat that sent `failures` (their times, any order) may try again, if it must wait.
-pub fn chat_retry_at(failures: &[i64], now: i64) -> Option<i64> {
-    let mut recent: Vec<i64> = failures
-        .iter()
-        .copied()
-        .filter(|&at| at > now - FAILURE_WINDOW_MS)
-        .collect();
-    if recent.len() < FAILURES_PER_WINDOW {
-        return None;
-    }
-    // It may try again once enough of them have left the window.
-    recent.sort_unstable();
-    Some(recent[recent.len() - FAILURES_PER_WINDOW] + FAILURE_WINDOW_MS)
-}
 
 pub struct CodeGuard {
     bucket: Mutex<Bucket>,
@@ -79,31 +60,6 @@ impl CodeGuard {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_chat_waits_after_five_wrong_codes_until_the_oldest_leaves_the_window() {
-        let now = 100 * FAILURE_WINDOW_MS;
-        assert_eq!(chat_retry_at(&[], now), None);
-        let four = [now - 4, now - 3, now - 2, now - 1];
-        assert_eq!(chat_retry_at(&four, now), None);
-        let five = [now - 1, now - 500, now - 3, now - 2, now - 4];
-        assert_eq!(
-            chat_retry_at(&five, now),
-            Some(now - 500 + FAILURE_WINDOW_MS)
-        );
-        // Failures older than the window do not count.
-        let old = [
-            now - FAILURE_WINDOW_MS - 1,
-            now - 1,
-            now - 2,
-            now - 3,
-            now - 4,
-        ];
-        assert_eq!(chat_retry_at(&old, now), None);
-        // With more than five, the wait ends when only four remain in the window.
-        let six = [now - 60, now - 50, now - 40, now - 30, now - 20, now - 10];
-        assert_eq!(chat_retry_at(&six, now), Some(now - 50 + FAILURE_WINDOW_MS));
-    }
 
     #[test]
     fn the_overall_budget_allows_a_burst_then_its_rate() {

@@ -14,8 +14,6 @@ pub const FORGET: &str = "tip.forget";
 pub const CHAT_LABEL: &str = "tip-chat";
 pub const RATE_LABEL: &str = "tip-rate";
 
-/// New tips per sender per hour.
-pub const RATE_PER_HOUR: i64 = 3;
 pub const MAX_TEXT: usize = 3000;
 pub const MAX_PHOTOS: usize = 10;
 
