@@ -21,6 +21,10 @@ pub struct Draft {
     /// The album (media group) being received, so its photos make one report and one answer.
     pub album: Option<String>,
     pub started: i64,
+    /// The reports the last summary offered to add to instead ("Add to H-12"): a join is
+    /// taken only for one of these, whatever a button says.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub offered: Vec<i64>,
 }
 
 /// What the draft still needs, in the order it is asked.

@@ -103,6 +103,35 @@ impl Member {
         }
         out
     }
+
+    /// May this member see the items of `unit_id` (hazards, alerts)? With any role in the
+    /// unit or a unit above it: a grid worker sees their own units and those below them,
+    /// never a sibling branch. Whoever may not see an item is answered as if it did not
+    /// exist.
+    pub fn sees(&self, tree: &tree::UnitTree, unit_id: &str) -> bool {
+        let chain = tree.chain(unit_id);
+        self.memberships
+            .iter()
+            .any(|m| chain.iter().any(|u| u.id == m.unit_id))
+    }
+
+    /// May this member make a group the duty room of `unit_id`? Duty officers and
+    /// supervisors (who may do all a duty officer may) of the unit, and admins of it or of
+    /// any unit above it.
+    pub fn may_bind(&self, tree: &tree::UnitTree, unit_id: &str) -> bool {
+        if self
+            .memberships
+            .iter()
+            .any(|m| m.unit_id == unit_id && matches!(m.role, Role::DutyOfficer | Role::Supervisor))
+        {
+            return true;
+        }
+        tree.get(unit_id).is_some()
+            && self
+                .memberships
+                .iter()
+                .any(|m| m.role == Role::Admin && tree.is_within(unit_id, &m.unit_id))
+    }
 }
 
 #[cfg(test)]
