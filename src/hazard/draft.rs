@@ -102,4 +102,18 @@ mod tests {
         }
         assert!(!d.add_photo("one too many"));
     }
+
+    #[test]
+    fn offers_are_kept_and_older_drafts_have_none() {
+        let d = Draft {
+            offered: vec![12],
+            ..Draft::default()
+        };
+        let json = serde_json::to_string(&d).expect("serialises");
+        assert_eq!(serde_json::from_str::<Draft>(&json).ok(), Some(d));
+        // A draft saved before offers were recorded offers nothing to join.
+        let old = r#"{"unit":"lijia","category":null,"text":"x","location":null,"album":null,"started":5}"#;
+        let d: Draft = serde_json::from_str(old).expect("an older draft");
+        assert!(d.offered.is_empty());
+    }
 }
