@@ -272,8 +272,8 @@ pub async fn draft_button(ctx: &Ctx, inc: &Incoming, action: Action) -> HandlerR
         Action::HzJoin(id) if complete => {
             let now = ctx.clock.now_ms();
             let mut tx = ctx.store.begin().await?;
-            let key = match hazard::confirm_existing(ctx, &mut tx, &inc.member, &d, id, now).await?
-            {
+            let joined = hazard::confirm_existing(ctx, &mut tx, &inc.member, &d, id, now).await?;
+            let key = match joined {
                 hazard::Joined::Joined => "hz-joined",
                 // Refused: the draft stays as it was, to be submitted as a report of its own.
                 hazard::Joined::Closed => "hz-join-closed",
@@ -281,7 +281,7 @@ pub async fn draft_button(ctx: &Ctx, inc: &Incoming, action: Action) -> HandlerR
             };
             r.answer_press(None);
             r.text(tr!(ctx.i18n, l, key, id = display_id(id)));
-            if key == "hz-joined" {
+            if joined == hazard::Joined::Joined {
                 tx.clear_conversation_state(inc.chat_id, inc.user_id())
                     .await?;
                 tx.cancel_timers(&format!("hzdraft:{}:{}", inc.chat_id, inc.user_id()))
