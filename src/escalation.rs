@@ -275,6 +275,21 @@ struct Loaded {
     args: BTreeMap<String, String>,
 }
 
+/// Chain `id` if `member` may see it (a role in its unit or a unit above it); `None` whether
+/// it does not exist or is another branch's, so the answer never tells which.
+async fn load_visible(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    member: &Member,
+    id: i64,
+) -> Result<Option<Loaded>, StoreError> {
+    let Some(e) = load(tx, id).await? else {
+        return Ok(None);
+    };
+    let tree = ctx.units.get_in(tx).await?;
+    Ok(member.sees(&tree, &e.row.unit_id).then_some(e))
+}
+
 async fn load(tx: &mut Tx, id: i64) -> Result<Option<Loaded>, StoreError> {
     let Some(row) = tx.escalation(id).await? else {
         return Ok(None);
@@ -459,7 +474,7 @@ pub async fn acknowledge(
     member: &Member,
     now: i64,
 ) -> Result<AckOutcome, StoreError> {
-    let Some(e) = load(tx, id).await? else {
+    let Some(e) = load_visible(ctx, tx, member, id).await? else {
         return Ok(AckOutcome::Unknown);
     };
     let Some(person) = member.person.as_ref() else {
@@ -670,7 +685,7 @@ pub async fn snooze(
     reason: &str,
     now: i64,
 ) -> Result<SnoozeOutcome, StoreError> {
-    let Some(e) = load(tx, id).await? else {
+    let Some(e) = load_visible(ctx, tx, member, id).await? else {
         return Ok(SnoozeOutcome::Unknown);
     };
     let Some(person) = member.person.as_ref() else {

@@ -152,6 +152,29 @@ pub fn parse(
 /// every unit with a roster get the handover (交接班) and the outgoing ones are told it was
 /// delivered; during the fire season, units with nobody on tomorrow's roster are reported to
 /// their supervisors ("明天无人值班").
+/// Swap `id` if `member` is the colleague it asks and it still waits for their answer;
+/// accepting also needs them to hold the shift's role in its unit still (as `/swap` asked).
+/// `None` for anyone else, and whether the swap exists is not told.
+pub async fn swap_for(
+    tx: &mut Tx,
+    member: &crate::org::Member,
+    id: i64,
+    accept: bool,
+) -> Result<Option<crate::store::Swap>, StoreError> {
+    let Some(me) = member.person.as_ref().map(|p| p.id) else {
+        return Ok(None);
+    };
+    Ok(tx.swap(id).await?.filter(|s| {
+        s.state == "asked"
+            && s.to_person == me
+            && (!accept
+                || member
+                    .memberships
+                    .iter()
+                    .any(|m| m.unit_id == s.unit_id && m.role == s.role))
+    }))
+}
+
 pub async fn on_shift_change(ctx: &Ctx, tx: &mut Tx, at: i64) -> Result<(), StoreError> {
     let today = ctx.config.roster.shift_day(ctx.config.timezone, at);
     handover(ctx, tx, today, at).await?;

@@ -133,3 +133,660 @@ async fn arbitrary_updates_change_nothing_and_stall_nothing(b: Backend) {
     // Garbage may start drafts or ask questions, but it cannot join, bind or invite anyone.
     assert_eq!(bot.count(snapshot).await, before, "unrelated state changed");
 }
+
+// ---- Buttons are untrusted (PRODUCT.md, "What bad input gets") ----
+
+both_backends!(
+    forged_buttons_are_refused_and_change_nothing,
+    a_forged_join_to_another_branchs_hazard_is_refused,
+);
+
+use lookout::action::Action;
+use lookout::sim::{SentMessage, SimUser};
+use std::time::Duration;
+
+const WAIT: Duration = common::WAIT;
+
+/// The variants every forged press covers; the match is exhaustive, so a new `Action` does
+/// not build until this test forges it too. `OpenApp` opens a page and has no callback data.
+const VARIANTS: usize = 25;
+fn variant_of(a: &Action) -> Option<usize> {
+    Some(match a {
+        Action::Lang(_) => 0,
+        Action::Bind(_) => 1,
+        Action::Ack(_) => 2,
+        Action::Zero { .. } => 3,
+        Action::ZeroFor { .. } => 4,
+        Action::Hazard { .. } => 5,
+        Action::HzCategory(_) => 6,
+        Action::HzUnit(_) => 7,
+        Action::HzSubmit { .. } => 8,
+        Action::HzCancel => 9,
+        Action::HzJoin(_) => 10,
+        Action::TipSend => 11,
+        Action::TipDrop => 12,
+        Action::TipReveal(_) => 13,
+        Action::TipStayAnonymous => 14,
+        Action::TipAck(_) => 15,
+        Action::TipReply(_) => 16,
+        Action::TipClose(_) => 17,
+        Action::Swap { .. } => 18,
+        Action::WarnOk(_) => 19,
+        Action::WarnUnit(_) => 20,
+        Action::WarnLevel(_) => 21,
+        Action::WarnExpiry(_) => 22,
+        Action::WarnIssue { .. } => 23,
+        Action::WarnDrop => 24,
+        Action::OpenApp(_) => return None,
+    })
+}
+
+/// Ids of the other branch's items (every kind has a 1, some a 2) and ids that exist nowhere.
+fn item_id() -> impl Strategy<Value = i64> {
+    prop_oneof![
+        Just(1i64),
+        Just(2),
+        Just(3),
+        4..1_000_000i64,
+        Just(i64::MAX)
+    ]
+}
+
+/// Units the pressers of lijia and wangcun may not act on, and units that do not exist.
+fn foreign_unit() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("nanjiao".to_string()),
+        Just("zhoucun".to_string()),
+        Just("nosuch".to_string()),
+        "[a-z]{1,12}".prop_filter("not the pressers' own units", |u| {
+            !["lijia", "wangcun", "nanjiao", "zhoucun"].contains(&u.as_str())
+        }),
+    ]
+}
+
+fn not_in(options: &'static [&'static str]) -> impl Strategy<Value = String> {
+    "[a-z_-]{1,16}".prop_filter("not a valid choice", move |s| {
+        !options.contains(&s.as_str())
+    })
+}
+
+/// A forged press of variant `v`: the data any client can send, never one the presser may
+/// act on (their own drafts' valid choices are left out; see `legit`).
+fn forged(v: usize) -> BoxedStrategy<Action> {
+    match v {
+        0 => not_in(&["zh", "zh-cn", "cn", "chinese", "en", "english"])
+            .prop_map(Action::Lang)
+            .boxed(),
+        1 => foreign_unit().prop_map(Action::Bind).boxed(),
+        2 => item_id().prop_map(Action::Ack).boxed(),
+        3 => (
+            prop_oneof![Just(1i64), 2..1_000_000i64],
+            foreign_unit(),
+            any::<bool>(),
+        )
+            .prop_map(|(round, unit, incident)| Action::Zero {
+                round,
+                unit,
+                incident,
+            })
+            .boxed(),
+        4 => (foreign_unit(), any::<bool>())
+            .prop_map(|(unit, incident)| Action::ZeroFor { unit, incident })
+            .boxed(),
+        5 => (
+            prop::sample::select(vec!['a', 'r', 'd', 'c', 'o']),
+            item_id(),
+        )
+            .prop_map(|(act, id)| Action::Hazard { act, id })
+            .boxed(),
+        6 => not_in(&[
+            "forest_fire",
+            "hazardous_chemicals",
+            "mine",
+            "gas_pipeline",
+            "construction",
+            "road_traffic",
+            "geological",
+            "flood",
+            "other",
+        ])
+        .prop_map(Action::HzCategory)
+        .boxed(),
+        7 => foreign_unit().prop_map(Action::HzUnit).boxed(),
+        8 => any::<bool>()
+            .prop_map(|major| Action::HzSubmit { major })
+            .boxed(),
+        9 => Just(Action::HzCancel).boxed(),
+        10 => item_id().prop_map(Action::HzJoin).boxed(),
+        11 => Just(Action::TipSend).boxed(),
+        12 => Just(Action::TipDrop).boxed(),
+        13 => item_id().prop_map(Action::TipReveal).boxed(),
+        14 => Just(Action::TipStayAnonymous).boxed(),
+        15 => item_id().prop_map(Action::TipAck).boxed(),
+        16 => item_id().prop_map(Action::TipReply).boxed(),
+        17 => item_id().prop_map(Action::TipClose).boxed(),
+        18 => (item_id(), any::<bool>())
+            .prop_map(|(id, accept)| Action::Swap { id, accept })
+            .boxed(),
+        19 => item_id().prop_map(Action::WarnOk).boxed(),
+        20 => foreign_unit().prop_map(Action::WarnUnit).boxed(),
+        21 => not_in(&["blue", "yellow", "orange", "red"])
+            .prop_map(Action::WarnLevel)
+            .boxed(),
+        22 => (1u32..=720)
+            .prop_filter("not an offered expiry", |h| ![6, 12, 24, 72].contains(h))
+            .prop_map(Action::WarnExpiry)
+            .boxed(),
+        23 => any::<bool>()
+            .prop_map(|exercise| Action::WarnIssue { exercise })
+            .boxed(),
+        _ => Just(Action::WarnDrop).boxed(),
+    }
+}
+
+/// A presser, and what is theirs to do: a member's complete hazard draft may be submitted
+/// or cancelled, a supervisor's warning draft dropped. Those presses are not forgeries.
+struct Presser {
+    role: &'static str,
+    user: SimUser,
+    hazard_draft: bool,
+    warn_draft: bool,
+}
+
+impl Presser {
+    fn legit(&self, a: &Action) -> bool {
+        match a {
+            Action::HzSubmit { .. } | Action::HzCancel => self.hazard_draft,
+            Action::WarnDrop => self.warn_draft,
+            _ => false,
+        }
+    }
+}
+
+/// A message of the bot in `chat` to press a button on, as any client can (Telegram does not
+/// check the data against the buttons it showed).
+fn any_message(chat: i64) -> SentMessage {
+    SentMessage {
+        message_id: 1,
+        chat_id: chat,
+        text: None,
+        photo: None,
+        location: None,
+        buttons: Vec::new(),
+        edits: 0,
+        reply_to: None,
+        parse_mode: None,
+        raw_text: None,
+    }
+}
+
+/// `a || '|' || b …` over columns as text, NULL as '-', one string per row, in order.
+fn rows_of(table: &str, cols: &[&str]) -> String {
+    let joined = cols
+        .iter()
+        .map(|c| format!("COALESCE(CAST({c} AS TEXT), '-')"))
+        .collect::<Vec<_>>()
+        .join(" || '|' || ");
+    format!("SELECT {joined} FROM {table} ORDER BY 1")
+}
+
+/// Everything a press could change: who belongs where, duty rooms, every conversation (the
+/// presser's own drafts included), hazards, alerts, tips, warnings, rosters, zero answers,
+/// pending timers.
+async fn snapshot(bot: &TestBot) -> Vec<String> {
+    let queries = [
+        rows_of("units", &["id", "duty_chat_id"]),
+        rows_of("people", &["id", "lang", "unreachable"]),
+        rows_of("memberships", &["person_id", "unit_id", "role"]),
+        rows_of(
+            "conversations",
+            &["chat_id", "user_id", "lang", "state", "updated_at"],
+        ),
+        rows_of(
+            "escalations",
+            &[
+                "id",
+                "state",
+                "next_step",
+                "acked_by",
+                "acked_at",
+                "resolved_at",
+            ],
+        ),
+        rows_of("escalation_events", &["id", "kind"]),
+        rows_of(
+            "hazards",
+            &[
+                "id",
+                "unit_id",
+                "state",
+                "acked_at",
+                "rectify_due",
+                "closed_at",
+                "duplicate_of",
+            ],
+        ),
+        rows_of("hazard_events", &["id", "hazard_id", "action"]),
+        rows_of("hazard_photos", &["id", "hazard_id"]),
+        rows_of(
+            "tips",
+            &[
+                "id",
+                "state",
+                "acked_by",
+                "reward_state",
+                "closed_at",
+                "revealed_at",
+            ],
+        ),
+        rows_of("tip_entries", &["id", "kind"]),
+        rows_of(
+            "tip_chats",
+            &["chat_key", "draft", "tip_id", "reveal_tip", "updated_at"],
+        ),
+        rows_of("tip_waits", &["chat_id", "user_id", "tip_id", "action"]),
+        rows_of("warnings", &["id", "ended_at"]),
+        rows_of(
+            "warning_recipients",
+            &[
+                "warning_id",
+                "chat_id",
+                "state",
+                "confirmed_at",
+                "confirmed_by",
+            ],
+        ),
+        rows_of("roster", &["day", "unit_id", "role", "person_id"]),
+        rows_of("roster_swaps", &["id", "state"]),
+        rows_of("zero_answers", &["round_id", "unit_id", "person_id"]),
+        rows_of("invites", &["code_hash", "uses_left"]),
+        "SELECT key FROM timers WHERE state = 'pending' ORDER BY 1".to_string(),
+    ];
+    let mut out = Vec::new();
+    for q in queries {
+        let rows: Vec<String> = match &bot.store {
+            lookout::store::Store::Sqlite(p) => sqlx::query_scalar(&q).fetch_all(p).await,
+            lookout::store::Store::Postgres(p) => sqlx::query_scalar(&q).fetch_all(p).await,
+            lookout::store::Store::Batch(_) => unreachable!("tests read through a pool"),
+        }
+        .unwrap_or_else(|e| panic!("{q}: {e}"));
+        out.push(format!("{q}\n  {}", rows.join("\n  ")));
+    }
+    out
+}
+
+/// What every chat but `mine` has received so far (edits included).
+fn others_received(bot: &TestBot, mine: i64) -> Vec<(i64, i64, u32, String)> {
+    bot.sim
+        .all_sent()
+        .into_iter()
+        .filter(|m| m.chat_id != mine)
+        .map(|m| (m.chat_id, m.message_id, m.edits, m.text().to_string()))
+        .collect()
+}
+
+/// Wait until the press `query` was answered, and everything it queued was sent.
+async fn answered(bot: &TestBot, who: &SimUser, query: &str) -> Option<String> {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        if let Some((_, text)) = who.callback_answers().into_iter().find(|(q, _)| q == query) {
+            bot.quiesce().await;
+            return text;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "press {query} was never answered"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn wait_text(bot: &TestBot, chat: i64, needle: &str) -> SentMessage {
+    bot.sim
+        .wait_for(chat, WAIT, |m| m.text().contains(needle))
+        .await
+        .unwrap_or_else(|e| panic!("waiting for {needle:?}: {e}"))
+}
+
+async fn press_label(bot: &TestBot, who: &SimUser, label: &str) {
+    let msg = bot
+        .sim
+        .wait_for(who.id(), WAIT, |m| m.button(label).is_some())
+        .await
+        .unwrap_or_else(|e| panic!("a button {label:?}: {e}"));
+    who.press(&msg, &msg.button(label).unwrap_or_default());
+}
+
+/// Branch A (南郊镇 nanjiao) with one of everything a button can act on: hazard H-1 (with a
+/// location) and its alert, tip T-1 at the district's desk, warning W-1, swap 1 between two
+/// of its duty officers, and an open zero-report round.
+struct BranchA {
+    reporter: SimUser,
+}
+
+async fn branch_a(bot: &TestBot) -> BranchA {
+    let reporter = bot.sim.user(401, "A Reporter", Some("en"));
+    let officer = bot.sim.user(402, "A Officer", Some("en"));
+    let officer2 = bot.sim.user(403, "A Officer Two", Some("en"));
+    let lead = bot.sim.user(404, "A Lead", Some("en"));
+    let desk = bot.sim.user(405, "Desk Lead", Some("en"));
+    bot.join(&reporter, "nanjiao", Role::GridWorker).await;
+    bot.join(&officer, "nanjiao", Role::DutyOfficer).await;
+    bot.join(&officer2, "nanjiao", Role::DutyOfficer).await;
+    bot.join(&lead, "nanjiao", Role::Supervisor).await;
+    bot.join(&desk, "zhoucun", Role::Supervisor).await;
+
+    reporter.send_location(36.8, 117.9);
+    press_label(bot, &reporter, "forest fire risk").await;
+    reporter.send_text("Smoke from the south ridge of Nanjiao");
+    press_label(bot, &reporter, "Submit (ordinary)").await;
+    wait_text(bot, reporter.id(), "H-1 submitted").await;
+    wait_text(bot, officer.id(), "H-1").await;
+
+    let tipster = bot.sim.user(406, "Tipster", Some("en"));
+    bot.ask(&tipster, "/tip").await;
+    bot.ask(&tipster, "Fireworks stored in the Nanjiao barn")
+        .await;
+    press_label(bot, &tipster, "✅ Send tip").await;
+    wait_text(bot, tipster.id(), "receipt code").await;
+    wait_text(bot, desk.id(), "Fireworks").await;
+
+    bot.ask(&lead, "/warn nanjiao red Flood on the Nanjiao river")
+        .await;
+    wait_text(bot, officer.id(), "Flood on the Nanjiao river").await;
+
+    bot.exec(
+        "INSERT INTO roster_swaps (day, unit_id, role, from_person, to_person, state, created_at) \
+         SELECT '2026-11-20', 'nanjiao', 'duty_officer', a.id, b.id, 'asked', 0 \
+         FROM people a, people b WHERE a.tg_user_id = 402 AND b.tg_user_id = 403",
+    )
+    .await;
+    BranchA { reporter }
+}
+
+/// Hazards escalate at once (so H-1 has a running alert); the rest as configured by default.
+fn config() -> Config {
+    Config::parse("[hazard]\nescalate = [\"0s\"]\n", "test.toml").expect("config")
+}
+
+async fn forged_buttons_are_refused_and_change_nothing(b: Backend) {
+    // A Monday morning in the fire season: the 08:00 reminder opens round 1.
+    let clock = common::TestClock::at("2026-11-16 07:00");
+    let bot = TestBot::spawn_fast_on(b, config(), clock).await;
+    bot.advance_to_timer("sched:zero_report.remind").await;
+    let a = branch_a(&bot).await;
+
+    // The pressers, in branch B (王村镇 wangcun and 李家村 lijia below it) or nowhere.
+    let room = bot.sim.group(-4100, "B's group");
+    let mut pressers = Vec::new();
+    for (id, role, unit) in [
+        (411, "grid_worker", Some(("lijia", Role::GridWorker))),
+        (412, "duty_officer", Some(("lijia", Role::DutyOfficer))),
+        (413, "supervisor", Some(("wangcun", Role::Supervisor))),
+        (414, "admin", Some(("wangcun", Role::Admin))),
+        (415, "stranger", None),
+    ] {
+        let user = bot.sim.user(id, &format!("B {role}"), Some("en"));
+        let mut p = Presser {
+            role,
+            user,
+            hazard_draft: false,
+            warn_draft: false,
+        };
+        if let Some((unit, r)) = unit {
+            bot.join(&p.user, unit, r).await;
+        }
+        match role {
+            // A complete hazard draft, at its summary: a join is checked against its offers.
+            "grid_worker" | "duty_officer" => {
+                p.user.send_text("/report Smoke near the Lijia school");
+                press_label(&bot, &p.user, "forest fire risk").await;
+                wait_text(&bot, p.user.id(), "Please check your hazard report").await;
+                p.hazard_draft = true;
+            }
+            // A warning draft waiting for its level.
+            "supervisor" | "admin" => {
+                bot.ask(&p.user, "/warn").await;
+                p.warn_draft = true;
+            }
+            _ => {}
+        }
+        pressers.push(p);
+    }
+    // Let what the setup started settle (tallies, alerts), then make sure nothing else is
+    // due while presses are checked: a timer firing then would look like a press's doing.
+    bot.advance(Duration::from_secs(60)).await;
+    let next_due = bot
+        .scalar("SELECT MIN(due_at) FROM timers WHERE state = 'pending'")
+        .await
+        .unwrap_or(i64::MAX);
+    assert!(
+        next_due > bot.now_ms() + 5 * 60_000,
+        "a timer is due during the test"
+    );
+    assert_eq!(
+        bot.count("SELECT COUNT(*) FROM escalations WHERE subject = 'hazard:1' AND state = 'open'")
+            .await,
+        1,
+        "H-1's alert runs"
+    );
+    assert_eq!(bot.count("SELECT COUNT(*) FROM zero_rounds").await, 1);
+
+    let cases: usize = std::env::var("LOOKOUT_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(150usize)
+        .max(VARIANTS * pressers.len());
+    let mut runner = TestRunner::default();
+    let mut covered = vec![[false; VARIANTS]; pressers.len()];
+    for n in 0..cases {
+        // Every (presser, variant) pair first, then at random.
+        let (who, v) = if n < VARIANTS * pressers.len() {
+            (n / VARIANTS, n % VARIANTS)
+        } else {
+            let pick = (0..pressers.len(), 0..VARIANTS)
+                .new_tree(&mut runner)
+                .expect("a pick")
+                .current();
+            (pick.0, pick.1)
+        };
+        let p = &pressers[who];
+        let action = forged(v).new_tree(&mut runner).expect("a value").current();
+        if p.legit(&action) {
+            continue;
+        }
+        let data = action.data();
+        assert_eq!(Action::parse(&data), Some(action.clone()), "{data}");
+        assert_eq!(variant_of(&action), Some(v));
+        // Bind is pressed in a group (in a private chat it is refused before any check).
+        let chat = if v == 1 { room.id() } else { p.user.id() };
+
+        let before = snapshot(&bot).await;
+        let others = others_received(&bot, chat);
+        let mine = bot.sim.sent(chat).len();
+        let query = if v == 1 {
+            p.user.in_group(&room).press(&any_message(chat), &data)
+        } else {
+            p.user.press(&any_message(chat), &data)
+        };
+        let popup = answered(&bot, &p.user, &query).await;
+        let replies: Vec<String> = bot.sim.sent(chat)[mine..]
+            .iter()
+            .map(|m| m.text().to_string())
+            .collect();
+        assert!(
+            popup.as_deref().is_some_and(|t| !t.is_empty()) || !replies.is_empty(),
+            "{} pressed {data}: no refusal (popup {popup:?}, replies {replies:?})",
+            p.role
+        );
+        let after = snapshot(&bot).await;
+        for (b, a) in before.iter().zip(&after) {
+            assert_eq!(
+                b, a,
+                "{} pressed {data} (popup {popup:?}, replies {replies:?}): state changed",
+                p.role
+            );
+        }
+        assert_eq!(
+            others,
+            others_received(&bot, chat),
+            "{} pressed {data}: someone else was told",
+            p.role
+        );
+        covered[who][v] = true;
+    }
+    // Each role forged each variant, except what is theirs to do.
+    for (p, c) in pressers.iter().zip(&covered) {
+        let missing: Vec<usize> = (0..VARIANTS).filter(|v| !c[*v]).collect();
+        let expected: Vec<usize> = match p.role {
+            "grid_worker" | "duty_officer" => vec![8, 9],
+            "supervisor" | "admin" => vec![24],
+            _ => vec![],
+        };
+        assert_eq!(missing, expected, "{} left variants unforged", p.role);
+    }
+    // A's reporter heard nothing from any of it.
+    assert!(
+        !bot.sim
+            .sent(a.reporter.id())
+            .iter()
+            .any(|m| m.text().contains("confirmed your hazard")),
+        "A's reporter was told of a join"
+    );
+    assert_eq!(
+        bot.count("SELECT COUNT(*) FROM inbox WHERE state = 'failed'")
+            .await,
+        0,
+        "no press failed for good"
+    );
+}
+
+/// The issue's black-box case: a grid worker of branch B forges `hzj:N` for branch A's
+/// hazard at the end of their own draft, and sends a location next to it.
+async fn a_forged_join_to_another_branchs_hazard_is_refused(b: Backend) {
+    let bot = TestBot::spawn_fast(
+        b,
+        Config::parse("[hazard]\nescalate = [\"1h\"]\n", "test.toml").expect("config"),
+    )
+    .await;
+    let a_reporter = bot.sim.user(501, "A Reporter", Some("en"));
+    let a_neighbour = bot.sim.user(502, "A Neighbour", Some("en"));
+    let b_worker = bot.sim.user(503, "B Worker", Some("en"));
+    let a_officer = bot.sim.user(504, "A Officer", Some("en"));
+    bot.join(&a_reporter, "nanjiao", Role::GridWorker).await;
+    bot.join(&a_neighbour, "nanjiao", Role::GridWorker).await;
+    bot.join(&a_officer, "nanjiao", Role::DutyOfficer).await;
+    bot.join(&b_worker, "lijia", Role::GridWorker).await;
+
+    a_reporter.send_location(36.8, 117.9);
+    press_label(&bot, &a_reporter, "forest fire risk").await;
+    a_reporter.send_text("Smoke from the south ridge of Nanjiao");
+    press_label(&bot, &a_reporter, "Submit (ordinary)").await;
+    wait_text(&bot, a_reporter.id(), "H-1 submitted").await;
+
+    // B's worker writes a report of the same kind 33 m away: nothing of A's is shown.
+    b_worker.send_text("/report Smoke behind the Lijia school");
+    press_label(&bot, &b_worker, "forest fire risk").await;
+    wait_text(&bot, b_worker.id(), "Please check your hazard report").await;
+    let before = bot.sim.sent(b_worker.id()).len();
+    b_worker.send_location(36.8003, 117.9);
+    let summary = bot
+        .sim
+        .wait_for_count(b_worker.id(), before + 1, WAIT)
+        .await
+        .expect("the summary again")[before]
+        .clone();
+    assert!(
+        summary.text().contains("location: attached"),
+        "{}",
+        summary.text()
+    );
+    for hidden in ["H-1", "Nanjiao", "south ridge"] {
+        assert!(
+            !summary.text().contains(hidden) && !summary.button_data().iter().any(|d| d == "hzj:1"),
+            "B's worker was shown {hidden}: {}",
+            summary.text()
+        );
+    }
+
+    // Forging "the same as H-1" at the end of that draft is refused, as an id that exists
+    // nowhere is: the same words, nothing changed, nobody told.
+    let state = "SELECT state FROM conversations WHERE user_id = 503";
+    let draft = bot.text_of(state).await.expect("B's draft");
+    let h1 = "SELECT COUNT(*) FROM hazard_events WHERE hazard_id = 1";
+    let events = bot.count(h1).await;
+    let told = bot.sim.sent(a_reporter.id()).len();
+    let mut refusals = Vec::new();
+    for forged in ["hzj:1", "hzj:999"] {
+        let before = bot.sim.sent(b_worker.id()).len();
+        b_worker.press(&summary, forged);
+        let reply = bot
+            .sim
+            .wait_for_count(b_worker.id(), before + 1, WAIT)
+            .await
+            .expect("a refusal")[before]
+            .clone();
+        refusals.push(reply.text().to_string());
+    }
+    bot.quiesce().await;
+    assert!(refusals[0].contains("was not"), "{}", refusals[0]);
+    assert_eq!(refusals[0], refusals[1], "H-1 and H-999 read the same");
+    assert_eq!(bot.count(h1).await, events, "H-1 unchanged");
+    assert_eq!(
+        bot.count("SELECT COUNT(*) FROM hazards WHERE id = 1 AND state = 'reported'")
+            .await,
+        1
+    );
+    assert_eq!(
+        bot.sim.sent(a_reporter.id()).len(),
+        told,
+        "A's reporter told nothing"
+    );
+    assert_eq!(
+        bot.text_of(state).await.as_deref(),
+        Some(draft.as_str()),
+        "B's draft kept"
+    );
+
+    // The draft is still B's to file, as a report of B's own unit.
+    press_label(&bot, &b_worker, "Submit (ordinary)").await;
+    wait_text(&bot, b_worker.id(), "H-2 submitted").await;
+    assert_eq!(
+        bot.count("SELECT COUNT(*) FROM hazards WHERE id = 2 AND unit_id = 'lijia'")
+            .await,
+        1
+    );
+
+    // Within branch A the same spot offers H-1 (and never B's H-2, 33 m away too), and only
+    // the offered report can be joined.
+    a_neighbour.send_text("/report Smoke is thicker now");
+    press_label(&bot, &a_neighbour, "forest fire risk").await;
+    wait_text(&bot, a_neighbour.id(), "Please check your hazard report").await;
+    a_neighbour.send_location(36.8001, 117.9);
+    let offer = bot
+        .sim
+        .wait_for(a_neighbour.id(), WAIT, |m| m.button("Add to H-1").is_some())
+        .await
+        .expect("H-1 offered within its branch");
+    assert!(!offer.text().contains("H-2"), "{}", offer.text());
+    let before = bot.sim.sent(a_neighbour.id()).len();
+    a_neighbour.press(&offer, "hzj:2");
+    let refused = bot
+        .sim
+        .wait_for_count(a_neighbour.id(), before + 1, WAIT)
+        .await
+        .expect("a refusal")[before]
+        .clone();
+    assert_eq!(refused.text(), refusals[0]);
+    a_neighbour.press(&offer, &offer.button("Add to H-1").expect("join"));
+    wait_text(&bot, a_neighbour.id(), "added to H-1").await;
+    wait_text(&bot, a_reporter.id(), "A Neighbour confirmed").await;
+    assert_eq!(bot.count(h1).await, events + 1);
+    assert_eq!(
+        bot.count(
+            "SELECT COUNT(*) FROM hazard_events WHERE hazard_id = 2 AND action = 'confirmed'"
+        )
+        .await,
+        0
+    );
+}

@@ -21,6 +21,10 @@ pub struct Draft {
     /// The album (media group) being received, so its photos make one report and one answer.
     pub album: Option<String>,
     pub started: i64,
+    /// The reports the last summary offered to add to instead ("Add to H-12"): a join is
+    /// taken only for one of these, whatever a button says.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub offered: Vec<i64>,
 }
 
 /// What the draft still needs, in the order it is asked.
@@ -97,5 +101,19 @@ mod tests {
             assert!(d.add_photo(&format!("f{n}")));
         }
         assert!(!d.add_photo("one too many"));
+    }
+
+    #[test]
+    fn offers_are_kept_and_older_drafts_have_none() {
+        let d = Draft {
+            offered: vec![12],
+            ..Draft::default()
+        };
+        let json = serde_json::to_string(&d).expect("serialises");
+        assert_eq!(serde_json::from_str::<Draft>(&json).ok(), Some(d));
+        // A draft saved before offers were recorded offers nothing to join.
+        let old = r#"{"unit":"lijia","category":null,"text":"x","location":null,"album":null,"started":5}"#;
+        let d: Draft = serde_json::from_str(old).expect("an older draft");
+        assert!(d.offered.is_empty());
     }
 }

@@ -9,6 +9,7 @@ use crate::context::Ctx;
 use crate::conversation::Conversation;
 use crate::escalation::{self, Item, Policy};
 use crate::notice::{Button, Buttons, Notice};
+use crate::org::tree::UnitTree;
 use crate::org::{Member, Role};
 use crate::schedule::TimerKinds;
 use crate::store::{Hazard, NewHazard, NewTimer, StoreError, Tx};
@@ -57,6 +58,45 @@ pub fn category_name(ctx: &Ctx, l: Lang, category: &str) -> String {
     } else {
         category.to_string()
     }
+}
+
+/// Units a person may report hazards for: every unit they belong to, in any role.
+pub fn report_units(member: &Member) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for m in &member.memberships {
+        if !out.iter().any(|(u, _)| *u == m.unit_id) {
+            out.push((m.unit_id.clone(), m.unit_name.clone()));
+        }
+    }
+    out
+}
+
+pub fn may_report_to(member: &Member, unit_id: &str) -> bool {
+    member.memberships.iter().any(|m| m.unit_id == unit_id)
+}
+
+/// May `member` see report `h`: its reporter, and anyone with a role in its unit or a unit
+/// above it (`Member::sees`). Everyone else is answered as if it did not exist.
+pub fn may_see(tree: &UnitTree, member: &Member, h: &Hazard) -> bool {
+    member
+        .person
+        .as_ref()
+        .is_some_and(|p| p.id == h.reporter_id)
+        || member.sees(tree, &h.unit_id)
+}
+
+/// Report `id` if `member` may see it; `None` whether it does not exist or is hidden.
+pub async fn visible(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    member: &Member,
+    id: i64,
+) -> Result<Option<Hazard>, StoreError> {
+    let Some(h) = tx.hazard(id).await? else {
+        return Ok(None);
+    };
+    let tree = ctx.units.get_in(tx).await?;
+    Ok(may_see(&tree, member, &h).then_some(h))
 }
 
 fn state_name(ctx: &Ctx, l: Lang, state: &str) -> String {
@@ -260,6 +300,22 @@ async fn handlers_of(
         .collect())
 }
 
+/// A person files their own draft: only for a unit they belong to (checked again now, as
+/// the draft may be older than a change of roles). `None` when they may not.
+pub async fn file_draft(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    member: &Member,
+    d: &Draft,
+    major: bool,
+    now: i64,
+) -> Result<Option<i64>, StoreError> {
+    if !d.unit.as_deref().is_some_and(|u| may_report_to(member, u)) {
+        return Ok(None);
+    }
+    submit(ctx, tx, member, d, major, now).await
+}
+
 /// File a finished draft: the report is stored, routed and starts escalating until someone
 /// acknowledges it. Returns the new id.
 pub async fn submit(
@@ -400,6 +456,29 @@ pub enum Outcome {
     Unknown,
 }
 
+/// May `member` make transition `t` on report `id` now? The report, or why not: `Unknown`
+/// when it does not exist or they may not see it (the same answer), `NotAllowed` without
+/// the role, `WrongState` when its state does not allow it. Changes nothing, so a button
+/// that asks a question first (reject, reopen) is checked before it asks.
+pub async fn check(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    member: &Member,
+    id: i64,
+    t: Transition,
+) -> Result<Result<Hazard, Outcome>, StoreError> {
+    let Some(h) = visible(ctx, tx, member, id).await? else {
+        return Ok(Err(Outcome::Unknown));
+    };
+    if member.person.is_none() || !escalation::allowed(tx, member, &h.unit_id, t.roles()).await? {
+        return Ok(Err(Outcome::NotAllowed));
+    }
+    if !t.from().contains(&h.state.as_str()) {
+        return Ok(Err(Outcome::WrongState { state: h.state }));
+    }
+    Ok(Ok(h))
+}
+
 /// Make a transition, if the sender may and the report is in a state that allows it. Each is
 /// recorded, the reporter is told in their language, and the escalations follow.
 pub async fn transition(
@@ -411,18 +490,13 @@ pub async fn transition(
     text: Option<&str>,
     now: i64,
 ) -> Result<Outcome, StoreError> {
-    let Some(h) = tx.hazard(id).await? else {
-        return Ok(Outcome::Unknown);
+    let h = match check(ctx, tx, member, id, t).await? {
+        Ok(h) => h,
+        Err(o) => return Ok(o),
     };
     let Some(person) = member.person.as_ref() else {
         return Ok(Outcome::NotAllowed);
     };
-    if !escalation::allowed(tx, member, &h.unit_id, t.roles()).await? {
-        return Ok(Outcome::NotAllowed);
-    }
-    if !t.from().contains(&h.state.as_str()) {
-        return Ok(Outcome::WrongState { state: h.state });
-    }
     let text = text.map(str::trim).filter(|s| !s.is_empty());
     if t.needs_text() && text.is_none() {
         return Ok(Outcome::NeedsText);
@@ -544,7 +618,7 @@ pub async fn set_deadline(
     within_ms: i64,
     now: i64,
 ) -> Result<Outcome, StoreError> {
-    let Some(h) = tx.hazard(id).await? else {
+    let Some(h) = visible(ctx, tx, member, id).await? else {
         return Ok(Outcome::Unknown);
     };
     let Some(person) = member.person.as_ref() else {
@@ -637,19 +711,25 @@ pub fn distance_m(a: (f64, f64), b: (f64, f64)) -> f64 {
     2.0 * 6_371_000.0 * h.sqrt().asin()
 }
 
-/// The nearest open report of the same category within the configured radius.
+/// The nearest open report of the same category within the configured radius, among those
+/// `member` may see (`may_see`): a location never shows another branch's report.
 pub async fn nearby(
     ctx: &Ctx,
     tx: &mut Tx,
+    member: &Member,
     d: &Draft,
 ) -> Result<Option<(Hazard, f64)>, StoreError> {
     let (Some(here), Some(category)) = (d.location, d.category.as_deref()) else {
         return Ok(None);
     };
     let radius = f64::from(ctx.config.hazard.duplicate_radius_m);
+    let tree = ctx.units.get_in(tx).await?;
     let mut best: Option<(Hazard, f64)> = None;
     for h in tx.open_hazards_with_location(category).await? {
         let Some(there) = h.location else { continue };
+        if !may_see(&tree, member, &h) {
+            continue;
+        }
         let dist = distance_m(here, there);
         if dist <= radius && best.as_ref().is_none_or(|(_, b)| dist < *b) {
             best = Some((h, dist));
@@ -658,8 +738,20 @@ pub async fn nearby(
     Ok(best)
 }
 
+/// What adding a draft to an existing report came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Joined {
+    Joined,
+    /// It was offered, but is closed or rejected since.
+    Closed,
+    /// Not offered to this person in their draft's last summary (whether it exists, and
+    /// whose it is, is not told).
+    NotOffered,
+}
+
 /// Instead of a new report, the draft's text and photos confirm an existing one; its
-/// reporter is told someone confirmed it.
+/// reporter is told someone confirmed it. Only a report the draft's summary offered, that
+/// its writer may still see, and that is still open.
 pub async fn confirm_existing(
     ctx: &Ctx,
     tx: &mut Tx,
@@ -667,12 +759,18 @@ pub async fn confirm_existing(
     d: &Draft,
     id: i64,
     now: i64,
-) -> Result<bool, StoreError> {
-    let (Some(person), Some(h)) = (member.person.as_ref(), tx.hazard(id).await?) else {
-        return Ok(false);
+) -> Result<Joined, StoreError> {
+    let Some(person) = member.person.as_ref() else {
+        return Ok(Joined::NotOffered);
+    };
+    if !d.offered.contains(&id) {
+        return Ok(Joined::NotOffered);
+    }
+    let Some(h) = visible(ctx, tx, member, id).await? else {
+        return Ok(Joined::NotOffered);
     };
     if ["closed", "rejected"].contains(&h.state.as_str()) {
-        return Ok(false);
+        return Ok(Joined::Closed);
     }
     for file_id in &d.photos {
         tx.add_hazard_photo(id, file_id, person.id, now).await?;
@@ -695,7 +793,7 @@ pub async fn confirm_existing(
         )
         .await?;
     }
-    Ok(true)
+    Ok(Joined::Joined)
 }
 
 /// A handler marks `id` as a duplicate of `of`: it is closed as rejected with that reason.
@@ -707,7 +805,7 @@ pub async fn merge(
     of: i64,
     now: i64,
 ) -> Result<Outcome, StoreError> {
-    if id == of || tx.hazard(of).await?.is_none() {
+    if id == of || visible(ctx, tx, member, of).await?.is_none() {
         return Ok(Outcome::Unknown);
     }
     let reason = tr!(

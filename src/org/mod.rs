@@ -103,6 +103,35 @@ impl Member {
         }
         out
     }
+
+    /// May this member see the items of `unit_id` (hazards, alerts)? With any role in the
+    /// unit or a unit above it: a grid worker sees their own units and those below them,
+    /// never a sibling branch. Whoever may not see an item is answered as if it did not
+    /// exist.
+    pub fn sees(&self, tree: &tree::UnitTree, unit_id: &str) -> bool {
+        let chain = tree.chain(unit_id);
+        self.memberships
+            .iter()
+            .any(|m| chain.iter().any(|u| u.id == m.unit_id))
+    }
+
+    /// May this member make a group the duty room of `unit_id`? Duty officers and
+    /// supervisors (who may do all a duty officer may) of the unit, and admins of it or of
+    /// any unit above it.
+    pub fn may_bind(&self, tree: &tree::UnitTree, unit_id: &str) -> bool {
+        if self
+            .memberships
+            .iter()
+            .any(|m| m.unit_id == unit_id && matches!(m.role, Role::DutyOfficer | Role::Supervisor))
+        {
+            return true;
+        }
+        tree.get(unit_id).is_some()
+            && self
+                .memberships
+                .iter()
+                .any(|m| m.role == Role::Admin && tree.is_within(unit_id, &m.unit_id))
+    }
 }
 
 #[cfg(test)]
@@ -115,5 +144,58 @@ mod tests {
             assert_eq!(r.as_str().parse::<Role>().ok(), Some(r));
         }
         assert!("boss".parse::<Role>().is_err());
+    }
+
+    /// 周村区 above 王村镇 (above 李家村) and 南郊镇.
+    fn district() -> tree::UnitTree {
+        let unit = |id: &str, parent: Option<&str>| Unit {
+            id: id.into(),
+            name: id.into(),
+            parent: parent.map(str::to_string),
+            duty_chat_id: None,
+            place: None,
+        };
+        tree::UnitTree::new(vec![
+            unit("zhoucun", None),
+            unit("wangcun", Some("zhoucun")),
+            unit("lijia", Some("wangcun")),
+            unit("nanjiao", Some("zhoucun")),
+        ])
+    }
+
+    fn member(roles: &[(&str, Role)]) -> Member {
+        Member {
+            person: None,
+            memberships: roles
+                .iter()
+                .map(|(u, role)| Membership {
+                    unit_id: u.to_string(),
+                    unit_name: u.to_string(),
+                    role: *role,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn members_see_their_units_and_below_never_a_sibling_branch() {
+        let t = district();
+        let worker = member(&[("wangcun", Role::GridWorker)]);
+        assert!(worker.sees(&t, "wangcun") && worker.sees(&t, "lijia"));
+        assert!(!worker.sees(&t, "zhoucun") && !worker.sees(&t, "nanjiao"));
+        assert!(!worker.sees(&t, "nosuch"));
+        assert!(member(&[("zhoucun", Role::Admin)]).sees(&t, "nanjiao"));
+        assert!(!Member::default().sees(&t, "lijia"));
+    }
+
+    #[test]
+    fn binding_needs_the_unit_or_an_admin_above() {
+        let t = district();
+        assert!(member(&[("lijia", Role::DutyOfficer)]).may_bind(&t, "lijia"));
+        assert!(!member(&[("lijia", Role::GridWorker)]).may_bind(&t, "lijia"));
+        assert!(!member(&[("wangcun", Role::Supervisor)]).may_bind(&t, "lijia"));
+        let admin = member(&[("wangcun", Role::Admin)]);
+        assert!(admin.may_bind(&t, "lijia") && !admin.may_bind(&t, "nanjiao"));
+        assert!(!admin.may_bind(&t, "nosuch"));
     }
 }

@@ -314,28 +314,10 @@ async fn cancel(ctx: Arc<Ctx>, inc: Incoming) -> HandlerResult {
     r.commit(&ctx, tx).await
 }
 
-/// May this member make a group the duty room of `unit_id`? Duty officers and supervisors
-/// (who may do all a duty officer may) of the unit, and admins of it or of any unit above it.
-fn may_bind(inc: &Incoming, unit_id: &str) -> bool {
-    let member = &inc.member;
-    if member
-        .memberships
-        .iter()
-        .any(|m| m.unit_id == unit_id && matches!(m.role, Role::DutyOfficer | Role::Supervisor))
-    {
-        return true;
-    }
-    inc.units.get(unit_id).is_some()
-        && member
-            .memberships
-            .iter()
-            .any(|m| m.role == Role::Admin && inc.units.is_within(unit_id, &m.unit_id))
-}
-
 async fn bind_unit(ctx: &Ctx, inc: &Incoming, unit_id: &str) -> HandlerResult {
     let mut r = inc.replies();
     let l = inc.lang;
-    if !may_bind(inc, unit_id) {
+    if !inc.member.may_bind(&inc.units, unit_id) {
         r.answer_press(None);
         r.text(tr!(ctx.i18n, l, "bind-unknown-unit", unit = unit_id));
         return r.send(ctx).await;
@@ -607,10 +589,15 @@ async fn press(ctx: Arc<Ctx>, inc: Incoming, press: Press) -> HandlerResult {
     match Action::parse(&press.data) {
         Some(Action::Lang(code)) => {
             let mut r = inc.replies();
-            r.answer_press(None);
             match parse_lang(&code) {
-                Some(new) => set_lang(&ctx, &inc, new, r).await,
-                None => r.send(&ctx).await,
+                Some(new) => {
+                    r.answer_press(None);
+                    set_lang(&ctx, &inc, new, r).await
+                }
+                None => {
+                    r.answer_press(Some(tr!(ctx.i18n, inc.lang, "lang-unknown")));
+                    r.send(&ctx).await
+                }
             }
         }
         Some(Action::Bind(unit)) if !inc.private => bind_unit(&ctx, &inc, &unit).await,

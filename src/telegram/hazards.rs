@@ -23,15 +23,8 @@ pub fn names_hazard(args: &str) -> bool {
         .is_some_and(|a| a.starts_with(['H', 'h']) && parse_id(a).is_some())
 }
 
-/// Units a person may report for: every unit they belong to.
 fn report_units(inc: &Incoming) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = Vec::new();
-    for m in &inc.member.memberships {
-        if !out.iter().any(|(u, _)| *u == m.unit_id) {
-            out.push((m.unit_id.clone(), m.unit_name.clone()));
-        }
-    }
-    out
+    hazard::report_units(&inc.member)
 }
 
 /// Save the draft and ask for what it still needs (or show it for confirmation).
@@ -45,6 +38,17 @@ async fn save_and_ask(
     let l = inc.lang;
     let now = ctx.clock.now_ms();
     let mut tx = ctx.store.begin().await?;
+    // An open report of the same kind close by is probably the same hazard: it is offered,
+    // and the draft remembers the offer, so only that report can be joined.
+    let mut d = d.clone();
+    let near = match d.next() {
+        Step::Confirm if !quiet => hazard::nearby(ctx, &mut tx, &inc.member, &d).await?,
+        _ => None,
+    };
+    if !quiet {
+        d.offered = near.iter().map(|(h, _)| h.id).collect();
+    }
+    let d = &d;
     let state = Conversation::HazardDraft { hazard: d.clone() };
     tx.set_conversation_state(inc.chat_id, inc.user_id(), &state, now)
         .await?;
@@ -124,8 +128,7 @@ async fn save_and_ask(
                         action: Action::HzCancel,
                     }],
                 ];
-                // An open report of the same kind close by is probably the same hazard.
-                if let Some((near, metres)) = hazard::nearby(ctx, &mut tx, d).await? {
+                if let Some((near, metres)) = near {
                     summary.push_str("\n\n");
                     summary.push_str(&tr!(
                         ctx.i18n,
@@ -261,7 +264,10 @@ async fn may_report(
     super::limited::take(ctx, tx, r, inc.lang, crate::limits::Kind::Hazard, &key).await
 }
 
-/// A draft's buttons: unit, category, submit, cancel.
+/// A draft's buttons: unit, category, submit, cancel, or add to a report offered nearby.
+/// Each is checked as if typed: a unit the writer belongs to, a configured category, submit
+/// and join only once the draft is complete, join only to the report its summary offered.
+/// Anything else is refused with a short popup and changes nothing.
 pub async fn draft_button(ctx: &Ctx, inc: &Incoming, action: Action) -> HandlerResult {
     let mut r = inc.replies();
     let l = inc.lang;
@@ -270,15 +276,17 @@ pub async fn draft_button(ctx: &Ctx, inc: &Incoming, action: Action) -> HandlerR
         .as_ref()
         .and_then(Conversation::hazard_draft)
         .cloned()
+        .filter(|_| inc.private)
     else {
         r.answer_press(Some(tr!(ctx.i18n, l, "hz-no-draft")));
         return r.send(ctx).await;
     };
-    r.answer_press(None);
+    let complete = d.next() == Step::Confirm;
     match action {
-        Action::HzUnit(u) if report_units(inc).iter().any(|(id, _)| *id == u) => d.unit = Some(u),
+        Action::HzUnit(u) if hazard::may_report_to(&inc.member, &u) => d.unit = Some(u),
         Action::HzCategory(c) if ctx.config.hazard.categories.contains(&c) => d.category = Some(c),
         Action::HzCancel => {
+            r.answer_press(None);
             let mut tx = ctx.store.begin().await?;
             tx.clear_conversation_state(inc.chat_id, inc.user_id())
                 .await?;
@@ -287,48 +295,56 @@ pub async fn draft_button(ctx: &Ctx, inc: &Incoming, action: Action) -> HandlerR
             r.text(tr!(ctx.i18n, l, "hz-cancelled"));
             return r.commit(ctx, tx).await;
         }
-        Action::HzJoin(id) if d.next() == Step::Confirm => {
+        Action::HzJoin(id) if complete => {
             let now = ctx.clock.now_ms();
             let mut tx = ctx.store.begin().await?;
             if !may_report(ctx, &mut tx, &mut r, inc).await? {
+                r.answer_press(None);
                 return r.commit(ctx, tx).await;
             }
             let joined = hazard::confirm_existing(ctx, &mut tx, &inc.member, &d, id, now).await?;
-            tx.clear_conversation_state(inc.chat_id, inc.user_id())
-                .await?;
-            tx.cancel_timers(&format!("hzdraft:{}:{}", inc.chat_id, inc.user_id()))
-                .await?;
-            r.text(tr!(
-                ctx.i18n,
-                l,
-                if joined {
-                    "hz-joined"
-                } else {
-                    "hz-join-closed"
-                },
-                id = display_id(id)
-            ));
+            let key = match joined {
+                hazard::Joined::Joined => "hz-joined",
+                // Refused: the draft stays as it was, to be submitted as a report of its own.
+                hazard::Joined::Closed => "hz-join-closed",
+                hazard::Joined::NotOffered => "hz-join-not-offered",
+            };
+            r.answer_press(None);
+            r.text(tr!(ctx.i18n, l, key, id = display_id(id)));
+            if joined == hazard::Joined::Joined {
+                tx.clear_conversation_state(inc.chat_id, inc.user_id())
+                    .await?;
+                tx.cancel_timers(&format!("hzdraft:{}:{}", inc.chat_id, inc.user_id()))
+                    .await?;
+            }
             return r.commit(ctx, tx).await;
         }
-        Action::HzSubmit { major } if d.next() == Step::Confirm => {
+        Action::HzSubmit { major } if complete => {
             let now = ctx.clock.now_ms();
             let mut tx = ctx.store.begin().await?;
             if !may_report(ctx, &mut tx, &mut r, inc).await? {
+                r.answer_press(None);
                 return r.commit(ctx, tx).await;
             }
-            let id = hazard::submit(ctx, &mut tx, &inc.member, &d, major, now).await?;
+            let Some(id) = hazard::file_draft(ctx, &mut tx, &inc.member, &d, major, now).await?
+            else {
+                r.answer_press(Some(tr!(ctx.i18n, l, "hz-not-member")));
+                return r.commit(ctx, tx).await;
+            };
+            r.answer_press(None);
             tx.clear_conversation_state(inc.chat_id, inc.user_id())
                 .await?;
             tx.cancel_timers(&format!("hzdraft:{}:{}", inc.chat_id, inc.user_id()))
                 .await?;
-            match id {
-                Some(id) => r.text(tr!(ctx.i18n, l, "hz-submitted", id = display_id(id))),
-                None => r.text(tr!(ctx.i18n, l, "hz-not-member")),
-            }
+            r.text(tr!(ctx.i18n, l, "hz-submitted", id = display_id(id)));
             return r.commit(ctx, tx).await;
         }
-        _ => {}
+        _ => {
+            r.answer_press(Some(tr!(ctx.i18n, l, "button-expired")));
+            return r.send(ctx).await;
+        }
     }
+    r.answer_press(None);
     save_and_ask(ctx, inc, &d, r, false).await
 }
 
@@ -377,7 +393,8 @@ async fn make(
         };
         tx.set_conversation_state(inc.chat_id, inc.user_id(), &state, now)
             .await?;
-    } else {
+    } else if done || inc.press.is_none() {
+        // A refused button changes nothing, not even what the presser was in the middle of.
         tx.clear_conversation_state(inc.chat_id, inc.user_id())
             .await?;
     }
@@ -469,13 +486,19 @@ pub async fn report_button(ctx: &Ctx, inc: &Incoming, act: char, id: i64) -> Han
         _ => {}
     }
     let mut r = inc.replies();
-    r.answer_press(None);
     let mut tx = ctx.store.begin().await?;
-    let t = if act == 'o' {
-        ReasonFor::Reopen
+    let (t, transition) = if act == 'o' {
+        (ReasonFor::Reopen, Transition::Reopen)
     } else {
-        ReasonFor::Reject
+        (ReasonFor::Reject, Transition::Reject)
     };
+    // Checked before asking for the reason, so a refused press asks nothing.
+    if let Err(o) = hazard::check(ctx, &mut tx, &inc.member, id, transition).await? {
+        let text: String = outcome_text(ctx, inc, id, o).chars().take(190).collect();
+        r.answer_press(Some(text));
+        return r.commit(ctx, tx).await;
+    }
+    r.answer_press(None);
     let state = Conversation::Asked(Question::HazardReason { id, t });
     tx.set_conversation_state(inc.chat_id, inc.user_id(), &state, ctx.clock.now_ms())
         .await?;
@@ -563,25 +586,16 @@ pub async fn deadline(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResu
 
 async fn history(ctx: &Ctx, inc: &Incoming, id: i64, mut r: Replies) -> HandlerResult {
     let l = inc.lang;
-    let Some(h) = ctx.store.hazard_by_id(id).await? else {
+    // The reporter, and members of the unit or a unit above it, may look.
+    let h = ctx
+        .store
+        .hazard_by_id(id)
+        .await?
+        .filter(|h| hazard::may_see(&inc.units, &inc.member, h));
+    let Some(h) = h else {
         r.text(tr!(ctx.i18n, l, "hz-unknown", id = display_id(id)));
         return r.send(ctx).await;
     };
-    // The reporter, and members of the unit or a unit above it, may look.
-    let mine = inc
-        .member
-        .person
-        .as_ref()
-        .is_some_and(|p| p.id == h.reporter_id);
-    let above = inc
-        .member
-        .memberships
-        .iter()
-        .any(|m| inc.units.is_within(&h.unit_id, &m.unit_id));
-    if !mine && !above {
-        r.text(tr!(ctx.i18n, l, "hz-unknown", id = display_id(id)));
-        return r.send(ctx).await;
-    }
     let mut lines = vec![tr!(
         ctx.i18n,
         l,

@@ -235,13 +235,8 @@ pub async fn swap_button(ctx: &Ctx, inc: &Incoming, id: i64, accept: bool) -> Ha
     let mut r = inc.replies();
     let l = inc.lang;
     let now = ctx.clock.now_ms();
-    let me = inc.member.person.as_ref().map(|p| p.id);
     let mut tx = ctx.store.begin().await?;
-    let open = tx
-        .swap(id)
-        .await?
-        .filter(|s| s.state == "asked" && Some(s.to_person) == me);
-    let Some(s) = open else {
+    let Some(s) = crate::roster::swap_for(&mut tx, &inc.member, id, accept).await? else {
         r.answer_press(Some(tr!(ctx.i18n, l, "button-expired")));
         return r.commit(ctx, tx).await;
     };

@@ -476,20 +476,19 @@ async fn send_draft(ctx: &Ctx, inc: &Incoming, mut r: Replies) -> HandlerResult 
 async fn drop_draft(ctx: &Ctx, inc: &Incoming, mut r: Replies) -> HandlerResult {
     let key = chat_key(ctx, inc);
     let mut tx = ctx.store.begin().await?;
-    let chat = tx.tip_chat(&key).await?;
-    let had = chat.as_ref().is_some_and(|c| c.draft.is_some());
-    match chat.and_then(|c| c.tip_id) {
+    let Some(chat) = tx.tip_chat(&key).await?.filter(|c| c.draft.is_some()) else {
+        // No draft to drop: nothing changes, not even the session's age.
+        r.text(tr!(ctx.i18n, inc.lang, "tip-no-draft"));
+        return r.commit(ctx, tx).await;
+    };
+    match chat.tip_id {
         // Back to the tip this chat was talking about before the new draft.
         Some(tip_id) => tx.set_tip_session(&key, tip_id, now(ctx)).await?,
         None => {
             tx.drop_tip_chat(&key).await?;
         }
     }
-    r.text(tr!(
-        ctx.i18n,
-        inc.lang,
-        if had { "cancel-done" } else { "tip-no-draft" }
-    ));
+    r.text(tr!(ctx.i18n, inc.lang, "cancel-done"));
     r.commit(ctx, tx).await
 }
 
@@ -555,9 +554,20 @@ async fn confirm_reveal(ctx: &Ctx, inc: &Incoming, id: i64, mut r: Replies) -> H
 }
 
 async fn stay_anonymous(ctx: &Ctx, inc: &Incoming, mut r: Replies) -> HandlerResult {
+    let key = chat_key(ctx, inc);
     let mut tx = ctx.store.begin().await?;
-    tx.set_tip_reveal(&chat_key(ctx, inc), None, now(ctx))
-        .await?;
+    // Only a reveal this chat asked for can be declined; otherwise nothing is written (not
+    // even a row for this chat).
+    if tx
+        .tip_chat(&key)
+        .await?
+        .and_then(|c| c.reveal_tip)
+        .is_none()
+    {
+        r.text(tr!(ctx.i18n, inc.lang, "button-expired"));
+        return r.commit(ctx, tx).await;
+    }
+    tx.set_tip_reveal(&key, None, now(ctx)).await?;
     r.text(tr!(ctx.i18n, inc.lang, "tip-reveal-kept"));
     r.commit(ctx, tx).await
 }
@@ -575,8 +585,9 @@ fn outcome_text(ctx: &Ctx, l: Lang, id: i64, o: &DeskOutcome, done_key: &str) ->
             tr!(ctx.i18n, l, done_key, id = tid.clone()),
             tr!(ctx.i18n, l, "tip-forgotten", id = tid)
         ),
-        DeskOutcome::NotAllowed => tr!(ctx.i18n, l, "tip-not-handler"),
-        DeskOutcome::Unknown => tr!(ctx.i18n, l, "tip-unknown", id = tid),
+        // Not found and not theirs read the same.
+        DeskOutcome::NotAllowed | DeskOutcome::Unknown => tr!(ctx.i18n, l, "tip-unknown", id = tid),
+        DeskOutcome::NotSupervisor => tr!(ctx.i18n, l, "tip-not-supervisor"),
         DeskOutcome::AlreadyAcked => tr!(ctx.i18n, l, "tip-already-acked", id = tid),
         DeskOutcome::Closed => tr!(ctx.i18n, l, "tip-already-closed", id = tid),
         DeskOutcome::Forgotten => tr!(ctx.i18n, l, "tip-forgotten", id = tid),
@@ -689,17 +700,8 @@ pub async fn reward_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> Handl
     };
     let mut tx = ctx.store.begin().await?;
     let o = flow::reward(&ctx, &mut tx, id, &inc.member, step, amount, now(&ctx)).await?;
-    let text = match o {
-        DeskOutcome::NotAllowed => tr!(ctx.i18n, l, "tip-not-supervisor"),
-        o => outcome_text(
-            &ctx,
-            l,
-            id,
-            &o,
-            &format!("tip-reward-done-{}", step.as_str()),
-        ),
-    };
-    r.text(text);
+    let done_key = format!("tip-reward-done-{}", step.as_str());
+    r.text(outcome_text(&ctx, l, id, &o, &done_key));
     r.commit(&ctx, tx).await
 }
 
@@ -739,16 +741,13 @@ pub async fn forward_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> Hand
 async fn desk_ask(ctx: &Ctx, inc: &Incoming, id: i64, action: &str) -> HandlerResult {
     let mut r = inc.replies();
     let l = inc.lang;
-    r.answer_press(None);
     let mut tx = ctx.store.begin().await?;
-    let allowed = match tx.tip(id).await? {
-        Some(t) => flow::is_handler(&inc.member, &t.desk_unit),
-        None => false,
-    };
-    if !allowed {
-        r.text(tr!(ctx.i18n, l, "tip-not-handler"));
+    if let Err(o) = flow::may_answer(&mut tx, id, &inc.member, action == "close").await? {
+        let text = outcome_text(ctx, l, id, &o, "tip-unknown");
+        r.answer_press(Some(text.chars().take(190).collect()));
         return r.commit(ctx, tx).await;
     }
+    r.answer_press(None);
     tx.set_tip_wait(inc.chat_id, inc.user_id(), id, action, now(ctx))
         .await?;
     let key = if action == "reply" {

@@ -15,9 +15,7 @@ use crate::tr;
 use crate::warning::{self, Confirmed, Issue, Issued, Issuer, Level};
 use std::sync::Arc;
 
-use crate::warning::MAX_TEXT;
-/// Expiry choices of the step-by-step `/warn`, in hours.
-const EXPIRIES: [u32; 4] = [6, 12, 24, 72];
+use crate::warning::{DRAFT_EXPIRIES as EXPIRIES, MAX_TEXT};
 
 fn usage(ctx: &Ctx, l: Lang) -> String {
     tr!(ctx.i18n, l, "warn-usage")
@@ -296,7 +294,12 @@ pub async fn draft_button(ctx: &Ctx, inc: &Incoming, a: Action) -> HandlerResult
                 return r.commit(ctx, tx).await;
             }
         },
-        Action::WarnExpiry(h) => d.expires_h = Some(h),
+        // Only the choices offered: a forged expiry is not one the step-by-step /warn gives.
+        Action::WarnExpiry(h) if EXPIRIES.contains(&h) => d.expires_h = Some(h),
+        Action::WarnExpiry(_) => {
+            r.text(tr!(ctx.i18n, l, "button-expired"));
+            return r.commit(ctx, tx).await;
+        }
         Action::WarnDrop => {
             tx.clear_conversation_state(inc.chat_id, inc.user_id())
                 .await?;
@@ -304,10 +307,12 @@ pub async fn draft_button(ctx: &Ctx, inc: &Incoming, a: Action) -> HandlerResult
             return r.commit(ctx, tx).await;
         }
         Action::WarnIssue { exercise } => {
-            let (Some(unit), Some(level), Some(text)) = (
+            // Issued only from the preview, which comes once every step is answered.
+            let (Some(unit), Some(level), Some(text), Some(_)) = (
                 d.unit.clone(),
                 d.level.as_deref().and_then(Level::parse),
                 d.text.clone(),
+                d.expires_h,
             ) else {
                 next_question(ctx, inc, &d, &mut r);
                 return r.commit(ctx, tx).await;
@@ -371,7 +376,6 @@ async fn confirm(ctx: &Ctx, inc: &Incoming, id: i64) -> Result<(Tx, String), Han
             when = crate::escalation::format_time(ctx, at)
         ),
         Confirmed::Ended => tr!(ctx.i18n, l, "warn-ok-ended", id = wid),
-        Confirmed::NotRecipient => tr!(ctx.i18n, l, "warn-ok-not-recipient", id = wid),
         Confirmed::Unknown => tr!(ctx.i18n, l, "warn-unknown", id = wid),
     };
     Ok((tx, text))
@@ -410,7 +414,8 @@ pub async fn end_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerR
     };
     let wid = warning::display_id(id);
     let mut tx = ctx.store.begin().await?;
-    let Some(w) = tx.warning(id).await? else {
+    let w = tx.warning(id).await?;
+    let Some(w) = w.filter(|w| warning::may_follow(&inc.units, &inc.member, w)) else {
         r.text(tr!(ctx.i18n, l, "warn-unknown", id = wid));
         return r.commit(&ctx, tx).await;
     };
@@ -444,12 +449,7 @@ pub async fn figures_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> Hand
     let wid = warning::display_id(id);
     let mut tx = ctx.store.begin().await?;
     let w = tx.warning(id).await?;
-    let Some(w) = w.filter(|w| {
-        warning::may_end(&inc.units, &inc.member, w)
-            || w.targets
-                .iter()
-                .any(|t| warning::issuing_unit(&inc.units, &inc.member, t).is_some())
-    }) else {
+    let Some(w) = w.filter(|w| warning::may_follow(&inc.units, &inc.member, w)) else {
         r.text(tr!(ctx.i18n, l, "warn-unknown", id = wid));
         return r.commit(&ctx, tx).await;
     };

@@ -43,12 +43,16 @@ async fn record(
     incident: Option<&str>,
     mut r: Replies,
 ) -> HandlerResult {
-    let l = inc.lang;
     let now = ctx.clock.now_ms();
     let mut tx = ctx.store.begin().await?;
     let outcome =
         zero_report::answer(ctx, &mut tx, &inc.member, unit, round, incident, now).await?;
+    // A refused button (another unit's, a round that does not exist) changes nothing, not
+    // even what the presser was in the middle of.
+    let refused_press = inc.press.is_some()
+        && matches!(outcome, AnswerOutcome::NotAllowed | AnswerOutcome::NoRound);
     match (&outcome, incident) {
+        _ if refused_press => {}
         // Photos or a location may follow an incident for a while.
         (AnswerOutcome::Recorded { .. }, Some(_)) => {
             let state = Conversation::IncidentFollowup {
@@ -63,13 +67,21 @@ async fn record(
                 .await?;
         }
     }
-    let text = match outcome {
+    let text = outcome_text(ctx, inc, outcome, incident.is_some());
+    r.answer_press(None);
+    r.text(text);
+    r.commit(ctx, tx).await
+}
+
+fn outcome_text(ctx: &Ctx, inc: &Incoming, outcome: AnswerOutcome, incident: bool) -> String {
+    let l = inc.lang;
+    match outcome {
         AnswerOutcome::Recorded {
             unit_name,
             day,
             late,
         } => {
-            let key = match (incident.is_some(), late) {
+            let key = match (incident, late) {
                 (true, _) => "zr-recorded-incident",
                 (false, true) => "zr-recorded-late",
                 (false, false) => "zr-recorded",
@@ -86,10 +98,7 @@ async fn record(
         AnswerOutcome::NotExpected => tr!(ctx.i18n, l, "zr-not-expected"),
         AnswerOutcome::NoRound => tr!(ctx.i18n, l, "zr-no-round"),
         AnswerOutcome::NotAllowed => tr!(ctx.i18n, l, "zr-not-allowed"),
-    };
-    r.answer_press(None);
-    r.text(text);
-    r.commit(ctx, tx).await
+    }
 }
 
 /// The unit an answer is for: the group's duty room, the sender's only unit, or a choice.
@@ -194,14 +203,13 @@ async fn ask_incident_text(
     round: Option<i64>,
     mut r: Replies,
 ) -> HandlerResult {
-    if !zero_report::answering_units(&inc.member)
-        .iter()
-        .any(|(u, _)| u == unit)
-    {
-        r.answer_press(Some(tr!(ctx.i18n, inc.lang, "zr-not-allowed")));
-        return r.send(ctx).await;
-    }
     let mut tx = ctx.store.begin().await?;
+    let now = ctx.clock.now_ms();
+    if let Err(o) = zero_report::check_answer(&mut tx, &inc.member, unit, round, now).await? {
+        let text: String = outcome_text(ctx, inc, o, true).chars().take(190).collect();
+        r.answer_press(Some(text));
+        return r.commit(ctx, tx).await;
+    }
     let state = Conversation::Asked(Question::Incident {
         unit: unit.to_string(),
         round,

@@ -383,13 +383,21 @@ pub async fn from_tipster(
 /// What a desk action did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DeskOutcome {
-    Done { told_tipster: bool },
+    Done {
+        told_tipster: bool,
+    },
+    /// Not a handler of the tip's desk: answered exactly as `Unknown`, so nobody learns
+    /// which tips exist.
     NotAllowed,
+    /// A handler of the desk, but the step is a supervisor's (rewards).
+    NotSupervisor,
     Unknown,
     AlreadyAcked,
     Closed,
     Forgotten,
-    BadStep { current: Reward },
+    BadStep {
+        current: Reward,
+    },
 }
 
 /// Load a tip for a desk action by `member`; `Err(outcome)` when the action cannot go on.
@@ -400,18 +408,38 @@ async fn for_desk(
     supervisor_only: bool,
 ) -> Result<Result<TipRow, DeskOutcome>, TipError> {
     let Some(tip) = tx.tip(id).await? else {
-        // Not even whether the tip exists is told to someone who may not handle tips.
         return Ok(Err(DeskOutcome::Unknown));
     };
-    let allowed = if supervisor_only {
-        is_desk_supervisor(member, &tip.desk_unit)
-    } else {
-        is_handler(member, &tip.desk_unit)
-    };
-    if !allowed || member.person.is_none() {
+    // Not even whether the tip exists is told to someone who may not handle tips: the
+    // adapter answers `NotAllowed` as it answers `Unknown`.
+    if !is_handler(member, &tip.desk_unit) || member.person.is_none() {
         return Ok(Err(DeskOutcome::NotAllowed));
     }
+    if supervisor_only && !is_desk_supervisor(member, &tip.desk_unit) {
+        return Ok(Err(DeskOutcome::NotSupervisor));
+    }
     Ok(Ok(tip))
+}
+
+/// The desk's Reply or Close button asks for a text first: may `member` reply to (or close,
+/// with `close`) tip `id` now? Checked before asking, so a refused press asks nothing.
+pub async fn may_answer(
+    tx: &mut Tx,
+    id: i64,
+    member: &Member,
+    close: bool,
+) -> Result<Result<(), DeskOutcome>, TipError> {
+    let tip = match for_desk(tx, id, member, false).await? {
+        Ok(t) => t,
+        Err(o) => return Ok(Err(o)),
+    };
+    if close && tip.state == State::Closed.as_str() {
+        return Ok(Err(DeskOutcome::Closed));
+    }
+    if !close && (tip.forgotten_at.is_some() || tip.chat_sealed.is_none()) {
+        return Ok(Err(DeskOutcome::Forgotten));
+    }
+    Ok(Ok(()))
 }
 
 fn person_id(member: &Member) -> Option<i64> {
@@ -477,7 +505,7 @@ pub fn take_from_alert<'a>(
             })?;
         Ok(match outcome {
             DeskOutcome::Done { .. } => escalation::Took::Item,
-            DeskOutcome::NotAllowed => escalation::Took::Refused,
+            DeskOutcome::NotAllowed | DeskOutcome::NotSupervisor => escalation::Took::Refused,
             _ => escalation::Took::Nothing,
         })
     })

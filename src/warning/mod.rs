@@ -159,6 +159,10 @@ pub enum Issued {
     Duplicate(i64),
 }
 
+/// Expiry choices of the step-by-step `/warn`, in hours: its buttons offer these, and a
+/// press is taken only for one of them.
+pub const DRAFT_EXPIRIES: [u32; 4] = [6, 12, 24, 72];
+
 /// May this member warn `unit_id`? Supervisors and admins of it or a unit above; returns the
 /// unit they issue as (the nearest one above).
 pub fn issuing_unit<'m>(
@@ -186,6 +190,15 @@ pub fn may_end(tree: &crate::org::tree::UnitTree, member: &Member, w: &WarningRo
         || w.targets
             .iter()
             .all(|t| issuing_unit(tree, member, t).is_some())
+}
+
+/// May this member follow warning `w` (`/warning`, `/warn_end`): they may end it, or may
+/// issue to one of its units. Anyone else is answered as if it did not exist.
+pub fn may_follow(tree: &crate::org::tree::UnitTree, member: &Member, w: &WarningRow) -> bool {
+    may_end(tree, member, w)
+        || w.targets
+            .iter()
+            .any(|t| issuing_unit(tree, member, t).is_some())
 }
 
 /// Issue a warning in the caller's transaction: record it and its recipients, queue every
@@ -480,10 +493,15 @@ pub fn rate(t: &UnitTally) -> String {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Confirmed {
-    Confirmed { late: bool, id: i64 },
-    Already { at: i64 },
+    Confirmed {
+        late: bool,
+        id: i64,
+    },
+    Already {
+        at: i64,
+    },
     Ended,
-    NotRecipient,
+    /// No such warning, or this chat is not one of its recipients (the same answer).
     Unknown,
 }
 
@@ -502,12 +520,13 @@ pub async fn confirm(
     let Some(w) = tx.warning(id).await? else {
         return Ok(Confirmed::Unknown);
     };
+    // Only a recipient learns anything about the warning, even that it ended.
+    let Some(r) = tx.warning_recipient(id, chat).await? else {
+        return Ok(Confirmed::Unknown);
+    };
     if w.ended_at.is_some() {
         return Ok(Confirmed::Ended);
     }
-    let Some(r) = tx.warning_recipient(id, chat).await? else {
-        return Ok(Confirmed::NotRecipient);
-    };
     if let (Some(at), "confirmed") = (r.confirmed_at, r.state.as_str()) {
         return Ok(Confirmed::Already { at });
     }

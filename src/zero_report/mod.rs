@@ -327,6 +327,38 @@ pub fn answering_units(member: &Member) -> Vec<(String, String)> {
         .collect()
 }
 
+/// May `member` answer for `unit_id` in round `round_id` (the current one if `None`) now?
+/// The round, or why not; changes nothing, so the "incident" button is checked before it
+/// asks for the text. The unit is checked first: about another unit nothing is told.
+pub async fn check_answer(
+    tx: &mut Tx,
+    member: &Member,
+    unit_id: &str,
+    round_id: Option<i64>,
+    now: i64,
+) -> Result<Result<Round, AnswerOutcome>, StoreError> {
+    if member.person.is_none() || !answering_units(member).iter().any(|(u, _)| u == unit_id) {
+        return Ok(Err(AnswerOutcome::NotAllowed));
+    }
+    let round = match round_id {
+        Some(id) => tx.round(id).await?,
+        None => tx.current_round(now).await?,
+    };
+    let Some(round) = round else {
+        return Ok(Err(AnswerOutcome::NoRound));
+    };
+    if !tx.is_expected(round.id, unit_id).await? {
+        return Ok(Err(AnswerOutcome::NotExpected));
+    }
+    if let Some(a) = tx.answer(round.id, unit_id).await? {
+        return Ok(Err(AnswerOutcome::Already {
+            by: a.person_name,
+            at: a.answered_at,
+        }));
+    }
+    Ok(Ok(round))
+}
+
 /// Record a unit's answer to the current round (or to `round_id` from a reminder button).
 /// The first answer counts; the reminders are edited to show it; a late answer resolves the
 /// unit's escalation; an incident alerts supervisors at once and starts its own chain.
@@ -339,22 +371,13 @@ pub async fn answer(
     incident: Option<&str>,
     now: i64,
 ) -> Result<AnswerOutcome, StoreError> {
+    let round = match check_answer(tx, member, unit_id, round_id, now).await? {
+        Ok(round) => round,
+        Err(o) => return Ok(o),
+    };
     let Some(person) = member.person.as_ref() else {
         return Ok(AnswerOutcome::NotAllowed);
     };
-    if !answering_units(member).iter().any(|(u, _)| u == unit_id) {
-        return Ok(AnswerOutcome::NotAllowed);
-    }
-    let round = match round_id {
-        Some(id) => tx.round(id).await?,
-        None => tx.current_round(now).await?,
-    };
-    let Some(round) = round else {
-        return Ok(AnswerOutcome::NoRound);
-    };
-    if !tx.is_expected(round.id, unit_id).await? {
-        return Ok(AnswerOutcome::NotExpected);
-    }
     let late = now > round.closes_at;
     if !tx
         .insert_answer(round.id, unit_id, incident, person.id, now, late)
