@@ -244,7 +244,13 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         Some(ctx.tip_key.clone()),
     );
     let (stop_processor, stop) = watch::channel(false);
-    let processor = tokio::spawn(intake::process(ctx.clone(), schema, inbox.clone(), stop));
+    let processor = tokio::spawn(intake::process(
+        ctx.clone(),
+        schema,
+        inbox.clone(),
+        stop,
+        api.clone(),
+    ));
     let sending = tokio::spawn(sender.clone().run());
     let mut tasks = vec![
         tokio::spawn(schedule::run(ctx.clone())),

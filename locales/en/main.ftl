@@ -605,3 +605,7 @@ board-esc-open = escalating
 board-esc-acknowledged = taken
 board-esc-snoozed = snoozed
 # end of the board
+
+# Hostile files (issue 21): pictures sent as files that cannot be passed on
+file-too-large = This picture is too large to pass on (over 20 MB, 40 megapixels or 8,192 pixels a side). Please send it as a photo instead: Telegram makes photos small. This file was not kept.
+file-unreadable = This file cannot be read as a picture. Please send it as a photo instead. This file was not kept.

@@ -605,3 +605,7 @@ board-esc-open = 逐级提醒中
 board-esc-acknowledged = 已有人处理
 board-esc-snoozed = 已暂停
 # end of the board
+
+# Hostile files (issue 21): pictures sent as files that cannot be passed on
+file-too-large = 这张图片太大，无法转交（超过 20 MB、4000 万像素或单边 8192 像素）。请改为以照片方式发送：Telegram 会自动压缩照片。此文件未保存。
+file-unreadable = 此文件无法作为图片读取。请改为以照片方式发送。此文件未保存。
