@@ -288,7 +288,7 @@ impl Store {
         let mut tx = self.begin().await?;
         on_tx!(&mut tx, c => sqlx::query("UPDATE units SET duty_chat_id = $2 WHERE duty_chat_id = $1")
             .bind(old).bind(new).execute(&mut **c).await?.rows_affected());
-        on_tx!(&mut tx, c => sqlx::query("UPDATE outbox SET chat_id = $2, lease_until = NULL WHERE chat_id = $1 AND state = 'pending'")
+        on_tx!(&mut tx, c => sqlx::query("UPDATE outbox SET chat_id = $2, lease_until = NULL, claims = 0 WHERE chat_id = $1 AND state = 'pending'")
             .bind(old).bind(new).execute(&mut **c).await?.rows_affected());
         on_tx!(&mut tx, c => sqlx::query("UPDATE conversations SET chat_id = $2 WHERE chat_id = $1")
             .bind(old).bind(new).execute(&mut **c).await?.rows_affected());
