@@ -535,7 +535,9 @@ async fn floor(b: &Bench, n: usize) -> anyhow::Result<Floor> {
     let t = Instant::now();
     for chunk in ids.chunks(60) {
         let chunk: Vec<i64> = chunk.iter().map(|(id, _)| *id).collect();
-        store.claim_messages(&chunk, now, now + 30_000).await?;
+        store
+            .claim_messages(&chunk, now, now + 30_000, lookout::delivery::MAX_CLAIMS)
+            .await?;
     }
     let claim = ms(t) / ids.len().max(1) as f64;
     let t = Instant::now();
@@ -820,7 +822,9 @@ async fn pipeline(store: &Store, ids: &[i64]) -> anyhow::Result<f64> {
     let mut set = tokio::task::JoinSet::new();
     let t = Instant::now();
     for chunk in ids.chunks(60) {
-        store.claim_messages(chunk, now, now + 30_000).await?;
+        store
+            .claim_messages(chunk, now, now + 30_000, lookout::delivery::MAX_CLAIMS)
+            .await?;
         for id in chunk {
             let permit = sem.clone().acquire_owned().await?;
             let store = store.clone();

@@ -270,7 +270,13 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         ctx.faults.clone(),
     );
     let (stop_processor, stop) = watch::channel(false);
-    let processor = tokio::spawn(intake::process(ctx.clone(), schema, inbox.clone(), stop));
+    let processor = tokio::spawn(intake::process(
+        ctx.clone(),
+        schema,
+        inbox.clone(),
+        stop,
+        api.clone(),
+    ));
     let sending = tokio::spawn(sender.clone().run());
     let mut tasks = vec![
         ("the timers", tokio::spawn(schedule::run(ctx.clone()))),

@@ -38,8 +38,11 @@ pub struct Ctx {
     pub faults: crate::store::Faults,
 }
 
-/// Where an outbox row keeps a sealed recipient.
+/// Where an outbox row queued by an earlier version keeps its sealed recipient (its text
+/// in clear); the sender still opens such rows.
 pub const SEALED_TO: &str = "_sealed_to";
+/// The one field of a sealed outbox row's payload: recipient and parameters, sealed whole.
+pub const SEALED: &str = "_sealed";
 
 /// Queueing an ephemeral notice failed: the store, or sealing its recipient.
 #[derive(Debug, thiserror::Error)]
@@ -78,7 +81,7 @@ impl Ctx {
     }
 
     /// Queue a notice that leaves no trace: for strangers, tipsters and secrets. Its row is
-    /// erased once sent, and while it waits its recipient is sealed (see `seal`).
+    /// erased once sent, and while it waits it is sealed whole (see `seal`).
     pub async fn say_ephemeral(
         &self,
         tx: &mut Tx,
@@ -93,9 +96,11 @@ impl Ctx {
         Ok(())
     }
 
-    /// An ephemeral message does not keep its recipient in clear even while it waits: the
-    /// chat id is sealed into the payload, and the row is filed under a keyed pseudonym. Only
-    /// the sender opens it, at the moment of sending. Sealing fails closed: an error, and
+    /// An ephemeral message keeps neither its recipient nor its text in clear even while it
+    /// waits (a receipt code or an invite code would otherwise sit in the outbox, in backups
+    /// and in PostgreSQL's WAL during an outage): the chat id and the parameters are sealed
+    /// together into the payload, and the row is filed under a keyed pseudonym. Only the
+    /// sender opens it, at the moment of sending. Sealing fails closed: an error, and
     /// nothing to queue.
     fn seal(&self, m: Outgoing) -> Result<Outgoing, CryptoError> {
         seal_with(
@@ -106,17 +111,31 @@ impl Ctx {
     }
 }
 
+/// What a sealed outbox payload holds.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct Sealed {
+    pub chat_id: i64,
+    pub params: serde_json::Value,
+}
+
 /// `Ctx::seal` with the sealing and the pseudonym given, so its failure path can be tested.
 fn seal_with(
     mut m: Outgoing,
     seal: impl FnOnce(&[u8]) -> Result<String, CryptoError>,
     pseudonym: impl FnOnce(i64) -> i64,
 ) -> Result<Outgoing, CryptoError> {
-    if !m.ephemeral || m.chat_id == 0 {
+    if !m.ephemeral {
         return Ok(m);
     }
-    m.payload[SEALED_TO] = seal(&m.chat_id.to_be_bytes())?.into();
-    m.chat_id = pseudonym(m.chat_id);
+    let inside = Sealed {
+        chat_id: m.chat_id,
+        params: m.payload,
+    };
+    let plain = serde_json::to_vec(&inside).map_err(|_| CryptoError::Malformed)?;
+    m.payload = serde_json::json!({ SEALED: seal(&plain)? });
+    if m.chat_id != 0 {
+        m.chat_id = pseudonym(m.chat_id);
+    }
     Ok(m)
 }
 
@@ -146,7 +165,7 @@ mod tests {
     }
 
     #[test]
-    fn sealing_hides_the_recipient_and_leaves_others_alone() {
+    fn sealing_hides_the_recipient_and_the_text_and_leaves_others_alone() {
         let key = crate::tip::crypto::TipKey::from_bytes([7; 32]);
         let sealed = seal_with(
             reply(42, true),
@@ -155,10 +174,13 @@ mod tests {
         )
         .expect("seals");
         assert_eq!(sealed.chat_id, key.chat_pseudonym(42));
-        let inside = sealed.payload[SEALED_TO]
-            .as_str()
-            .expect("sealed recipient");
-        assert_eq!(key.open(inside, 0).expect("opens"), 42i64.to_be_bytes());
+        let fields: Vec<&String> = sealed.payload.as_object().expect("object").keys().collect();
+        assert_eq!(fields, [SEALED], "nothing else in clear");
+        let inside = sealed.payload[SEALED].as_str().expect("sealed whole");
+        let opened: Sealed =
+            serde_json::from_slice(&key.open(inside, 0).expect("opens")).expect("json");
+        assert_eq!(opened.chat_id, 42);
+        assert_eq!(opened.params, serde_json::json!({ "text": "hello" }));
         let plain = reply(42, false);
         let untouched = seal_with(plain.clone(), |_| Err(CryptoError::Malformed), |c| c)
             .expect("nothing to seal");

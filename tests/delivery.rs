@@ -281,7 +281,7 @@ async fn a_strangers_reply_waits_with_its_recipient_sealed(b: Backend) {
         .await
         .expect("delivered to the real chat");
     bot.wait_count(
-        "SELECT COUNT(*) FROM outbox WHERE payload LIKE '%_sealed_to%'",
+        "SELECT COUNT(*) FROM outbox WHERE payload LIKE '%_sealed%'",
         0,
     )
     .await;

@@ -1,6 +1,7 @@
 //! Secrets stay secret: the bot token never reaches a log line, an error or the database,
 //! whatever Telegram does (down, 5xx, too slow); invite codes made in the bot are erased from
-//! the outbox once sent, and such invites expire.
+//! the outbox once sent, and such invites expire; while a secret waits to be sent (receipt
+//! code, invite, personal board link) no table holds it or its text.
 mod common;
 
 use chrono::Utc;
@@ -26,6 +27,7 @@ both_backends!(
     the_binary_never_shows_the_token,
     the_running_bot_never_logs_or_stores_the_token,
     invite_codes_made_in_the_bot_are_not_kept,
+    secrets_wait_sealed_while_telegram_is_down,
 );
 
 fn assert_no_token(what: &str, text: &str) {
@@ -460,4 +462,110 @@ async fn invite_codes_made_in_the_bot_are_not_kept(b: Backend) {
     for c in [&code, &hour, &week] {
         assert!(!tables.contains(c.as_str()), "a code is kept:\n{tables}");
     }
+}
+
+/// The last word of a message (the link at its end).
+fn last_word(text: &str) -> String {
+    text.split_whitespace()
+        .last()
+        .unwrap_or_default()
+        .to_string()
+}
+
+async fn secrets_wait_sealed_while_telegram_is_down(b: Backend) {
+    let mut config = Config::default();
+    config.http.listen = Some("127.0.0.1:0".parse().expect("addr"));
+    let bot = TestBot::spawn_with(b, SimConfig::default(), config).await;
+    let admin = bot.sim.user(901, "Admin", Some("en"));
+    bot.join(&admin, "zhoucun", Role::Admin).await;
+    let desk = bot.sim.user(31, "Desk Lead", Some("en"));
+    bot.join(&desk, "zhoucun", Role::Supervisor).await;
+    let tipster = bot.sim.user(77, "Tipster", Some("en"));
+    bot.ask(&tipster, "/tip").await;
+    let noted = bot.ask(&tipster, "Drums of solvent by the river").await;
+    let send = noted.button("✅ Send tip").expect("send button");
+
+    // Telegram refuses every send: the three secrets wait in the outbox.
+    bot.sim.fail_next(u32::MAX, 502);
+    tipster.press(&noted, &send);
+    admin.send_text("/invite lijia grid_worker");
+    desk.send_text("/board");
+    let waiting = "SELECT COUNT(*) FROM outbox WHERE state = 'pending' AND ephemeral \
+                   AND method = 'sendMessage'";
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while bot.count(waiting).await < 3 || bot.sim.stats().server_errors < 3 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the secrets never waited"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let tables = dump(&bot.store).await;
+    // Each waits sealed whole: recipient and text.
+    let payloads: Vec<String> = match &bot.store {
+        Store::Sqlite(p) => {
+            sqlx::query_scalar("SELECT payload FROM outbox WHERE state = 'pending' AND ephemeral")
+                .fetch_all(p)
+                .await
+                .expect("payloads")
+        }
+        Store::Postgres(p) => {
+            sqlx::query_scalar("SELECT payload FROM outbox WHERE state = 'pending' AND ephemeral")
+                .fetch_all(p)
+                .await
+                .expect("payloads")
+        }
+        Store::Batch(_) => unreachable!("only the update processor works in a batch"),
+    };
+    for p in &payloads {
+        let v: serde_json::Value = serde_json::from_str(p).expect("json");
+        let fields: Vec<&String> = v.as_object().expect("an object").keys().collect();
+        assert_eq!(fields, ["_sealed"], "{p}");
+    }
+
+    // Once Telegram is back, each arrives intact.
+    bot.sim.fail_next(0, 502);
+    let receipt = bot
+        .sim
+        .wait_for(tipster.id(), WAIT, |m| m.text().contains("receipt code"))
+        .await
+        .expect("the receipt code");
+    let invite = bot
+        .sim
+        .wait_for(admin.id(), WAIT, |m| m.text().contains("Invite created"))
+        .await
+        .expect("the invite");
+    let board = bot
+        .sim
+        .wait_for(desk.id(), WAIT, |m| m.text().contains("personal link"))
+        .await
+        .expect("the board link");
+    let receipt_code = receipt
+        .text()
+        .split_whitespace()
+        .find(|w| w.len() == 22 && w.bytes().all(|c| c.is_ascii_alphanumeric()))
+        .expect("a code")
+        .to_string();
+    let invite_code = code_of(invite.text());
+    let link = last_word(board.text());
+    assert!(link.contains("/board?t="), "{}", board.text());
+    for secret in [
+        receipt_code.as_str(),
+        invite_code.as_str(),
+        link.as_str(),
+        "receipt code",
+        "Invite created",
+        "personal link",
+    ] {
+        assert!(
+            !tables.contains(secret),
+            "{secret:?} waited in clear:\n{tables}"
+        );
+    }
+    // And once sent nothing of them is left.
+    bot.wait_count(
+        "SELECT COUNT(*) FROM outbox WHERE payload LIKE '%_sealed%'",
+        0,
+    )
+    .await;
 }

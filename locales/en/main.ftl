@@ -625,3 +625,8 @@ limit-invite = You have made { $max } invites in the last hour. You can make mor
 
 # buttons are untrusted (issue 21)
 hz-join-not-offered = A report can be added only to one offered to you for it; this one was not. Your report is kept: submit it as a new one.
+
+
+# Hostile files (issue 21): pictures sent as files that cannot be passed on
+file-too-large = This picture is too large to pass on (over 20 MB, 40 megapixels or 8,192 pixels a side). Please send it as a photo instead: Telegram makes photos small. This file was not kept.
+file-unreadable = This file cannot be read as a picture. Please send it as a photo instead. This file was not kept.

@@ -619,3 +619,8 @@ limit-invite = 您在一小时内已生成 { $max } 个邀请码。请在 { $tim
 
 # buttons are untrusted (issue 21)
 hz-join-not-offered = 只能补充到为此报告向您推荐的隐患，该隐患不在其列。您的报告仍保留，请作为新隐患提交。
+
+
+# Hostile files (issue 21): pictures sent as files that cannot be passed on
+file-too-large = 这张图片太大，无法转交（超过 20 MB、4000 万像素或单边 8192 像素）。请改为以照片方式发送：Telegram 会自动压缩照片。此文件未保存。
+file-unreadable = 此文件无法作为图片读取。请改为以照片方式发送。此文件未保存。

@@ -6,16 +6,16 @@ pub mod scrub;
 pub use pacing::{Limits, Pacer};
 
 use crate::clock::Clock;
-use crate::context::SEALED_TO;
+use crate::context::{Sealed, SEALED, SEALED_TO};
 use crate::store::{DueMessage, Faults, Job, JobLock, SentState, Store, Worker};
 use crate::telegram::api::{ApiError, BotApi};
 use crate::tip::crypto::TipKey;
 use serde_json::Value;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::{Notify, OnceCell, Semaphore};
 use tokio::task::JoinSet;
 
 /// How long a claimed message stays reserved for this sender: longer than a send may take.
@@ -40,6 +40,16 @@ const SLOT_WAIT: Duration = Duration::from_millis(200);
 const PASS_BUDGET: Duration = Duration::from_millis(250);
 /// How soon a result that could not be recorded (a full disk, a lost database) is tried again.
 const RECORD_RETRY: Duration = Duration::from_secs(1);
+/// A message claimed this many times without a result (each time the process died while
+/// sending it: an out-of-memory kill while decoding a file) is given up when next claimed.
+pub const MAX_CLAIMS: i64 = 3;
+/// Pictures downloaded and decoded at once (each may take up to 160 MB while decoding).
+const DECODES: usize = 2;
+/// A scrubbed picture is kept this long, so a tip's file is decoded once for every desk
+/// member it goes to (they are sent within seconds of each other),
+const KEEP_SCRUBBED: Duration = Duration::from_secs(300);
+/// and at most this many are kept (a re-encoded picture is at most 2560 a side: ~1 MB).
+const KEPT_SCRUBBED: usize = 16;
 
 #[derive(Clone)]
 pub struct Sender {
@@ -49,8 +59,10 @@ pub struct Sender {
     pacer: Arc<Pacer>,
     wake: Arc<Notify>,
     in_flight: Arc<Semaphore>,
-    /// Opens recipients sealed by `Ctx::seal`.
+    /// Opens messages sealed by `Ctx::seal`.
     key: Option<TipKey>,
+    /// Pictures that came as files, cleaned once for all their recipients.
+    scrubbed: Arc<Scrubbed>,
     /// The sends on their way, so that stopping the sender stops them too.
     tasks: Arc<std::sync::Mutex<JoinSet<()>>>,
     /// Set by `stop`: take no more messages.
@@ -101,6 +113,7 @@ impl Sender {
             recording: Arc::default(),
             key,
             faults,
+            scrubbed: Arc::new(Scrubbed::new()),
         }
     }
 
@@ -222,12 +235,18 @@ impl Sender {
         });
         let ids: Vec<i64> = due.iter().map(|m| m.id).collect();
         let lease_until = self.clock.now_ms() + LEASE.as_millis() as i64;
-        let claimed: HashSet<i64> = self
+        let claim = self
             .store
-            .claim_messages(&ids, now, lease_until)
-            .await?
-            .into_iter()
-            .collect();
+            .claim_messages(&ids, now, lease_until, MAX_CLAIMS)
+            .await?;
+        for id in &claim.given_up {
+            tracing::error!(
+                id,
+                claims = MAX_CLAIMS,
+                "a message was given up: sending it never finished (the process stopped each time)"
+            );
+        }
+        let claimed: HashSet<i64> = claim.taken.into_iter().collect();
         let mut unsent = Vec::new();
         let started = Instant::now();
         for msg in due.into_iter().filter(|m| claimed.contains(&m.id)) {
@@ -299,25 +318,9 @@ impl Sender {
         if msg.chat_id != 0 {
             params["chat_id"] = msg.chat_id.into();
         }
-        if let Some(sealed) = params
-            .get(SEALED_TO)
-            .and_then(|v| v.as_str())
-            .map(str::to_string)
-        {
-            let opened = self.key.as_ref().and_then(|k| k.open(&sealed, 0).ok());
-            let Some(chat) = opened
-                .and_then(|b| <[u8; 8]>::try_from(b.as_slice()).ok())
-                .map(i64::from_be_bytes)
-            else {
-                return self
-                    .store
-                    .message_failed(msg.id, "sealed recipient does not open with this key")
-                    .await;
-            };
-            params["chat_id"] = chat.into();
-            if let Some(obj) = params.as_object_mut() {
-                obj.remove(SEALED_TO);
-            }
+        // Opened only now, just before sending: until here it waited sealed.
+        if let Err(why) = self.open(&mut params) {
+            return self.store.message_failed(msg.id, why).await;
         }
         if let Some(original) = &msg.edit_of {
             match self.store.sent_state(original).await? {
@@ -426,6 +429,40 @@ impl Sender {
 }
 
 impl Sender {
+    /// A sealed message's recipient and parameters, in place of the seal (`Ctx::seal`).
+    fn open(&self, params: &mut Value) -> Result<(), &'static str> {
+        if let Some(sealed) = params.get(SEALED).and_then(Value::as_str) {
+            let opened = self.key.as_ref().and_then(|k| k.open(sealed, 0).ok());
+            let Some(inside) = opened.and_then(|b| serde_json::from_slice::<Sealed>(&b).ok())
+            else {
+                return Err("sealed message does not open with this key");
+            };
+            *params = inside.params;
+            if !params.is_object() {
+                return Err("sealed payload is not a JSON object");
+            }
+            if inside.chat_id != 0 {
+                params["chat_id"] = inside.chat_id.into();
+            }
+            return Ok(());
+        }
+        // A row queued before messages were sealed whole: only its recipient is.
+        if let Some(sealed) = params.get(SEALED_TO).and_then(Value::as_str) {
+            let opened = self.key.as_ref().and_then(|k| k.open(sealed, 0).ok());
+            let Some(chat) = opened
+                .and_then(|b| <[u8; 8]>::try_from(b.as_slice()).ok())
+                .map(i64::from_be_bytes)
+            else {
+                return Err("sealed recipient does not open with this key");
+            };
+            params["chat_id"] = chat.into();
+            if let Some(obj) = params.as_object_mut() {
+                obj.remove(SEALED_TO);
+            }
+        }
+        Ok(())
+    }
+
     /// A picture that came as a file: fetched, decoded and re-encoded, so none of its
     /// metadata (GPS position, camera) reaches anyone; then uploaded.
     async fn send_scrubbed(
@@ -435,16 +472,87 @@ impl Sender {
         chat: i64,
         paid: bool,
     ) -> Result<Value, ApiError> {
-        let bytes = self.api.download(file_id, scrub::MAX_BYTES).await?;
-        let jpeg = tokio::task::spawn_blocking(move || scrub::reencode(&bytes))
-            .await
-            .map_err(|e| ApiError::Transient(format!("re-encoding stopped: {e}")))?
-            .map_err(ApiError::Rejected)?;
+        let jpeg = self.scrubbed.jpeg(&self.api, file_id).await?;
         if let Some(obj) = params.as_object_mut() {
             obj.remove("photo");
         }
         self.admitted(chat, paid).await;
         self.api.upload_photo(&params, jpeg).await
+    }
+}
+
+/// A picture's cleaned JPEG, or why it cannot be sent (final: sending again would not help).
+type Scrub = Result<bytes::Bytes, String>;
+
+/// Pictures being or lately cleaned, by file id: however many people one goes to, it is
+/// downloaded and decoded once (the first send does it, the others wait for it), and never
+/// more than `DECODES` at a time. A failure worth trying again (the download broke) is not
+/// kept, so the next send tries again.
+struct Scrubbed {
+    cells: std::sync::Mutex<HashMap<String, (Instant, Arc<OnceCell<Scrub>>)>>,
+    decodes: Arc<Semaphore>,
+}
+
+impl Scrubbed {
+    fn new() -> Scrubbed {
+        Scrubbed {
+            cells: Default::default(),
+            decodes: Arc::new(Semaphore::new(DECODES)),
+        }
+    }
+
+    fn cell(&self, file_id: &str) -> Arc<OnceCell<Scrub>> {
+        let mut cells = self.cells.lock().unwrap_or_else(|p| p.into_inner());
+        cells.retain(|_, (at, _)| at.elapsed() < KEEP_SCRUBBED);
+        if !cells.contains_key(file_id) && cells.len() >= KEPT_SCRUBBED {
+            let oldest = cells
+                .iter()
+                .min_by_key(|(_, (at, _))| *at)
+                .map(|(k, _)| k.clone());
+            if let Some(k) = oldest {
+                cells.remove(&k);
+            }
+        }
+        cells
+            .entry(file_id.to_string())
+            .or_insert_with(|| (Instant::now(), Arc::default()))
+            .1
+            .clone()
+    }
+
+    async fn jpeg(&self, api: &BotApi, file_id: &str) -> Result<bytes::Bytes, ApiError> {
+        let cell = self.cell(file_id);
+        let scrub = cell.get_or_try_init(|| self.scrub(api, file_id)).await?;
+        scrub.clone().map_err(ApiError::Rejected)
+    }
+
+    /// Download (capped) and re-encode, holding one of the `DECODES` turns throughout: the
+    /// turn goes into the blocking task, so even a send dropped meanwhile (the sender
+    /// stopping) frees it only once its decoder is done.
+    async fn scrub(&self, api: &BotApi, file_id: &str) -> Result<Scrub, ApiError> {
+        let turn = self
+            .decodes
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| ApiError::Transient(e.to_string()))?;
+        let bytes = match api.download(file_id, scrub::MAX_BYTES).await {
+            Ok(bytes) => bytes,
+            Err(ApiError::Rejected(e)) => return Ok(Err(e)),
+            Err(e) => return Err(e),
+        };
+        let decoded = tokio::task::spawn_blocking(move || {
+            let _turn = turn;
+            scrub::reencode(&bytes)
+        })
+        .await;
+        match decoded {
+            Ok(Ok(jpeg)) => Ok(Ok(jpeg.into())),
+            Ok(Err(e)) => Ok(Err(e.to_string())),
+            // A decoder that panics on this file would panic on it again.
+            Err(e) if e.is_panic() => Ok(Err("the picture's decoder failed".into())),
+            Err(e) => Err(ApiError::Transient(format!("re-encoding stopped: {e}"))),
+        }
     }
 }
 

@@ -105,6 +105,8 @@ pub struct SimStats {
     pub webhook_delivered: u64,
     /// Webhook posts that failed (refused, non-2xx, timed out); each is retried.
     pub webhook_failed: u64,
+    /// Bytes of files handed to downloading clients (a streamed file: only what was read).
+    pub file_bytes_served: u64,
 }
 
 /// One line of a demo transcript.
@@ -255,6 +257,12 @@ impl Simulator {
     /// answered with this 5xx status, as a Bot API server that is up but broken.
     pub fn fail_all(&self, status: Option<u16>) {
         self.inner.st().faults.fail_all = status;
+    }
+
+    /// While true, file downloads come in pieces with no `Content-Length`, so a client learns
+    /// a file's size only by reading it (as from a server that does not announce it).
+    pub fn stream_files(&self, on: bool) {
+        self.inner.st().faults.stream_files = on;
     }
 
     /// The next `n` rate-counted sends are answered 429 with this retry_after.

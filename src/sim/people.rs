@@ -90,9 +90,22 @@ impl SimUser {
 
     /// Sends a file; returns its file_id.
     pub fn send_document(&self, file_name: &str, mime: &str, bytes: Vec<u8>) -> String {
+        let size = bytes.len() as u64;
+        self.send_document_declaring(file_name, mime, bytes, size)
+    }
+
+    /// Sends a file whose message declares `file_size` (true or not); returns its file_id.
+    pub fn send_document_declaring(
+        &self,
+        file_name: &str,
+        mime: &str,
+        bytes: Vec<u8>,
+        file_size: u64,
+    ) -> String {
         let ext = file_name.rsplit_once('.').map(|(_, e)| e).unwrap_or("bin");
         let file_id = self.inner.st().new_file("documents", ext, bytes);
         let mut doc = self.inner.st().file_meta(&file_id).unwrap_or_default();
+        doc.insert("file_size".into(), json!(file_size));
         doc.insert("file_name".into(), json!(file_name));
         doc.insert("mime_type".into(), json!(mime));
         let mut extra = Map::new();

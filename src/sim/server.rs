@@ -10,6 +10,7 @@ use axum::extract::State as AxState;
 use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
+use futures::StreamExt;
 use serde_json::{json, Value};
 use tokio::sync::{broadcast, Notify};
 
@@ -79,7 +80,7 @@ async fn handle(
         count_error(&inner, status);
         json_response(status, methods::server_error(status).body())
     } else if let Some(rest) = path.strip_prefix("file/bot") {
-        download(&inner, rest)
+        download(inner.clone(), rest)
     } else if let Some(rest) = path.strip_prefix("bot") {
         let content_type = headers
             .get(header::CONTENT_TYPE)
@@ -142,18 +143,37 @@ async fn api(
     methods::call(inner, name, &params)
 }
 
-fn download(inner: &Inner, rest: &str) -> Response {
+fn download(inner: Arc<Inner>, rest: &str) -> Response {
     let (token, path) = rest.split_once('/').unwrap_or((rest, ""));
     if token != inner.token {
         return json_response(401, ApiError::new(401, "Unauthorized").body());
     }
     // teloxide pushes the whole file_path as one URL segment, so its '/' arrives as %2F.
     let path = percent_decode(path);
-    let st = inner.st();
-    match st.files.values().find(|f| f.path == path) {
-        Some(f) => (StatusCode::OK, f.bytes.clone()).into_response(),
-        None => json_response(404, ApiError::new(404, "Not Found").body()),
+    let mut st = inner.st();
+    let Some(bytes) = st
+        .files
+        .values()
+        .find(|f| f.path == path)
+        .map(|f| f.bytes.clone())
+    else {
+        return json_response(404, ApiError::new(404, "Not Found").body());
+    };
+    if !st.faults.stream_files {
+        st.stats.file_bytes_served += bytes.len() as u64;
+        return (StatusCode::OK, bytes).into_response();
     }
+    drop(st);
+    // Counted as each piece is taken, so a client that stops reading is seen to stop.
+    let pieces: Vec<Bytes> = bytes
+        .chunks(64 * 1024)
+        .map(Bytes::copy_from_slice)
+        .collect();
+    let counted = futures::stream::iter(pieces).map(move |piece| {
+        inner.st().stats.file_bytes_served += piece.len() as u64;
+        Ok::<_, std::convert::Infallible>(piece)
+    });
+    (StatusCode::OK, axum::body::Body::from_stream(counted)).into_response()
 }
 
 fn percent_decode(s: &str) -> String {

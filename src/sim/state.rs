@@ -96,6 +96,8 @@ pub(crate) struct Faults {
     pub fail_all: Option<u16>,
     pub throttle_next: (u32, u32),
     pub delay: Duration,
+    /// File downloads are streamed in pieces without announcing their length.
+    pub stream_files: bool,
 }
 
 #[derive(Default)]

@@ -60,6 +60,18 @@ impl DueMessage {
     }
 }
 
+/// What `Store::claim_messages` did with the ids it was given.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Claimed {
+    /// Reserved for this sender.
+    pub taken: Vec<i64>,
+    /// Given up: claimed too often without a result.
+    pub given_up: Vec<i64>,
+}
+
+/// The start of `last_error` for a message given up by `Store::claim_messages`.
+pub const GIVEN_UP: &str = "given up: its send never finished";
+
 /// Where a logical message stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SentState {
@@ -166,34 +178,55 @@ impl Store {
         Ok(row.0)
     }
 
-    /// Take these messages for sending until `lease_until`; returns those taken (not another
-    /// sender's, still pending).
+    /// Take these messages for sending until `lease_until` (not another sender's, still
+    /// pending). A claim counts as begun until a result is recorded: a message already
+    /// claimed `max_claims` times with no result (each time the process died while sending
+    /// it) is given up instead, with an ephemeral one's recipient and text erased.
     pub async fn claim_messages(
         &self,
         ids: &[i64],
         now: i64,
         lease_until: i64,
-    ) -> Result<Vec<i64>> {
+        max_claims: i64,
+    ) -> Result<Claimed> {
         if ids.is_empty() {
-            return Ok(Vec::new());
+            return Ok(Claimed::default());
         }
-        // Ids are our own integers: listed inline, one statement for the whole pass.
+        // Ids are our own integers: listed inline, one statement for the whole pass. In SET
+        // every column is read as it was before the statement.
         let sql = format!(
-            "UPDATE outbox SET lease_until = $2 WHERE id IN ({}) AND state = 'pending' \
-             AND (lease_until IS NULL OR lease_until < $1) RETURNING id",
+            "UPDATE outbox SET claims = claims + 1, \
+             state = CASE WHEN claims >= $3 THEN 'failed' ELSE state END, \
+             lease_until = CASE WHEN claims >= $3 THEN NULL ELSE $2 END, \
+             last_error = CASE WHEN claims >= $3 THEN $4 ELSE last_error END, \
+             chat_id = CASE WHEN claims >= $3 AND ephemeral THEN 0 ELSE chat_id END, \
+             payload = CASE WHEN claims >= $3 AND ephemeral THEN '{{}}' ELSE payload END \
+             WHERE id IN ({}) AND state = 'pending' \
+             AND (lease_until IS NULL OR lease_until < $1) RETURNING id, state",
             id_list(ids)
         );
-        let rows: Vec<(i64,)> = on_pool!(self, p => sqlx::query_as(&sql).bind(now).bind(lease_until).fetch_all(p).await?);
-        Ok(rows.into_iter().map(|r| r.0).collect())
+        let given_up = format!("{GIVEN_UP} {max_claims} times");
+        let rows: Vec<(i64, String)> = on_pool!(self, p => sqlx::query_as(&sql).bind(now).bind(lease_until)
+            .bind(max_claims).bind(&given_up).fetch_all(p).await?);
+        let mut claimed = Claimed::default();
+        for (id, state) in rows {
+            match state.as_str() {
+                "pending" => claimed.taken.push(id),
+                _ => claimed.given_up.push(id),
+            }
+        }
+        Ok(claimed)
     }
 
-    /// Give back claimed messages this pass did not send.
+    /// Give back claimed messages this pass did not send (their claim was no attempt).
     pub async fn release_claims(&self, ids: &[i64]) -> Result<()> {
         if ids.is_empty() {
             return Ok(());
         }
         let sql = format!(
-            "UPDATE outbox SET lease_until = NULL WHERE id IN ({}) AND state = 'pending'",
+            "UPDATE outbox SET lease_until = NULL, \
+             claims = CASE WHEN claims > 0 THEN claims - 1 ELSE 0 END \
+             WHERE id IN ({}) AND state = 'pending'",
             id_list(ids)
         );
         on_pool!(self, p => sqlx::query(&sql).execute(p).await?.rows_affected());
@@ -207,7 +240,7 @@ impl Store {
 
     pub async fn message_sent(&self, id: i64, tg_message_id: Option<i64>, now: i64) -> Result<()> {
         let sql = "UPDATE outbox SET state = 'sent', sent_at = $2, tg_message_id = $3, lease_until = NULL, \
-                   last_error = NULL, \
+                   last_error = NULL, claims = 0, \
                    chat_id = CASE WHEN ephemeral THEN 0 ELSE chat_id END, \
                    payload = CASE WHEN ephemeral THEN '{}' ELSE payload END WHERE id = $1";
         on_pool!(self, p => sqlx::query(sql).bind(id).bind(now).bind(tg_message_id).execute(p).await?.rows_affected());
@@ -223,7 +256,7 @@ impl Store {
         attempt: bool,
     ) -> Result<()> {
         let sql = "UPDATE outbox SET not_before = $2, last_error = $3, lease_until = NULL, \
-                   attempts = attempts + $4 WHERE id = $1";
+                   attempts = attempts + $4, claims = 0 WHERE id = $1";
         on_pool!(self, p => sqlx::query(sql).bind(id).bind(not_before).bind(error).bind(i64::from(attempt))
             .execute(p).await?.rows_affected());
         Ok(())
@@ -231,7 +264,8 @@ impl Store {
 
     pub async fn message_failed(&self, id: i64, error: &str) -> Result<()> {
         // Given up is as final as sent: an ephemeral row keeps neither recipient nor text.
-        let sql = "UPDATE outbox SET state = 'failed', last_error = $2, lease_until = NULL, \
+        let sql =
+            "UPDATE outbox SET state = 'failed', last_error = $2, lease_until = NULL, claims = 0, \
                    chat_id = CASE WHEN ephemeral THEN 0 ELSE chat_id END, \
                    payload = CASE WHEN ephemeral THEN '{}' ELSE payload END WHERE id = $1";
         on_pool!(self, p => sqlx::query(sql).bind(id).bind(error).execute(p).await?.rows_affected());
@@ -254,7 +288,7 @@ impl Store {
         let mut tx = self.begin().await?;
         on_tx!(&mut tx, c => sqlx::query("UPDATE units SET duty_chat_id = $2 WHERE duty_chat_id = $1")
             .bind(old).bind(new).execute(&mut **c).await?.rows_affected());
-        on_tx!(&mut tx, c => sqlx::query("UPDATE outbox SET chat_id = $2, lease_until = NULL WHERE chat_id = $1 AND state = 'pending'")
+        on_tx!(&mut tx, c => sqlx::query("UPDATE outbox SET chat_id = $2, lease_until = NULL, claims = 0 WHERE chat_id = $1 AND state = 'pending'")
             .bind(old).bind(new).execute(&mut **c).await?.rows_affected());
         on_tx!(&mut tx, c => sqlx::query("UPDATE conversations SET chat_id = $2 WHERE chat_id = $1")
             .bind(old).bind(new).execute(&mut **c).await?.rows_affected());

@@ -24,7 +24,7 @@ mod zero;
 pub use audit::{AdminEvent, AuditRow};
 pub use batch::Batch;
 pub use board::{BoardEscalation, BoardWarning};
-pub use delivery::{DueMessage, Outgoing, SentState, PLAN_BY_QUEUE};
+pub use delivery::{Claimed, DueMessage, Outgoing, SentState, GIVEN_UP, PLAN_BY_QUEUE};
 pub use escalation::{EscalationRow, Event, NewEscalation, Recipient};
 pub use fault::{Fault, Faults, Worker};
 pub use figures::{HazardFigures, TipFigures};

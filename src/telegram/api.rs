@@ -121,8 +121,45 @@ impl BotApi {
         redact(&text, &self.token)
     }
 
-    /// A file's bytes (getFile, then the download), at most `max` bytes.
+    /// A file's bytes (getFile, then the download). A file of more than `max` bytes is
+    /// refused: by its announced length at once, else as soon as the body passes `max`.
     pub async fn download(&self, file_id: &str, max: usize) -> Result<Vec<u8>, ApiError> {
+        let mut response = self.file_response(file_id).await?;
+        if response.content_length().is_some_and(|n| n > max as u64) {
+            return Err(too_large(max));
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = self.next_chunk(&mut response).await? {
+            if bytes.len() + chunk.len() > max {
+                return Err(too_large(max));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(bytes)
+    }
+
+    /// A file's first bytes: read until `enough` says they tell what is wanted, at most
+    /// `max`; the rest is never fetched (the connection is dropped).
+    pub async fn download_head(
+        &self,
+        file_id: &str,
+        max: usize,
+        mut enough: impl FnMut(&[u8]) -> bool,
+    ) -> Result<Vec<u8>, ApiError> {
+        let mut response = self.file_response(file_id).await?;
+        let mut bytes = Vec::new();
+        while let Some(chunk) = self.next_chunk(&mut response).await? {
+            let room = max.saturating_sub(bytes.len());
+            bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            if bytes.len() >= max || enough(&bytes) {
+                break;
+            }
+        }
+        Ok(bytes)
+    }
+
+    /// getFile, then the download's response with its body not yet read.
+    async fn file_response(&self, file_id: &str) -> Result<reqwest::Response, ApiError> {
         let file = self
             .call(
                 "getFile",
@@ -146,21 +183,25 @@ impl BotApi {
                 response.status()
             )));
         }
-        let bytes = response
-            .bytes()
+        Ok(response)
+    }
+
+    async fn next_chunk(
+        &self,
+        response: &mut reqwest::Response,
+    ) -> Result<Option<bytes::Bytes>, ApiError> {
+        response
+            .chunk()
             .await
-            .map_err(|e| ApiError::Transient(self.describe("download", e)))?;
-        if bytes.len() > max {
-            return Err(ApiError::Rejected(format!(
-                "file of {} bytes is too large",
-                bytes.len()
-            )));
-        }
-        Ok(bytes.to_vec())
+            .map_err(|e| ApiError::Transient(self.describe("download", e)))
     }
 
     /// sendPhoto with the picture uploaded (multipart); the other parameters as form fields.
-    pub async fn upload_photo(&self, params: &Value, jpeg: Vec<u8>) -> Result<Value, ApiError> {
+    pub async fn upload_photo(
+        &self,
+        params: &Value,
+        jpeg: bytes::Bytes,
+    ) -> Result<Value, ApiError> {
         let mut form = reqwest::multipart::Form::new();
         if let Some(obj) = params.as_object() {
             for (k, v) in obj {
@@ -171,7 +212,9 @@ impl BotApi {
                 form = form.text(k.clone(), text);
             }
         }
-        let part = reqwest::multipart::Part::bytes(jpeg)
+        // Shared, not copied: one cleaned picture goes to every recipient.
+        let length = jpeg.len() as u64;
+        let part = reqwest::multipart::Part::stream_with_length(jpeg, length)
             .file_name("photo.jpg")
             .mime_str("image/jpeg")
             .map_err(|e| ApiError::Rejected(e.to_string()))?;
@@ -250,6 +293,10 @@ impl BotApi {
             .await?;
         Ok(result.as_array().cloned().unwrap_or_default())
     }
+}
+
+fn too_large(max: usize) -> ApiError {
+    ApiError::Rejected(format!("file too large: more than {max} bytes"))
 }
 
 /// A failure worth reading later (in a log or `outbox.last_error`) names the method.

@@ -4,6 +4,7 @@
 //! no-op. Several processes may share the inbox: see `store::inbox` for how they divide it.
 use super::api::{ApiError, BotApi};
 use super::context::{HandlerError, Incoming};
+use super::files::{self, FileCheck};
 use super::handlers::Schema;
 use crate::context::Ctx;
 use crate::ops::metrics::{self, Outcome};
@@ -201,19 +202,23 @@ const BATCH: i64 = 256;
 /// the poller stores what arrives only between batches.
 const BATCH_TIME: Duration = Duration::from_millis(20);
 
-/// Updates that check a receipt code wait for Argon2; they run beside the others, so
-/// guesses never hold up other people's messages, and outside any batch's transaction.
+/// Updates that check a receipt code wait for Argon2, and pictures sent as files for their
+/// header to be fetched; they run beside the others, so they never hold up other people's
+/// messages, and outside any batch's transaction.
 struct SideLane {
     tasks: tokio::task::JoinSet<()>,
     /// Chats with an update in the lane: their later updates wait for it.
     busy: Arc<std::sync::Mutex<HashSet<i64>>>,
+    /// Fetches the headers of pictures sent as files.
+    api: BotApi,
 }
 
 impl SideLane {
-    fn new() -> SideLane {
+    fn new(api: BotApi) -> SideLane {
         SideLane {
             tasks: tokio::task::JoinSet::new(),
             busy: Arc::default(),
+            api,
         }
     }
 
@@ -236,10 +241,19 @@ impl SideLane {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .insert(item.chat_key);
-        let (ctx, schema, wake, busy) =
-            (ctx.clone(), schema.clone(), wake.clone(), self.busy.clone());
+        let (ctx, schema, wake, busy, api) = (
+            ctx.clone(),
+            schema.clone(),
+            wake.clone(),
+            self.busy.clone(),
+            self.api.clone(),
+        );
         self.tasks.spawn(async move {
-            handle_counted(&ctx, &schema, &item).await;
+            let check = match files::to_inspect(&item.payload) {
+                Some(file_id) => files::check(&api, &file_id).await,
+                None => FileCheck::NotChecked,
+            };
+            handle_counted(&ctx, &schema, &item, check).await;
             busy.lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .remove(&item.chat_key);
@@ -260,13 +274,14 @@ pub async fn process(
     schema: Arc<Schema>,
     inbox: Inbox,
     mut stop: watch::Receiver<bool>,
+    api: BotApi,
 ) {
-    let mut lane = SideLane::new();
+    let mut lane = SideLane::new(api);
     let mut alone: Vec<InboxItem> = Vec::new();
     loop {
         // An update that failed in a batch is retried alone, in a transaction of its own.
         for item in std::mem::take(&mut alone) {
-            handle_counted(&ctx, &schema, &item).await;
+            handle_counted(&ctx, &schema, &item, FileCheck::NotChecked).await;
             ctx.wake.outbox.notify_one();
         }
         let handled = match run_batch(&ctx, &schema, &inbox, &mut lane, &mut alone).await {
@@ -354,14 +369,16 @@ async fn run_batch(
             continue;
         }
         handled += 1;
-        if checks_a_code(&item.payload) {
+        if checks_a_code(&item.payload) || files::to_inspect(&item.payload).is_some() {
             held.insert(item.chat_key);
             to_lane.push(item);
             continue;
         }
         let started = std::time::Instant::now();
         batch.start_update().await?;
-        let outcome = match run_handlers(&inner, schema, item.update_id, &item.payload).await {
+        let check = FileCheck::NotChecked;
+        let outcome = match run_handlers(&inner, schema, item.update_id, &item.payload, check).await
+        {
             Ok(done) => {
                 if !done {
                     inner.store.finish_stray_update(item.update_id).await?;
@@ -414,9 +431,9 @@ async fn run_batch(
     Ok(handled)
 }
 
-async fn handle_counted(ctx: &Arc<Ctx>, schema: &Schema, item: &InboxItem) {
+async fn handle_counted(ctx: &Arc<Ctx>, schema: &Schema, item: &InboxItem, check: FileCheck) {
     let started = std::time::Instant::now();
-    if let Some(o) = handle_one(ctx, schema, item.update_id, &item.payload).await {
+    if let Some(o) = handle_one(ctx, schema, item.update_id, &item.payload, check).await {
         metrics::update_handled(&item.payload, o, started.elapsed());
     }
 }
@@ -449,8 +466,9 @@ async fn handle_one(
     schema: &Schema,
     update_id: i64,
     payload: &str,
+    check: FileCheck,
 ) -> Option<Outcome> {
-    let error = match run_handlers(ctx, schema, update_id, payload).await {
+    let error = match run_handlers(ctx, schema, update_id, payload, check).await {
         Ok(true) => return Some(Outcome::Ok),
         Ok(false) => {
             // Nothing to do: mark it, as no handler did.
@@ -499,12 +517,14 @@ async fn failed(ctx: &Arc<Ctx>, update_id: i64, payload: &str, error: &HandlerEr
     }
 }
 
-/// Run the handler tree; true if a handler committed the update as done.
+/// Run the handler tree; true if a handler committed the update as done. `check` is what
+/// intake learned of a picture sent as a file (handlers that take files read it).
 async fn run_handlers(
     ctx: &Arc<Ctx>,
     schema: &Schema,
     update_id: i64,
     payload: &str,
+    check: FileCheck,
 ) -> Result<bool, HandlerError> {
     // Unknown update kinds parse as `UpdateKind::Error`; only non-objects fail here.
     let update: Update = match serde_json::from_str(payload) {
@@ -519,7 +539,12 @@ async fn run_handlers(
     };
     let finished = incoming.finished.clone();
     if let ControlFlow::Break(result) = schema
-        .dispatch(teloxide::dptree::deps![ctx.clone(), incoming, update])
+        .dispatch(teloxide::dptree::deps![
+            ctx.clone(),
+            incoming,
+            update,
+            check
+        ])
         .await
     {
         result?;

@@ -4,6 +4,7 @@ pub mod api;
 pub mod command;
 pub mod context;
 pub mod escalation;
+pub mod files;
 pub mod handlers;
 pub mod hazards;
 pub mod intake;

@@ -4,6 +4,7 @@
 //! outbox once sent), and nothing here logs a tipster's chat.
 use super::command::Command;
 use super::context::{HandlerResult, Incoming, Replies};
+use super::files::{self, FileCheck};
 use super::limited;
 use crate::action::Action;
 use crate::config::Lang;
@@ -24,14 +25,15 @@ const CHUNK: usize = 3800;
 enum Inbound {
     Content(Content),
     Document,
+    /// A picture sent as a file that is too large (bytes, pixels or a side) to pass on.
+    TooLarge,
+    /// A file named as a picture that is none the bot can read.
+    Unreadable,
     Other,
 }
 
-const IMAGE_EXTENSIONS: [&str; 12] = [
-    "jpg", "jpeg", "png", "heic", "heif", "webp", "tif", "tiff", "gif", "bmp", "dng", "raw",
-];
-
-fn inbound(update: &Update) -> Inbound {
+/// What a message holds; `check` is what intake learned of a picture sent as a file.
+fn inbound(update: &Update, check: FileCheck) -> Inbound {
     let UpdateKind::Message(m) = &update.kind else {
         return Inbound::Other;
     };
@@ -52,27 +54,25 @@ fn inbound(update: &Update) -> Inbound {
         return Inbound::Content(Content::Location(l.latitude, l.longitude));
     }
     if let Some(d) = m.document() {
-        let mime_image = d
-            .mime_type
-            .as_ref()
-            .is_some_and(|t| t.to_string().starts_with("image/"));
-        let ext_image = d
-            .file_name
-            .as_deref()
-            .and_then(|n| n.rsplit_once('.'))
-            .is_some_and(|(_, e)| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
+        let mime = d.mime_type.as_ref().map(|t| t.to_string());
+        if !files::is_image(mime.as_deref(), d.file_name.as_deref()) {
+            return Inbound::Document;
+        }
+        if files::declared_too_large(u64::from(d.file.size)) {
+            return Inbound::TooLarge;
+        }
         // A picture sent as a file keeps its GPS and camera metadata: it travels as a
         // `scrub:` reference and is re-encoded from its pixels when sent (delivery::scrub).
-        return if mime_image || ext_image {
-            Inbound::Content(Content::Photo {
+        return match check {
+            FileCheck::TooLarge => Inbound::TooLarge,
+            FileCheck::Unreadable => Inbound::Unreadable,
+            FileCheck::Fits | FileCheck::NotChecked => Inbound::Content(Content::Photo {
                 file_id: format!("{}{}", crate::delivery::scrub::PREFIX, d.file.id.0),
                 caption: m
                     .caption()
                     .map(str::to_string)
                     .filter(|c| !c.trim().is_empty()),
-            })
-        } else {
-            Inbound::Document
+            }),
         };
     }
     match m.text() {
@@ -333,16 +333,23 @@ async fn with_code(
 }
 
 /// A plain message in a chat with a tip draft or relay session.
-pub async fn tipster_message(ctx: Arc<Ctx>, inc: Incoming, update: Update) -> HandlerResult {
+pub async fn tipster_message(
+    ctx: Arc<Ctx>,
+    inc: Incoming,
+    update: Update,
+    check: FileCheck,
+) -> HandlerResult {
     let mut r = tipster_replies(&inc);
     let l = inc.lang;
     let key = chat_key(&ctx, &inc);
     let now = now(&ctx);
     let mut tx = ctx.store.begin().await?;
     let chat = tx.tip_chat(&key).await?.unwrap_or_default();
-    let what = inbound(&update);
+    let what = inbound(&update, check);
     let refusal = match &what {
         Inbound::Document => Some("tip-document"),
+        Inbound::TooLarge => Some("file-too-large"),
+        Inbound::Unreadable => Some("file-unreadable"),
         Inbound::Other => Some("tip-unsupported"),
         Inbound::Content(_) => None,
     };
@@ -873,27 +880,58 @@ mod inbound_tests {
             file_id: "scrub:F".into(),
             caption: None,
         });
-        assert_eq!(inbound(&doc("a.jpg", "image/jpeg")), scrubbed);
-        assert_eq!(inbound(&doc("a.bin", "image/png")), scrubbed);
         assert_eq!(
-            inbound(&doc("IMG.HEIC", "application/octet-stream")),
+            inbound(&doc("a.jpg", "image/jpeg"), FileCheck::Fits),
             scrubbed
         );
-        assert_eq!(inbound(&doc("r.pdf", "application/pdf")), Inbound::Document);
+        assert_eq!(
+            inbound(&doc("a.bin", "image/png"), FileCheck::NotChecked),
+            scrubbed
+        );
+        assert_eq!(
+            inbound(
+                &doc("IMG.HEIC", "application/octet-stream"),
+                FileCheck::NotChecked
+            ),
+            scrubbed
+        );
+        assert_eq!(
+            inbound(&doc("r.pdf", "application/pdf"), FileCheck::NotChecked),
+            Inbound::Document
+        );
+        // What intake found in the header, or the declared size, refuses a picture.
+        assert_eq!(
+            inbound(&doc("a.png", "image/png"), FileCheck::TooLarge),
+            Inbound::TooLarge
+        );
+        assert_eq!(
+            inbound(&doc("a.png", "image/png"), FileCheck::Unreadable),
+            Inbound::Unreadable
+        );
+        let huge = update(
+            serde_json::json!({"document": {"file_id": "F", "file_unique_id": "U", "file_size": 21 << 20, "file_name": "a.png", "mime_type": "image/png"}}),
+        );
+        assert_eq!(inbound(&huge, FileCheck::NotChecked), Inbound::TooLarge);
         let photo = update(serde_json::json!({"photo": [
             {"file_id": "small", "file_unique_id": "u1", "width": 90, "height": 60},
             {"file_id": "big", "file_unique_id": "u2", "width": 1280, "height": 960}], "caption": "look"}));
         assert_eq!(
-            inbound(&photo),
+            inbound(&photo, FileCheck::NotChecked),
             Inbound::Content(Content::Photo {
                 file_id: "big".into(),
                 caption: Some("look".into())
             })
         );
         let loc = update(serde_json::json!({"location": {"latitude": 1.5, "longitude": 2.5}}));
-        assert_eq!(inbound(&loc), Inbound::Content(Content::Location(1.5, 2.5)));
         assert_eq!(
-            inbound(&update(serde_json::json!({"text": "hi"}))),
+            inbound(&loc, FileCheck::NotChecked),
+            Inbound::Content(Content::Location(1.5, 2.5))
+        );
+        assert_eq!(
+            inbound(
+                &update(serde_json::json!({"text": "hi"})),
+                FileCheck::NotChecked
+            ),
             Inbound::Content(Content::Text("hi".into()))
         );
     }
