@@ -62,6 +62,7 @@ struct Series {
     rate_limited: IntCounter,
     server_errors: IntCounter,
     lateness: Histogram,
+    board_builds: IntCounter,
 }
 
 static SERIES: LazyLock<Series> = LazyLock::new(|| {
@@ -116,6 +117,11 @@ impl Series {
         registry.register(Box::new(rate_limited.clone()))?;
         registry.register(Box::new(server_errors.clone()))?;
         registry.register(Box::new(lateness.clone()))?;
+        let board_builds = IntCounter::new(
+            "lookout_board_builds_total",
+            "Boards gathered from the database (pages asking within a second share one)",
+        )?;
+        registry.register(Box::new(board_builds.clone()))?;
         Ok(Series {
             registry,
             updates,
@@ -123,6 +129,7 @@ impl Series {
             rate_limited,
             server_errors,
             lateness,
+            board_builds,
         })
     }
 }
@@ -148,6 +155,11 @@ pub fn telegram_answered(status: u16) {
 /// A timer ran `late_ms` after its due time.
 pub fn timer_ran(late_ms: i64) {
     SERIES.lateness.observe(late_ms.max(0) as f64 / 1000.0);
+}
+
+/// A board was gathered from the database.
+pub fn board_built() {
+    SERIES.board_builds.inc();
 }
 
 /// The kind of a raw update, read without building the whole update.
