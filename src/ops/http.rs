@@ -90,7 +90,7 @@ pub fn guarded(
     ServiceBuilder::new()
         // Shed: the limit below is not ready, so the request is refused now, not queued.
         .layer(HandleErrorLayer::<_, ()>::new(|_: BoxError| async {
-            (StatusCode::SERVICE_UNAVAILABLE, "503\n")
+            (StatusCode::SERVICE_UNAVAILABLE, "busy\n")
         }))
         .load_shed()
         .concurrency_limit(limits.in_flight)
