@@ -236,10 +236,10 @@ async fn past_the_bound_in_flight_new_requests_get_503_at_once(b: Backend) {
             "never refused with 2 requests in flight"
         );
     };
-    assert!(took < Duration::from_secs(2), "503 after {took:?}");
+    assert!(took < Duration::from_secs(5), "503 after {took:?}");
     let (status, took) = once(addr, post_head(0).as_bytes()).await;
     assert_eq!(
-        (status, took < Duration::from_secs(2)),
+        (status, took < Duration::from_secs(5)),
         (503, true),
         "{took:?}"
     );
