@@ -77,8 +77,11 @@ struct Board {
     webapp: Option<super::webapp::WebAppKey>,
     months: Arc<super::MonthCounts>,
     /// One build per board (unit and language: the view carries its texts) a `window`.
-    built: Arc<Shared<(String, Lang), Result<Arc<Rendered>, Unavailable>>>,
+    built: Arc<Shared<(String, Lang), Built>>,
 }
+
+/// A board's build: what every request for it within its window gets.
+type Built = Result<Arc<Rendered>, Unavailable>;
 
 /// A board as served: its JSON, the ETag over all of it but the time it was gathered, and
 /// that time.
