@@ -19,30 +19,19 @@
 mod browser;
 mod common;
 
-use common::{count, exec, Backend, BenchDb, Org, Staff};
-use lookout::app::{self, Settings};
-use lookout::clock::Clock;
-use lookout::config::Config;
-use lookout::delivery::Limits;
-use lookout::sim::{SimConfig, SimUser, Simulator};
-use lookout::store::Store;
+use common::board::{District, TOWNS};
+use common::Backend;
 use serde_json::Value;
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-const TOWNS: usize = 100;
-const VILLAGES: usize = 99;
 const FIRST_TARGET_MS: f64 = 1000.0;
 const CHANGE_TARGET_MS: f64 = 2000.0;
 const API_REQUESTS: usize = 20;
 const LOADS: usize = 5;
 const CHANGES: usize = 5;
-/// The round opens at 08:00 (the default schedule); the clock starts just before it.
-const START: &str = "2026-11-30T07:59:57+08:00";
-/// The month's earlier rounds: November 1st to 29th.
-const EARLIER_ROUNDS: i64 = 29;
 
 struct Result {
     backend: Backend,
@@ -100,18 +89,6 @@ async fn get(addr: SocketAddr, path: &str, gzip: bool) -> anyhow::Result<(f64, u
     Ok((ms, buf.len() - head_end - 4))
 }
 
-async fn wait_count(store: &Store, sql: &str, want: i64, within: Duration) -> anyhow::Result<()> {
-    let deadline = Instant::now() + within;
-    loop {
-        let n = count(store, sql).await?;
-        if n >= want {
-            return Ok(());
-        }
-        anyhow::ensure!(Instant::now() < deadline, "{sql}: {n} of {want}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 async fn js(c: &fantoccini::Client, script: &str) -> Value {
     c.execute(script, vec![]).await.unwrap_or(Value::Null)
 }
@@ -153,123 +130,15 @@ async fn first_shown(c: &fantoccini::Client) -> anyhow::Result<f64> {
     }
 }
 
-/// The month so far, closed: every unit expected each day, nine in ten answered (one in
-/// seven of those late), under round ids below 0 so that today's keeps its own. Generated
-/// values, inlined.
-async fn earlier_rounds(store: &Store) -> anyhow::Result<()> {
-    for day in 1..=EARLIER_ROUNDS {
-        // 08:00 in Asia/Shanghai is midnight UTC.
-        let opened = chrono::NaiveDate::from_ymd_opt(2026, 11, day as u32)
-            .and_then(|d| d.and_hms_opt(0, 0, 0))
-            .ok_or_else(|| anyhow::anyhow!("a day of November"))?
-            .and_utc()
-            .timestamp_millis();
-        exec(
-            store,
-            &format!(
-                "INSERT INTO zero_rounds (id, opened_at, closes_at, day, state) \
-                 VALUES ({}, {opened}, {}, '2026-11-{day:02}', 'closed')",
-                -day,
-                opened + 2 * 3_600_000
-            ),
-        )
-        .await?;
-    }
-    exec(
-        store,
-        "INSERT INTO zero_expected (round_id, unit_id) \
-         SELECT r.id, u.id FROM zero_rounds r, units u WHERE r.id < 0",
-    )
-    .await?;
-    exec(
-        store,
-        "INSERT INTO zero_answers (round_id, unit_id, kind, text, person_id, answered_at, late) \
-         SELECT e.round_id, e.unit_id, 'nothing', NULL, (SELECT MIN(id) FROM people), \
-                r.opened_at + 600000, u.position % 7 = 0 \
-         FROM zero_expected e JOIN zero_rounds r ON r.id = e.round_id JOIN units u ON u.id = e.unit_id \
-         WHERE r.id < 0 AND (u.position - r.id) % 10 <> 0",
-    )
-    .await
-}
-
 async fn run(backend: Backend, towns: usize) -> anyhow::Result<Result> {
-    let sim = Simulator::start(SimConfig {
-        limits: None,
-        ..SimConfig::default()
-    })
-    .await?;
-    let db = BenchDb::create(backend, "board").await?;
-    let store = app::open_store(&db.url).await?;
-    let one_officer = Staff {
-        supervisors: 0,
-        duty_officers: 1,
-        grid_workers: 0,
-    };
-    let org = Org::district(towns, VILLAGES, [one_officer; 3], |_| false);
-    org.load(&store).await?;
-    // Every unit on the map, on a grid over the district.
-    exec(
-        &store,
-        "UPDATE units SET lat = 36.5 + (position % 100) * 0.005, lon = 117.5 + (position / 100) * 0.005",
-    )
-    .await?;
-    earlier_rounds(&store).await?;
-    let users: Vec<SimUser> = org.in_simulator(&sim);
-    let units = org.units.len() as i64;
-
-    let start = chrono::DateTime::parse_from_rfc3339(START)?.with_timezone(&chrono::Utc);
-    let offset = start - chrono::Utc::now();
-    let mut config = Config::default();
-    config.http.listen = Some("127.0.0.1:0".parse()?);
-    let mut s = Settings::new(&sim.token(), &sim.api_url(), &db.url, config);
-    s.poll_timeout_secs = 1;
-    s.tip_key = Some([7; 32]);
-    s.limits = Limits::none();
-    s.clock = Clock::from_fn(move || chrono::Utc::now() + offset);
-    let running = app::start(s).await?;
-    let addr = running
-        .http_addr
-        .ok_or_else(|| anyhow::anyhow!("no HTTP listener"))?;
-
-    // Today's round opens for every unit (the earlier ones have ids below 0) and its
-    // reminders go out.
-    wait_count(
-        &store,
-        "SELECT COUNT(*) FROM zero_expected WHERE round_id >= 0",
-        units,
-        Duration::from_secs(120),
-    )
-    .await?;
-    wait_count(
-        &store,
-        "SELECT COUNT(*) FROM outbox WHERE state <> 'pending'",
-        count(&store, "SELECT COUNT(*) FROM outbox").await?,
-        Duration::from_secs(300),
-    )
-    .await?;
-    // A fifth of the villages answer.
-    let villages: Vec<(usize, &SimUser)> = org
-        .people
-        .iter()
-        .zip(&users)
-        .filter(|(p, _)| org.units[p.unit].level == 2)
-        .map(|(p, u)| (p.unit, u))
-        .collect();
-    let answered = villages.len() / 5;
-    for (_, u) in villages.iter().take(answered) {
-        u.send_text("/zero");
-    }
-    wait_count(
-        &store,
-        "SELECT COUNT(*) FROM zero_answers WHERE round_id >= 0",
-        answered as i64,
-        Duration::from_secs(300),
-    )
-    .await?;
-    println!("{}: {units} units, {answered} answered", backend.name());
-
-    let now = chrono::Utc::now().timestamp_millis() + offset.num_milliseconds();
-    let token = lookout::board::issue_token(&store, "d", None, now, None).await?;
+    // Each request builds the board: this measures a build (`board_poll` measures pages
+    // sharing them).
+    let (d, running) = District::open(backend, towns, "board", Some(Duration::ZERO)).await?;
+    let addr = District::addr(&running)?;
+    let (store, units) = (&d.store, d.units);
+    let villages = d.villages();
+    let answered = d.answered;
+    let token = lookout::board::issue_token(store, "d", None, d.now_ms(), None).await?;
     let mut api_ms = Vec::new();
     let mut api_bytes = 0;
     for _ in 0..API_REQUESTS {
@@ -308,7 +177,7 @@ async fn run(backend: Backend, towns: usize) -> anyhow::Result<Result> {
     let mut change_ms = Vec::new();
     let mut update_ms = Vec::new();
     for (unit, officer) in villages.iter().skip(answered).take(CHANGES) {
-        let id = &org.units[*unit].id;
+        let id = &d.org.units[*unit].id;
         let armed = js(
             &c,
             &format!(
@@ -349,13 +218,7 @@ async fn run(backend: Backend, towns: usize) -> anyhow::Result<Result> {
     let _ = c.close().await;
     drop(driver);
 
-    running.kill();
-    sim.shutdown();
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    store.close().await;
-    if let Some(s) = db.schema {
-        s.drop_schema().await?;
-    }
+    d.close(running).await?;
     Ok(Result {
         backend,
         units,

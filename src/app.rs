@@ -38,6 +38,11 @@ pub struct Settings {
     /// Caps every Bot API request's timeout; `None` keeps each request's own. Tests use a
     /// short one to see timeouts without waiting for them.
     pub api_timeout_cap: Option<Duration>,
+    /// What the HTTP listeners grant a client; tests make these short or small.
+    pub http: http::HttpLimits,
+    /// How long a board built for one unit and language answers every page asking for it
+    /// (`board::cache`); zero builds one per request (tests that look right after a change).
+    pub board_cache: Duration,
 }
 
 /// Webhook mode: where to listen, the secret Telegram must present, and optionally the
@@ -63,6 +68,8 @@ impl Settings {
             tip_key: None,
             webhook: None,
             api_timeout_cap: None,
+            http: http::HttpLimits::default(),
+            board_cache: crate::board::cache::WINDOW,
         }
     }
 }
@@ -297,6 +304,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
             Some(crate::board::webapp::WebAppKey::from_bot_token(
                 &settings.token,
             )),
+            settings.board_cache,
         ),
     );
     let mut http_addr = None;
@@ -304,7 +312,12 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         http_addr = Some(listener.local_addr()?);
         tasks.push((
             "the HTTP listener",
-            tokio::spawn(http::serve(listener, ops.clone(), stop.clone())),
+            tokio::spawn(http::serve(
+                listener,
+                ops.clone(),
+                settings.http,
+                stop.clone(),
+            )),
         ));
     }
     let intake = match settings.webhook {
@@ -324,7 +337,12 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
                         format!("registering the webhook {url} with Telegram (setWebhook)")
                     })?;
             }
-            Some(tokio::spawn(http::serve(listener, app, stop)))
+            Some(tokio::spawn(http::serve(
+                listener,
+                app,
+                settings.http,
+                stop,
+            )))
         }
         None if settings.poll => Some(tokio::spawn(intake::poll(
             api,

@@ -3,6 +3,7 @@
 //! schema, the markdown results file, and the inbound workload (`load`).
 #![allow(dead_code)]
 
+pub mod board;
 pub mod load;
 
 use lookout::sim::{SimUser, Simulator};

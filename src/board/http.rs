@@ -1,13 +1,15 @@
 //! The board over HTTP: `/board` (the page), `/board/assets/…` (its files, all served from
 //! the binary) and `/api/board` (the same data as JSON). Both need a valid board token, as
 //! `?t=TOKEN` or `Authorization: Bearer TOKEN`; without one: 401 and nothing else.
+use super::cache::Shared;
 use crate::config::Lang;
 use crate::context::Ctx;
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::Router;
 use sha2::Digest;
 use std::sync::Arc;
 use tower_http::compression::{CompressionLayer, CompressionLevel};
@@ -74,9 +76,32 @@ struct Board {
     /// Checks a Mini App's `initData`; `None` without a bot token (the CLI's tools).
     webapp: Option<super::webapp::WebAppKey>,
     months: Arc<super::MonthCounts>,
+    /// One build per board (unit and language: the view carries its texts) a `window`.
+    built: Arc<Shared<(String, Lang), Built>>,
 }
 
-pub fn router(ctx: Arc<Ctx>, webapp: Option<super::webapp::WebAppKey>) -> Router {
+/// A board's build: what every request for it within its window gets.
+type Built = Result<Arc<Rendered>, Unavailable>;
+
+/// A board as served: its JSON, the ETag over all of it but the time it was gathered, and
+/// that time.
+struct Rendered {
+    json: Bytes,
+    tag: HeaderValue,
+    generated: Option<HeaderValue>,
+}
+
+/// Gathering the board failed (logged where it happened): 503.
+#[derive(Clone, Copy)]
+struct Unavailable;
+
+/// The board's routes; a board built for one unit and language answers every request for it
+/// within `window` (see `super::cache`).
+pub fn router(
+    ctx: Arc<Ctx>,
+    webapp: Option<super::webapp::WebAppKey>,
+    window: std::time::Duration,
+) -> Router {
     Router::new()
         .route("/board", get(page))
         .route("/board/app", get(app_page))
@@ -86,6 +111,7 @@ pub fn router(ctx: Arc<Ctx>, webapp: Option<super::webapp::WebAppKey>) -> Router
             ctx,
             webapp,
             months: Arc::default(),
+            built: Arc::new(Shared::new(window)),
         })
         // For a phone on one bar of signal: a changed district board is 2 MB of JSON, a tenth
         // of that in gzip; the fastest level, as it is compressed each second it changes.
@@ -236,51 +262,75 @@ async fn api(State(b): State<Board>, Query(params): Query<Params>, headers: Head
         Ok(None) => return unauthorized(),
         Err(r) => return r,
     };
-    match super::view(ctx, &b.months, &unit, lang(ctx, &params)).await {
-        Ok(view) => board_json(view, &headers),
-        Err(e) => {
-            tracing::error!(error = %e, "board: gathering the view failed");
-            (StatusCode::SERVICE_UNAVAILABLE, "503\n").into_response()
+    let l = lang(ctx, &params);
+    let build = || async {
+        crate::ops::metrics::board_built();
+        match super::view(ctx, &b.months, &unit, l).await {
+            Ok(view) => render(view).map(Arc::new),
+            Err(e) => {
+                tracing::error!(error = %e, "board: gathering the view failed");
+                Err(Unavailable)
+            }
         }
+    };
+    match b.built.get((unit.clone(), l), build).await {
+        Ok(board) => board_response(&board, &headers),
+        Err(Unavailable) => (StatusCode::SERVICE_UNAVAILABLE, "503\n").into_response(),
     }
 }
 
-/// The view as JSON with an ETag over all of it but the time it was gathered: a page (or
-/// another system) that has it already gets 304 and no body. A page polls every second and a
-/// district's board is megabytes, so on a phone's data plan this is most of the traffic.
-/// Either way `X-Board-Generated` says when the data was gathered.
-fn board_json(mut view: super::View, headers: &HeaderMap) -> Response {
+/// The view as JSON, with an ETag over all of it but the time it was gathered.
+fn render(mut view: super::View) -> Result<Rendered, Unavailable> {
     let generated = std::mem::take(&mut view.generated_at);
-    let tag = match serde_json::to_vec(&view) {
-        Ok(unstamped) => {
-            let digest = sha2::Sha256::digest(&unstamped);
-            let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-            // Weak: the same data is sent plain or in gzip.
-            format!("W/\"{hex}\"")
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "board: the view does not serialize");
-            return (StatusCode::INTERNAL_SERVER_ERROR, "500\n").into_response();
-        }
-    };
+    let stamp = HeaderValue::from_str(&generated).ok();
+    let serialized = serde_json::to_vec(&view).and_then(|unstamped| {
+        view.generated_at = generated;
+        Ok((unstamped, serde_json::to_vec(&view)?))
+    });
+    let (unstamped, json) = serialized.map_err(|e| {
+        tracing::error!(error = %e, "board: the view does not serialize");
+        Unavailable
+    })?;
+    let digest = sha2::Sha256::digest(&unstamped);
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    // Weak: the same data is sent plain or in gzip. Hex digits always make a header value.
+    let tag = HeaderValue::from_str(&format!("W/\"{hex}\"")).map_err(|_| Unavailable)?;
+    Ok(Rendered {
+        json: Bytes::from(json),
+        tag,
+        generated: stamp,
+    })
+}
+
+/// The board, or 304 and no body for a page (or another system) that has it already (its
+/// ETag). A page polls every second and a district's board is megabytes, so on a phone's data
+/// plan this is most of the traffic. Either way `X-Board-Generated` says when the data was
+/// gathered.
+fn board_response(board: &Rendered, headers: &HeaderMap) -> Response {
     let unchanged = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag));
-    let stamp = HeaderValue::from_str(&generated).ok();
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim().as_bytes() == board.tag.as_bytes())
+        });
     let mut r = if unchanged {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        view.generated_at = generated;
-        Json(view).into_response()
+        (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            board.json.clone(),
+        )
+            .into_response()
     };
     let h = r.headers_mut();
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    if let Ok(tag) = HeaderValue::from_str(&tag) {
-        h.insert(header::ETAG, tag);
-    }
-    if let Some(stamp) = stamp {
-        h.insert("x-board-generated", stamp);
+    h.insert(header::ETAG, board.tag.clone());
+    if let Some(stamp) = &board.generated {
+        h.insert("x-board-generated", stamp.clone());
     }
     r
 }

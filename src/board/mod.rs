@@ -3,6 +3,7 @@
 //! with their tallies, this month's timeliness, and tips only as a count. `view` gathers it
 //! as plain data; `http` serves it as `/api/board` and the page at `/board`. Board links carry
 //! a random token of which only the hash is stored.
+pub mod cache;
 pub mod http;
 pub mod webapp;
 

@@ -63,6 +63,7 @@ struct Series {
     server_errors: IntCounter,
     lateness: Histogram,
     store_errors: IntCounterVec,
+    board_builds: IntCounter,
 }
 
 static SERIES: LazyLock<Series> = LazyLock::new(|| {
@@ -128,6 +129,11 @@ impl Series {
         }
         registry.register(Box::new(lateness.clone()))?;
         registry.register(Box::new(store_errors.clone()))?;
+        let board_builds = IntCounter::new(
+            "lookout_board_builds_total",
+            "Boards gathered from the database (pages asking within a second share one)",
+        )?;
+        registry.register(Box::new(board_builds.clone()))?;
         Ok(Series {
             registry,
             updates,
@@ -136,6 +142,7 @@ impl Series {
             server_errors,
             lateness,
             store_errors,
+            board_builds,
         })
     }
 }
@@ -166,6 +173,11 @@ pub fn timer_ran(late_ms: i64) {
 /// A store operation failed on a fault of the machine (`Fault::kind`).
 pub fn store_error(kind: &'static str) {
     SERIES.store_errors.with_label_values(&[kind]).inc();
+}
+
+/// A board was gathered from the database.
+pub fn board_built() {
+    SERIES.board_builds.inc();
 }
 
 /// The kind of a raw update, read without building the whole update.

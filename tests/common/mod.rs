@@ -265,6 +265,9 @@ impl TestBot {
         s.limits = self.limits;
         // Never a key file in the working directory from tests.
         s.tip_key = Some(TIP_KEY);
+        // A board built per request: tests look at it right after a change. (The shared
+        // build, one a second, is tested in tests/listener.rs.)
+        s.board_cache = Duration::ZERO;
         if let Some(c) = &self.clock {
             s.clock = c.clock();
         }
