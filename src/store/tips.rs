@@ -93,19 +93,13 @@ impl Store {
         let sql = "SELECT id, code_hash FROM tips WHERE code_lookup = $1 AND code_hash IS NOT NULL";
         Ok(on_pool!(self, p => sqlx::query_as(sql).bind(lookup).fetch_optional(p).await?))
     }
-
-    /// The root unit: no parent, first in file order.
-    pub async fn root_unit(&self) -> Result<Option<String>> {
-        let row: Option<(String,)> =
-            on_pool!(self, p => sqlx::query_as(ROOT_UNIT).fetch_optional(p).await?);
-        Ok(row.map(|r| r.0))
-    }
 }
 
 const ROOT_UNIT: &str =
     "SELECT id FROM units WHERE parent_id IS NULL ORDER BY position, id LIMIT 1";
 
 impl Tx {
+    /// The root unit: no parent, first in file order.
     pub async fn root_unit(&mut self) -> Result<Option<String>> {
         let row: Option<(String,)> =
             on_tx!(self, c => sqlx::query_as(ROOT_UNIT).fetch_optional(&mut **c).await?);
