@@ -625,3 +625,17 @@ limit-invite = You have made { $max } invites in the last hour. You can make mor
 
 # buttons are untrusted (issue 21)
 hz-join-not-offered = A report can be added only to one offered to you for it; this one was not. Your report is kept: submit it as a new one.
+
+
+# the board all year (issue 24)
+board-state-no_round = no round
+board-last = { $date }: { $state }
+board-off-season = Outside the fire season: no zero-report rounds.
+board-off-season-next = Outside the fire season: the next zero-report round opens { $next }.
+board-off-round = No zero-report round now.
+board-off-round-next = No zero-report round now; the next opens { $next }.
+board-unplaced = Units not on the map (no coordinates): { $n }
+board-covers = covers: { $units }
+board-more = and { $n } more
+board-at-unit = pinned at its unit
+# end of the board all year

@@ -619,3 +619,17 @@ limit-invite = 您在一小时内已生成 { $max } 个邀请码。请在 { $tim
 
 # buttons are untrusted (issue 21)
 hz-join-not-offered = 只能补充到为此报告向您推荐的隐患，该隐患不在其列。您的报告仍保留，请作为新隐患提交。
+
+
+# the board all year (issue 24)
+board-state-no_round = 无轮次
+board-last = { $date }：{ $state }
+board-off-season = 非防火期：暂无零报告轮次。
+board-off-season-next = 非防火期：下一轮零报告 { $next } 开始。
+board-off-round = 当前没有零报告轮次。
+board-off-round-next = 当前没有零报告轮次，下一轮 { $next } 开始。
+board-unplaced = 无坐标、未在地图上标出的单位：{ $n } 个
+board-covers = 覆盖：{ $units }
+board-more = 等另 { $n } 个
+board-at-unit = 标在所属单位
+# end of the board all year
