@@ -558,3 +558,17 @@ pub async fn view(
         },
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::answer_state;
+
+    #[test]
+    fn an_answer_is_a_state() {
+        assert_eq!(answer_state(None), "missing");
+        assert_eq!(answer_state(Some(("nothing", false))), "on_time");
+        assert_eq!(answer_state(Some(("nothing", true))), "late");
+        // An incident is shown as one, late or not.
+        assert_eq!(answer_state(Some(("incident", true))), "incident");
+    }
+}
