@@ -431,6 +431,16 @@ async fn a_board_without_a_round_shows_its_district(b: Backend) {
     let bot = TestBot::spawn_fast_on(b, config, TestClock::at("2026-07-10 12:00")).await;
     let addr = bot.running().http_addr.expect("an HTTP listener");
     place_units(&bot).await;
+    // A hazard sent without a location: pinned on its unit, in the list as such.
+    let worker = bot.sim.user(42, "Worker", Some("en"));
+    bot.join(&worker, "lijia", Role::GridWorker).await;
+    worker.send_photo(Some("Dry brush by the path"));
+    bot.press_label(&worker, "forest fire risk").await;
+    bot.press_label(&worker, "Submit (ordinary)").await;
+    bot.sim
+        .wait_for(worker.id(), WAIT, |m| m.text().contains("H-1"))
+        .await
+        .expect("hazard submitted");
     let c = driver.browser(1920, 1080).await;
     c.goto(&link(&bot, addr, "wangcun").await)
         .await
@@ -442,6 +452,14 @@ async fn a_board_without_a_round_shows_its_district(b: Backend) {
         "document.getElementById('offround').textContent.includes('非防火期') \
          && document.getElementById('offround').textContent.includes('2026-11-01 08:00') \
          && document.querySelectorAll('#map .unit-label').length === 2",
+        WAIT,
+    )
+    .await;
+    until(
+        &c,
+        "the hazard pinned on its unit",
+        r#"document.querySelector('#map .pin-H-1.pin-on-unit')
+           && document.querySelector('[data-hazard="H-1"] .noloc').textContent === '标在所属单位'"#,
         WAIT,
     )
     .await;
