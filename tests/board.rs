@@ -452,6 +452,15 @@ async fn the_tree_is_there_with_or_without_a_round(b: Backend) {
     );
     assert_eq!(tiles(&view)[2].1, "not_expected");
     assert_eq!(view["round"]["counts"]["on_time"], 1);
+    // The page asks with `compact=1`: the tree once, in `units`.
+    let (status, _, body) = get(&format!(
+        "http://{addr}/api/board?t={token}&lang=en&compact=1"
+    ))
+    .await;
+    assert_eq!(status, 200);
+    let compact: Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(compact["round"]["units"], serde_json::json!([]));
+    assert_eq!(compact["units"], view["units"]);
     // Past its deadline the day's round stays on the board, closed.
     bot.advance_to_timer("sched:zero_report.deadline").await;
     let view = api(addr, &token, "en").await;

@@ -98,6 +98,8 @@ struct Params {
     lang: Option<String>,
     /// A Mini App's `initData`, as Telegram gave it to the page.
     init: Option<String>,
+    /// `compact=1` (the page): the tree only in `units`, not repeated in `round.units`.
+    compact: Option<String>,
 }
 
 /// Same origin only; a configured tile server is the one other host images may come from.
@@ -237,7 +239,12 @@ async fn api(State(b): State<Board>, Query(params): Query<Params>, headers: Head
         Err(r) => return r,
     };
     match super::view(ctx, &b.months, &unit, lang(ctx, &params)).await {
-        Ok(view) => board_json(view, &headers),
+        Ok(mut view) => {
+            if params.compact.as_deref() == Some("1") {
+                view.compact();
+            }
+            board_json(view, &headers)
+        }
         Err(e) => {
             tracing::error!(error = %e, "board: gathering the view failed");
             (StatusCode::SERVICE_UNAVAILABLE, "503\n").into_response()

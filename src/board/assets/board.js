@@ -493,6 +493,7 @@
     const timer = setTimeout(() => ac.abort(), TIMEOUT_MS);
     try {
       const p = new URLSearchParams(INIT ? { init: INIT } : { t: TOKEN });
+      p.set('compact', '1');          // the tree once, in `units`
       if (LANG) p.set('lang', LANG);
       // The last data's ETag: unchanged, the server answers 304 with no body.
       const headers = etag ? { 'If-None-Match': etag } : {};
