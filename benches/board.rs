@@ -241,8 +241,9 @@ fn section(results: &[Result]) -> String {
          expected answers, nine in ten given: the timeliness chart's worst day), today's round \
          open, a fifth of the villages answered; the real bot with its HTTP \
          listener and Debian's Chromium (headless, 1920×1080) through chromedriver. \
-         `/api/board`: the district's JSON, 20 requests one after another, each on a new \
-         connection (the first of them, the max, also counts the month's earlier rounds, \
+         `/api/board`: the district's JSON as other systems get it (the tree in `units` and \
+         again in `round.units`; the page asks `compact=1`, without the repeat), 20 requests \
+         one after another, each on a new connection (the first of them, the max, also counts the month's earlier rounds, \
          which are then kept until the next round opens); then one in gzip, as a browser asks. First render: navigation start → the frame after the page's first board \
          (`lookoutBoard.firstShownMs`), in a new browser (cold) and on 4 reloads (warm). Change \
          to screen: a village officer's `/zero` sent in the bot → the frame after that \

@@ -381,3 +381,150 @@ async fn timeliness_counts_the_month_and_follows_today(b: Backend) {
 }
 
 both_backends!(timeliness_counts_the_month_and_follows_today);
+
+/// Places wangcun and lijia on the map and adds zhaojia under wangcun without coordinates.
+pub async fn place_units(bot: &TestBot) {
+    let file = "[[unit]]\nid = \"wangcun\"\nname = \"王村镇\"\nparent = \"zhoucun\"\nlat = 36.80\nlon = 117.90\n\n\
+                [[unit]]\nid = \"lijia\"\nname = \"李家村\"\nparent = \"wangcun\"\nlat = 36.81\nlon = 117.92\n\n\
+                [[unit]]\nid = \"zhaojia\"\nname = \"赵家村\"\nparent = \"wangcun\"\n";
+    let existing = bot.store.units().await.expect("units");
+    let entries = lookout::org::file::parse(file, "places.toml", &existing).expect("parses");
+    let mut tx = bot.store.begin().await.expect("tx");
+    tx.import_units(&entries).await.expect("import");
+    tx.commit().await.expect("commit");
+}
+
+/// `(id, state, last)` of each unit in `units` (the tree, whatever the round).
+fn tiles(view: &Value) -> Vec<(String, String, Value)> {
+    view["units"]
+        .as_array()
+        .expect("units, always")
+        .iter()
+        .map(|u| {
+            (
+                u["id"].as_str().unwrap_or_default().to_string(),
+                u["state"].as_str().unwrap_or_default().to_string(),
+                u["last"].clone(),
+            )
+        })
+        .collect()
+}
+
+/// Issue 24: the scope's unit tree with or without a round; outside one each unit's last
+/// answer (or none), the next round's opening, the units the map cannot place; in a round
+/// `round` as before and `units` the same tiles.
+async fn the_tree_is_there_with_or_without_a_round(b: Backend) {
+    let mut config = Config::default();
+    config.http.listen = Some("127.0.0.1:0".parse().expect("addr"));
+    let bot = TestBot::spawn_fast_on(b, config, common::TestClock::at("2026-11-16 07:55")).await;
+    let addr = bot.running().http_addr.expect("an HTTP listener");
+    place_units(&bot).await;
+    let officer = bot.sim.user(31, "Officer", Some("en"));
+    bot.join(&officer, "lijia", Role::DutyOfficer).await;
+    let token = lookout::board::issue_token(&bot.store, "wangcun", None, 0, None)
+        .await
+        .expect("token");
+    let no_round = |id: &str| (id.to_string(), "no_round".to_string(), Value::Null);
+
+    // Before the day's round: no round, every unit there in grey, the next round's time.
+    let view = api(addr, &token, "en").await;
+    assert_eq!(view["round"], Value::Null);
+    assert_eq!(
+        tiles(&view),
+        vec![no_round("wangcun"), no_round("lijia"), no_round("zhaojia")]
+    );
+    assert_eq!(view["units"][1]["lat"], 36.81);
+    assert_eq!(view["units"][2]["lat"], Value::Null);
+    assert_eq!(view["unplaced"], 1);
+    assert_eq!(view["season"]["on"], true);
+    assert_eq!(view["season"]["next_round"], "2026-11-16 08:00");
+    assert!(view["texts"]["board-off-round-next"].is_string());
+
+    // In the round: as before, and `units` the same tiles.
+    bot.advance_to_timer("sched:zero_report.remind").await;
+    bot.ask(&officer, "/zero").await;
+    let view = api(addr, &token, "en").await;
+    assert_eq!(view["round"]["date"], "2026-11-16");
+    assert_eq!(view["round"]["units"], view["units"]);
+    assert_eq!(
+        tiles(&view)[1],
+        ("lijia".to_string(), "on_time".to_string(), Value::Null)
+    );
+    assert_eq!(tiles(&view)[2].1, "not_expected");
+    assert_eq!(view["round"]["counts"]["on_time"], 1);
+    // The page asks with `compact=1`: the tree once, in `units`.
+    let (status, _, body) = get(&format!(
+        "http://{addr}/api/board?t={token}&lang=en&compact=1"
+    ))
+    .await;
+    assert_eq!(status, 200);
+    let compact: Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(compact["round"]["units"], serde_json::json!([]));
+    assert_eq!(compact["units"], view["units"]);
+    // Past its deadline the day's round stays on the board, closed.
+    bot.advance_to_timer("sched:zero_report.deadline").await;
+    let view = api(addr, &token, "en").await;
+    assert_eq!(view["round"]["closed"], true);
+
+    // The next morning before the reminder: the last answers, with their dates.
+    let morning = bot.now_ms() + 20 * 3_600_000;
+    bot.advance_to(morning).await;
+    let view = api(addr, &token, "en").await;
+    assert_eq!(view["round"], Value::Null);
+    assert_eq!(
+        tiles(&view),
+        vec![
+            no_round("wangcun"),
+            (
+                "lijia".to_string(),
+                "no_round".to_string(),
+                serde_json::json!({ "date": "2026-11-16", "state": "on_time" })
+            ),
+            no_round("zhaojia"),
+        ]
+    );
+    assert_eq!(view["season"]["next_round"], "2026-11-17 08:00");
+    // The next round colours them again; a silent unit is missing.
+    bot.advance_to_timer("sched:zero_report.remind").await;
+    let view = api(addr, &token, "en").await;
+    assert_eq!(view["round"]["date"], "2026-11-17");
+    assert_eq!(tiles(&view)[1].1, "missing");
+    assert_eq!(tiles(&view)[1].2, Value::Null, "no last answer in a round");
+}
+
+/// Off season: the tree, the lists and the map as in season; the next round is the season's
+/// first; a warning lists the units it covers.
+async fn off_season_the_board_stays_useful(b: Backend) {
+    let mut config = Config::default();
+    config.http.listen = Some("127.0.0.1:0".parse().expect("addr"));
+    let bot = TestBot::spawn_fast_on(b, config, common::TestClock::at("2026-07-10 12:00")).await;
+    let addr = bot.running().http_addr.expect("an HTTP listener");
+    place_units(&bot).await;
+    let lead = bot.sim.user(21, "Lead", Some("en"));
+    let worker = bot.sim.user(22, "Worker", Some("en"));
+    bot.join(&lead, "wangcun", Role::Supervisor).await;
+    bot.join(&worker, "lijia", Role::GridWorker).await;
+    bot.ask(&lead, "/warn lijia yellow Gale tonight").await;
+    let token = lookout::board::issue_token(&bot.store, "wangcun", None, 0, None)
+        .await
+        .expect("token");
+    let view = api(addr, &token, "en").await;
+    assert_eq!(view["round"], Value::Null);
+    assert_eq!(view["season"]["on"], false);
+    assert_eq!(view["season"]["next_round"], "2026-11-01 08:00");
+    let ids: Vec<String> = tiles(&view).into_iter().map(|t| t.0).collect();
+    assert_eq!(ids, ["wangcun", "lijia", "zhaojia"]);
+    assert_eq!(view["unplaced"], 1);
+    let w = &view["warnings"][0];
+    assert_eq!(
+        (w["id"].as_str(), w["unit_count"].as_i64()),
+        (Some("W-1"), Some(1))
+    );
+    assert_eq!(w["units"], serde_json::json!(["李家村"]));
+    assert_eq!(w["targeted"], 1, "{w}");
+}
+
+both_backends!(
+    the_tree_is_there_with_or_without_a_round,
+    off_season_the_board_stays_useful
+);

@@ -343,3 +343,128 @@ async fn a_large_district_is_dots_on_the_map() {
     screenshot(&c, "wall-dots").await;
     let _ = c.close().await;
 }
+
+/// Places wangcun and lijia on the map and adds zhaojia under wangcun without coordinates.
+async fn place_units(bot: &TestBot) {
+    let file = "[[unit]]\nid = \"wangcun\"\nname = \"王村镇\"\nparent = \"zhoucun\"\nlat = 36.80\nlon = 117.90\n\n\
+                [[unit]]\nid = \"lijia\"\nname = \"李家村\"\nparent = \"wangcun\"\nlat = 36.81\nlon = 117.92\n\n\
+                [[unit]]\nid = \"zhaojia\"\nname = \"赵家村\"\nparent = \"wangcun\"\n";
+    let existing = bot.store.units().await.expect("units");
+    let entries = lookout::org::file::parse(file, "places.toml", &existing).expect("parses");
+    let mut tx = bot.store.begin().await.expect("tx");
+    tx.import_units(&entries).await.expect("import");
+    tx.commit().await.expect("commit");
+}
+
+/// Every unit of the town's scope in the tree, in the state given (a CSS attribute value).
+const ALL_GREY: &str = "['wangcun', 'lijia', 'zhaojia'].every(u => \
+     document.querySelector('#tree [data-unit=\"' + u + '\"][data-state=\"no_round\"]')) \
+     && document.querySelectorAll('#tree .unit').length === 3";
+
+/// Issue 24: a board opened with no round shows every unit of its scope (grey, on the map
+/// where placed, the unplaced counted), says so once in its header with the next round's
+/// opening; opening the round colours them without a reload. Off season the same, with the
+/// season's first round.
+async fn a_board_without_a_round_shows_its_district(b: Backend) {
+    let mut config = Config::default();
+    config.http.listen = Some("127.0.0.1:0".parse().expect("addr"));
+    let bot = TestBot::spawn_fast_on(b, config, TestClock::at("2026-11-16 07:55")).await;
+    let addr = bot.running().http_addr.expect("an HTTP listener");
+    place_units(&bot).await;
+    let officer = bot.sim.user(41, "Officer", Some("zh"));
+    bot.join(&officer, "lijia", Role::DutyOfficer).await;
+    let driver = Driver::start().await;
+    let c = driver.browser(1920, 1080).await;
+    c.goto(&format!("{}&lang=en", link(&bot, addr, "wangcun").await))
+        .await
+        .expect("goto");
+    until(&c, "every unit, grey", ALL_GREY, WAIT).await;
+    until(
+        &c,
+        "the header and the map",
+        "!document.getElementById('offround').hidden \
+         && document.getElementById('offround').textContent.includes('2026-11-16 08:00') \
+         && document.getElementById('round').hidden \
+         && document.querySelectorAll('#map .unit-label.st-no_round').length === 2 \
+         && !document.getElementById('unplaced').hidden \
+         && /\\b1\\b/.test(document.getElementById('unplaced').textContent)",
+        WAIT,
+    )
+    .await;
+    // Said once: nowhere else on the page.
+    let said = c
+        .execute(
+            "return document.body.innerText.split('No zero-report round now').length - 1;",
+            vec![],
+        )
+        .await
+        .expect("text");
+    assert_eq!(said, json!(1), "the header says it, once");
+    screenshot(&c, "wall-no-round").await;
+
+    // The round opens: the page colours the units without a reload.
+    c.execute("window.__samePage = true;", vec![])
+        .await
+        .expect("mark");
+    bot.advance_to_timer("sched:zero_report.remind").await;
+    let took = until(
+        &c,
+        "the round's colours",
+        r#"document.querySelector('#tree [data-unit="lijia"][data-state="missing"]')
+           && document.querySelector('#tree [data-unit="zhaojia"][data-state="not_expected"]')
+           && document.querySelector('#map .unit-label.st-missing')
+           && document.getElementById('offround').hidden && !document.getElementById('round').hidden"#,
+        LIVE,
+    )
+    .await;
+    eprintln!("round opened to colours: {took:?}");
+    let same = c
+        .execute("return window.__samePage === true;", vec![])
+        .await;
+    assert_eq!(same.ok(), Some(json!(true)), "no reload");
+    let _ = c.close().await;
+    drop(bot);
+
+    // Off season: the same district, and when the season's first round opens.
+    let mut config = Config::default();
+    config.http.listen = Some("127.0.0.1:0".parse().expect("addr"));
+    let bot = TestBot::spawn_fast_on(b, config, TestClock::at("2026-07-10 12:00")).await;
+    let addr = bot.running().http_addr.expect("an HTTP listener");
+    place_units(&bot).await;
+    // A hazard sent without a location: pinned on its unit, in the list as such.
+    let worker = bot.sim.user(42, "Worker", Some("en"));
+    bot.join(&worker, "lijia", Role::GridWorker).await;
+    worker.send_photo(Some("Dry brush by the path"));
+    bot.press_label(&worker, "forest fire risk").await;
+    bot.press_label(&worker, "Submit (ordinary)").await;
+    bot.sim
+        .wait_for(worker.id(), WAIT, |m| m.text().contains("H-1"))
+        .await
+        .expect("hazard submitted");
+    let c = driver.browser(1920, 1080).await;
+    c.goto(&link(&bot, addr, "wangcun").await)
+        .await
+        .expect("goto");
+    until(&c, "every unit, grey, off season", ALL_GREY, WAIT).await;
+    until(
+        &c,
+        "off season in the header",
+        "document.getElementById('offround').textContent.includes('非防火期') \
+         && document.getElementById('offround').textContent.includes('2026-11-01 08:00') \
+         && document.querySelectorAll('#map .unit-label').length === 2",
+        WAIT,
+    )
+    .await;
+    until(
+        &c,
+        "the hazard pinned on its unit",
+        r#"document.querySelector('#map .pin-H-1.pin-on-unit')
+           && document.querySelector('[data-hazard="H-1"] .noloc').textContent === '标在所属单位'"#,
+        WAIT,
+    )
+    .await;
+    screenshot(&c, "wall-off-season").await;
+    let _ = c.close().await;
+}
+
+both_backends!(a_board_without_a_round_shows_its_district);

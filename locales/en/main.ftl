@@ -630,3 +630,16 @@ hz-join-not-offered = A report can be added only to one offered to you for it; t
 # Hostile files (issue 21): pictures sent as files that cannot be passed on
 file-too-large = This picture is too large to pass on (over 20 MB, 40 megapixels or 8,192 pixels a side). Please send it as a photo instead: Telegram makes photos small. This file was not kept.
 file-unreadable = This file cannot be read as a picture. Please send it as a photo instead. This file was not kept.
+
+# the board all year (issue 24)
+board-state-no_round = no round
+board-last = { $date }: { $state }
+board-off-season = Outside the fire season: no zero-report rounds.
+board-off-season-next = Outside the fire season: the next zero-report round opens { $next }.
+board-off-round = No zero-report round now.
+board-off-round-next = No zero-report round now; the next opens { $next }.
+board-unplaced = Units not on the map (no coordinates): { $n }
+board-covers = covers: { $units }
+board-more = and { $n } more
+board-at-unit = pinned at its unit
+# end of the board all year

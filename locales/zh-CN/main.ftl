@@ -624,3 +624,16 @@ hz-join-not-offered = 只能补充到为此报告向您推荐的隐患，该隐�
 # Hostile files (issue 21): pictures sent as files that cannot be passed on
 file-too-large = 这张图片太大，无法转交（超过 20 MB、4000 万像素或单边 8192 像素）。请改为以照片方式发送：Telegram 会自动压缩照片。此文件未保存。
 file-unreadable = 此文件无法作为图片读取。请改为以照片方式发送。此文件未保存。
+
+# the board all year (issue 24)
+board-state-no_round = 无轮次
+board-last = { $date }：{ $state }
+board-off-season = 非防火期：暂无零报告轮次。
+board-off-season-next = 非防火期：下一轮零报告 { $next } 开始。
+board-off-round = 当前没有零报告轮次。
+board-off-round-next = 当前没有零报告轮次，下一轮 { $next } 开始。
+board-unplaced = 无坐标、未在地图上标出的单位：{ $n } 个
+board-covers = 覆盖：{ $units }
+board-more = 等另 { $n } 个
+board-at-unit = 标在所属单位
+# end of the board all year

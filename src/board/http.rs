@@ -77,7 +77,8 @@ struct Board {
     webapp: Option<super::webapp::WebAppKey>,
     months: Arc<super::MonthCounts>,
     /// One build per board (unit and language: the view carries its texts) a `window`.
-    built: Arc<Shared<(String, Lang), Built>>,
+    /// Per unit, language and shape (`compact`).
+    built: Arc<Shared<(String, Lang, bool), Built>>,
 }
 
 /// A board's build: what every request for it within its window gets.
@@ -124,6 +125,8 @@ struct Params {
     lang: Option<String>,
     /// A Mini App's `initData`, as Telegram gave it to the page.
     init: Option<String>,
+    /// `compact=1` (the page): the tree only in `units`, not repeated in `round.units`.
+    compact: Option<String>,
 }
 
 /// Same origin only; a configured tile server is the one other host images may come from.
@@ -263,17 +266,23 @@ async fn api(State(b): State<Board>, Query(params): Query<Params>, headers: Head
         Err(r) => return r,
     };
     let l = lang(ctx, &params);
+    let compact = params.compact.as_deref() == Some("1");
     let build = || async {
         crate::ops::metrics::board_built();
         match super::view(ctx, &b.months, &unit, l).await {
-            Ok(view) => render(view).map(Arc::new),
+            Ok(mut view) => {
+                if compact {
+                    view.compact();
+                }
+                render(view).map(Arc::new)
+            }
             Err(e) => {
                 tracing::error!(error = %e, "board: gathering the view failed");
                 Err(Unavailable)
             }
         }
     };
-    match b.built.get((unit.clone(), l), build).await {
+    match b.built.get((unit.clone(), l, compact), build).await {
         Ok(board) => board_response(&board, &headers),
         Err(Unavailable) => (StatusCode::SERVICE_UNAVAILABLE, "503\n").into_response(),
     }

@@ -76,11 +76,45 @@ pub struct View {
     pub tiles: Option<String>,
     pub texts: std::collections::BTreeMap<String, String>,
     pub round: Option<RoundView>,
+    /// The scope's unit tree, depth first, whatever the round: in one, as `round.units`;
+    /// outside one, each `no_round` with its last answer (issue 24).
+    pub units: Vec<UnitTile>,
+    /// Units of `units` without coordinates, so not on the map.
+    pub unplaced: usize,
+    pub season: SeasonView,
     pub hazards: Vec<HazardView>,
     pub escalations: Vec<EscalationView>,
     pub warnings: Vec<WarningView>,
     pub timeliness: Vec<Timeliness>,
     pub tips: Tips,
+}
+
+impl View {
+    /// Without `round.units`, which repeats `units`: the page reads `units`, and at 10,000
+    /// units the repeat is a third of the data it parses before its first render.
+    pub fn compact(&mut self) {
+        if let Some(r) = self.round.as_mut() {
+            r.units = Vec::new();
+        }
+    }
+}
+
+/// Whether rounds open now, and when the next one will.
+#[derive(Debug, Serialize)]
+pub struct SeasonView {
+    /// The fire season is on (calendar or an admin's `/season`).
+    pub on: bool,
+    /// The next round's opening, local `YYYY-MM-DD HH:MM`; `None` when none is due (the
+    /// season switched off).
+    pub next_round: Option<String>,
+}
+
+/// A unit's answer to the latest round it was expected in.
+#[derive(Debug, Serialize, Clone)]
+pub struct LastView {
+    pub date: String,
+    /// `on_time`, `late`, `missing` or `incident`.
+    pub state: &'static str,
 }
 
 #[derive(Debug, Serialize)]
@@ -107,22 +141,27 @@ pub struct RoundView {
     pub units: Vec<UnitTile>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Clone)]
 pub struct UnitTile {
     pub id: String,
     pub name: String,
     pub parent: Option<String>,
     pub depth: usize,
-    /// `on_time`, `late`, `missing`, `incident` or `not_expected`.
+    /// `on_time`, `late`, `missing`, `incident` or `not_expected`; outside a round
+    /// `no_round`.
     pub state: &'static str,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
+    /// Outside a round, the unit's last answer; absent in a round or if never expected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last: Option<LastView>,
 }
 
 #[derive(Debug, Serialize)]
 pub struct HazardView {
     pub id: String,
     pub unit: String,
+    pub unit_id: String,
     pub category: String,
     pub state: String,
     pub state_label: String,
@@ -137,6 +176,8 @@ pub struct HazardView {
 #[derive(Debug, Serialize)]
 pub struct EscalationView {
     pub id: String,
+    pub unit_id: String,
+    pub unit: String,
     pub what: String,
     pub level: i64,
     pub state: String,
@@ -158,7 +199,13 @@ pub struct WarningView {
     pub waiting: i64,
     pub unreachable: i64,
     pub expires: String,
+    /// How many of the viewed units it covers, and the first `WARNING_UNITS` of them by name.
+    pub unit_count: usize,
+    pub units: Vec<String>,
 }
+
+/// Unit names listed with a warning: a district-wide one covers thousands.
+const WARNING_UNITS: usize = 50;
 
 #[derive(Debug, Serialize)]
 pub struct Timeliness {
@@ -192,8 +239,17 @@ fn age(ctx: &Ctx, l: Lang, ms: i64) -> String {
 /// latest, counted once and kept until another round opens (or the month turns): only the
 /// latest round takes answers, and at 10,000 units the others are up to 300,000 rows, 0.4 s a
 /// poll counted afresh.
+///
+/// Also each unit's last answer, shown outside a round: it changes only when a round opens or
+/// closes, so it is read once per round (and state) and kept.
 #[derive(Default)]
-pub struct MonthCounts(Mutex<Option<(MonthKey, Arc<HashMap<String, (i64, i64)>>)>>);
+pub struct MonthCounts {
+    month: Mutex<Option<(MonthKey, Arc<HashMap<String, (i64, i64)>>)>>,
+    last: Mutex<Option<(LastKey, Arc<HashMap<String, crate::store::LastAnswer>>)>>,
+}
+
+/// The latest round and its state.
+type LastKey = Option<(i64, String)>;
 
 type MonthKey = (String, String, Option<i64>);
 
@@ -206,7 +262,7 @@ impl MonthCounts {
         current: Option<i64>,
     ) -> Result<Arc<HashMap<String, (i64, i64)>>, StoreError> {
         let key = (from.to_string(), to.to_string(), current);
-        if let Some((k, counts)) = &*self.0.lock().unwrap_or_else(|p| p.into_inner()) {
+        if let Some((k, counts)) = &*self.month.lock().unwrap_or_else(|p| p.into_inner()) {
             if *k == key {
                 return Ok(counts.clone());
             }
@@ -218,9 +274,56 @@ impl MonthCounts {
             .map(|(unit, expected, on_time)| (unit, (expected, on_time)))
             .collect();
         let counts = Arc::new(counts);
-        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some((key, counts.clone()));
+        *self.month.lock().unwrap_or_else(|p| p.into_inner()) = Some((key, counts.clone()));
         Ok(counts)
     }
+
+    async fn last_answers(
+        &self,
+        store: &crate::store::Store,
+        key: LastKey,
+    ) -> Result<Arc<HashMap<String, crate::store::LastAnswer>>, StoreError> {
+        if let Some((k, last)) = &*self.last.lock().unwrap_or_else(|p| p.into_inner()) {
+            if *k == key {
+                return Ok(last.clone());
+            }
+        }
+        let last = Arc::new(store.last_answers().await?);
+        *self.last.lock().unwrap_or_else(|p| p.into_inner()) = Some((key, last.clone()));
+        Ok(last)
+    }
+}
+
+/// A round's answer as a unit's state on the board.
+fn answer_state(answer: Option<(&str, bool)>) -> &'static str {
+    match answer {
+        None => "missing",
+        Some(("incident", _)) => "incident",
+        Some((_, true)) => "late",
+        Some(_) => "on_time",
+    }
+}
+
+/// When the next round opens (the remind schedule's next firing in the fire season).
+async fn season_view(ctx: &Ctx, now: i64) -> Result<SeasonView, StoreError> {
+    use crate::schedule::season;
+    let mode = season::mode(&ctx.store).await?;
+    let at = crate::clock::from_ms(now);
+    let next = season::next_firing_in_season(
+        &ctx.config.fire_season,
+        ctx.config.timezone,
+        mode,
+        &ctx.config.zero_report.remind,
+        at,
+    );
+    Ok(SeasonView {
+        on: season::is_on_with(ctx, mode, at),
+        next_round: next.map(|t| {
+            t.with_timezone(&ctx.config.timezone)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        }),
+    })
 }
 
 /// The board of `unit_id`'s subtree, in `l`.
@@ -251,47 +354,73 @@ pub async fn view(
         None => Vec::new(),
     };
     let lines: HashMap<&str, &BoardLine> = lines.iter().map(|b| (b.unit_id.as_str(), b)).collect();
-    let round = current.as_ref().map(|r| {
-        let mut counts = Counts::default();
-        let tiles = units
-            .iter()
-            .map(|(u, depth)| {
-                let line = lines.get(u.id.as_str());
-                let state = match line.map(|b| &b.answer) {
-                    None => "not_expected",
-                    Some(None) => "missing",
-                    Some(Some(a)) if a.kind == "incident" => "incident",
-                    Some(Some(a)) if a.late => "late",
-                    Some(Some(_)) => "on_time",
-                };
-                match state {
-                    "not_expected" => counts.not_expected += 1,
-                    "missing" => counts.missing += 1,
-                    "incident" => counts.incident += 1,
-                    "late" => counts.late += 1,
-                    _ => counts.on_time += 1,
-                }
-                UnitTile {
-                    id: u.id.clone(),
-                    name: u.name.clone(),
-                    parent: u.parent.clone().filter(|p| within.contains(p.as_str())),
-                    depth: *depth,
-                    state,
-                    lat: u.place.map(|p| p.0),
-                    lon: u.place.map(|p| p.1),
-                }
-            })
-            .collect();
-        RoundView {
-            date: r.day.clone(),
-            deadline: crate::clock::from_ms(r.closes_at)
-                .with_timezone(&ctx.config.timezone)
-                .format("%H:%M")
-                .to_string(),
-            closed: r.state != "open",
-            counts,
-            units: tiles,
+    let today = crate::clock::from_ms(now)
+        .with_timezone(&ctx.config.timezone)
+        .date_naive();
+    let today_text = today.format("%Y-%m-%d").to_string();
+    // The round on the board: the open one, or today's past its deadline. An older one is
+    // history: each unit shows its last answer instead.
+    let shown = current
+        .as_ref()
+        .filter(|r| r.state == "open" || r.day == today_text);
+    let last = match shown {
+        Some(_) => None,
+        None => {
+            let key = current.as_ref().map(|r| (r.id, r.state.clone()));
+            Some(months.last_answers(&ctx.store, key).await?)
         }
+    };
+    let mut counts = Counts::default();
+    let tiles: Vec<UnitTile> = units
+        .iter()
+        .map(|(u, depth)| {
+            let (state, last) = match &last {
+                None => {
+                    let state = match lines.get(u.id.as_str()) {
+                        None => "not_expected",
+                        Some(b) => {
+                            answer_state(b.answer.as_ref().map(|a| (a.kind.as_str(), a.late)))
+                        }
+                    };
+                    match state {
+                        "not_expected" => counts.not_expected += 1,
+                        "missing" => counts.missing += 1,
+                        "incident" => counts.incident += 1,
+                        "late" => counts.late += 1,
+                        _ => counts.on_time += 1,
+                    }
+                    (state, None)
+                }
+                Some(last) => {
+                    let view = last.get(&u.id).map(|l| LastView {
+                        date: l.day.clone(),
+                        state: answer_state(l.answer.as_ref().map(|(k, late)| (k.as_str(), *late))),
+                    });
+                    ("no_round", view)
+                }
+            };
+            UnitTile {
+                id: u.id.clone(),
+                name: u.name.clone(),
+                parent: u.parent.clone().filter(|p| within.contains(p.as_str())),
+                depth: *depth,
+                state,
+                lat: u.place.map(|p| p.0),
+                lon: u.place.map(|p| p.1),
+                last,
+            }
+        })
+        .collect();
+    let unplaced = units.iter().filter(|(u, _)| u.place.is_none()).count();
+    let round = shown.map(|r| RoundView {
+        date: r.day.clone(),
+        deadline: crate::clock::from_ms(r.closes_at)
+            .with_timezone(&ctx.config.timezone)
+            .format("%H:%M")
+            .to_string(),
+        closed: r.state != "open",
+        counts,
+        units: tiles.clone(),
     });
 
     let hazards = ctx
@@ -303,6 +432,7 @@ pub async fn view(
         .map(|h| HazardView {
             id: crate::hazard::display_id(h.id),
             unit: name_of(&h.unit_id),
+            unit_id: h.unit_id,
             category: ctx.i18n.t(l, &format!("hz-cat-{}", h.category), &[]),
             state_label: ctx.i18n.t(l, &format!("hz-state-{}", h.state), &[]),
             state: h.state,
@@ -329,6 +459,8 @@ pub async fn view(
                 .collect();
             EscalationView {
                 id: crate::escalation::display_id(e.id),
+                unit: name_of(&e.unit_id),
+                unit_id: e.unit_id,
                 what: ctx.i18n.t(l, &e.what_key, &args),
                 level: e.next_step.max(1),
                 state_label: ctx.i18n.t(l, &format!("board-esc-{}", e.state), &[]),
@@ -359,13 +491,21 @@ pub async fn view(
                 waiting: w.tally.waiting,
                 unreachable: w.tally.unreachable,
                 expires: time(ctx, w.expires_at),
+                unit_count: w.units.len(),
+                // In tree order, as the unit tree shows them.
+                units: {
+                    let covered: HashSet<&str> = w.units.iter().map(String::as_str).collect();
+                    units
+                        .iter()
+                        .filter(|(u, _)| covered.contains(u.id.as_str()))
+                        .take(WARNING_UNITS)
+                        .map(|(u, _)| u.name.clone())
+                        .collect()
+                },
             }
         })
         .collect();
 
-    let today = crate::clock::from_ms(now)
-        .with_timezone(&ctx.config.timezone)
-        .date_naive();
     let (from, to) = crate::stats::month_of(today);
     // The month's other rounds take no more answers: counted once, kept until a round opens.
     let earlier = months
@@ -417,6 +557,9 @@ pub async fn view(
         tiles: ctx.config.board.tiles.clone(),
         texts: ctx.i18n.templates(l, "board-"),
         round,
+        units: tiles,
+        unplaced,
+        season: season_view(ctx, now).await?,
         hazards,
         escalations,
         warnings,
@@ -425,4 +568,18 @@ pub async fn view(
             open: ctx.store.open_tip_count(&desks).await?,
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::answer_state;
+
+    #[test]
+    fn an_answer_is_a_state() {
+        assert_eq!(answer_state(None), "missing");
+        assert_eq!(answer_state(Some(("nothing", false))), "on_time");
+        assert_eq!(answer_state(Some(("nothing", true))), "late");
+        // An incident is shown as one, late or not.
+        assert_eq!(answer_state(Some(("incident", true))), "incident");
+    }
 }

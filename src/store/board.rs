@@ -26,6 +26,8 @@ pub struct BoardWarning {
     pub exercise: bool,
     pub expires_at: i64,
     pub tally: super::UnitTally,
+    /// The viewed units it has recipients in, in the order the tally met them.
+    pub units: Vec<String>,
 }
 
 impl Store {
@@ -124,9 +126,11 @@ impl Store {
             let tallies: Vec<super::warnings::TallyRow> =
                 on_pool!(self, p => sqlx::query_as(&sql).bind(id).fetch_all(p).await?);
             let mut tally = super::UnitTally::default();
+            let mut covered = Vec::new();
             for t in tallies.into_iter().map(super::warnings::tally_of) {
                 if units.contains(t.unit_id.as_str()) {
                     tally.add(&t);
+                    covered.push(t.unit_id.clone());
                 }
             }
             if tally.targeted > 0 {
@@ -137,6 +141,7 @@ impl Store {
                     exercise,
                     expires_at,
                     tally,
+                    units: covered,
                 });
             }
         }

@@ -37,7 +37,7 @@ pub use roster::{Handover, OnShift, Swap};
 pub use timers::{NewTimer, Timer};
 pub use tips::{TipChat, TipEntry, TipRow, TipWait};
 pub use warnings::{Candidate, NewWarning, UnitTally, WarningRecipient, WarningRow};
-pub use zero::{Answer, BoardLine, ExpectedUnit, Round, UnitStats};
+pub use zero::{Answer, BoardLine, ExpectedUnit, LastAnswer, Round, UnitStats};
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};

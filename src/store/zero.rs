@@ -59,6 +59,16 @@ pub struct BoardLine {
     pub answer: Option<Answer>,
 }
 
+/// A unit's answer to the latest round it was expected in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LastAnswer {
+    pub opened_at: i64,
+    /// The round's local day, `YYYY-MM-DD`.
+    pub day: String,
+    /// The answer's kind (`nothing` or `incident`) and whether it was late; `None`: missing.
+    pub answer: Option<(String, bool)>,
+}
+
 /// Per-unit figures over a period.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnitStats {
@@ -321,6 +331,33 @@ impl Store {
                 unit_name,
             })
             .collect())
+    }
+
+    /// Each unit's answer to the latest round it was expected in (by opening time): its day,
+    /// the answer's kind and lateness, `None` when it did not answer. Units never expected are
+    /// absent. One pass over all rounds: the board reads it once per round and keeps it.
+    pub async fn last_answers(&self) -> Result<HashMap<String, LastAnswer>> {
+        let sql = "SELECT e.unit_id, r.opened_at, r.day, a.kind, a.late FROM zero_expected e \
+                   JOIN zero_rounds r ON r.id = e.round_id \
+                   LEFT JOIN zero_answers a ON a.round_id = e.round_id AND a.unit_id = e.unit_id";
+        type Row = (String, i64, String, Option<String>, Option<bool>);
+        let rows: Vec<Row> = on_pool!(self, p => sqlx::query_as(sql).fetch_all(p).await?);
+        let mut out: HashMap<String, LastAnswer> = HashMap::new();
+        for (unit_id, opened_at, day, kind, late) in rows {
+            if out.get(&unit_id).is_some_and(|l| l.opened_at >= opened_at) {
+                continue;
+            }
+            let answer = kind.map(|kind| (kind, late.unwrap_or(false)));
+            out.insert(
+                unit_id,
+                LastAnswer {
+                    opened_at,
+                    day,
+                    answer,
+                },
+            );
+        }
+        Ok(out)
     }
 
     /// Per unit (expected in any), the rounds expected and answered on time among those

@@ -11,6 +11,7 @@
   const POLL_MS = 1000, DENIED_MS = 10000, TIMEOUT_MS = 8000;
   const DEFAULT_VIEW = [[36.8, 117.9], 10];
   const UNIT_STATES = ['on_time', 'late', 'missing', 'incident', 'not_expected'];
+  const TILE_STATES = UNIT_STATES.concat('no_round');   // outside a round: grey
   const HZ_STATES = ['reported', 'acknowledged', 'rectifying', 'rectified', 'reopened'];
   const SVGNS = 'http://www.w3.org/2000/svg';
   const $ = (id) => document.getElementById(id);
@@ -107,7 +108,7 @@
       }
       return g;
     };
-    lg.append(group(t('board-legend-units'), UNIT_STATES, 'board-state-', 'sq'),
+    lg.append(group(t('board-legend-units'), TILE_STATES, 'board-state-', 'sq'),
       group(t('board-legend-hazards'), HZ_STATES, 'board-hz-', 'ci'));
     lg.lastChild.append(h('span', 'lg-i lg-overdue'));
     lg.lastChild.lastChild.append(h('i', 'sw ci'), h('span', null, t('board-overdue')));
@@ -119,9 +120,15 @@
   }
 
   // ---- zero-report round and unit tree ----
-  function renderRound(r) {
-    $('noround').hidden = !!r;
-    txt($('noround'), r ? '' : t('board-no-round'));
+  // Outside a round the header says so once (and when the next one opens); the tree stays.
+  function renderRound(d) {
+    const r = d.round || null;
+    const off = $('offround'), s = d.season || {};
+    off.hidden = !!r;
+    if (!r) {
+      const key = (s.on === false ? 'board-off-season' : 'board-off-round') + (s.next_round ? '-next' : '');
+      txt(off, t(key, { next: s.next_round || '' }));
+    }
     $('round').hidden = !r;
     $('counts').hidden = !r;
     if (r) {
@@ -131,7 +138,12 @@
       $('round-status').classList.toggle('closed', !!r.closed);
       for (const li of $('counts').children) txt(li.lastChild, (r.counts && r.counts[li.dataset.state]) || 0);
     }
-    renderTree(r && Array.isArray(r.units) ? r.units : []);
+    renderTree(unitsOf(d));
+  }
+  // The scope's units, always (`units`); `round.units` from a server before it.
+  function unitsOf(d) {
+    if (Array.isArray(d.units)) return d.units;
+    return d.round && Array.isArray(d.round.units) ? d.round.units : [];
   }
 
   // Units come depth-first; a unit with children becomes a group holding its children.
@@ -147,7 +159,7 @@
         while (open.length && open[open.length - 1] >= u.depth) { html += '</div></div>'; open.pop(); }
         const group = i + 1 < units.length && units[i + 1].depth > u.depth;
         const tile = '<div class="unit ' + (group ? 'group' : 'leaf') + '" data-unit="' + esc(u.id) +
-          '"><span class="u-name"></span><span class="u-st"></span></div>';
+          '"><span class="u-name"></span><span class="u-st u-last"></span></div>';
         if (group) { html += '<div class="node">' + tile + '<div class="kids">'; open.push(u.depth); } else html += tile;
       });
       box.innerHTML = html + '</div></div>'.repeat(open.length);
@@ -157,7 +169,10 @@
       const tile = tiles.get(u.id);
       attr(tile, 'data-state', u.state);
       txt(tile.firstChild, u.name);
-      txt(tile.lastChild, t('board-state-' + u.state));
+      // Outside a round: the last answer (its date, and its state as a dot), else "no round".
+      const l = u.last;
+      attr(tile.lastChild, 'data-last', l ? l.state : '');
+      txt(tile.lastChild, l ? t('board-last', { date: l.date, state: t('board-state-' + l.state) }) : t('board-state-' + u.state));
     }
   }
 
@@ -171,7 +186,8 @@
     body.append(l1, l2);
     li.append(h('i', 'mk'), body);
     li.addEventListener('click', () => {
-      if (map && located(li.x)) map.setView([li.x.lat, li.x.lon], Math.max(map.getZoom(), 14));
+      const p = hazardPlace(li.x);
+      if (map && p) map.setView([p.lat, p.lon], Math.max(map.getZoom(), 14));
     });
     return li;
   }
@@ -187,7 +203,20 @@
     txt(r.dl, x.deadline ? t('board-deadline', { deadline: x.deadline }) : t('board-deadline-none'));
     flag(r.major, x.major, 'board-major');
     flag(r.over, x.overdue, 'board-overdue');
-    flag(r.noloc, !located(x), 'board-no-location');
+    flag(r.noloc, !located(x), hazardPlace(x) ? 'board-at-unit' : 'board-no-location');
+  }
+  // Where a hazard is pinned: its own location, else its unit's place.
+  let places = new Map(), placesSig = null;   // unit id -> unit with coordinates
+  function hazardPlace(x) {
+    if (located(x)) return x;
+    const u = places.get(x.unit_id);
+    return u ? { lat: u.lat, lon: u.lon } : null;
+  }
+  function updatePlaces(units) {
+    if (units === placesSig) return;
+    placesSig = units;
+    places = new Map();
+    for (const u of units) if (located(u)) places.set(u.id, u);
   }
   function flag(el, on, key, vars) {
     el.hidden = !on;
@@ -221,7 +250,7 @@
     for (const c of ['ok', 'late', 'wait', 'unr']) r.bar.append(h('i', 'seg ' + c));
     tally.append(r.lab = h('span', 'w-lab'), r.tally = h('b', 'tally'), r.bar);
     det.append(r.late = h('span', 'd-late'), r.wait = h('span', 'd-wait'), r.unr = h('span', 'd-unr'));
-    li.append(head, r.text = h('div', 'w-text'), tally, det);
+    li.append(head, r.text = h('div', 'w-text'), tally, det, r.units = h('div', 'w-units'));
     return li;
   }
   function fillWarning(li, r, x) {
@@ -243,6 +272,11 @@
     flag(r.late, x.late, 'board-late', { late: x.late });
     flag(r.wait, x.waiting, 'board-waiting', { waiting: x.waiting });
     flag(r.unr, x.unreachable, 'board-unreachable', { unreachable: x.unreachable });
+    const names = x.units || [], sep = T['board-separator'] != null ? T['board-separator'] : ', ';
+    const more = (x.unit_count || names.length) - Math.min(names.length, 8);
+    flag(r.units, names.length, 'board-covers', {
+      units: names.slice(0, 8).join(sep) + (more > 0 ? ' ' + t('board-more', { n: more }) : ''),
+    });
   }
 
   // ---- timeliness chart (inline SVG) ----
@@ -318,7 +352,7 @@
     if (!unitCanvas) {
       unitCanvas = L.canvas({ pane: 'units' });
       const css = getComputedStyle(document.documentElement);
-      for (const st of UNIT_STATES) stateColour[st] = css.getPropertyValue('--' + st).trim();
+      for (const st of TILE_STATES) stateColour[st] = css.getPropertyValue('--' + st).trim();
     }
     return L.circleMarker([u.lat, u.lon], {
       renderer: unitCanvas, interactive: false, radius: (u.depth ? (u.depth > 1 ? 3 : 5) : 8) * K,
@@ -333,15 +367,20 @@
       tileUrl = url;
       $('map').classList.toggle('plain', !url);
     }
-    const hz = (d.hazards || []).filter(located);
-    const sig1 = JSON.stringify(hz.map((x) => [x.id, x.state, x.overdue, x.major, x.lat, x.lon, x.category, x.unit, x.state_label]));
+    // Pinned where reported, else on their unit (a hazard sent without a location).
+    const hz = [];
+    for (const x of d.hazards || []) {
+      const p = hazardPlace(x);
+      if (p) hz.push(p === x ? x : Object.assign({}, x, { lat: p.lat, lon: p.lon, onUnit: true }));
+    }
+    const sig1 = JSON.stringify(hz.map((x) => [x.id, x.state, x.overdue, x.major, x.lat, x.lon, x.category, x.unit, x.state_label, !!x.onUnit]));
     if (sig1 !== pinSig) {
       pinSig = sig1;
       pinLayer.clearLayers();
       for (const x of hz) {
         const m = L.circleMarker([x.lat, x.lon], {
           radius: (x.major ? 12 : 9) * K, weight: x.overdue ? 4 : 2, fillOpacity: 0.95,
-          className: 'pin pin-' + x.state + ' pin-' + x.id + (x.overdue ? ' pin-overdue' : ''),
+          className: 'pin pin-' + x.state + ' pin-' + x.id + (x.overdue ? ' pin-overdue' : '') + (x.onUnit ? ' pin-on-unit' : ''),
         });
         const tip = h('span', 'tip');
         tip.append(h('b', null, x.id), h('span', null, ' ' + x.category + ' · ' + x.unit + ' · ' + x.state_label));
@@ -353,7 +392,11 @@
         }
       }
     }
-    const us = (d.round && d.round.units || []).filter(located);
+    const all = unitsOf(d), us = all.filter(located);
+    // Units the map cannot place are counted on it, never silently left out.
+    const unplaced = typeof d.unplaced === 'number' ? d.unplaced : all.length - us.length;
+    $('unplaced').hidden = unplaced === 0;
+    txt($('unplaced'), unplaced ? t('board-unplaced', { n: unplaced }) : '');
     // Rebuilt when the units or their places change; a changed state replaces one marker.
     const sig2 = K + '|' + us.map((u) => u.id + '@' + u.lat + ',' + u.lon + ':' + u.depth + ':' + u.name).join('|');
     if (sig2 !== unitSig) {
@@ -396,7 +439,8 @@
     txt($('unitname'), name);
     const title = t('board-title') + (name ? ' · ' + name : '');
     if (document.title !== title) document.title = title;
-    renderRound(d.round || null);
+    updatePlaces(unitsOf(d));
+    renderRound(d);
     section('warnings', d.warnings || [], 'warning', makeWarning, fillWarning, 'board-no-warnings');
     section('escalations', d.escalations || [], 'escalation', makeEscalation, fillEscalation, 'board-no-escalations');
     section('hazards', d.hazards || [], 'hazard', makeHazard, fillHazard, 'board-no-hazards');
@@ -449,6 +493,7 @@
     const timer = setTimeout(() => ac.abort(), TIMEOUT_MS);
     try {
       const p = new URLSearchParams(INIT ? { init: INIT } : { t: TOKEN });
+      p.set('compact', '1');          // the tree once, in `units`
       if (LANG) p.set('lang', LANG);
       // The last data's ETag: unchanged, the server answers 304 with no body.
       const headers = etag ? { 'If-None-Match': etag } : {};
