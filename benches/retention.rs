@@ -559,6 +559,7 @@ async fn year(prune: bool) -> anyhow::Result<Run> {
         render: lookout::telegram::render::bot_api,
         units: Default::default(),
         faults: Default::default(),
+        features: Arc::new(lookout::app::features()),
     };
     let started = Instant::now();
     let (mut next_update, mut hazards) = (0, Vec::new());

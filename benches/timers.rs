@@ -102,6 +102,7 @@ async fn bench(url: &str) -> anyhow::Result<(String, bool)> {
         render: lookout::telegram::render::bot_api,
         units: Default::default(),
         faults: Default::default(),
+        features: Arc::new(lookout::app::features()),
     });
     let far = chrono::Utc::now().timestamp_millis() + 30 * 24 * 3600 * 1000;
     bulk(

@@ -1,7 +1,7 @@
 //! Builds the whole bot from settings: the one place `run`, the demo and the tests start it.
 use crate::clock::Clock;
 use crate::config::{Config, Lang};
-use crate::context::{Ctx, Wakers};
+use crate::context::{Ctx, Features, Wakers};
 use crate::delivery::{Limits, Sender};
 use crate::i18n::I18n;
 use crate::ops::{http, serve_lock};
@@ -187,6 +187,20 @@ fn redact(url: &str) -> String {
     }
 }
 
+/// Every feature's timer kinds, alert takers and schedules, registered into the one registry
+/// the engines ask. Adding a feature is adding its `register` here.
+pub fn features() -> Features {
+    let mut r = Features::default();
+    schedule::register(&mut r);
+    crate::escalation::register(&mut r);
+    crate::zero_report::register(&mut r);
+    crate::hazard::register(&mut r);
+    crate::tip::flow::register(&mut r);
+    crate::warning::register(&mut r);
+    crate::roster::register(&mut r);
+    r
+}
+
 /// The domain's context for a command-line tool that queues messages for the running bot
 /// (`lookout warn`): no Telegram connection of its own. Its tip key is a throwaway one, so
 /// nothing it could seal would ever open; such tools queue no ephemeral messages.
@@ -203,6 +217,7 @@ pub fn offline_ctx(store: Store, config: Config, clock: Clock) -> anyhow::Result
         render: crate::telegram::render::bot_api,
         units: Default::default(),
         faults: Default::default(),
+        features: Arc::new(features()),
     })
 }
 
@@ -235,6 +250,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         render: crate::telegram::render::bot_api,
         units: Default::default(),
         faults: Default::default(),
+        features: Arc::new(features()),
     });
     store
         .enqueue(&command_menus(&ctx), settings.clock.now_ms())
@@ -409,4 +425,49 @@ fn command_menus(ctx: &Ctx) -> Vec<Outgoing> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_feature_registers_its_timers_takers_and_schedules() {
+        let r = features(); // registering a name twice would panic here
+        let mut kinds: Vec<&str> = r.timer_kinds().collect();
+        kinds.sort_unstable();
+        let mut expected = vec![
+            crate::escalation::STEP,
+            crate::escalation::RETRIGGER,
+            crate::escalation::WAKE,
+            crate::zero_report::NAG,
+            crate::hazard::OVERDUE,
+            crate::hazard::draft::EXPIRY,
+            crate::tip::FORGET,
+            crate::warning::RESEND,
+            crate::warning::ESCALATE,
+            crate::warning::EXPIRE,
+            crate::warning::TALLY,
+            schedule::SCHEDULE,
+        ];
+        expected.sort_unstable();
+        assert_eq!(kinds, expected);
+        for kind in ["hazard", "tip", "warning", "zero"] {
+            assert!(r.taker(kind).is_some(), "{kind}");
+        }
+        // Alerts about these are acknowledged as alerts only.
+        for kind in ["zincident", "hazard-overdue"] {
+            assert!(r.taker(kind).is_none(), "{kind}");
+        }
+        let names: Vec<&str> = r.schedules().iter().map(|s| s.name).collect();
+        assert_eq!(
+            names,
+            [
+                "zero_report.remind",
+                "zero_report.deadline",
+                "zero_report.summary",
+                "roster.shift"
+            ]
+        );
+    }
 }

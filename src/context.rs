@@ -16,6 +16,10 @@ pub struct Wakers {
     pub timers: Arc<Notify>,
 }
 
+/// What the features registered with the engines (timer kinds, alert takers, schedules);
+/// built once by `app::features`.
+pub type Features = crate::registry::Registry<Ctx>;
+
 /// Turns a notice into the outbox row its transport sends (`telegram::render::bot_api`).
 pub type Render = fn(&Notice) -> Outgoing;
 
@@ -36,6 +40,8 @@ pub struct Ctx {
     pub units: Arc<crate::org::tree::UnitCache>,
     /// Faults of the machine the loops met (a full disk, an unreachable database).
     pub faults: crate::store::Faults,
+    /// What each feature registered; the engines ask it (see `registry`).
+    pub features: Arc<Features>,
 }
 
 /// Where an outbox row queued by an earlier version keeps its sealed recipient (its text
@@ -61,6 +67,26 @@ impl Ctx {
             store,
             wake: Wakers::default(),
             ..self.clone()
+        }
+    }
+
+    /// A context for the engines' unit tests: `features` only, a fixed key, and no renderer
+    /// (a test that says something fails loudly).
+    #[cfg(test)]
+    pub fn for_engine_tests(store: Store, clock: Clock, features: Features) -> Ctx {
+        Ctx {
+            wake: Wakers::default(),
+            store,
+            i18n: I18n::load().expect("the locales load"),
+            config: Arc::default(),
+            clock,
+            bot_username: "test".into(),
+            tip_key: crate::tip::crypto::TipKey::from_bytes([7; 32]),
+            code_guard: Default::default(),
+            render: |_| panic!("an engine test has nothing to say"),
+            units: Default::default(),
+            faults: Default::default(),
+            features: Arc::new(features),
         }
     }
 

@@ -5,13 +5,12 @@
 //! stops the chain, resolving ends it; every step is recorded for the audit trail.
 use crate::action::Action;
 use crate::config::{Lang, Span};
-use crate::context::Ctx;
+use crate::context::{Ctx, Features};
 use crate::notice::{Button, Notice};
 use crate::org::{Member, Person, Role};
 use crate::schedule::TimerKinds;
 use crate::store::{Event, NewEscalation, NewTimer, Recipient, StoreError, Tx};
 use crate::tr;
-use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -119,42 +118,16 @@ pub enum AckOutcome {
     Unknown,
 }
 
-/// What taking an alert did to the item it is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Took {
-    /// The item was taken through its own path (a hazard acknowledged, a tip taken for the
-    /// desk), exactly as if the sender had pressed the item's own button.
-    Item,
-    /// Nobody can take the item for someone else (a unit's missing zero report): the sender
-    /// is on it, and the item still waits for its own answer.
-    OnIt,
-    /// The silent recipients of a warning: the sender is phoning them (叫应); the alert
-    /// ends once they have all confirmed.
-    Calling,
-    /// Nothing to take: the item is already taken or done, or its kind has no acknowledgement.
-    Nothing,
-    /// The sender may not take the item; the feature changed nothing.
-    Refused,
-}
+pub use crate::registry::Took;
 
 /// A feature's hook: the alert about `subject` was taken by `member`; take the item by the
-/// feature's own path. It must change nothing when it answers `Refused`.
-pub type TakeItem = for<'a> fn(
-    &'a Ctx,
-    &'a mut Tx,
-    &'a str,
-    &'a Member,
-    i64,
-) -> BoxFuture<'a, Result<Took, StoreError>>;
+/// feature's own path (registered with `Features::alert_taker`).
+pub type TakeItem = crate::registry::TakeItem<Ctx>;
 
-/// Item kinds (a subject's text before its first colon) whose items an alert can take.
-/// Kinds not listed (an incident, an overdue hazard) are acknowledged as alerts only.
-const TAKES: &[(&str, TakeItem)] = &[
-    ("hazard", crate::hazard::take_from_alert),
-    ("tip", crate::tip::flow::take_from_alert),
-    ("warning", crate::warning::take_from_alert),
-    ("zero", crate::zero_report::take_from_alert),
-];
+/// The engine's own timer kinds.
+pub fn register(r: &mut Features) {
+    r.timers(TIMERS);
+}
 
 /// The kind of an item: `hazard` for `hazard:12`.
 pub fn kind_of(subject: &str) -> &str {
@@ -168,8 +141,9 @@ async fn take_item(
     member: &Member,
     now: i64,
 ) -> Result<Took, StoreError> {
-    match TAKES.iter().find(|(kind, _)| *kind == kind_of(subject)) {
-        Some((_, take)) => take(ctx, tx, subject, member, now).await,
+    // Kinds without a taker (an incident, an overdue hazard) are acknowledged as alerts only.
+    match ctx.features.taker(kind_of(subject)) {
+        Some(take) => take(ctx, tx, subject, member, now).await,
         None => Ok(Took::Nothing),
     }
 }
@@ -832,8 +806,5 @@ mod tests {
         assert_eq!(kind_of("hazard-overdue:12:5"), "hazard-overdue");
         assert_eq!(kind_of("zero:3:wangcun"), "zero");
         assert_eq!(kind_of("plain"), "plain");
-        assert!(TAKES
-            .iter()
-            .all(|(k, _)| *k != "zincident" && *k != "hazard-overdue"));
     }
 }

@@ -16,6 +16,7 @@ pub mod limits;
 pub mod notice;
 pub mod ops;
 pub mod org;
+pub mod registry;
 pub mod retention;
 pub mod roster;
 pub mod schedule;

@@ -2,7 +2,7 @@
 //! supervisor (带班领导). A unit with a roster for the current shift is reminded and alerted
 //! through the people on it; a unit without one works as before (everyone of the role).
 use crate::config::Lang;
-use crate::context::Ctx;
+use crate::context::{Ctx, Features};
 use crate::notice::Notice;
 use crate::org::tree::UnitTree;
 use crate::org::Role;
@@ -148,10 +148,6 @@ pub fn parse(
     }
 }
 
-/// Schedule `roster.shift` fired (at `roster.shift_start`): the incoming duty officers of
-/// every unit with a roster get the handover (交接班) and the outgoing ones are told it was
-/// delivered; during the fire season, units with nobody on tomorrow's roster are reported to
-/// their supervisors ("明天无人值班").
 /// Swap `id` if `member` is the colleague it asks and it still waits for their answer;
 /// accepting also needs them to hold the shift's role in its unit still (as `/swap` asked).
 /// `None` for anyone else, and whether the swap exists is not told.
@@ -175,6 +171,19 @@ pub async fn swap_for(
     }))
 }
 
+/// The daily shift change, at the configured shift start.
+pub fn register(r: &mut Features) {
+    r.schedule(
+        "roster.shift",
+        |c| c.roster.shift_change(),
+        |ctx, tx, due_at, _| Box::pin(on_shift_change(ctx, tx, due_at)),
+    );
+}
+
+/// Schedule `roster.shift` fired (at `roster.shift_start`): the incoming duty officers of
+/// every unit with a roster get the handover (交接班) and the outgoing ones are told it was
+/// delivered; during the fire season, units with nobody on tomorrow's roster are reported to
+/// their supervisors ("明天无人值班").
 pub async fn on_shift_change(ctx: &Ctx, tx: &mut Tx, at: i64) -> Result<(), StoreError> {
     let today = ctx.config.roster.shift_day(ctx.config.timezone, at);
     handover(ctx, tx, today, at).await?;

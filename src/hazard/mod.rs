@@ -5,7 +5,7 @@ pub mod draft;
 
 use crate::action::Action;
 use crate::config::Lang;
-use crate::context::Ctx;
+use crate::context::{Ctx, Features};
 use crate::conversation::Conversation;
 use crate::escalation::{self, Item, Policy};
 use crate::notice::{Button, Buttons, Notice};
@@ -21,6 +21,12 @@ use std::collections::BTreeMap;
 pub const OVERDUE: &str = "hz.overdue";
 
 /// A report's deadline passing, and a draft left alone.
+/// Its timers and the alert taker for an unacknowledged hazard.
+pub fn register(r: &mut Features) {
+    r.timers(TIMERS);
+    r.alert_taker("hazard", take_from_alert);
+}
+
 pub const TIMERS: TimerKinds = &[
     (OVERDUE, |ctx, tx, t| {
         Box::pin(async move {

@@ -3,11 +3,9 @@
 pub mod season;
 
 use crate::config::CronSchedule;
-use crate::context::Ctx;
-use crate::escalation;
+use crate::context::{Ctx, Features};
+pub use crate::registry::{Fired, TimerError};
 use crate::store::{Fault, NewTimer, StoreError, Timer, Tx, Worker};
-use crate::zero_report;
-use futures::future::BoxFuture;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,14 +15,6 @@ pub const SCHEDULE: &str = "schedule";
 const MAX_ATTEMPTS: i64 = 10;
 /// Other replicas may add earlier timers without telling us; look again at least this often.
 const MAX_SLEEP: Duration = Duration::from_secs(5);
-
-#[derive(Debug, thiserror::Error)]
-pub enum TimerError {
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error("timer {key}: bad payload: {detail}")]
-    Payload { key: String, detail: String },
-}
 
 /// Run due timers as they come due, each in its own transaction; sleep until the next one
 /// (or until woken because an earlier one was added).
@@ -105,56 +95,28 @@ pub async fn fire_due(ctx: &Ctx) -> Result<bool, StoreError> {
     Ok(true)
 }
 
-/// A due timer, as the handler of its kind sees it.
-pub struct Fired<'a> {
-    pub timer: &'a Timer,
-    payload: Value,
-    pub now: i64,
-}
-
-impl Fired<'_> {
-    /// A field of the timer's payload; a missing or mistyped one fails the timer.
-    pub fn field<T: serde::de::DeserializeOwned>(&self, name: &str) -> Result<T, TimerError> {
-        serde_json::from_value(self.payload[name].clone()).map_err(|e| TimerError::Payload {
-            key: self.timer.key.clone(),
-            detail: format!("{name}: {e}"),
-        })
-    }
-}
-
 /// What runs a timer of one kind, inside the timer's transaction.
-pub type FireTimer =
-    for<'a> fn(&'a Ctx, &'a mut Tx, &'a Fired<'a>) -> BoxFuture<'a, Result<(), TimerError>>;
+pub type FireTimer = crate::registry::FireTimer<Ctx>;
 
-/// Timer kinds and what runs them: each feature lists its own kinds.
+/// Timer kinds and what runs them: each feature lists its own kinds and registers them.
 pub type TimerKinds = &'static [(&'static str, FireTimer)];
 
-fn kinds() -> impl Iterator<Item = &'static (&'static str, FireTimer)> {
-    [
-        escalation::TIMERS,
-        zero_report::TIMERS,
-        crate::hazard::TIMERS,
-        crate::tip::flow::TIMERS,
-        crate::warning::TIMERS,
-        TIMERS,
-    ]
-    .into_iter()
-    .flatten()
+/// The scheduler's own timer kind: a cron schedule's firing.
+pub fn register(r: &mut Features) {
+    r.timer(SCHEDULE, |ctx, tx, t| {
+        Box::pin(async move {
+            let name: String = t.field("name")?;
+            Ok(on_schedule(ctx, tx, &name, t.timer.due_at, t.now).await?)
+        })
+    });
 }
-
-const TIMERS: TimerKinds = &[(SCHEDULE, |ctx, tx, t| {
-    Box::pin(async move {
-        let name: String = t.field("name")?;
-        Ok(on_schedule(ctx, tx, &name, t.timer.due_at, t.now).await?)
-    })
-})];
 
 async fn dispatch(ctx: &Ctx, tx: &mut Tx, timer: &Timer, now: i64) -> Result<String, TimerError> {
     let payload: Value = serde_json::from_str(&timer.payload).map_err(|e| TimerError::Payload {
         key: timer.key.clone(),
         detail: e.to_string(),
     })?;
-    let Some((_, fire)) = kinds().find(|(kind, _)| *kind == timer.kind) else {
+    let Some(fire) = ctx.features.fire(&timer.kind) else {
         return Err(TimerError::Payload {
             key: timer.key.clone(),
             detail: format!("unknown kind {}", timer.kind),
@@ -173,15 +135,10 @@ async fn dispatch(ctx: &Ctx, tx: &mut Tx, timer: &Timer, now: i64) -> Result<Str
     Ok("ok".into())
 }
 
-/// The configured cron schedules, by name.
+/// The registered cron schedules, by name, with their configured expressions.
 pub fn schedules(ctx: &Ctx) -> Vec<(&'static str, CronSchedule)> {
-    let z = &ctx.config.zero_report;
-    vec![
-        ("zero_report.remind", z.remind.clone()),
-        ("zero_report.deadline", z.deadline.clone()),
-        ("zero_report.summary", z.summary.clone()),
-        ("roster.shift", ctx.config.roster.shift_change()),
-    ]
+    let schedules = ctx.features.schedules().iter();
+    schedules.map(|s| (s.name, (s.cron)(&ctx.config))).collect()
 }
 
 fn firing(name: &str, cron: &CronSchedule, at: i64) -> NewTimer {
@@ -232,51 +189,124 @@ async fn on_schedule(
     due_at: i64,
     now: i64,
 ) -> Result<(), StoreError> {
-    let Some((_, cron)) = schedules(ctx).into_iter().find(|(n, _)| *n == name) else {
+    let Some(schedule) = ctx.features.schedules().iter().find(|s| s.name == name) else {
         tracing::warn!(name, "a firing of a schedule that no longer exists");
         return Ok(());
     };
+    let cron = (schedule.cron)(&ctx.config);
     if let Some(at) = next_firing(ctx, &cron, due_at.max(now)) {
         tx.add_timer(&firing(name, &cron, at)).await?;
     }
     tracing::info!(name, late_ms = now - due_at, "schedule fired");
-    // The firing's own instant, not now: a late firing still belongs to its round.
-    match name {
-        "zero_report.remind" => zero_report::on_remind(ctx, tx, due_at).await,
-        "zero_report.deadline" => zero_report::on_deadline(ctx, tx, due_at).await,
-        "zero_report.summary" => zero_report::on_summary(ctx, tx, now).await,
-        "roster.shift" => crate::roster::on_shift_change(ctx, tx, due_at).await,
-        _ => Ok(()),
-    }
+    (schedule.run)(ctx, tx, due_at, now).await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::Clock;
+    use crate::store::Store;
+    use std::sync::atomic::{AtomicI64, Ordering};
 
-    #[test]
-    fn every_timer_kind_has_one_handler() {
-        let names: Vec<&str> = kinds().map(|(k, _)| *k).collect();
-        for k in [
-            escalation::STEP,
-            escalation::RETRIGGER,
-            escalation::WAKE,
-            zero_report::NAG,
-            crate::hazard::OVERDUE,
-            crate::hazard::draft::EXPIRY,
-            crate::tip::FORGET,
-            crate::warning::RESEND,
-            crate::warning::ESCALATE,
-            crate::warning::EXPIRE,
-            crate::warning::TALLY,
-            SCHEDULE,
-        ] {
-            assert_eq!(
-                names.iter().filter(|n| **n == k).count(),
-                1,
-                "{k} in {names:?}"
-            );
+    const PROBE: &str = "test.probe";
+    const SEEN: &str = "test.seen";
+
+    /// A witness the hooks leave in the timer's transaction (they are plain functions, so
+    /// they cannot capture): a far-off timer in group `test.seen`, keyed by what ran.
+    async fn witness(tx: &mut Tx, key: String) -> Result<(), StoreError> {
+        let seen = NewTimer {
+            key,
+            group: SEEN.into(),
+            kind: SEEN.into(),
+            payload: json!({}),
+            due_at: i64::MAX / 2,
+        };
+        tx.add_timer(&seen).await
+    }
+
+    async fn seen(ctx: &Ctx) -> Vec<String> {
+        let mut tx = ctx.store.begin().await.expect("begin");
+        let timers = tx.pending_timers(SEEN).await.expect("read");
+        timers.into_iter().map(|t| t.key).collect()
+    }
+
+    /// The engine runs a timer kind and a schedule that only this test module knows: it
+    /// asks the registry, and needs no feature to be built or tested.
+    #[tokio::test]
+    async fn fires_timers_and_schedules_registered_by_whoever_registers_them() {
+        let dir = tempfile::tempdir().expect("dir");
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let store = Store::connect(&url).await.expect("connect");
+        store.migrate().await.expect("migrate");
+        let now = Arc::new(AtomicI64::new(1_700_000_000_000));
+        let clock = {
+            let now = now.clone();
+            Clock::from_fn(move || crate::clock::from_ms(now.load(Ordering::SeqCst)))
+        };
+        let mut features = Features::default();
+        register(&mut features);
+        features.timer(PROBE, |_, tx, t| {
+            Box::pin(async move {
+                let n: i64 = t.field("n")?;
+                Ok(witness(tx, format!("probe {n}")).await?)
+            })
+        });
+        features.schedule(
+            "test.minutely",
+            |_| CronSchedule::parse("0 * * * * *").expect("cron"),
+            |_, tx, due_at, _| Box::pin(witness(tx, format!("minutely {due_at}"))),
+        );
+        let ctx = Ctx::for_engine_tests(store, clock, features);
+
+        let mut tx = ctx.store.begin().await.expect("begin");
+        for (key, kind) in [("p", PROBE), ("u", "test.unknown")] {
+            let t = NewTimer {
+                key: key.into(),
+                group: key.into(),
+                kind: kind.into(),
+                payload: json!({ "n": 7 }),
+                due_at: now.load(Ordering::SeqCst),
+            };
+            tx.add_timer(&t).await.expect("add");
         }
-        assert_eq!(names.len(), 12, "{names:?}");
+        tx.commit().await.expect("commit");
+        assert!(fire_due(&ctx).await.expect("fires"));
+        assert!(fire_due(&ctx).await.expect("fires"));
+        assert_eq!(seen(&ctx).await, ["probe 7"]);
+        // A kind nobody registered fails (and is tried again later), nothing else runs.
+        let mut tx = ctx.store.begin().await.expect("begin");
+        let unknown = tx.pending_timers("u").await.expect("read");
+        assert_eq!(unknown.len(), 1);
+        assert_eq!(unknown[0].attempts, 1);
+        drop(tx);
+
+        // Only the registered schedule is planned: its next minute, and nothing else.
+        plan(&ctx).await.expect("plan");
+        let mut tx = ctx.store.begin().await.expect("begin");
+        let planned = tx
+            .pending_timers("sched:test.minutely")
+            .await
+            .expect("read");
+        assert_eq!(planned.len(), 1);
+        let due = planned[0].due_at;
+        assert!(tx
+            .pending_timers("sched:zero_report.remind")
+            .await
+            .expect("read")
+            .is_empty());
+        drop(tx);
+        now.store(due, Ordering::SeqCst);
+        // (The unknown kind, due again by now, fails once more on the way.)
+        while fire_due(&ctx).await.expect("fires") {}
+        assert!(seen(&ctx).await.contains(&format!("minutely {due}")));
+        let mut tx = ctx.store.begin().await.expect("begin");
+        let next = tx
+            .pending_timers("sched:test.minutely")
+            .await
+            .expect("read");
+        assert_eq!(
+            next.iter().map(|t| t.due_at).collect::<Vec<_>>(),
+            [due + 60_000]
+        );
     }
 }

@@ -5,7 +5,7 @@ use super::crypto::CryptoError;
 use super::{display_id, Draft, Reward, State, FORGET};
 use crate::action::Action;
 use crate::config::Lang;
-use crate::context::{Ctx, SayError};
+use crate::context::{Ctx, Features, SayError};
 use crate::escalation::{self, Item, Policy};
 use crate::notice::{Button, Buttons, Notice};
 use crate::org::{Member, Role};
@@ -28,6 +28,12 @@ pub enum TipError {
 }
 
 /// A closed tip's time being up (the tipster forgotten, unless a reward is on its way).
+/// Its timer and the alert taker for a tip waiting for the desk.
+pub fn register(r: &mut Features) {
+    r.timers(TIMERS);
+    r.alert_taker("tip", take_from_alert);
+}
+
 pub const TIMERS: TimerKinds = &[(FORGET, |ctx, tx, t| {
     Box::pin(async move { Ok(on_forget(ctx, tx, t.field("id")?, t.now).await?) })
 })];

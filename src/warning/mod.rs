@@ -8,7 +8,7 @@ pub mod upstream;
 
 use crate::action::Action;
 use crate::config::Lang;
-use crate::context::Ctx;
+use crate::context::{Ctx, Features};
 use crate::escalation::{self, Item, Policy, Took};
 use crate::notice::{Button, Notice, Priority};
 use crate::org::{Member, Role};
@@ -29,6 +29,12 @@ pub const TALLY: &str = "warning.tally";
 pub const MAX_TEXT: usize = 1500;
 /// The tally message is edited at most this often.
 const TALLY_GAP_MS: i64 = 3000;
+
+/// Its timers and the alert taker for silent recipients.
+pub fn register(r: &mut Features) {
+    r.timers(TIMERS);
+    r.alert_taker("warning", take_from_alert);
+}
 
 pub const TIMERS: TimerKinds = &[
     (RESEND, |ctx, tx, t| {

@@ -5,7 +5,7 @@ pub mod board;
 
 use crate::action::Action;
 use crate::config::{CronSchedule, Lang};
-use crate::context::Ctx;
+use crate::context::{Ctx, Features};
 use crate::escalation::{self, Item, Policy};
 use crate::i18n::I18n;
 use crate::notice::{Button, Buttons, Notice};
@@ -20,6 +20,28 @@ use std::collections::{BTreeMap, HashMap};
 pub const NAG: &str = "zero.nag";
 
 /// The nag before a round's deadline (the round's own times are cron schedules).
+/// The nag timer, the alert taker for a missing report, and the three daily schedules.
+pub fn register(r: &mut Features) {
+    r.timers(TIMERS);
+    r.alert_taker("zero", take_from_alert);
+    // The firing's own instant, not now: a late firing still belongs to its round.
+    r.schedule(
+        "zero_report.remind",
+        |c| c.zero_report.remind.clone(),
+        |ctx, tx, due_at, _| Box::pin(on_remind(ctx, tx, due_at)),
+    );
+    r.schedule(
+        "zero_report.deadline",
+        |c| c.zero_report.deadline.clone(),
+        |ctx, tx, due_at, _| Box::pin(on_deadline(ctx, tx, due_at)),
+    );
+    r.schedule(
+        "zero_report.summary",
+        |c| c.zero_report.summary.clone(),
+        |ctx, tx, _, now| Box::pin(on_summary(ctx, tx, now)),
+    );
+}
+
 pub const TIMERS: TimerKinds = &[(NAG, |ctx, tx, t| {
     Box::pin(async move { Ok(on_nag(ctx, tx, t.field("round")?, t.now).await?) })
 })];
