@@ -234,10 +234,7 @@ pub async fn issue(ctx: &Ctx, tx: &mut Tx, new: &Issue, now: i64) -> Result<Issu
     };
     tx.add_warning_recipients(id, &audience).await?;
     let Some(warning) = tx.warning(id).await? else {
-        return Err(StoreError::Corrupt(format!(
-            "{} vanished",
-            WarningId(id).to_string()
-        )));
+        return Err(StoreError::Corrupt(format!("{} vanished", WarningId(id))));
     };
     let texts = Texts::of(ctx, tx, &warning).await?;
     let copies: Vec<Notice> = audience
