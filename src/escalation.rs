@@ -6,6 +6,7 @@
 use crate::action::Action;
 use crate::config::{Lang, Span};
 use crate::context::{Ctx, Features};
+use crate::ids::EscalationId;
 use crate::notice::{Button, Notice};
 use crate::org::{Member, Person, Role};
 use crate::schedule::TimerKinds;
@@ -152,21 +153,6 @@ fn group(id: i64) -> String {
     format!("esc:{id}")
 }
 
-pub fn display_id(id: i64) -> String {
-    format!("E-{id}")
-}
-
-/// `E-12`, `e12` or `12` → 12.
-pub fn parse_id(s: &str) -> Option<i64> {
-    let s = s.trim();
-    let digits = s
-        .strip_prefix("E-")
-        .or_else(|| s.strip_prefix("e-"))
-        .or_else(|| s.strip_prefix(['E', 'e']))
-        .unwrap_or(s);
-    digits.parse().ok().filter(|n| *n > 0)
-}
-
 fn step_timer(id: i64, step: usize, chain_start: i64, due_at: i64) -> NewTimer {
     NewTimer {
         key: format!("esc:{id}:step:{step}:{chain_start}"),
@@ -269,7 +255,7 @@ async fn load(tx: &mut Tx, id: i64) -> Result<Option<Loaded>, StoreError> {
         return Ok(None);
     };
     let policy = serde_json::from_str(&row.policy)
-        .map_err(|e| StoreError::Corrupt(format!("policy of E-{id}: {e}")))?;
+        .map_err(|e| StoreError::Corrupt(format!("policy of {}: {e}", EscalationId(id))))?;
     let args = serde_json::from_str(&row.what_args).unwrap_or_default();
     Ok(Some(Loaded { row, policy, args }))
 }
@@ -375,7 +361,7 @@ pub async fn on_step(
             ctx.i18n,
             l,
             "esc-notify",
-            id = display_id(id),
+            id = EscalationId(id),
             level = level as i64,
             what = what(ctx, l, &e),
             unit = responsible.clone(),
@@ -786,17 +772,6 @@ mod tests {
         assert_eq!((p.level(0), p.level(2), p.level(7)), (1, 3, 3));
         let once = policy(&[0, 1000], None);
         assert_eq!(once.due(0, 2), None);
-    }
-
-    #[test]
-    fn ids_parse_leniently() {
-        assert_eq!(parse_id("E-12"), Some(12));
-        assert_eq!(parse_id("e12"), Some(12));
-        assert_eq!(parse_id("12"), Some(12));
-        assert_eq!(parse_id("E-"), None);
-        assert_eq!(parse_id("E--1"), None);
-        assert_eq!(parse_id("H-3"), None);
-        assert_eq!(display_id(7), "E-7");
     }
 
     #[test]

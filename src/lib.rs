@@ -12,6 +12,7 @@ pub mod demo;
 pub mod escalation;
 pub mod hazard;
 pub mod i18n;
+pub mod ids;
 pub mod limits;
 pub mod notice;
 pub mod ops;

@@ -3,6 +3,7 @@ use anyhow::{bail, Context as _};
 use clap::{Parser, Subcommand};
 use lookout::config::{Config, Span};
 use lookout::i18n::I18n;
+use lookout::ids::WarningId;
 use lookout::org::{file as orgfile, invite, Role};
 use lookout::stats;
 use lookout::{app, clock::Clock, tr, warning};
@@ -477,10 +478,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         }
                     }
                     if let Some(old) = replaced {
-                        let old = warning::display_id(old);
+                        let old = WarningId(old).to_string();
                         println!("{}", tr!(i18n, locale, "cli-warn-replaced", id = old));
                     }
-                    let wid = warning::display_id(id);
+                    let wid = WarningId(id).to_string();
                     println!(
                         "{}",
                         tr!(
@@ -495,7 +496,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     wid
                 }
                 warning::upstream::Done::Ended(ids) => {
-                    let ids: Vec<String> = ids.into_iter().map(warning::display_id).collect();
+                    let ids: Vec<String> =
+                        ids.into_iter().map(|n| WarningId(n).to_string()).collect();
                     println!(
                         "{}",
                         tr!(i18n, locale, "cli-warn-ended", ids = ids.join(" "))
@@ -517,7 +519,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     return Ok(());
                 }
                 warning::upstream::Done::Duplicate(id) => {
-                    let wid = warning::display_id(id);
+                    let wid = WarningId(id).to_string();
                     println!(
                         "{}",
                         tr!(i18n, locale, "cli-warn-duplicate", id = wid.clone())

@@ -3,6 +3,7 @@
 //! through the people on it; a unit without one works as before (everyone of the role).
 use crate::config::Lang;
 use crate::context::{Ctx, Features};
+use crate::ids::{EscalationId, HazardId, WarningId};
 use crate::notice::Notice;
 use crate::org::tree::UnitTree;
 use crate::org::Role;
@@ -193,11 +194,11 @@ pub async fn on_shift_change(ctx: &Ctx, tx: &mut Tx, at: i64) -> Result<(), Stor
     Ok(())
 }
 
-fn ids(ctx: &Ctx, l: Lang, ids: &[i64], show: fn(i64) -> String) -> String {
+fn ids<T: std::fmt::Display>(ctx: &Ctx, l: Lang, ids: &[i64], show: fn(i64) -> T) -> String {
     if ids.is_empty() {
         return tr!(ctx.i18n, l, "handover-none");
     }
-    let shown: Vec<String> = ids.iter().map(|id| show(*id)).collect();
+    let shown: Vec<String> = ids.iter().map(|id| show(*id).to_string()).collect();
     shown.join(&tr!(ctx.i18n, l, "list-separator"))
 }
 
@@ -229,14 +230,9 @@ async fn handover(ctx: &Ctx, tx: &mut Tx, today: NaiveDate, at: i64) -> Result<(
                 "handover",
                 unit = unit.clone(),
                 day = day.clone(),
-                escalations = ids(
-                    ctx,
-                    l,
-                    &facts.open_escalations,
-                    crate::escalation::display_id
-                ),
-                hazards = ids(ctx, l, &facts.overdue_hazards, crate::hazard::display_id),
-                warnings = ids(ctx, l, &facts.waiting_warnings, crate::warning::display_id),
+                escalations = ids(ctx, l, &facts.open_escalations, EscalationId),
+                hazards = ids(ctx, l, &facts.overdue_hazards, HazardId),
+                warnings = ids(ctx, l, &facts.waiting_warnings, WarningId),
                 round = tr!(ctx.i18n, l, round_state)
             );
             let key = format!("ho.{unit_id}.{day}.{}", p.chat_id);

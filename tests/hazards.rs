@@ -15,6 +15,7 @@ both_backends!(
     unacknowledged_and_overdue_reports_escalate,
     major_hazards_reach_supervisors_and_the_parent_at_once,
     a_draft_left_alone_expires,
+    ids_are_typed_with_or_without_their_letter,
 );
 
 fn fast_escalation() -> Config {
@@ -28,6 +29,66 @@ fn slow_escalation() -> Config {
         "test.toml",
     )
     .expect("config")
+}
+
+/// The one syntax for ids (src/ids.rs): the letter in either case, the hyphen optional, and
+/// the bare number where the command takes hazards only; `/ack` and `/close` need the
+/// letter, since a bare number there is an alert or a tip.
+async fn ids_are_typed_with_or_without_their_letter(b: Backend) {
+    let bot = TestBot::spawn_fast(b, slow_escalation()).await;
+    let worker = bot.sim.user(81, "Reporter", Some("en"));
+    let officer = bot.sim.user(82, "Officer", Some("en"));
+    bot.join(&worker, "lijia", Role::GridWorker).await;
+    bot.join(&officer, "lijia", Role::DutyOfficer).await;
+    worker.send_text("/report Sandbags washed off the levee");
+    press_label(&bot, &worker, "road traffic").await;
+    press_label(&bot, &worker, "Submit (ordinary)").await;
+    bot.sim
+        .wait_for(officer.id(), WAIT, |m| m.text().contains("H-1"))
+        .await
+        .expect("report");
+
+    // Neither E-2 nor H-2 exists: the answer tells which kind the number was taken for.
+    let alert = bot.ask(&officer, "/ack 2").await;
+    assert!(
+        alert.text().contains("no item E-2"),
+        "a bare number in /ack is an alert: {}",
+        alert.text()
+    );
+    let tip = bot.ask(&officer, "/close 2 fine").await;
+    assert!(
+        tip.text().contains("/close T-ID"),
+        "a bare number in /close is never taken for a tip: {}",
+        tip.text()
+    );
+    for typed in [
+        "/work +1",
+        "/work H-0",
+        "/work H--1",
+        "/work E-1",
+        "/work H 1",
+    ] {
+        let reply = bot.ask(&officer, typed).await;
+        assert!(
+            reply.text().starts_with("Usage: /ack H-ID"),
+            "{typed}: {}",
+            reply.text()
+        );
+    }
+    let acked = bot.ask(&officer, "/ack h1").await;
+    assert!(
+        acked.text().contains("H-1 is now \"acknowledged\""),
+        "{}",
+        acked.text()
+    );
+    let working = bot.ask(&officer, "/work 1 on the way").await;
+    assert!(
+        working.text().contains("H-1 is now \"being rectified\""),
+        "{}",
+        working.text()
+    );
+    let history = bot.ask(&officer, "/report h-1").await;
+    assert!(history.text().contains("on the way"), "{}", history.text());
 }
 
 async fn press_label(bot: &TestBot, who: &SimUser, label: &str) -> SentMessage {

@@ -9,6 +9,7 @@ pub mod webapp;
 
 use crate::config::Lang;
 use crate::context::Ctx;
+use crate::ids::{EscalationId, HazardId, WarningId};
 use crate::org::tree::UnitTree;
 use crate::store::{BoardLine, StoreError};
 use crate::tr;
@@ -430,7 +431,7 @@ pub async fn view(
         .into_iter()
         .filter(|h| h.duplicate_of.is_none())
         .map(|h| HazardView {
-            id: crate::hazard::display_id(h.id),
+            id: HazardId(h.id).to_string(),
             unit: name_of(&h.unit_id),
             unit_id: h.unit_id,
             category: ctx.i18n.t(l, &format!("hz-cat-{}", h.category), &[]),
@@ -458,7 +459,7 @@ pub async fn view(
                 .map(|(k, v)| (k.as_str(), fluent_bundle::FluentValue::from(v.as_str())))
                 .collect();
             EscalationView {
-                id: crate::escalation::display_id(e.id),
+                id: EscalationId(e.id).to_string(),
                 unit: name_of(&e.unit_id),
                 unit_id: e.unit_id,
                 what: ctx.i18n.t(l, &e.what_key, &args),
@@ -480,7 +481,7 @@ pub async fn view(
             let level =
                 crate::warning::Level::parse(&w.level).unwrap_or(crate::warning::Level::Red);
             WarningView {
-                id: crate::warning::display_id(w.id),
+                id: WarningId(w.id).to_string(),
                 level_label: level.name(ctx, l),
                 level: w.level,
                 text: w.text,

@@ -8,6 +8,7 @@ use crate::config::Lang;
 use crate::context::{Ctx, Features};
 use crate::conversation::Conversation;
 use crate::escalation::{self, Item, Policy};
+use crate::ids::HazardId;
 use crate::notice::{Button, Buttons, Notice};
 use crate::org::tree::UnitTree;
 use crate::org::{Member, Role};
@@ -41,21 +42,6 @@ pub const TIMERS: TimerKinds = &[
         })
     }),
 ];
-
-pub fn display_id(id: i64) -> String {
-    format!("H-{id}")
-}
-
-/// `H-12`, `h12` or `12` → 12.
-pub fn parse_id(s: &str) -> Option<i64> {
-    let s = s.trim();
-    let digits = s
-        .strip_prefix("H-")
-        .or_else(|| s.strip_prefix("h-"))
-        .or_else(|| s.strip_prefix(['H', 'h']))
-        .unwrap_or(s);
-    digits.parse().ok().filter(|n| *n > 0)
-}
 
 pub fn category_name(ctx: &Ctx, l: Lang, category: &str) -> String {
     let key = format!("hz-cat-{category}");
@@ -141,7 +127,7 @@ fn policy(ctx: &Ctx, major: bool) -> Policy {
 
 fn what(h: &Hazard, unit_name: &str) -> BTreeMap<String, String> {
     BTreeMap::from([
-        ("id".to_string(), display_id(h.id)),
+        ("id".to_string(), HazardId(h.id).to_string()),
         ("unit".to_string(), unit_name.to_string()),
         (
             "text".to_string(),
@@ -183,7 +169,7 @@ async fn send_report(
             format!("{key}.photo{n}"),
             chat,
             file_id.clone(),
-            display_id(h.id),
+            HazardId(h.id).to_string(),
         );
         ctx.say(tx, &photo, now).await?;
     }
@@ -211,7 +197,7 @@ fn card_text(ctx: &Ctx, l: Lang, h: &Hazard, unit: &str, reporter: &str) -> Stri
         ctx.i18n,
         l,
         "hz-report",
-        id = display_id(h.id),
+        id = HazardId(h.id),
         unit = unit,
         category = category_name(ctx, l, &h.category),
         severity = severity,
@@ -572,7 +558,7 @@ async fn ask_to_verify(
                 ctx.i18n,
                 l,
                 "hz-verify",
-                id = display_id(h.id),
+                id = HazardId(h.id),
                 unit = unit_name.clone(),
                 who = who,
                 note = note.unwrap_or_default(),
@@ -664,7 +650,7 @@ async fn tell_reporter(
         ctx.i18n,
         l,
         "hz-reporter-update",
-        id = display_id(h.id),
+        id = HazardId(h.id),
         state = state_name(ctx, l, state),
         who = who
     );
@@ -789,7 +775,7 @@ pub async fn confirm_existing(
             ctx.i18n,
             l,
             "hz-confirmed-by",
-            id = display_id(id),
+            id = HazardId(id),
             who = person.name.clone()
         );
         ctx.say(
@@ -818,7 +804,7 @@ pub async fn merge(
         ctx.i18n,
         ctx.config.locale,
         "hz-duplicate-of",
-        id = display_id(of)
+        id = HazardId(of)
     );
     let outcome = transition(ctx, tx, member, id, Transition::Reject, Some(&reason), now).await?;
     if matches!(outcome, Outcome::Done { .. }) {
@@ -872,10 +858,6 @@ mod tests {
 
     #[test]
     fn ids_and_transitions() {
-        assert_eq!(parse_id("H-12"), Some(12));
-        assert_eq!(parse_id("h12"), Some(12));
-        assert_eq!(parse_id("E-12"), None);
-        assert_eq!(display_id(3), "H-3");
         assert!(Transition::Close.roles() == [Role::Supervisor]);
         assert!(Transition::Ack.from().contains(&"reopened"));
         assert!(!Transition::Close.from().contains(&"reported"));

@@ -3,6 +3,7 @@
 //! the tipster's side), `zero_answers`, `unit_pauses`, `admin_events`, and warnings: each
 //! issue, end and confirmation.
 use super::{on_pool, on_tx, Result, Store, Tx};
+use crate::ids::{EscalationId, HazardId, ItemId, Kind, TipId, WarningId};
 
 /// One line of the trail. `item` is an id people use (`E-3`, `H-12`, `T-4`, a unit id);
 /// `actor` is a member (person id and display name), never a tipster.
@@ -47,11 +48,11 @@ type PlainRow = (
     Option<String>,
 );
 
-fn plain(kind_prefix: &str, id_prefix: &str, r: PlainRow) -> AuditRow {
+fn plain(kind_prefix: &str, item: Kind, r: PlainRow) -> AuditRow {
     AuditRow {
         at: r.0,
         kind: format!("{kind_prefix}{}", r.1),
-        item: format!("{id_prefix}{}", r.2),
+        item: ItemId { kind: item, n: r.2 }.to_string(),
         unit: r.3,
         actor_id: r.4,
         actor: r.5,
@@ -177,7 +178,7 @@ impl Store {
                 AuditRow {
                     at,
                     kind: format!("escalation.{kind}"),
-                    item: format!("E-{id}"),
+                    item: EscalationId(id).to_string(),
                     unit,
                     actor_id: person,
                     actor: name,
@@ -199,7 +200,7 @@ impl Store {
         for r in hz {
             let seq = r.7;
             rows.push((
-                plain("hazard.", "H-", (r.0, r.1, r.2, r.3, r.4, r.5, r.6)),
+                plain("hazard.", Kind::Hazard, (r.0, r.1, r.2, r.3, r.4, r.5, r.6)),
                 1,
                 seq,
             ));
@@ -212,7 +213,7 @@ impl Store {
             on_pool!(self, p => sqlx::query_as(sql).bind(from).bind(to).fetch_all(p).await?);
         for r in tips {
             let seq = r.2;
-            rows.push((plain("tip.", "T-", r), 2, seq));
+            rows.push((plain("tip.", Kind::Tip, r), 2, seq));
         }
         // Only the desk's side: what handlers did. Replies are named, not quoted.
         let sql = "SELECT e.at, e.kind, e.tip_id, t.desk_unit, e.person_id, p.name, e.body, e.id FROM tip_entries e \
@@ -226,7 +227,7 @@ impl Store {
                 AuditRow {
                     at,
                     kind,
-                    item: format!("T-{tip}"),
+                    item: TipId(tip).to_string(),
                     unit,
                     actor_id: person,
                     actor: name,
@@ -311,7 +312,7 @@ impl Store {
                 AuditRow {
                     at,
                     kind: "warning.issued".into(),
-                    item: format!("W-{id}"),
+                    item: WarningId(id).to_string(),
                     unit: targets.split_whitespace().next().map(str::to_string),
                     actor_id: person,
                     actor: name,
@@ -330,7 +331,7 @@ impl Store {
                 AuditRow {
                     at,
                     kind: "warning.ended".into(),
-                    item: format!("W-{id}"),
+                    item: WarningId(id).to_string(),
                     unit: targets.split_whitespace().next().map(str::to_string),
                     actor_id: None,
                     actor: None,
@@ -356,7 +357,7 @@ impl Store {
                 AuditRow {
                     at,
                     kind: "warning.confirmed".into(),
-                    item: format!("W-{id}"),
+                    item: WarningId(id).to_string(),
                     unit: Some(unit),
                     actor_id: person,
                     actor: name,
@@ -377,13 +378,15 @@ fn about(subject: &str) -> String {
     let mut parts = subject.split(':');
     let kind = parts.next().unwrap_or_default();
     let rest: Vec<&str> = parts.collect();
-    match (kind, rest.as_slice()) {
-        ("hazard", [id, ..]) => format!("H-{id}"),
-        ("hazard-overdue", [id, ..]) => format!("H-{id} overdue"),
-        ("tip", [id]) => format!("T-{id}"),
-        ("zero", [round, unit]) => format!("zero report of {unit}, round {round}"),
-        ("zincident", [round, unit]) => format!("incident of {unit}, round {round}"),
-        ("warning", [id, unit]) => format!("W-{id}, not confirmed in {unit}"),
+    // The item's number, where the subject starts with one.
+    let n = rest.first().and_then(|s| s.parse::<i64>().ok());
+    match (kind, rest.as_slice(), n) {
+        ("hazard", [_, ..], Some(n)) => HazardId(n).to_string(),
+        ("hazard-overdue", [_, ..], Some(n)) => format!("{} overdue", HazardId(n)),
+        ("tip", [_], Some(n)) => TipId(n).to_string(),
+        ("zero", [round, unit], _) => format!("zero report of {unit}, round {round}"),
+        ("zincident", [round, unit], _) => format!("incident of {unit}, round {round}"),
+        ("warning", [_, unit], Some(n)) => format!("{}, not confirmed in {unit}", WarningId(n)),
         _ => subject.to_string(),
     }
 }

@@ -4,7 +4,8 @@ use super::command::Command;
 use super::context::{HandlerResult, Incoming};
 use crate::config::Span;
 use crate::context::Ctx;
-use crate::escalation::{self, display_id, parse_id, AckOutcome, SnoozeOutcome, Took};
+use crate::escalation::{self, AckOutcome, SnoozeOutcome, Took};
+use crate::ids::EscalationId;
 use crate::notice::Notice;
 use crate::org::Role;
 use crate::schedule::season::{self, Mode};
@@ -12,8 +13,13 @@ use crate::tr;
 use std::sync::Arc;
 
 pub async fn ack_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
-    match cmd.args.split_whitespace().next().and_then(parse_id) {
-        Some(id) => acknowledge(&ctx, &inc, id).await,
+    match cmd
+        .args
+        .split_whitespace()
+        .next()
+        .and_then(EscalationId::from_arg)
+    {
+        Some(EscalationId(id)) => acknowledge(&ctx, &inc, id).await,
         None => {
             let mut r = inc.replies();
             r.text(tr!(ctx.i18n, inc.lang, "esc-ack-usage"));
@@ -51,7 +57,7 @@ pub async fn acknowledge(ctx: &Ctx, inc: &Incoming, id: i64) -> HandlerResult {
             )
         }
         AckOutcome::Closed => tr!(ctx.i18n, l, "esc-ack-closed"),
-        AckOutcome::Unknown => tr!(ctx.i18n, l, "esc-unknown", id = display_id(id)),
+        AckOutcome::Unknown => tr!(ctx.i18n, l, "esc-unknown", id = EscalationId(id)),
     };
     if inc.press.is_some() {
         // A short popup on the button; the full notice reaches everyone notified anyway.
@@ -66,7 +72,7 @@ pub async fn snooze(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult
     let mut r = inc.replies();
     let l = inc.lang;
     let mut words = cmd.args.splitn(3, char::is_whitespace);
-    let id = words.next().and_then(parse_id);
+    let id = words.next().and_then(EscalationId::from_arg).map(|e| e.0);
     let span = words
         .next()
         .and_then(|s| Span::parse(s).ok())
@@ -98,13 +104,13 @@ pub async fn snooze(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult
                 ctx.i18n,
                 l,
                 "esc-snoozed",
-                id = display_id(id),
+                id = EscalationId(id),
                 until = escalation::format_time(&ctx, until)
             )
         }
         SnoozeOutcome::NotAllowed => tr!(ctx.i18n, l, "esc-snooze-refused"),
         SnoozeOutcome::NotOpen => tr!(ctx.i18n, l, "esc-snooze-not-open"),
-        SnoozeOutcome::Unknown => tr!(ctx.i18n, l, "esc-unknown", id = display_id(id)),
+        SnoozeOutcome::Unknown => tr!(ctx.i18n, l, "esc-unknown", id = EscalationId(id)),
     });
     r.commit(&ctx, tx).await
 }

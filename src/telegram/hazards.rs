@@ -7,7 +7,8 @@ use crate::action::Action;
 use crate::context::Ctx;
 use crate::conversation::{Conversation, Question, ReasonFor};
 use crate::hazard::draft::{self, Draft, Step};
-use crate::hazard::{self, display_id, parse_id, Outcome, Transition};
+use crate::hazard::{self, Outcome, Transition};
+use crate::ids::HazardId;
 use crate::notice::Button;
 use crate::org::Role;
 use crate::store::NewTimer;
@@ -20,7 +21,7 @@ use std::sync::Arc;
 pub fn names_hazard(args: &str) -> bool {
     args.split_whitespace()
         .next()
-        .is_some_and(|a| a.starts_with(['H', 'h']) && parse_id(a).is_some())
+        .is_some_and(|a| a.parse::<HazardId>().is_ok())
 }
 
 fn report_units(inc: &Incoming) -> Vec<(String, String)> {
@@ -134,11 +135,11 @@ async fn save_and_ask(
                         ctx.i18n,
                         l,
                         "hz-nearby",
-                        id = display_id(near.id),
+                        id = HazardId(near.id),
                         metres = metres.round() as i64,
                         text = near.description.chars().take(100).collect::<String>()
                     ));
-                    let label = tr!(ctx.i18n, l, "hz-btn-join", id = display_id(near.id));
+                    let label = tr!(ctx.i18n, l, "hz-btn-join", id = HazardId(near.id));
                     rows.insert(
                         0,
                         vec![Button {
@@ -167,7 +168,12 @@ fn new_draft(ctx: &Ctx, inc: &Incoming) -> Draft {
 pub async fn report_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
     let mut r = inc.replies();
     let l = inc.lang;
-    if let Some(id) = cmd.args.split_whitespace().next().and_then(parse_id) {
+    if let Some(HazardId(id)) = cmd
+        .args
+        .split_whitespace()
+        .next()
+        .and_then(HazardId::from_arg)
+    {
         return history(&ctx, &inc, id, r).await;
     }
     if !inc.private || report_units(&inc).is_empty() {
@@ -310,7 +316,7 @@ pub async fn draft_button(ctx: &Ctx, inc: &Incoming, action: Action) -> HandlerR
                 hazard::Joined::NotOffered => "hz-join-not-offered",
             };
             r.answer_press(None);
-            r.text(tr!(ctx.i18n, l, key, id = display_id(id)));
+            r.text(tr!(ctx.i18n, l, key, id = HazardId(id)));
             if joined == hazard::Joined::Joined {
                 tx.clear_conversation_state(inc.chat_id, inc.user_id())
                     .await?;
@@ -336,7 +342,7 @@ pub async fn draft_button(ctx: &Ctx, inc: &Incoming, action: Action) -> HandlerR
                 .await?;
             tx.cancel_timers(&format!("hzdraft:{}:{}", inc.chat_id, inc.user_id()))
                 .await?;
-            r.text(tr!(ctx.i18n, l, "hz-submitted", id = display_id(id)));
+            r.text(tr!(ctx.i18n, l, "hz-submitted", id = HazardId(id)));
             return r.commit(ctx, tx).await;
         }
         _ => {
@@ -355,7 +361,7 @@ fn outcome_text(ctx: &Ctx, inc: &Incoming, id: i64, o: Outcome) -> String {
             ctx.i18n,
             l,
             "hz-done",
-            id = display_id(id),
+            id = HazardId(id),
             state = ctx.i18n.t(l, &format!("hz-state-{state}"), &[])
         ),
         Outcome::NotAllowed => tr!(ctx.i18n, l, "hz-not-allowed"),
@@ -364,12 +370,12 @@ fn outcome_text(ctx: &Ctx, inc: &Incoming, id: i64, o: Outcome) -> String {
                 ctx.i18n,
                 l,
                 "hz-wrong-state",
-                id = display_id(id),
+                id = HazardId(id),
                 state = ctx.i18n.t(l, &format!("hz-state-{state}"), &[])
             )
         }
         Outcome::NeedsText => tr!(ctx.i18n, l, "hz-needs-text"),
-        Outcome::Unknown => tr!(ctx.i18n, l, "hz-unknown", id = display_id(id)),
+        Outcome::Unknown => tr!(ctx.i18n, l, "hz-unknown", id = HazardId(id)),
     }
 }
 
@@ -412,7 +418,7 @@ async fn make(
                 ctx.i18n,
                 l,
                 "hz-next-done",
-                id = display_id(id),
+                id = HazardId(id),
                 who = inc.display_name()
             ),
             vec![vec![button]],
@@ -420,7 +426,7 @@ async fn make(
     });
     if done && t == Transition::Done {
         text.push('\n');
-        text.push_str(&tr!(ctx.i18n, l, "hz-ask-evidence", id = display_id(id)));
+        text.push_str(&tr!(ctx.i18n, l, "hz-ask-evidence", id = HazardId(id)));
     }
     match (inc.press.is_some(), next) {
         (true, Some((next, keyboard))) => {
@@ -451,7 +457,7 @@ pub async fn transition_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> H
         _ => Transition::Reopen,
     };
     let mut words = cmd.args.splitn(2, char::is_whitespace);
-    let Some(id) = words.next().and_then(parse_id) else {
+    let Some(HazardId(id)) = words.next().and_then(HazardId::from_arg) else {
         let mut r = inc.replies();
         r.text(tr!(ctx.i18n, inc.lang, "hz-usage"));
         return r.send(&ctx).await;
@@ -464,7 +470,12 @@ pub async fn transition_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> H
 
 /// `/merge H-5 H-3`: H-5 is the same hazard as H-3 and is closed as its duplicate.
 pub async fn merge(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
-    let ids: Vec<i64> = cmd.args.split_whitespace().filter_map(parse_id).collect();
+    let ids: Vec<i64> = cmd
+        .args
+        .split_whitespace()
+        .filter_map(HazardId::from_arg)
+        .map(|h| h.0)
+        .collect();
     let [id, of] = ids[..] else {
         let mut r = inc.replies();
         r.text(tr!(ctx.i18n, inc.lang, "hz-merge-usage"));
@@ -507,7 +518,7 @@ pub async fn report_button(ctx: &Ctx, inc: &Incoming, act: char, id: i64) -> Han
         inc.lang,
         "hz-ask-reason",
         who = inc.display_name(),
-        id = display_id(id)
+        id = HazardId(id)
     ));
     r.commit(ctx, tx).await
 }
@@ -556,7 +567,7 @@ pub async fn evidence_photo(ctx: &Ctx, inc: &Incoming) -> Option<HandlerResult> 
             ctx.i18n,
             inc.lang,
             "hz-evidence-added",
-            id = display_id(id)
+            id = HazardId(id)
         ));
         r.commit(ctx, tx).await
     };
@@ -567,7 +578,7 @@ pub async fn evidence_photo(ctx: &Ctx, inc: &Incoming) -> Option<HandlerResult> 
 pub async fn deadline(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
     let mut r = inc.replies();
     let mut words = cmd.args.split_whitespace();
-    let id = words.next().and_then(parse_id);
+    let id = words.next().and_then(HazardId::from_arg).map(|h| h.0);
     let span = words
         .next()
         .and_then(|s| crate::config::Span::parse(s).ok())
@@ -593,14 +604,14 @@ async fn history(ctx: &Ctx, inc: &Incoming, id: i64, mut r: Replies) -> HandlerR
         .await?
         .filter(|h| hazard::may_see(&inc.units, &inc.member, h));
     let Some(h) = h else {
-        r.text(tr!(ctx.i18n, l, "hz-unknown", id = display_id(id)));
+        r.text(tr!(ctx.i18n, l, "hz-unknown", id = HazardId(id)));
         return r.send(ctx).await;
     };
     let mut lines = vec![tr!(
         ctx.i18n,
         l,
         "hz-history-title",
-        id = display_id(id),
+        id = HazardId(id),
         category = hazard::category_name(ctx, l, &h.category),
         state = ctx.i18n.t(l, &format!("hz-state-{}", h.state), &[]),
         text = h.description.clone()
@@ -658,7 +669,7 @@ pub async fn status(ctx: Arc<Ctx>, inc: Incoming) -> HandlerResult {
             ctx.i18n,
             l,
             "hz-status-line",
-            id = display_id(h.id),
+            id = HazardId(h.id),
             unit = unit,
             category = hazard::category_name(&ctx, l, &h.category),
             state = ctx.i18n.t(l, &format!("hz-state-{}", h.state), &[]),

@@ -9,10 +9,11 @@ use super::limited;
 use crate::action::Action;
 use crate::config::Lang;
 use crate::context::Ctx;
+use crate::ids::{HazardId, TipId};
 use crate::limits::{self, Admit, Key, Kind};
 use crate::notice::{Button, Buttons};
 use crate::tip::flow::{self, Content, DeskOutcome};
-use crate::tip::{self, crypto, display_id, guard, parse_id, Draft};
+use crate::tip::{self, crypto, guard, Draft};
 use crate::tr;
 use std::sync::Arc;
 use teloxide::types::{Update, UpdateKind};
@@ -324,7 +325,7 @@ async fn with_code(
             return r.commit(ctx, tx).await;
         }
         flow::from_tipster(ctx, &mut tx, &tip, &Content::Text(text.to_string()), now).await?;
-        r.text(tr!(ctx.i18n, l, "tip-relayed", id = display_id(id)));
+        r.text(tr!(ctx.i18n, l, "tip-relayed", id = TipId(id)));
     }
     for part in chunks(&flow::status_text(ctx, &mut tx, &tip, l).await?) {
         r.text(part);
@@ -415,7 +416,7 @@ pub async fn tipster_message(
                 return r.commit(&ctx, tx).await;
             }
             flow::from_tipster(&ctx, &mut tx, &tip, &content, now).await?;
-            r.text(tr!(ctx.i18n, l, "tip-relayed", id = display_id(tip.id)));
+            r.text(tr!(ctx.i18n, l, "tip-relayed", id = TipId(tip.id)));
         }
         None => {
             tx.drop_tip_chat(&key).await?;
@@ -470,13 +471,7 @@ async fn send_draft(ctx: &Ctx, inc: &Incoming, mut r: Replies) -> HandlerResult 
     }
     let lookup = ctx.tip_key.code_lookup(&code);
     let id = flow::submit(ctx, &mut tx, &draft, inc.chat_id, l, &lookup, &hash, now).await?;
-    r.text(tr!(
-        ctx.i18n,
-        l,
-        "tip-sent",
-        id = display_id(id),
-        code = code
-    ));
+    r.text(tr!(ctx.i18n, l, "tip-sent", id = TipId(id), code = code));
     r.commit(ctx, tx).await
 }
 
@@ -524,10 +519,7 @@ pub async fn reveal_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> Handl
             action: Action::TipStayAnonymous,
         }],
     ];
-    r.text_with(
-        tr!(ctx.i18n, l, "tip-reveal-ask", id = display_id(id)),
-        buttons,
-    );
+    r.text_with(tr!(ctx.i18n, l, "tip-reveal-ask", id = TipId(id)), buttons);
     r.commit(&ctx, tx).await
 }
 
@@ -556,7 +548,7 @@ async fn confirm_reveal(ctx: &Ctx, inc: &Incoming, id: i64, mut r: Replies) -> H
     };
     flow::reveal(ctx, &mut tx, &tip, &who, now).await?;
     tx.set_tip_reveal(&key, None, now).await?;
-    r.text(tr!(ctx.i18n, l, "tip-reveal-done", id = display_id(id)));
+    r.text(tr!(ctx.i18n, l, "tip-reveal-done", id = TipId(id)));
     r.commit(ctx, tx).await
 }
 
@@ -582,7 +574,7 @@ async fn stay_anonymous(ctx: &Ctx, inc: &Incoming, mut r: Replies) -> HandlerRes
 // ---- the desk ----
 
 fn outcome_text(ctx: &Ctx, l: Lang, id: i64, o: &DeskOutcome, done_key: &str) -> String {
-    let tid = display_id(id);
+    let tid = TipId(id).to_string();
     match o {
         DeskOutcome::Done { told_tipster: true } => tr!(ctx.i18n, l, done_key, id = tid),
         DeskOutcome::Done {
@@ -619,7 +611,10 @@ fn id_and_rest(args: &str) -> Option<(i64, String)> {
         Some((f, r)) => (f, r.trim()),
         None => (args, ""),
     };
-    Some((parse_id(first)?, rest.chars().take(tip::MAX_TEXT).collect()))
+    Some((
+        first.parse::<TipId>().ok()?.0,
+        rest.chars().take(tip::MAX_TEXT).collect(),
+    ))
 }
 
 async fn desk_ack(ctx: &Ctx, inc: &Incoming, id: i64) -> HandlerResult {
@@ -733,9 +728,9 @@ pub async fn forward_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> Hand
                 ctx.i18n,
                 l,
                 "tip-forwarded",
-                id = display_id(id),
+                id = TipId(id),
                 unit = unit.name.clone(),
-                hazard = hazard.map(crate::hazard::display_id).unwrap_or_default()
+                hazard = hazard.map(|n| HazardId(n).to_string()).unwrap_or_default()
             )
         }
         o => outcome_text(&ctx, l, id, &o, "tip-forwarded"),
@@ -762,7 +757,7 @@ async fn desk_ask(ctx: &Ctx, inc: &Incoming, id: i64, action: &str) -> HandlerRe
     } else {
         "tip-ask-close"
     };
-    r.text(tr!(ctx.i18n, l, key, id = display_id(id)));
+    r.text(tr!(ctx.i18n, l, key, id = TipId(id)));
     r.commit(ctx, tx).await
 }
 

@@ -7,6 +7,7 @@ use crate::action::Action;
 use crate::config::Lang;
 use crate::context::Ctx;
 use crate::conversation::{Conversation, WarnDraft};
+use crate::ids::WarningId;
 use crate::limits;
 use crate::notice::Button;
 use crate::org::Role;
@@ -147,12 +148,7 @@ async fn issue_and_reply(
     match warning::issue(ctx, &mut tx, &new, now).await? {
         Issued::Issued { .. } => {}
         Issued::Nobody => r.text(tr!(ctx.i18n, l, "warn-nobody")),
-        Issued::Duplicate(id) => r.text(tr!(
-            ctx.i18n,
-            l,
-            "warn-issued-before",
-            id = warning::display_id(id)
-        )),
+        Issued::Duplicate(id) => r.text(tr!(ctx.i18n, l, "warn-issued-before", id = WarningId(id))),
     }
     r.commit(ctx, tx).await
 }
@@ -365,7 +361,7 @@ async fn confirm(ctx: &Ctx, inc: &Incoming, id: i64) -> Result<(Tx, String), Han
     let by = inc.member.person.as_ref().map(|p| p.id);
     let name = inc.display_name();
     let now = ctx.clock.now_ms();
-    let wid = warning::display_id(id);
+    let wid = WarningId(id).to_string();
     let text = match warning::confirm(ctx, &mut tx, id, inc.chat_id, by, &name, now).await? {
         Confirmed::Confirmed { late: false, .. } => tr!(ctx.i18n, l, "warn-ok-done", id = wid),
         Confirmed::Confirmed { late: true, .. } => tr!(ctx.i18n, l, "warn-ok-late", id = wid),
@@ -389,7 +385,7 @@ pub async fn ok_button(ctx: &Ctx, inc: &Incoming, id: i64) -> HandlerResult {
 }
 
 pub async fn ok_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
-    let Some(id) = warning::parse_id(&cmd.args) else {
+    let Some(WarningId(id)) = WarningId::from_arg(&cmd.args) else {
         let mut r = inc.replies();
         r.text(tr!(ctx.i18n, inc.lang, "warn-ok-usage"));
         return r.send(&ctx).await;
@@ -408,11 +404,11 @@ pub async fn end_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerR
         Some((id, text)) => (id, text.trim()),
         None => (cmd.args.as_str(), ""),
     };
-    let Some(id) = warning::parse_id(id) else {
+    let Some(WarningId(id)) = WarningId::from_arg(id) else {
         r.text(tr!(ctx.i18n, l, "warn-end-usage"));
         return r.send(&ctx).await;
     };
-    let wid = warning::display_id(id);
+    let wid = WarningId(id).to_string();
     let mut tx = ctx.store.begin().await?;
     let w = tx.warning(id).await?;
     let Some(w) = w.filter(|w| warning::may_follow(&inc.units, &inc.member, w)) else {
@@ -442,11 +438,11 @@ pub async fn end_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerR
 pub async fn figures_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
     let mut r = inc.replies();
     let l = inc.lang;
-    let Some(id) = warning::parse_id(&cmd.args) else {
+    let Some(WarningId(id)) = WarningId::from_arg(&cmd.args) else {
         r.text(tr!(ctx.i18n, l, "warning-usage"));
         return r.send(&ctx).await;
     };
-    let wid = warning::display_id(id);
+    let wid = WarningId(id).to_string();
     let mut tx = ctx.store.begin().await?;
     let w = tx.warning(id).await?;
     let Some(w) = w.filter(|w| warning::may_follow(&inc.units, &inc.member, w)) else {

@@ -2,11 +2,12 @@
 //! tipster and the desk, the desk's actions, rewards, and forgetting the tipster. Messages go
 //! out as outbox rows; those to the tipster are ephemeral (recipient and text erased once sent).
 use super::crypto::CryptoError;
-use super::{display_id, Draft, Reward, State, FORGET};
+use super::{Draft, Reward, State, FORGET};
 use crate::action::Action;
 use crate::config::Lang;
 use crate::context::{Ctx, Features, SayError};
 use crate::escalation::{self, Item, Policy};
+use crate::ids::{HazardId, TipId};
 use crate::notice::{Button, Buttons, Notice};
 use crate::org::{Member, Role};
 use crate::schedule::TimerKinds;
@@ -121,7 +122,7 @@ async fn to_desk(
     location: Option<(f64, f64)>,
     now: i64,
 ) -> Result<(), StoreError> {
-    let id = display_id(tip_id);
+    let id = TipId(tip_id);
     for r in desk_recipients(tx, desk).await? {
         let l = lang_of(ctx, &r);
         let rows = match buttons {
@@ -248,7 +249,7 @@ pub async fn submit(
         )
         .await?;
     }
-    let tid = display_id(id);
+    let tid = TipId(id).to_string();
     let text = |l: Lang| {
         let location = if draft.location.is_some() {
             tr!(ctx.i18n, l, "tip-location-yes")
@@ -299,7 +300,7 @@ pub async fn from_tipster(
     content: &Content,
     now: i64,
 ) -> Result<(), TipError> {
-    let tid = display_id(tip.id);
+    let tid = TipId(tip.id).to_string();
     let (kind, body) = match content {
         Content::Text(t) => ("text", t.clone()),
         Content::Photo { file_id, .. } => ("photo", file_id.clone()),
@@ -477,7 +478,7 @@ pub async fn acknowledge(
         .add_tip_entry(id, "desk", "state", "acknowledged", Some(person.id), now)
         .await?;
     escalation::resolve_taken(ctx, tx, &subject(id), person, now).await?;
-    let tid = display_id(id);
+    let tid = TipId(id).to_string();
     let told = tell_tipster(
         ctx,
         tx,
@@ -539,7 +540,7 @@ pub async fn reply(
         tx.ack_tip(id, pid.unwrap_or_default()).await?;
     }
     escalation::resolve(ctx, tx, &subject(id), now).await?;
-    let tid = display_id(id);
+    let tid = TipId(id).to_string();
     let told = tell_tipster(
         ctx,
         tx,
@@ -589,7 +590,7 @@ pub async fn close(
         .await?;
     escalation::resolve(ctx, tx, &subject(id), now).await?;
     schedule_forget(ctx, tx, id, now).await?;
-    let tid = display_id(id);
+    let tid = TipId(id).to_string();
     let told = tell_tipster(
         ctx,
         tx,
@@ -644,7 +645,7 @@ pub async fn on_forget(ctx: &Ctx, tx: &mut Tx, id: i64, now: i64) -> Result<(), 
         return schedule_forget(ctx, tx, id, now).await;
     }
     tx.forget_tip(id, now).await?;
-    tracing::info!(tip = %display_id(id), "tipster identity erased");
+    tracing::info!(tip = %TipId(id).to_string(), "tipster identity erased");
     Ok(())
 }
 
@@ -678,7 +679,7 @@ pub async fn reward(
             now,
         )
         .await?;
-    let tid = display_id(id);
+    let tid = TipId(id).to_string();
     let key = format!("tip-to-tipster-reward-{}", to.as_str());
     let told = tell_tipster(
         ctx,
@@ -740,12 +741,12 @@ pub async fn forward(
         }
     }
     if draft.text.is_none() {
-        draft.add_text(&display_id(id));
+        draft.add_text(&TipId(id).to_string());
     }
     let hazard = crate::hazard::submit(ctx, tx, member, &draft, false, now).await?;
     let note = format!(
         "forwarded as hazard {} to {unit_id}",
-        hazard.map(crate::hazard::display_id).unwrap_or_default()
+        hazard.map(|n| HazardId(n).to_string()).unwrap_or_default()
     );
     tx.add_tip_entry(id, "desk", "note", &note, person_id(member), now)
         .await?;
@@ -769,7 +770,7 @@ pub async fn reveal(
     let entry = tx
         .add_tip_entry(tip.id, "tipster", "reveal", who, None, now)
         .await?;
-    let tid = display_id(tip.id);
+    let tid = TipId(tip.id).to_string();
     let text = |l: Lang| {
         tr!(
             ctx.i18n,
@@ -855,7 +856,7 @@ pub async fn status_text(
         ctx.i18n,
         l,
         "tip-status",
-        id = display_id(tip.id),
+        id = TipId(tip.id),
         state = state,
         reward = reward,
         exchange = lines.join("\n")

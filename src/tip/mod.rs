@@ -5,6 +5,7 @@ pub mod crypto;
 pub mod flow;
 pub mod guard;
 
+use crate::ids::TipId;
 use serde::{Deserialize, Serialize};
 
 /// Timer kind: erase a closed tip's identity after `tip.forget_after`.
@@ -17,26 +18,11 @@ pub const RATE_LABEL: &str = "tip-rate";
 pub const MAX_TEXT: usize = 3000;
 pub const MAX_PHOTOS: usize = 10;
 
-pub fn display_id(id: i64) -> String {
-    format!("T-{id}")
-}
-
-/// `T-45`, `t45` → 45.
-pub fn parse_id(s: &str) -> Option<i64> {
-    let s = s.trim();
-    let digits = s
-        .strip_prefix("T-")
-        .or_else(|| s.strip_prefix("t-"))
-        .or_else(|| s.strip_prefix(['T', 't']))?;
-    digits
-        .parse()
-        .ok()
-        .filter(|n| *n > 0 && digits.bytes().all(|b| b.is_ascii_digit()))
-}
-
 /// Does a command's first argument name a tip (so `/ack T-45` and `/close T-45` come here)?
 pub fn names_tip(args: &str) -> bool {
-    args.split_whitespace().next().and_then(parse_id).is_some()
+    args.split_whitespace()
+        .next()
+        .is_some_and(|a| a.parse::<TipId>().is_ok())
 }
 
 /// A tip being written, kept under the keyed hash of its chat.
@@ -145,7 +131,7 @@ impl Reward {
 /// `/reward T-45 proposed 500`, `/reward T-45 approved`, `/reward T-45 paid`.
 pub fn parse_reward(args: &str) -> Option<(i64, Reward, Option<i64>)> {
     let mut w = args.split_whitespace();
-    let id = parse_id(w.next()?)?;
+    let TipId(id) = w.next()?.parse().ok()?;
     let step = Reward::parse(w.next()?)?;
     let amount = match (step, w.next()) {
         (Reward::Proposed, Some(a)) => Some(a.parse::<i64>().ok().filter(|a| *a > 0)?),
@@ -164,19 +150,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ids_parse_strictly() {
-        assert_eq!(parse_id("T-45"), Some(45));
-        assert_eq!(parse_id("t45"), Some(45));
-        assert_eq!(
-            parse_id("45"),
-            None,
-            "a bare number may be another kind of id"
-        );
-        assert_eq!(parse_id("T-"), None);
-        assert_eq!(parse_id("T-+4"), None);
-        assert_eq!(parse_id("T--4"), None);
-        assert_eq!(parse_id("E-4"), None);
-        assert_eq!(display_id(7), "T-7");
+    fn a_tip_is_named_by_its_letter() {
         assert!(names_tip("T-3 done"));
         assert!(!names_tip("E-3"));
         assert!(!names_tip(""));

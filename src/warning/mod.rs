@@ -10,6 +10,7 @@ use crate::action::Action;
 use crate::config::Lang;
 use crate::context::{Ctx, Features};
 use crate::escalation::{self, Item, Policy, Took};
+use crate::ids::WarningId;
 use crate::notice::{Button, Notice, Priority};
 use crate::org::{Member, Role};
 use crate::schedule::TimerKinds;
@@ -110,21 +111,6 @@ impl Level {
 
 fn level_of(w: &WarningRow) -> Level {
     Level::parse(&w.level).unwrap_or(Level::Red)
-}
-
-pub fn display_id(id: i64) -> String {
-    format!("W-{id}")
-}
-
-/// `W-7`, `w7` or `7` → 7.
-pub fn parse_id(s: &str) -> Option<i64> {
-    let s = s.trim();
-    let digits = s
-        .strip_prefix("W-")
-        .or_else(|| s.strip_prefix("w-"))
-        .or_else(|| s.strip_prefix(['W', 'w']))
-        .unwrap_or(s);
-    digits.parse().ok().filter(|n| *n > 0)
 }
 
 /// Who issues a warning.
@@ -254,7 +240,7 @@ pub async fn issue(ctx: &Ctx, tx: &mut Tx, new: &Issue, now: i64) -> Result<Issu
     };
     tx.add_warning_recipients(id, &audience).await?;
     let Some(warning) = tx.warning(id).await? else {
-        return Err(StoreError::Corrupt(format!("{} vanished", display_id(id))));
+        return Err(StoreError::Corrupt(format!("{} vanished", WarningId(id))));
     };
     let texts = Texts::of(ctx, tx, &warning).await?;
     let copies: Vec<Notice> = audience
@@ -404,7 +390,7 @@ impl<'w> Texts<'w> {
                     "warning-copy",
                     exercise = exercise_mark(ctx, w, l),
                     level = level_of(w).name(ctx, l),
-                    id = display_id(w.id),
+                    id = WarningId(w.id),
                     issuer = w.issuer_name.clone(),
                     units = names.join(&tr!(ctx.i18n, l, "list-separator")),
                     text = w.text.clone(),
@@ -478,7 +464,7 @@ fn tally_text(ctx: &Ctx, w: &WarningRow, tally: &[UnitTally]) -> String {
         l,
         key,
         exercise = exercise_mark(ctx, w, l),
-        id = display_id(w.id),
+        id = WarningId(w.id),
         level = level_of(w).name(ctx, l),
         targeted = t.targeted,
         confirmed = t.in_time + t.late,
@@ -602,7 +588,7 @@ fn silent_names(ctx: &Ctx, silent: &[WarningRecipient]) -> String {
 
 fn alert_args(w: &WarningRow, names: String) -> BTreeMap<String, String> {
     BTreeMap::from([
-        ("id".to_string(), display_id(w.id)),
+        ("id".to_string(), WarningId(w.id).to_string()),
         ("names".to_string(), names),
     ])
 }
@@ -776,14 +762,14 @@ fn all_clear(ctx: &Ctx, w: &WarningRow, l: Lang, ending: Ending) -> String {
         l,
         "warning-all-clear",
         exercise = exercise_mark(ctx, w, l),
-        id = display_id(w.id),
+        id = WarningId(w.id),
         level = level_of(w).name(ctx, l)
     );
     match ending {
         Ending::Said(Some(t)) if !t.trim().is_empty() => format!("{line}\n{}", t.trim()),
         Ending::Said(_) => line,
         Ending::Replaced(by) => {
-            let by = tr!(ctx.i18n, l, "warning-replaced", id = display_id(by));
+            let by = tr!(ctx.i18n, l, "warning-replaced", id = WarningId(by));
             format!("{line}\n{by}")
         }
     }
@@ -816,16 +802,6 @@ mod tests {
         assert_eq!(Level::parse(""), None);
         assert_eq!(Level::from_severity(cap::Severity::Extreme), Level::Red);
         assert_eq!(Level::from_severity(cap::Severity::Minor), Level::Blue);
-    }
-
-    #[test]
-    fn ids_parse_leniently() {
-        assert_eq!(parse_id("W-7"), Some(7));
-        assert_eq!(parse_id("w7"), Some(7));
-        assert_eq!(parse_id("7"), Some(7));
-        assert_eq!(parse_id("W-0"), None);
-        assert_eq!(parse_id("H-7"), None);
-        assert_eq!(display_id(7), "W-7");
     }
 
     #[test]

@@ -8,6 +8,7 @@ use crate::config::{CronSchedule, Lang};
 use crate::context::{Ctx, Features};
 use crate::escalation::{self, Item, Policy};
 use crate::i18n::I18n;
+use crate::ids::EscalationId;
 use crate::notice::{Button, Buttons, Notice};
 use crate::org::{Member, Role};
 use crate::schedule::season;
@@ -601,7 +602,7 @@ async fn alert_incident(
             who = who,
             time = hhmm(ctx, now),
             text = text,
-            id = escalation::display_id(esc)
+            id = EscalationId(esc)
         );
         let button = Button::new(tr!(ctx.i18n, l, "esc-ack-button"), Action::Ack(esc));
         let key = format!("zi.{}.{unit_id}.{}", round.id, r.chat_id);
