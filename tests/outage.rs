@@ -54,7 +54,7 @@ impl SmallDisk {
     fn fill(&self) {
         let mut f = std::fs::File::create(self.filler()).expect("filler");
         let mut chunk = vec![0u8; 1 << 20];
-        while chunk.len() >= 1 {
+        while !chunk.is_empty() {
             match f.write(&chunk) {
                 Ok(0) => chunk.truncate(chunk.len() / 2),
                 Ok(_) => {}

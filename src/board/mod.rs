@@ -245,14 +245,20 @@ fn age(ctx: &Ctx, l: Lang, ms: i64) -> String {
 /// closes, so it is read once per round (and state) and kept.
 #[derive(Default)]
 pub struct MonthCounts {
-    month: Mutex<Option<(MonthKey, Arc<HashMap<String, (i64, i64)>>)>>,
-    last: Mutex<Option<(LastKey, Arc<HashMap<String, crate::store::LastAnswer>>)>>,
+    month: Mutex<Option<(MonthKey, Arc<MonthTally>)>>,
+    last: Mutex<Option<(LastKey, Arc<LastAnswers>)>>,
 }
+
+/// Each unit's last answer, by unit id.
+type LastAnswers = HashMap<String, crate::store::LastAnswer>;
 
 /// The latest round and its state.
 type LastKey = Option<(i64, String)>;
 
 type MonthKey = (String, String, Option<i64>);
+
+/// Per unit: the earlier rounds of the month it was expected in, and answered on time.
+type MonthTally = HashMap<String, (i64, i64)>;
 
 impl MonthCounts {
     async fn get(
@@ -261,14 +267,14 @@ impl MonthCounts {
         from: &str,
         to: &str,
         current: Option<i64>,
-    ) -> Result<Arc<HashMap<String, (i64, i64)>>, StoreError> {
+    ) -> Result<Arc<MonthTally>, StoreError> {
         let key = (from.to_string(), to.to_string(), current);
         if let Some((k, counts)) = &*self.month.lock().unwrap_or_else(|p| p.into_inner()) {
             if *k == key {
                 return Ok(counts.clone());
             }
         }
-        let counts: HashMap<String, (i64, i64)> = store
+        let counts: MonthTally = store
             .zero_counts(from, to, current)
             .await?
             .into_iter()

@@ -489,9 +489,12 @@ type Scrub = Result<bytes::Bytes, String>;
 /// more than `DECODES` at a time. A failure worth trying again (the download broke) is not
 /// kept, so the next send tries again.
 struct Scrubbed {
-    cells: std::sync::Mutex<HashMap<String, (Instant, Arc<OnceCell<Scrub>>)>>,
+    cells: std::sync::Mutex<HashMap<String, Cell>>,
     decodes: Arc<Semaphore>,
 }
+
+/// One picture's cleaning: when it began, and its outcome once there is one.
+type Cell = (Instant, Arc<OnceCell<Scrub>>);
 
 impl Scrubbed {
     fn new() -> Scrubbed {

@@ -151,6 +151,7 @@ fn buttons(ctx: &Ctx, l: Lang, id: i64, acts: [(&str, char); 2]) -> Buttons {
 }
 
 /// Send a report (text, photos by file id, location) to one chat.
+#[allow(clippy::too_many_arguments)]
 async fn send_report(
     ctx: &Ctx,
     tx: &mut Tx,

@@ -179,7 +179,9 @@ impl Tx {
         let sql = "SELECT e.chat_id, e.person_id, COALESCE(p.name, u.name, ''), p.lang FROM escalation_events e \
                    LEFT JOIN people p ON p.id = e.person_id LEFT JOIN units u ON u.id = e.unit_id \
                    WHERE e.escalation_id = $1 AND e.kind = 'notified' ORDER BY e.id";
-        let rows: Vec<(Option<i64>, Option<i64>, String, Option<String>)> =
+        // chat, person, name, language
+        type Row = (Option<i64>, Option<i64>, String, Option<String>);
+        let rows: Vec<Row> =
             on_tx!(self, c => sqlx::query_as(sql).bind(escalation_id).fetch_all(&mut **c).await?);
         let mut out: Vec<Recipient> = Vec::new();
         for (chat, person_id, name, lang) in rows {
