@@ -13,6 +13,7 @@ pub mod escalation;
 pub mod hazard;
 pub mod i18n;
 pub mod ids;
+pub mod inbound;
 pub mod limits;
 pub mod notice;
 pub mod ops;

@@ -1,4 +1,5 @@
 //! Units, people, memberships and invites.
+pub mod commands;
 pub mod file;
 pub mod invite;
 pub mod tree;

@@ -1,4 +1,4 @@
-//! Incoming updates: persisted before they are acted on, remembered by update id.
+//! Input updates: persisted before they are acted on, remembered by update id.
 //!
 //! Several processes may share the inbox. Each leases the oldest pending update of a chat
 //! (never a later one while an earlier one is pending), so one chat's updates are handled in

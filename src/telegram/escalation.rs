@@ -1,18 +1,18 @@
 //! Endpoints of the escalation engine and the fire-season override: `/ack`, the acknowledge
 //! button, `/snooze`, `/season`.
-use super::command::Command;
-use super::context::{HandlerResult, Incoming};
 use crate::config::Span;
 use crate::context::Ctx;
 use crate::escalation::{self, AckOutcome, SnoozeOutcome, Took};
 use crate::ids::EscalationId;
+use crate::inbound::command::Command;
+use crate::inbound::{HandlerResult, Input};
 use crate::notice::Notice;
 use crate::org::Role;
 use crate::schedule::season::{self, Mode};
 use crate::tr;
 use std::sync::Arc;
 
-pub async fn ack_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
+pub async fn ack_command(ctx: Arc<Ctx>, inc: Input, cmd: Command) -> HandlerResult {
     match cmd
         .args
         .split_whitespace()
@@ -29,7 +29,7 @@ pub async fn ack_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerR
 }
 
 /// `/ack E-12` or the button: the sender takes the item; the chain stops.
-pub async fn acknowledge(ctx: &Ctx, inc: &Incoming, id: i64) -> HandlerResult {
+pub async fn acknowledge(ctx: &Ctx, inc: &Input, id: i64) -> HandlerResult {
     let mut r = inc.replies();
     let l = inc.lang;
     let mut tx = ctx.store.begin().await?;
@@ -68,7 +68,7 @@ pub async fn acknowledge(ctx: &Ctx, inc: &Incoming, id: i64) -> HandlerResult {
     r.commit(ctx, tx).await
 }
 
-pub async fn snooze(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
+pub async fn snooze(ctx: Arc<Ctx>, inc: Input, cmd: Command) -> HandlerResult {
     let mut r = inc.replies();
     let l = inc.lang;
     let mut words = cmd.args.splitn(3, char::is_whitespace);
@@ -147,7 +147,7 @@ fn describe(ctx: &Ctx, l: crate::config::Lang, mode: Mode, on: bool) -> (String,
 
 /// `/season` shows the setting; `/season on|off|auto` (admins) changes it and tells every
 /// supervisor.
-pub async fn season_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
+pub async fn season_command(ctx: Arc<Ctx>, inc: Input, cmd: Command) -> HandlerResult {
     let mut r = inc.replies();
     let l = inc.lang;
     let now = ctx.clock.now();

@@ -1,7 +1,5 @@
 //! The handler tree: every route an update can take, in one place. Endpoints stay thin:
 //! parse, call the domain and the store, render through the locales.
-use super::command::{self, Command, Known};
-use super::context::{HandlerResult, Incoming, Press};
 use super::escalation;
 use super::hazards;
 use super::tips;
@@ -10,6 +8,9 @@ use super::zero;
 use crate::action::Action;
 use crate::config::Lang;
 use crate::context::Ctx;
+use crate::inbound;
+use crate::inbound::command::{self, Command, Known};
+use crate::inbound::{HandlerResult, Input, Press};
 use crate::notice::Button;
 use crate::org::{invite, Member, Role};
 use crate::store::RedeemOutcome;
@@ -24,7 +25,7 @@ fn command(k: Known) -> Handler<'static, HandlerResult, dptree::description::Uns
 }
 
 pub fn schema() -> Schema {
-    let commands = dptree::filter_map(|inc: Incoming, ctx: Arc<Ctx>| {
+    let commands = dptree::filter_map(|inc: Input, ctx: Arc<Ctx>| {
         inc.text
             .as_deref()
             .and_then(|t| command::parse(t, &ctx.bot_username))
@@ -83,7 +84,7 @@ pub fn schema() -> Schema {
     .endpoint(unknown_command);
 
     dptree::entry()
-        .branch(dptree::filter_map(|inc: Incoming| inc.press.clone()).endpoint(press))
+        .branch(dptree::filter_map(|inc: Input| inc.press.clone()).endpoint(press))
         .branch(commands)
         // A handler's reply or outcome after pressing a tip's button, then a tipster's
         // draft or follow-up: both before the generic answer.
@@ -96,7 +97,7 @@ pub(super) fn role_name(ctx: &Ctx, lang: Lang, role: Role) -> String {
     ctx.i18n.t(lang, &format!("role-{}", role.as_str()), &[])
 }
 
-async fn start(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
+async fn start(ctx: Arc<Ctx>, inc: Input, cmd: Command) -> HandlerResult {
     let mut r = inc.replies();
     let l = inc.lang;
     if !inc.private {
@@ -117,7 +118,7 @@ async fn start(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
     let joiner = crate::store::Joiner {
         tg_user_id: inc.user_id(),
         name: &name,
-        username: inc.user.username.as_deref(),
+        username: inc.from.username.as_deref(),
         lang: l.code(),
     };
     let outcome = tx
@@ -233,7 +234,7 @@ pub fn help_text(ctx: &Ctx, member: &Member, l: Lang) -> String {
     lines.join("\n")
 }
 
-async fn help(ctx: Arc<Ctx>, inc: Incoming) -> HandlerResult {
+async fn help(ctx: Arc<Ctx>, inc: Input) -> HandlerResult {
     let mut r = inc.replies();
     r.text(help_text(&ctx, &inc.member, inc.lang));
     r.send(&ctx).await
@@ -249,9 +250,9 @@ fn parse_lang(s: &str) -> Option<Lang> {
 
 async fn set_lang(
     ctx: &Ctx,
-    inc: &Incoming,
+    inc: &Input,
     new: Lang,
-    mut r: super::context::Replies,
+    mut r: crate::inbound::Replies,
 ) -> HandlerResult {
     let mut tx = ctx.store.begin().await?;
     match &inc.member.person {
@@ -265,7 +266,7 @@ async fn set_lang(
     r.commit(ctx, tx).await
 }
 
-async fn lang(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
+async fn lang(ctx: Arc<Ctx>, inc: Input, cmd: Command) -> HandlerResult {
     let mut r = inc.replies();
     if cmd.args.is_empty() {
         let buttons = vec![vec![
@@ -291,7 +292,7 @@ async fn lang(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
     }
 }
 
-async fn cancel(ctx: Arc<Ctx>, inc: Incoming) -> HandlerResult {
+async fn cancel(ctx: Arc<Ctx>, inc: Input) -> HandlerResult {
     let mut r = inc.replies();
     let mut tx = ctx.store.begin().await?;
     let had = tx
@@ -314,47 +315,14 @@ async fn cancel(ctx: Arc<Ctx>, inc: Incoming) -> HandlerResult {
     r.commit(&ctx, tx).await
 }
 
-async fn bind_unit(ctx: &Ctx, inc: &Incoming, unit_id: &str) -> HandlerResult {
-    let mut r = inc.replies();
-    let l = inc.lang;
-    if !inc.member.may_bind(&inc.units, unit_id) {
-        r.answer_press(None);
-        r.text(tr!(ctx.i18n, l, "bind-unknown-unit", unit = unit_id));
-        return r.send(ctx).await;
-    }
-    let mut tx = ctx.store.begin().await?;
-    let previous = tx.bind_duty_room(unit_id, inc.chat_id).await?;
-    let moved = previous
-        .as_deref()
-        .map(|p| format!("moved from {p}"))
-        .unwrap_or_default();
-    tx.add_admin_event(&crate::store::AdminEvent {
-        at: ctx.clock.now_ms(),
-        kind: "duty_room.bound",
-        unit_id: Some(unit_id),
-        person_id: inc.member.person.as_ref().map(|p| p.id),
-        detail: &moved,
+async fn bind_unit(ctx: &Ctx, inc: &Input, unit_id: &str) -> HandlerResult {
+    inbound::run(ctx, inc, async |tx, r| {
+        crate::org::commands::bind(ctx, tx, inc, unit_id, r).await
     })
-    .await?;
-    let name = tx
-        .unit(unit_id)
-        .await?
-        .map(|u| u.name)
-        .unwrap_or_else(|| unit_id.to_string());
-    let previous_name = match previous {
-        Some(p) => Some(tx.unit(&p).await?.map(|u| u.name).unwrap_or(p)),
-        None => None,
-    };
-    tracing::info!(unit = unit_id, chat = inc.chat_id, "duty room bound");
-    r.answer_press(None);
-    r.text(match previous_name {
-        Some(previous) => tr!(ctx.i18n, l, "bind-moved", unit = name, previous = previous),
-        None => tr!(ctx.i18n, l, "bind-done", unit = name),
-    });
-    r.commit(ctx, tx).await
+    .await
 }
 
-async fn bind(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
+async fn bind(ctx: Arc<Ctx>, inc: Input, cmd: Command) -> HandlerResult {
     let mut r = inc.replies();
     let l = inc.lang;
     if inc.private {
@@ -389,7 +357,7 @@ async fn bind(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
     }
 }
 
-async fn invite(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
+async fn invite(ctx: Arc<Ctx>, inc: Input, cmd: Command) -> HandlerResult {
     let mut r = inc.replies();
     let l = inc.lang;
     if !inc.member.has_role(Role::Admin) {
@@ -505,7 +473,7 @@ async fn invite(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
 
 /// `/board`: the sender's own board. A Mini App button with an https `board.public_url`,
 /// else a personal link valid for a day (a secret: erased from the outbox once sent).
-async fn board(ctx: Arc<Ctx>, inc: Incoming) -> HandlerResult {
+async fn board(ctx: Arc<Ctx>, inc: Input) -> HandlerResult {
     let mut r = inc.replies();
     let l = inc.lang;
     if !inc.private {
@@ -550,7 +518,7 @@ async fn board(ctx: Arc<Ctx>, inc: Incoming) -> HandlerResult {
     r.send(&ctx).await
 }
 
-async fn unknown_command(ctx: Arc<Ctx>, inc: Incoming) -> HandlerResult {
+async fn unknown_command(ctx: Arc<Ctx>, inc: Input) -> HandlerResult {
     let mut r = inc.replies();
     // Groups hold other bots and people talking to them: stay quiet there.
     if inc.private {
@@ -559,7 +527,7 @@ async fn unknown_command(ctx: Arc<Ctx>, inc: Incoming) -> HandlerResult {
     r.send(&ctx).await
 }
 
-async fn other_message(ctx: Arc<Ctx>, inc: Incoming) -> HandlerResult {
+async fn other_message(ctx: Arc<Ctx>, inc: Input) -> HandlerResult {
     if let Some(done) = warnings::draft_text(&ctx, &inc).await {
         return done;
     }
@@ -585,7 +553,7 @@ async fn other_message(ctx: Arc<Ctx>, inc: Incoming) -> HandlerResult {
     r.send(&ctx).await
 }
 
-async fn press(ctx: Arc<Ctx>, inc: Incoming, press: Press) -> HandlerResult {
+async fn press(ctx: Arc<Ctx>, inc: Input, press: Press) -> HandlerResult {
     match Action::parse(&press.data) {
         Some(Action::Lang(code)) => {
             let mut r = inc.replies();

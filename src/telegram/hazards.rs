@@ -1,14 +1,14 @@
 //! Endpoints of hazard reports: the draft (guided by `/report`, or started by a photo or a
 //! location), the handlers' transitions (`/ack H-…`, `/work`, `/done`, `/close`, `/reject`,
 //! `/reopen` and the report's buttons), `/status` and a report's history.
-use super::command::Command;
-use super::context::{HandlerResult, Incoming, Replies};
 use crate::action::Action;
 use crate::context::Ctx;
 use crate::conversation::{Conversation, Question, ReasonFor};
 use crate::hazard::draft::{self, Draft, Step};
 use crate::hazard::{self, Outcome, Transition};
 use crate::ids::HazardId;
+use crate::inbound::command::Command;
+use crate::inbound::{HandlerResult, Input, Replies};
 use crate::notice::Button;
 use crate::org::Role;
 use crate::store::NewTimer;
@@ -24,14 +24,14 @@ pub fn names_hazard(args: &str) -> bool {
         .is_some_and(|a| a.parse::<HazardId>().is_ok())
 }
 
-fn report_units(inc: &Incoming) -> Vec<(String, String)> {
+fn report_units(inc: &Input) -> Vec<(String, String)> {
     hazard::report_units(&inc.member)
 }
 
 /// Save the draft and ask for what it still needs (or show it for confirmation).
 async fn save_and_ask(
     ctx: &Ctx,
-    inc: &Incoming,
+    inc: &Input,
     d: &Draft,
     mut r: Replies,
     quiet: bool,
@@ -155,7 +155,7 @@ async fn save_and_ask(
     r.commit(ctx, tx).await
 }
 
-fn new_draft(ctx: &Ctx, inc: &Incoming) -> Draft {
+fn new_draft(ctx: &Ctx, inc: &Input) -> Draft {
     let units = report_units(inc);
     Draft {
         unit: (units.len() == 1).then(|| units[0].0.clone()),
@@ -165,7 +165,7 @@ fn new_draft(ctx: &Ctx, inc: &Incoming) -> Draft {
 }
 
 /// `/report` starts a guided report; `/report H-12` shows one report's history.
-pub async fn report_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
+pub async fn report_command(ctx: Arc<Ctx>, inc: Input, cmd: Command) -> HandlerResult {
     let mut r = inc.replies();
     let l = inc.lang;
     if let Some(HazardId(id)) = cmd
@@ -208,7 +208,7 @@ pub async fn report_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> Handl
 
 /// A plain message, photo or location in a private chat: part of a draft, or the start of a
 /// quick report (a photo or a location). `None` when it is neither.
-pub async fn draft_message(ctx: &Ctx, inc: &Incoming) -> Option<HandlerResult> {
+pub async fn draft_message(ctx: &Ctx, inc: &Input) -> Option<HandlerResult> {
     if !inc.private || inc.member.person.is_none() {
         return None;
     }
@@ -261,8 +261,8 @@ async fn may_report(
     ctx: &Ctx,
     tx: &mut crate::store::Tx,
     r: &mut Replies,
-    inc: &Incoming,
-) -> Result<bool, super::context::HandlerError> {
+    inc: &Input,
+) -> Result<bool, crate::inbound::HandlerError> {
     let Some(person) = &inc.member.person else {
         return Ok(true);
     };
@@ -274,7 +274,7 @@ async fn may_report(
 /// Each is checked as if typed: a unit the writer belongs to, a configured category, submit
 /// and join only once the draft is complete, join only to the report its summary offered.
 /// Anything else is refused with a short popup and changes nothing.
-pub async fn draft_button(ctx: &Ctx, inc: &Incoming, action: Action) -> HandlerResult {
+pub async fn draft_button(ctx: &Ctx, inc: &Input, action: Action) -> HandlerResult {
     let mut r = inc.replies();
     let l = inc.lang;
     let Some(mut d) = inc
@@ -354,7 +354,7 @@ pub async fn draft_button(ctx: &Ctx, inc: &Incoming, action: Action) -> HandlerR
     save_and_ask(ctx, inc, &d, r, false).await
 }
 
-fn outcome_text(ctx: &Ctx, inc: &Incoming, id: i64, o: Outcome) -> String {
+fn outcome_text(ctx: &Ctx, inc: &Input, id: i64, o: Outcome) -> String {
     let l = inc.lang;
     match o {
         Outcome::Done { state } => tr!(
@@ -381,7 +381,7 @@ fn outcome_text(ctx: &Ctx, inc: &Incoming, id: i64, o: Outcome) -> String {
 
 async fn make(
     ctx: &Ctx,
-    inc: &Incoming,
+    inc: &Input,
     id: i64,
     t: Transition,
     text: Option<&str>,
@@ -447,7 +447,7 @@ async fn make(
 
 /// `/ack H-12`, `/work H-12 [TEXT]`, `/done H-12 [TEXT]`, `/close H-12`, `/reject H-12 TEXT`,
 /// `/reopen H-12 TEXT`.
-pub async fn transition_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
+pub async fn transition_command(ctx: Arc<Ctx>, inc: Input, cmd: Command) -> HandlerResult {
     let t = match cmd.name.as_str() {
         "ack" => Transition::Ack,
         "work" => Transition::Work,
@@ -469,7 +469,7 @@ pub async fn transition_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> H
 }
 
 /// `/merge H-5 H-3`: H-5 is the same hazard as H-3 and is closed as its duplicate.
-pub async fn merge(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
+pub async fn merge(ctx: Arc<Ctx>, inc: Input, cmd: Command) -> HandlerResult {
     let ids: Vec<i64> = cmd
         .args
         .split_whitespace()
@@ -489,7 +489,7 @@ pub async fn merge(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult 
 }
 
 /// A report's buttons: acknowledge at once; reject asks for the reason first.
-pub async fn report_button(ctx: &Ctx, inc: &Incoming, act: char, id: i64) -> HandlerResult {
+pub async fn report_button(ctx: &Ctx, inc: &Input, act: char, id: i64) -> HandlerResult {
     match act {
         'a' => return make(ctx, inc, id, Transition::Ack, None, inc.replies()).await,
         'd' => return make(ctx, inc, id, Transition::Done, None, inc.replies()).await,
@@ -524,7 +524,7 @@ pub async fn report_button(ctx: &Ctx, inc: &Incoming, act: char, id: i64) -> Han
 }
 
 /// The reason after pressing "reject"; `None` when the conversation is not waiting for one.
-pub async fn reject_reason(ctx: &Ctx, inc: &Incoming) -> Option<HandlerResult> {
+pub async fn reject_reason(ctx: &Ctx, inc: &Input) -> Option<HandlerResult> {
     let Some(Conversation::Asked(Question::HazardReason { id, t })) = inc.state else {
         return None;
     };
@@ -541,7 +541,7 @@ pub async fn reject_reason(ctx: &Ctx, inc: &Incoming) -> Option<HandlerResult> {
 }
 
 /// A photo right after "rectified": evidence, kept with the report; `None` otherwise.
-pub async fn evidence_photo(ctx: &Ctx, inc: &Incoming) -> Option<HandlerResult> {
+pub async fn evidence_photo(ctx: &Ctx, inc: &Input) -> Option<HandlerResult> {
     let Some(Conversation::HazardEvidence {
         hz_evidence: id,
         until,
@@ -575,7 +575,7 @@ pub async fn evidence_photo(ctx: &Ctx, inc: &Incoming) -> Option<HandlerResult> 
 }
 
 /// `/deadline H-12 3d` (supervisors): a new rectification deadline, counted from now.
-pub async fn deadline(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
+pub async fn deadline(ctx: Arc<Ctx>, inc: Input, cmd: Command) -> HandlerResult {
     let mut r = inc.replies();
     let mut words = cmd.args.split_whitespace();
     let id = words.next().and_then(HazardId::from_arg).map(|h| h.0);
@@ -595,7 +595,7 @@ pub async fn deadline(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResu
     r.commit(&ctx, tx).await
 }
 
-async fn history(ctx: &Ctx, inc: &Incoming, id: i64, mut r: Replies) -> HandlerResult {
+async fn history(ctx: &Ctx, inc: &Input, id: i64, mut r: Replies) -> HandlerResult {
     let l = inc.lang;
     // The reporter, and members of the unit or a unit above it, may look.
     let h = ctx
@@ -635,7 +635,7 @@ async fn history(ctx: &Ctx, inc: &Incoming, id: i64, mut r: Replies) -> HandlerR
 
 /// `/status`: open reports of the sender's units (and, for supervisors, below them) and the
 /// sender's own reports, with age and state.
-pub async fn status(ctx: Arc<Ctx>, inc: Incoming) -> HandlerResult {
+pub async fn status(ctx: Arc<Ctx>, inc: Input) -> HandlerResult {
     let mut r = inc.replies();
     let l = inc.lang;
     let mut scope: std::collections::HashSet<&str> = Default::default();

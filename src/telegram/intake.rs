@@ -3,10 +3,10 @@
 //! tree. A crash at any point loses no update, and the update id makes a replayed one a
 //! no-op. Several processes may share the inbox: see `store::inbox` for how they divide it.
 use super::api::{ApiError, BotApi};
-use super::context::{HandlerError, Incoming};
 use super::files::{self, FileCheck};
 use super::handlers::Schema;
 use crate::context::Ctx;
+use crate::inbound::HandlerError;
 use crate::ops::metrics::{self, Outcome};
 use crate::store::{Batch, Faults, InboxItem, Job, JobLock, NewUpdate, Store, StoreError, Worker};
 use crate::tr;
@@ -534,7 +534,7 @@ async fn run_handlers(
             return Ok(false);
         }
     };
-    let Some(incoming) = Incoming::load(ctx, update_id, &update).await? else {
+    let Some(incoming) = super::context::load(ctx, update_id, &update).await? else {
         return Ok(false);
     };
     let finished = incoming.finished.clone();
@@ -557,7 +557,7 @@ async fn tell_sender_it_failed(ctx: &Arc<Ctx>, update_id: i64, payload: &str) {
     let Ok(update) = serde_json::from_str::<Update>(payload) else {
         return;
     };
-    let Ok(Some(inc)) = Incoming::load(ctx, update_id, &update).await else {
+    let Ok(Some(inc)) = super::context::load(ctx, update_id, &update).await else {
         return;
     };
     let mut r = inc.replies();

@@ -1,7 +1,7 @@
 //! Telling a sender who reached a limit (`crate::limits`) when they may go on.
-use super::context::{HandlerError, Replies};
 use crate::config::Lang;
 use crate::context::Ctx;
+use crate::inbound::{HandlerError, Replies};
 use crate::limits::{self, Admit, Key, Kind};
 use crate::store::Tx;
 use crate::tr;

@@ -1,7 +1,6 @@
 //! Everything Telegram-shaped: the Bot API client, the update intake, the handler tree and
 //! the rendering of replies.
 pub mod api;
-pub mod command;
 pub mod context;
 pub mod escalation;
 pub mod files;

@@ -1,12 +1,12 @@
 //! `/duty`: who is on shift now in the sender's units and the units above them; `/roster
 //! [UNIT]`: a unit's roster for the coming week; `/swap DATE @someone`: hand a shift to a
 //! colleague, who accepts with a button.
-use super::command::Command;
-use super::context::{HandlerResult, Incoming};
 use super::handlers::role_name;
 use crate::action::Action;
 use crate::config::Lang;
 use crate::context::Ctx;
+use crate::inbound::command::Command;
+use crate::inbound::{HandlerResult, Input};
 use crate::notice::{Button, Notice};
 use crate::org::Role;
 use crate::store::Swap;
@@ -30,7 +30,7 @@ fn names(ctx: &Ctx, l: Lang, shift: &[(Role, String, Option<String>)], role: Rol
     }
 }
 
-pub async fn duty(ctx: Arc<Ctx>, inc: Incoming) -> HandlerResult {
+pub async fn duty(ctx: Arc<Ctx>, inc: Input) -> HandlerResult {
     let mut r = inc.replies();
     let l = inc.lang;
     if inc.member.memberships.is_empty() {
@@ -75,7 +75,7 @@ const WEEK: usize = 7;
 
 /// `/roster [UNIT]`: the coming week's shifts of UNIT (default: the sender's first unit),
 /// for members of it or of a unit above it.
-pub async fn roster(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
+pub async fn roster(ctx: Arc<Ctx>, inc: Input, cmd: Command) -> HandlerResult {
     let mut r = inc.replies();
     let l = inc.lang;
     let Some(first) = inc.member.memberships.first() else {
@@ -125,7 +125,7 @@ pub async fn roster(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult
 
 /// `/swap DATE @someone`: someone on DATE's shift asks a colleague of the same unit and
 /// role to take it; the colleague accepts or declines with a button.
-pub async fn swap(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
+pub async fn swap(ctx: Arc<Ctx>, inc: Input, cmd: Command) -> HandlerResult {
     let mut r = inc.replies();
     let l = inc.lang;
     let mut args = cmd.args.split_whitespace();
@@ -231,7 +231,7 @@ pub async fn swap(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
 
 /// The colleague's answer to swap `id`: on acceptance they take the shift, the requester
 /// and the unit's supervisors are told; the question is edited to show the answer.
-pub async fn swap_button(ctx: &Ctx, inc: &Incoming, id: i64, accept: bool) -> HandlerResult {
+pub async fn swap_button(ctx: &Ctx, inc: &Input, id: i64, accept: bool) -> HandlerResult {
     let mut r = inc.replies();
     let l = inc.lang;
     let now = ctx.clock.now_ms();

@@ -2,14 +2,14 @@
 //! `/tip CODE [TEXT]`, `/reveal CODE`, and the desk's `/ack T-…`, `/reply`, `/close`,
 //! `/reward`, `/forward` and buttons. Every reply a tipster gets is anonymous (erased from the
 //! outbox once sent), and nothing here logs a tipster's chat.
-use super::command::Command;
-use super::context::{HandlerResult, Incoming, Replies};
 use super::files::{self, FileCheck};
 use super::limited;
 use crate::action::Action;
 use crate::config::Lang;
 use crate::context::Ctx;
 use crate::ids::{HazardId, TipId};
+use crate::inbound::command::Command;
+use crate::inbound::{HandlerResult, Input, Replies};
 use crate::limits::{self, Admit, Key, Kind};
 use crate::notice::{Button, Buttons};
 use crate::tip::flow::{self, Content, DeskOutcome};
@@ -82,12 +82,12 @@ fn inbound(update: &Update, check: FileCheck) -> Inbound {
     }
 }
 
-fn chat_key(ctx: &Ctx, inc: &Incoming) -> String {
+fn chat_key(ctx: &Ctx, inc: &Input) -> String {
     ctx.tip_key.chat_key(tip::CHAT_LABEL, inc.chat_id)
 }
 
 /// Whose new tips are counted: the chat, by a keyed hash of its own.
-fn rate_key(ctx: &Ctx, inc: &Incoming) -> Key {
+fn rate_key(ctx: &Ctx, inc: &Input) -> Key {
     Key::pseudonym(ctx.tip_key.chat_key(tip::RATE_LABEL, inc.chat_id))
 }
 
@@ -96,7 +96,7 @@ fn now(ctx: &Ctx) -> i64 {
 }
 
 /// Replies for a tipster: anonymous, whoever they are.
-fn tipster_replies(inc: &Incoming) -> Replies {
+fn tipster_replies(inc: &Input) -> Replies {
     let mut r = inc.replies();
     r.anonymous();
     r
@@ -150,7 +150,7 @@ fn chunks(text: &str) -> Vec<String> {
 
 /// Has this chat something going on with tips (a draft, a relay session)? Used to route plain
 /// messages; a database error says yes so the endpoint meets (and reports) it.
-pub async fn in_tip_chat(ctx: Arc<Ctx>, inc: Incoming) -> bool {
+pub async fn in_tip_chat(ctx: Arc<Ctx>, inc: Input) -> bool {
     if !inc.private {
         return false;
     }
@@ -161,7 +161,7 @@ pub async fn in_tip_chat(ctx: Arc<Ctx>, inc: Incoming) -> bool {
 }
 
 /// Is this handler expected to type a reply or outcome? Same error rule as `in_tip_chat`.
-pub async fn awaiting_desk_text(ctx: Arc<Ctx>, inc: Incoming) -> bool {
+pub async fn awaiting_desk_text(ctx: Arc<Ctx>, inc: Input) -> bool {
     if inc.member.person.is_none() || inc.text.is_none() {
         return false;
     }
@@ -173,7 +173,7 @@ pub async fn awaiting_desk_text(ctx: Arc<Ctx>, inc: Incoming) -> bool {
 }
 
 /// `/cancel` drops a tip draft (a relay session ends too) and a handler's pending answer.
-pub async fn cancel(ctx: &Ctx, tx: &mut crate::store::Tx, inc: &Incoming) -> HandlerResultBool {
+pub async fn cancel(ctx: &Ctx, tx: &mut crate::store::Tx, inc: &Input) -> HandlerResultBool {
     let mut had = tx.drop_tip_wait(inc.chat_id, inc.user_id()).await?;
     if inc.private {
         had |= tx.drop_tip_chat(&chat_key(ctx, inc)).await?;
@@ -181,12 +181,12 @@ pub async fn cancel(ctx: &Ctx, tx: &mut crate::store::Tx, inc: &Incoming) -> Han
     Ok(had)
 }
 
-pub type HandlerResultBool = Result<bool, super::context::HandlerError>;
+pub type HandlerResultBool = Result<bool, crate::inbound::HandlerError>;
 
 // ---- the tipster ----
 
 /// `/tip`, `/tip CODE`, `/tip CODE TEXT`.
-pub async fn tip_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
+pub async fn tip_command(ctx: Arc<Ctx>, inc: Input, cmd: Command) -> HandlerResult {
     let mut r = tipster_replies(&inc);
     if !inc.private {
         r.text(tr!(ctx.i18n, inc.lang, "tip-private-only"));
@@ -203,7 +203,7 @@ pub async fn tip_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerR
     with_code(&ctx, &inc, r, code, text).await
 }
 
-async fn start_draft(ctx: &Ctx, inc: &Incoming, mut r: Replies) -> HandlerResult {
+async fn start_draft(ctx: &Ctx, inc: &Input, mut r: Replies) -> HandlerResult {
     let l = inc.lang;
     let now = now(ctx);
     let mut tx = ctx.store.begin().await?;
@@ -234,9 +234,9 @@ enum CodeCheck {
 /// again, and checks run one at a time, so a flood of them leaves a core to everyone else.
 async fn tip_by_code(
     ctx: &Ctx,
-    inc: &Incoming,
+    inc: &Input,
     code: &str,
-) -> Result<CodeCheck, super::context::HandlerError> {
+) -> Result<CodeCheck, crate::inbound::HandlerError> {
     let now = now(ctx);
     let key = Key::pseudonym(ctx.tip_key.chat_key(guard::FAILURE_LABEL, inc.chat_id));
     if let Admit::WaitUntil(until) = limits::check_now(&ctx.store, Kind::TipCode, &key, now).await?
@@ -280,10 +280,10 @@ async fn tip_by_code(
 /// The tip a code opens; otherwise the reply that says why not is queued and `None` returned.
 async fn open_by_code(
     ctx: &Ctx,
-    inc: &Incoming,
+    inc: &Input,
     r: &mut Replies,
     code: &str,
-) -> Result<Option<i64>, super::context::HandlerError> {
+) -> Result<Option<i64>, crate::inbound::HandlerError> {
     Ok(match tip_by_code(ctx, inc, code).await? {
         CodeCheck::Opens(id) => Some(id),
         CodeCheck::Unknown => {
@@ -299,7 +299,7 @@ async fn open_by_code(
 
 async fn with_code(
     ctx: &Ctx,
-    inc: &Incoming,
+    inc: &Input,
     mut r: Replies,
     code: &str,
     text: &str,
@@ -336,7 +336,7 @@ async fn with_code(
 /// A plain message in a chat with a tip draft or relay session.
 pub async fn tipster_message(
     ctx: Arc<Ctx>,
-    inc: Incoming,
+    inc: Input,
     update: Update,
     check: FileCheck,
 ) -> HandlerResult {
@@ -426,7 +426,7 @@ pub async fn tipster_message(
     r.commit(&ctx, tx).await
 }
 
-async fn send_draft(ctx: &Ctx, inc: &Incoming, mut r: Replies) -> HandlerResult {
+async fn send_draft(ctx: &Ctx, inc: &Input, mut r: Replies) -> HandlerResult {
     let l = inc.lang;
     let key = chat_key(ctx, inc);
     let draft = ctx
@@ -475,7 +475,7 @@ async fn send_draft(ctx: &Ctx, inc: &Incoming, mut r: Replies) -> HandlerResult 
     r.commit(ctx, tx).await
 }
 
-async fn drop_draft(ctx: &Ctx, inc: &Incoming, mut r: Replies) -> HandlerResult {
+async fn drop_draft(ctx: &Ctx, inc: &Input, mut r: Replies) -> HandlerResult {
     let key = chat_key(ctx, inc);
     let mut tx = ctx.store.begin().await?;
     let Some(chat) = tx.tip_chat(&key).await?.filter(|c| c.draft.is_some()) else {
@@ -495,7 +495,7 @@ async fn drop_draft(ctx: &Ctx, inc: &Incoming, mut r: Replies) -> HandlerResult 
 }
 
 /// `/reveal CODE`: the tipster may choose to say who they are, after an explicit confirm.
-pub async fn reveal_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
+pub async fn reveal_command(ctx: Arc<Ctx>, inc: Input, cmd: Command) -> HandlerResult {
     let mut r = tipster_replies(&inc);
     let l = inc.lang;
     let code = cmd.args.split_whitespace().next().unwrap_or("");
@@ -523,7 +523,7 @@ pub async fn reveal_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> Handl
     r.commit(&ctx, tx).await
 }
 
-async fn confirm_reveal(ctx: &Ctx, inc: &Incoming, id: i64, mut r: Replies) -> HandlerResult {
+async fn confirm_reveal(ctx: &Ctx, inc: &Input, id: i64, mut r: Replies) -> HandlerResult {
     let l = inc.lang;
     let key = chat_key(ctx, inc);
     let now = now(ctx);
@@ -538,7 +538,7 @@ async fn confirm_reveal(ctx: &Ctx, inc: &Incoming, id: i64, mut r: Replies) -> H
         r.text(tr!(ctx.i18n, l, "button-expired"));
         return r.commit(ctx, tx).await;
     };
-    let who = match &inc.user.username {
+    let who = match &inc.from.username {
         Some(u) => format!(
             "{} (@{u}, Telegram id {})",
             inc.display_name(),
@@ -552,7 +552,7 @@ async fn confirm_reveal(ctx: &Ctx, inc: &Incoming, id: i64, mut r: Replies) -> H
     r.commit(ctx, tx).await
 }
 
-async fn stay_anonymous(ctx: &Ctx, inc: &Incoming, mut r: Replies) -> HandlerResult {
+async fn stay_anonymous(ctx: &Ctx, inc: &Input, mut r: Replies) -> HandlerResult {
     let key = chat_key(ctx, inc);
     let mut tx = ctx.store.begin().await?;
     // Only a reveal this chat asked for can be declined; otherwise nothing is written (not
@@ -617,7 +617,7 @@ fn id_and_rest(args: &str) -> Option<(i64, String)> {
     ))
 }
 
-async fn desk_ack(ctx: &Ctx, inc: &Incoming, id: i64) -> HandlerResult {
+async fn desk_ack(ctx: &Ctx, inc: &Input, id: i64) -> HandlerResult {
     let mut r = inc.replies();
     let mut tx = ctx.store.begin().await?;
     let o = flow::acknowledge(ctx, &mut tx, id, &inc.member, now(ctx)).await?;
@@ -631,7 +631,7 @@ async fn desk_ack(ctx: &Ctx, inc: &Incoming, id: i64) -> HandlerResult {
 }
 
 /// `/ack T-45`.
-pub async fn ack_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
+pub async fn ack_command(ctx: Arc<Ctx>, inc: Input, cmd: Command) -> HandlerResult {
     match id_and_rest(&cmd.args) {
         Some((id, _)) => desk_ack(&ctx, &inc, id).await,
         None => {
@@ -644,7 +644,7 @@ pub async fn ack_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerR
 
 async fn desk_reply(
     ctx: &Ctx,
-    inc: &Incoming,
+    inc: &Input,
     r: &mut Replies,
     tx: &mut crate::store::Tx,
     id: i64,
@@ -657,7 +657,7 @@ async fn desk_reply(
 
 async fn desk_close(
     ctx: &Ctx,
-    inc: &Incoming,
+    inc: &Input,
     r: &mut Replies,
     tx: &mut crate::store::Tx,
     id: i64,
@@ -669,7 +669,7 @@ async fn desk_close(
 }
 
 /// `/reply T-45 TEXT`.
-pub async fn reply_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
+pub async fn reply_command(ctx: Arc<Ctx>, inc: Input, cmd: Command) -> HandlerResult {
     let mut r = inc.replies();
     let Some((id, text)) = id_and_rest(&cmd.args).filter(|(_, t)| !t.is_empty()) else {
         r.text(tr!(ctx.i18n, inc.lang, "tip-reply-usage"));
@@ -681,7 +681,7 @@ pub async fn reply_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> Handle
 }
 
 /// `/close T-45 OUTCOME`.
-pub async fn close_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
+pub async fn close_command(ctx: Arc<Ctx>, inc: Input, cmd: Command) -> HandlerResult {
     let mut r = inc.replies();
     let Some((id, outcome)) = id_and_rest(&cmd.args).filter(|(_, t)| !t.is_empty()) else {
         r.text(tr!(ctx.i18n, inc.lang, "tip-close-usage"));
@@ -693,7 +693,7 @@ pub async fn close_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> Handle
 }
 
 /// `/reward T-45 proposed 500 | approved | paid`.
-pub async fn reward_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
+pub async fn reward_command(ctx: Arc<Ctx>, inc: Input, cmd: Command) -> HandlerResult {
     let mut r = inc.replies();
     let l = inc.lang;
     let Some((id, step, amount)) = tip::parse_reward(&cmd.args) else {
@@ -708,7 +708,7 @@ pub async fn reward_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> Handl
 }
 
 /// `/forward T-45 UNIT`: recorded as a note until hazard reports exist.
-pub async fn forward_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
+pub async fn forward_command(ctx: Arc<Ctx>, inc: Input, cmd: Command) -> HandlerResult {
     let mut r = inc.replies();
     let l = inc.lang;
     let Some((id, unit)) = id_and_rest(&cmd.args).filter(|(_, u)| !u.is_empty()) else {
@@ -740,7 +740,7 @@ pub async fn forward_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> Hand
 }
 
 /// The Reply or Close button: the handler's next text in this chat is the answer.
-async fn desk_ask(ctx: &Ctx, inc: &Incoming, id: i64, action: &str) -> HandlerResult {
+async fn desk_ask(ctx: &Ctx, inc: &Input, id: i64, action: &str) -> HandlerResult {
     let mut r = inc.replies();
     let l = inc.lang;
     let mut tx = ctx.store.begin().await?;
@@ -762,7 +762,7 @@ async fn desk_ask(ctx: &Ctx, inc: &Incoming, id: i64, action: &str) -> HandlerRe
 }
 
 /// A handler's text after pressing Reply or Close.
-pub async fn desk_text(ctx: Arc<Ctx>, inc: Incoming) -> HandlerResult {
+pub async fn desk_text(ctx: Arc<Ctx>, inc: Input) -> HandlerResult {
     let mut r = inc.replies();
     let mut tx = ctx.store.begin().await?;
     let wait = tx.take_tip_wait(inc.chat_id, inc.user_id()).await?;
@@ -792,7 +792,7 @@ pub async fn desk_text(ctx: Arc<Ctx>, inc: Incoming) -> HandlerResult {
 }
 
 /// The tip buttons, for the tipster and the desk.
-pub async fn press(ctx: &Ctx, inc: &Incoming, action: Action) -> HandlerResult {
+pub async fn press(ctx: &Ctx, inc: &Input, action: Action) -> HandlerResult {
     match action {
         Action::TipAck(id) => return desk_ack(ctx, inc, id).await,
         Action::TipReply(id) => return desk_ask(ctx, inc, id, "reply").await,

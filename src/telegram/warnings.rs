@@ -1,13 +1,13 @@
 //! Warnings in the chat: `/warn UNIT LEVEL TEXT` or step by step, Received (or `/ok W-7`),
 //! `/warn_end W-7 [TEXT]` and the figures of `/warning W-7`.
-use super::command::Command;
-use super::context::{HandlerError, HandlerResult, Incoming, Replies};
 use super::limited;
 use crate::action::Action;
 use crate::config::Lang;
 use crate::context::Ctx;
 use crate::conversation::{Conversation, WarnDraft};
 use crate::ids::WarningId;
+use crate::inbound::command::Command;
+use crate::inbound::{HandlerError, HandlerResult, Input, Replies};
 use crate::limits;
 use crate::notice::Button;
 use crate::org::Role;
@@ -22,7 +22,7 @@ fn usage(ctx: &Ctx, l: Lang) -> String {
     tr!(ctx.i18n, l, "warn-usage")
 }
 
-pub async fn warn_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
+pub async fn warn_command(ctx: Arc<Ctx>, inc: Input, cmd: Command) -> HandlerResult {
     let mut r = inc.replies();
     let l = inc.lang;
     if !inc.private {
@@ -76,7 +76,7 @@ pub async fn warn_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> Handler
 #[allow(clippy::too_many_arguments)]
 async fn issue_draft(
     ctx: &Ctx,
-    inc: &Incoming,
+    inc: &Input,
     mut tx: Tx,
     mut r: Replies,
     unit: &str,
@@ -108,7 +108,7 @@ async fn issue_draft(
 #[allow(clippy::too_many_arguments)]
 async fn issue_and_reply(
     ctx: &Ctx,
-    inc: &Incoming,
+    inc: &Input,
     mut tx: Tx,
     mut r: Replies,
     unit: &str,
@@ -153,7 +153,7 @@ async fn issue_and_reply(
     r.commit(ctx, tx).await
 }
 
-async fn save_draft(ctx: &Ctx, tx: &mut Tx, inc: &Incoming, d: WarnDraft) -> HandlerResult {
+async fn save_draft(ctx: &Ctx, tx: &mut Tx, inc: &Input, d: WarnDraft) -> HandlerResult {
     let state = Conversation::WarningDraft { warning: d };
     tx.set_conversation_state(inc.chat_id, inc.user_id(), &state, ctx.clock.now_ms())
         .await?;
@@ -161,7 +161,7 @@ async fn save_draft(ctx: &Ctx, tx: &mut Tx, inc: &Incoming, d: WarnDraft) -> Han
 }
 
 /// Ask for what the draft lacks next, or show the preview.
-fn next_question(ctx: &Ctx, inc: &Incoming, d: &WarnDraft, r: &mut Replies) {
+fn next_question(ctx: &Ctx, inc: &Input, d: &WarnDraft, r: &mut Replies) {
     let l = inc.lang;
     if d.unit.is_none() {
         let rows = inc
@@ -236,7 +236,7 @@ fn next_question(ctx: &Ctx, inc: &Incoming, d: &WarnDraft, r: &mut Replies) {
     }
 }
 
-async fn start_draft(ctx: &Ctx, inc: &Incoming, mut r: Replies) -> HandlerResult {
+async fn start_draft(ctx: &Ctx, inc: &Input, mut r: Replies) -> HandlerResult {
     if let Some(person) = &inc.member.person {
         // Told before the questions, not after.
         let (kind, key) = (limits::Kind::Warning, limits::Key::person(person.id));
@@ -258,7 +258,7 @@ async fn start_draft(ctx: &Ctx, inc: &Incoming, mut r: Replies) -> HandlerResult
     r.commit(ctx, tx).await
 }
 
-fn draft_of(inc: &Incoming) -> Option<WarnDraft> {
+fn draft_of(inc: &Input) -> Option<WarnDraft> {
     match &inc.state {
         Some(Conversation::WarningDraft { warning }) => Some(warning.clone()),
         _ => None,
@@ -266,7 +266,7 @@ fn draft_of(inc: &Incoming) -> Option<WarnDraft> {
 }
 
 /// The draft's buttons.
-pub async fn draft_button(ctx: &Ctx, inc: &Incoming, a: Action) -> HandlerResult {
+pub async fn draft_button(ctx: &Ctx, inc: &Input, a: Action) -> HandlerResult {
     let mut r = inc.replies();
     let l = inc.lang;
     let Some(mut d) = draft_of(inc).filter(|_| inc.private) else {
@@ -323,7 +323,7 @@ pub async fn draft_button(ctx: &Ctx, inc: &Incoming, a: Action) -> HandlerResult
 }
 
 /// The text of a draft waiting for it.
-pub async fn draft_text(ctx: &Ctx, inc: &Incoming) -> Option<HandlerResult> {
+pub async fn draft_text(ctx: &Ctx, inc: &Input) -> Option<HandlerResult> {
     let mut d = draft_of(inc).filter(|_| inc.private)?;
     let text = inc.text.as_deref()?.trim();
     let mut r = inc.replies();
@@ -355,7 +355,7 @@ pub async fn draft_text(ctx: &Ctx, inc: &Incoming) -> Option<HandlerResult> {
 
 /// Received, by button or `/ok W-7`: for the person in a private chat, for the room in a
 /// duty room. Returns the open transaction and what to tell the sender.
-async fn confirm(ctx: &Ctx, inc: &Incoming, id: i64) -> Result<(Tx, String), HandlerError> {
+async fn confirm(ctx: &Ctx, inc: &Input, id: i64) -> Result<(Tx, String), HandlerError> {
     let l = inc.lang;
     let mut tx = ctx.store.begin().await?;
     let by = inc.member.person.as_ref().map(|p| p.id);
@@ -377,14 +377,14 @@ async fn confirm(ctx: &Ctx, inc: &Incoming, id: i64) -> Result<(Tx, String), Han
     Ok((tx, text))
 }
 
-pub async fn ok_button(ctx: &Ctx, inc: &Incoming, id: i64) -> HandlerResult {
+pub async fn ok_button(ctx: &Ctx, inc: &Input, id: i64) -> HandlerResult {
     let (tx, text) = confirm(ctx, inc, id).await?;
     let mut r = inc.replies();
     r.answer_press(Some(text));
     r.commit(ctx, tx).await
 }
 
-pub async fn ok_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
+pub async fn ok_command(ctx: Arc<Ctx>, inc: Input, cmd: Command) -> HandlerResult {
     let Some(WarningId(id)) = WarningId::from_arg(&cmd.args) else {
         let mut r = inc.replies();
         r.text(tr!(ctx.i18n, inc.lang, "warn-ok-usage"));
@@ -397,7 +397,7 @@ pub async fn ok_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerRe
 }
 
 /// `/warn_end W-7 [TEXT]`: the issuer or a supervisor above ends a warning.
-pub async fn end_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
+pub async fn end_command(ctx: Arc<Ctx>, inc: Input, cmd: Command) -> HandlerResult {
     let mut r = inc.replies();
     let l = inc.lang;
     let (id, text) = match cmd.args.split_once(char::is_whitespace) {
@@ -435,7 +435,7 @@ pub async fn end_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerR
 
 /// `/warning W-7`: per unit, targeted, confirmed in time, late, not confirmed, unreachable,
 /// and who is still waiting; for its issuer and the supervisors and admins above it.
-pub async fn figures_command(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
+pub async fn figures_command(ctx: Arc<Ctx>, inc: Input, cmd: Command) -> HandlerResult {
     let mut r = inc.replies();
     let l = inc.lang;
     let Some(WarningId(id)) = WarningId::from_arg(&cmd.args) else {

@@ -1,10 +1,10 @@
 //! Endpoints of zero reports: `/zero`, `/incident TEXT`, the reminder's buttons, the
 //! incident text that follows a button, `/today`, `/pause` and `/stats`.
-use super::command::Command;
-use super::context::{HandlerResult, Incoming, Replies};
 use crate::action::Action;
 use crate::context::Ctx;
 use crate::conversation::{Conversation, Question};
+use crate::inbound::command::Command;
+use crate::inbound::{HandlerResult, Input, Replies};
 use crate::notice::Button;
 use crate::org::Role;
 use crate::stats;
@@ -19,7 +19,7 @@ const FOLLOWUP_MS: i64 = 30 * 60 * 1000;
 
 /// What a conversation waits for: the text of an incident for a unit (and round, when the
 /// question came from a reminder).
-fn awaiting_incident(inc: &Incoming) -> Option<(String, Option<i64>)> {
+fn awaiting_incident(inc: &Input) -> Option<(String, Option<i64>)> {
     match &inc.state {
         Some(Conversation::Asked(Question::Incident { unit, round })) => {
             Some((unit.clone(), *round))
@@ -28,7 +28,7 @@ fn awaiting_incident(inc: &Incoming) -> Option<(String, Option<i64>)> {
     }
 }
 
-fn pending_incident_text(inc: &Incoming) -> Option<String> {
+fn pending_incident_text(inc: &Input) -> Option<String> {
     match &inc.state {
         Some(Conversation::IncidentText { incident_text }) => Some(incident_text.clone()),
         _ => None,
@@ -37,7 +37,7 @@ fn pending_incident_text(inc: &Incoming) -> Option<String> {
 
 async fn record(
     ctx: &Ctx,
-    inc: &Incoming,
+    inc: &Input,
     unit: &str,
     round: Option<i64>,
     incident: Option<&str>,
@@ -73,7 +73,7 @@ async fn record(
     r.commit(ctx, tx).await
 }
 
-fn outcome_text(ctx: &Ctx, inc: &Incoming, outcome: AnswerOutcome, incident: bool) -> String {
+fn outcome_text(ctx: &Ctx, inc: &Input, outcome: AnswerOutcome, incident: bool) -> String {
     let l = inc.lang;
     match outcome {
         AnswerOutcome::Recorded {
@@ -108,7 +108,7 @@ enum Target {
     None,
 }
 
-fn target(inc: &Incoming) -> Target {
+fn target(inc: &Input) -> Target {
     let mine = zero_report::answering_units(&inc.member);
     if !inc.private {
         if let Some(room) = inc.units.by_duty_chat(inc.chat_id) {
@@ -126,7 +126,7 @@ fn target(inc: &Incoming) -> Target {
     }
 }
 
-async fn answer_command(ctx: &Ctx, inc: &Incoming, incident: Option<String>) -> HandlerResult {
+async fn answer_command(ctx: &Ctx, inc: &Input, incident: Option<String>) -> HandlerResult {
     let mut r = inc.replies();
     let l = inc.lang;
     match target(inc) {
@@ -162,11 +162,11 @@ async fn answer_command(ctx: &Ctx, inc: &Incoming, incident: Option<String>) -> 
     }
 }
 
-pub async fn zero(ctx: Arc<Ctx>, inc: Incoming) -> HandlerResult {
+pub async fn zero(ctx: Arc<Ctx>, inc: Input) -> HandlerResult {
     answer_command(&ctx, &inc, None).await
 }
 
-pub async fn incident(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
+pub async fn incident(ctx: Arc<Ctx>, inc: Input, cmd: Command) -> HandlerResult {
     let text = cmd.args.trim();
     if text.is_empty() || text.chars().count() > MAX_INCIDENT {
         let mut r = inc.replies();
@@ -184,7 +184,7 @@ pub async fn incident(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResu
 /// A reminder's button: "nothing to report" answers at once; "incident" asks for the text.
 pub async fn reminder_button(
     ctx: &Ctx,
-    inc: &Incoming,
+    inc: &Input,
     round: i64,
     unit: &str,
     incident: bool,
@@ -198,7 +198,7 @@ pub async fn reminder_button(
 
 async fn ask_incident_text(
     ctx: &Ctx,
-    inc: &Incoming,
+    inc: &Input,
     unit: &str,
     round: Option<i64>,
     mut r: Replies,
@@ -227,7 +227,7 @@ async fn ask_incident_text(
 }
 
 /// A unit chosen from the list `/zero` or `/incident` offered.
-pub async fn chosen_unit(ctx: &Ctx, inc: &Incoming, unit: &str, incident: bool) -> HandlerResult {
+pub async fn chosen_unit(ctx: &Ctx, inc: &Input, unit: &str, incident: bool) -> HandlerResult {
     let r = inc.replies();
     match (incident, pending_incident_text(inc)) {
         (false, _) => record(ctx, inc, unit, None, None, r).await,
@@ -237,7 +237,7 @@ pub async fn chosen_unit(ctx: &Ctx, inc: &Incoming, unit: &str, incident: bool) 
 }
 
 /// A plain message while the conversation waits for an incident text; `None` if it does not.
-pub async fn incident_text(ctx: &Ctx, inc: &Incoming) -> Option<HandlerResult> {
+pub async fn incident_text(ctx: &Ctx, inc: &Input) -> Option<HandlerResult> {
     let (unit, round) = awaiting_incident(inc)?;
     let text = inc
         .text
@@ -262,7 +262,7 @@ pub async fn incident_text(ctx: &Ctx, inc: &Incoming) -> Option<HandlerResult> {
 
 /// A photo or location right after an incident report goes to those alerted; `None` when the
 /// conversation is not following up an incident or the message carries neither.
-pub async fn incident_media(ctx: &Ctx, inc: &Incoming) -> Option<HandlerResult> {
+pub async fn incident_media(ctx: &Ctx, inc: &Input) -> Option<HandlerResult> {
     let Some(Conversation::IncidentFollowup {
         followup: unit,
         until,
@@ -288,7 +288,7 @@ pub async fn incident_media(ctx: &Ctx, inc: &Incoming) -> Option<HandlerResult> 
 }
 
 /// `/today`: the current round's board for the sender's units and the units below them.
-pub async fn today(ctx: Arc<Ctx>, inc: Incoming) -> HandlerResult {
+pub async fn today(ctx: Arc<Ctx>, inc: Input) -> HandlerResult {
     let mut r = inc.replies();
     let l = inc.lang;
     let now = ctx.clock.now_ms();
@@ -342,7 +342,7 @@ pub async fn today(ctx: Arc<Ctx>, inc: Incoming) -> HandlerResult {
 }
 
 /// `/pause UNIT FROM TO REASON` (admins): the unit is neither expected nor counted those days.
-pub async fn pause(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult {
+pub async fn pause(ctx: Arc<Ctx>, inc: Input, cmd: Command) -> HandlerResult {
     let mut r = inc.replies();
     let l = inc.lang;
     let mut words = cmd.args.splitn(4, char::is_whitespace);
@@ -392,7 +392,7 @@ pub async fn pause(ctx: Arc<Ctx>, inc: Incoming, cmd: Command) -> HandlerResult 
 }
 
 /// `/stats`: this month's timeliness for the units the sender supervises and those below.
-pub async fn month_stats(ctx: Arc<Ctx>, inc: Incoming) -> HandlerResult {
+pub async fn month_stats(ctx: Arc<Ctx>, inc: Input) -> HandlerResult {
     let mut r = inc.replies();
     let l = inc.lang;
     let roots: Vec<String> = inc

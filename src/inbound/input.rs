@@ -1,0 +1,69 @@
+//! What arrived, as the domain sees it: who, where, in which language, and what they sent.
+use super::replies::Replies;
+use crate::config::Lang;
+use crate::conversation::Conversation;
+use crate::org::tree::UnitTree;
+use crate::org::Member;
+use crate::zero_report::Media;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+/// A button press: the channel's id for it (to stop its spinner) and what the button carries.
+#[derive(Debug, Clone)]
+pub struct Press {
+    pub id: String,
+    pub data: String,
+}
+
+/// The person who sent it, as their channel knows them.
+#[derive(Debug, Clone)]
+pub struct Sender {
+    /// Their id on the channel.
+    pub id: i64,
+    pub name: String,
+    /// Their public handle, if they have one.
+    pub username: Option<String>,
+}
+
+/// Who sent an update, where, and in which language to answer.
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub update_id: i64,
+    pub chat_id: i64,
+    pub private: bool,
+    pub from: Sender,
+    pub member: Member,
+    pub lang: Lang,
+    pub text: Option<String>,
+    /// A photo or location the message carries.
+    pub media: Option<Media>,
+    /// The album (media group) a photo belongs to.
+    pub album: Option<String>,
+    pub press: Option<Press>,
+    /// What this conversation is in the middle of, if anything (members only).
+    pub state: Option<Conversation>,
+    /// The unit tree as of this update.
+    pub units: Arc<UnitTree>,
+    /// Set once the update is committed as handled.
+    pub finished: Arc<AtomicBool>,
+}
+
+impl Input {
+    pub fn user_id(&self) -> i64 {
+        self.from.id
+    }
+
+    pub fn display_name(&self) -> String {
+        self.from.name.clone()
+    }
+
+    pub fn replies(&self) -> Replies {
+        Replies::new(
+            self.update_id,
+            self.chat_id,
+            self.member.person.is_none(),
+            self.press.clone(),
+            self.finished.clone(),
+        )
+    }
+}
