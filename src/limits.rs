@@ -3,7 +3,11 @@
 //! the sender may go on. One mechanism for every feature: the limits are the table below,
 //! the counts live in the store (`rate_hits`, so they hold across restarts and replicas), and
 //! an action is checked and counted in the same transaction as the action itself.
+use crate::config::Lang;
+use crate::context::Ctx;
+use crate::inbound::Replies;
 use crate::store::{Store, StoreError, Tx};
+use crate::tr;
 
 const MINUTE_MS: i64 = 60 * 1000;
 const HOUR_MS: i64 = 60 * MINUTE_MS;
@@ -205,6 +209,41 @@ pub async fn check_now(
 /// Count one action outside a transaction (see `check_now`).
 pub async fn count_now(store: &Store, kind: Kind, key: &Key, now: i64) -> Result<(), StoreError> {
     store.add_rate_hit(kind.as_str(), key.as_str(), now).await
+}
+
+/// The reply to a refused action: what was limited, and the local time to go on at.
+pub fn wait_text(ctx: &Ctx, l: Lang, kind: Kind, until: i64) -> String {
+    // Shown to the minute, rounded up, so at the time named the sender is let through.
+    let shown = (until + MINUTE_MS - 1).div_euclid(MINUTE_MS) * MINUTE_MS;
+    let time = crate::zero_report::hhmm(ctx, shown);
+    let key = match kind {
+        Kind::NewTip => "tip-rate-limited",
+        Kind::TipRelay => "limit-tip-relay",
+        Kind::TipCode => "tip-code-wait",
+        Kind::Hazard => "limit-hazard",
+        Kind::Warning => "limit-warning",
+        Kind::Invite => "limit-invite",
+    };
+    tr!(ctx.i18n, l, key, time = time, max = kind.limit().max as i64)
+}
+
+/// Count one action of `kind` in `tx` (`limits::take`); when it is refused, queue the reply
+/// that says until when, and say false: the caller then does nothing but commit.
+pub async fn take_or_say(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    r: &mut Replies,
+    l: Lang,
+    kind: Kind,
+    key: &Key,
+) -> Result<bool, StoreError> {
+    match take(tx, kind, key, ctx.clock.now_ms()).await? {
+        Admit::Go => Ok(true),
+        Admit::WaitUntil(until) => {
+            r.text(wait_text(ctx, l, kind, until));
+            Ok(false)
+        }
+    }
 }
 
 #[cfg(test)]

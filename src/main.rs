@@ -613,29 +613,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let now = Clock::system().now_ms();
             let expires_at = expires.map(|s| now + s.as_std().as_millis() as i64);
-            let code = invite::new_code();
             let mut tx = store.begin().await?;
-            tx.create_invite(
-                &invite::hash_code(&code),
-                &found.id,
+            let grant = invite::Grant {
+                unit_id: &found.id,
                 role,
-                i64::from(uses),
+                uses,
                 expires_at,
-                now,
-            )
-            .await?;
-            let detail = match expires {
-                Some(s) => format!("{}, uses {uses}, expires in {s}", role.as_str()),
-                None => format!("{}, uses {uses}", role.as_str()),
             };
-            tx.add_admin_event(&lookout::store::AdminEvent {
-                at: now,
-                kind: "invite.created",
-                unit_id: Some(&found.id),
-                person_id: None,
-                detail: &detail,
-            })
-            .await?;
+            let expiry = expires.map(|s| format!("expires in {s}"));
+            let code = invite::issue(&mut tx, &grant, None, expiry.as_deref(), now).await?;
             tx.commit().await?;
             let i18n = I18n::load()?;
             let expiry = match expires {

@@ -205,16 +205,7 @@ async fn links_need_their_token_and_keep_to_their_scope(b: Backend) {
     let (status, _, _) = get(&link).await;
     assert_eq!(status, 401);
     // Expired: 401.
-    let expired = lookout::board::new_token();
-    bot.store
-        .add_board_token(
-            &lookout::board::hash_token(&expired),
-            &expired[..8],
-            "wangcun",
-            None,
-            0,
-            Some(1),
-        )
+    let expired = lookout::board::issue_token(&bot.store, "wangcun", None, 0, Some(1))
         .await
         .expect("token");
     let (status, _, _) = get(&format!("http://{addr}/api/board?t={expired}")).await;

@@ -177,7 +177,7 @@ async fn a_pass_prunes_finished_rows_and_keeps_what_is_needed(b: Backend) {
         role: Role::DutyOfficer,
         from_person: person,
         to_person: person,
-        state: "asked".into(),
+        state: lookout::store::SwapState::Asked,
     };
     tx.ask_swap(&swap, OLD).await.expect("swap");
 

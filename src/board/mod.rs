@@ -61,10 +61,23 @@ pub async fn issue_token(
     now: i64,
     expires_at: Option<i64>,
 ) -> Result<String, StoreError> {
+    let mut tx = store.begin().await?;
+    let token = issue_token_in(&mut tx, unit_id, person_id, now, expires_at).await?;
+    tx.commit().await?;
+    Ok(token)
+}
+
+/// [`issue_token`] inside `tx`.
+pub async fn issue_token_in(
+    tx: &mut crate::store::Tx,
+    unit_id: &str,
+    person_id: Option<i64>,
+    now: i64,
+    expires_at: Option<i64>,
+) -> Result<String, StoreError> {
     let token = new_token();
     let (hash, prefix) = (hash_token(&token), prefix_of(&token));
-    store
-        .add_board_token(&hash, &prefix, unit_id, person_id, now, expires_at)
+    tx.add_board_token(&hash, &prefix, unit_id, person_id, now, expires_at)
         .await?;
     Ok(token)
 }

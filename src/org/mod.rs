@@ -127,6 +127,11 @@ impl Member {
         {
             return true;
         }
+        self.is_admin_of(tree, unit_id)
+    }
+
+    /// An admin of `unit_id` or of a unit above it (a unit of the tree).
+    pub fn is_admin_of(&self, tree: &tree::UnitTree, unit_id: &str) -> bool {
         tree.get(unit_id).is_some()
             && self
                 .memberships

@@ -1,6 +1,6 @@
 //! What the board reads (through the pool, never a write transaction: a wall screen asks
 //! every second) and its links' tokens, kept only as hashes.
-use super::{on_pool, Result, Store};
+use super::{on_pool, on_tx, Result, Store, Tx};
 use std::collections::HashSet;
 
 /// A running escalation as the board shows it.
@@ -30,9 +30,9 @@ pub struct BoardWarning {
     pub units: Vec<String>,
 }
 
-impl Store {
+impl Tx {
     pub async fn add_board_token(
-        &self,
+        &mut self,
         hash: &str,
         prefix: &str,
         unit_id: &str,
@@ -42,11 +42,13 @@ impl Store {
     ) -> Result<()> {
         let sql = "INSERT INTO board_tokens (token_hash, prefix, unit_id, person_id, created_at, expires_at) \
                    VALUES ($1, $2, $3, $4, $5, $6)";
-        on_pool!(self, p => sqlx::query(sql).bind(hash).bind(prefix).bind(unit_id).bind(person_id)
-            .bind(now).bind(expires_at).execute(p).await?.rows_affected());
+        on_tx!(self, c => sqlx::query(sql).bind(hash).bind(prefix).bind(unit_id).bind(person_id)
+            .bind(now).bind(expires_at).execute(&mut **c).await?.rows_affected());
         Ok(())
     }
+}
 
+impl Store {
     /// The unit a valid (unexpired, unrevoked) token opens.
     pub async fn board_token(&self, hash: &str, now: i64) -> Result<Option<String>> {
         let sql = "SELECT unit_id FROM board_tokens WHERE token_hash = $1 AND revoked_at IS NULL \

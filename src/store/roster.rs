@@ -158,10 +158,51 @@ pub struct Swap {
     pub role: Role,
     pub from_person: i64,
     pub to_person: i64,
-    pub state: String,
+    pub state: SwapState,
+}
+
+/// Where a swap stands: asked until the colleague answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SwapState {
+    Asked,
+    Accepted,
+    Declined,
+}
+
+impl SwapState {
+    fn as_str(self) -> &'static str {
+        match self {
+            SwapState::Asked => "asked",
+            SwapState::Accepted => "accepted",
+            SwapState::Declined => "declined",
+        }
+    }
+
+    fn parse(s: &str) -> Result<SwapState> {
+        [SwapState::Asked, SwapState::Accepted, SwapState::Declined]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+            .ok_or_else(|| StoreError::Corrupt(format!("swap state {s:?}")))
+    }
 }
 
 impl Tx {
+    /// Who stands on `day`'s shift of `unit`: role, name and @username of each.
+    pub async fn shift(
+        &mut self,
+        unit_id: &str,
+        day: NaiveDate,
+    ) -> Result<Vec<(Role, String, Option<String>)>> {
+        let sql =
+            "SELECT r.role, p.name, p.username FROM roster r JOIN people p ON p.id = r.person_id \
+                   WHERE r.day = $1 AND r.unit_id = $2 ORDER BY r.role, p.id";
+        let rows: Vec<(String, String, Option<String>)> = on_tx!(self, c => sqlx::query_as(sql)
+            .bind(day_text(day)).bind(unit_id).fetch_all(&mut **c).await?);
+        rows.into_iter()
+            .map(|(role, name, username)| Ok((role_of(&role)?, name, username)))
+            .collect()
+    }
+
     /// The (unit, role) shifts `person_id` stands on `day`.
     pub async fn shifts_of(
         &mut self,
@@ -203,7 +244,7 @@ impl Tx {
             role: role_of(&role)?,
             from_person,
             to_person,
-            state,
+            state: SwapState::parse(&state)?,
         }))
     }
 
@@ -223,8 +264,12 @@ impl Tx {
                 .bind(s.role.as_str()).bind(s.to_person).execute(&mut **c).await?.rows_affected());
         }
         let sql = "UPDATE roster_swaps SET state = $2 WHERE id = $1";
-        let state = if accept { "accepted" } else { "declined" };
-        on_tx!(self, c => sqlx::query(sql).bind(s.id).bind(state).execute(&mut **c).await?.rows_affected());
+        let state = if accept {
+            SwapState::Accepted
+        } else {
+            SwapState::Declined
+        };
+        on_tx!(self, c => sqlx::query(sql).bind(s.id).bind(state.as_str()).execute(&mut **c).await?.rows_affected());
         Ok(true)
     }
 
@@ -257,22 +302,6 @@ impl Store {
                     role: role_of(&role)?,
                 })
             })
-            .collect()
-    }
-
-    /// Who stands on `day`'s shift of `unit`: role, name and @username of each.
-    pub async fn shift(
-        &self,
-        unit_id: &str,
-        day: NaiveDate,
-    ) -> Result<Vec<(Role, String, Option<String>)>> {
-        let sql =
-            "SELECT r.role, p.name, p.username FROM roster r JOIN people p ON p.id = r.person_id \
-                   WHERE r.day = $1 AND r.unit_id = $2 ORDER BY r.role, p.id";
-        let rows: Vec<(String, String, Option<String>)> = on_pool!(self, p => sqlx::query_as(sql)
-            .bind(day_text(day)).bind(unit_id).fetch_all(p).await?);
-        rows.into_iter()
-            .map(|(role, name, username)| Ok((role_of(&role)?, name, username)))
             .collect()
     }
 

@@ -195,7 +195,7 @@ pub async fn report_command(ctx: Arc<Ctx>, inc: Input, cmd: Command) -> HandlerR
         if let crate::limits::Admit::WaitUntil(until) =
             crate::limits::check_now(&ctx.store, kind, &key, now).await?
         {
-            r.text(super::limited::wait_text(&ctx, l, kind, until));
+            r.text(crate::limits::wait_text(&ctx, l, kind, until));
             return r.send(&ctx).await;
         }
     }
@@ -267,7 +267,7 @@ async fn may_report(
         return Ok(true);
     };
     let key = crate::limits::Key::person(person.id);
-    super::limited::take(ctx, tx, r, inc.lang, crate::limits::Kind::Hazard, &key).await
+    Ok(crate::limits::take_or_say(ctx, tx, r, inc.lang, crate::limits::Kind::Hazard, &key).await?)
 }
 
 /// A draft's buttons: unit, category, submit, cancel, or add to a report offered nearby.

@@ -7,7 +7,6 @@ pub mod files;
 pub mod handlers;
 pub mod hazards;
 pub mod intake;
-pub mod limited;
 pub mod render;
 pub mod roster;
 pub mod tips;

@@ -1,307 +1,35 @@
-//! `/duty`: who is on shift now in the sender's units and the units above them; `/roster
-//! [UNIT]`: a unit's roster for the coming week; `/swap DATE @someone`: hand a shift to a
-//! colleague, who accepts with a button.
-use super::handlers::role_name;
-use crate::action::Action;
-use crate::config::Lang;
+//! Rosters' commands and the swap button, run by the processor (`roster::commands`).
 use crate::context::Ctx;
 use crate::inbound::command::Command;
-use crate::inbound::{HandlerResult, Input};
-use crate::notice::{Button, Notice};
-use crate::org::Role;
-use crate::store::Swap;
-use crate::tr;
+use crate::inbound::{self, HandlerResult, Input};
+use crate::roster::commands;
 use std::sync::Arc;
 
-/// A shift's people of one role, named with their @usernames; "no roster" when none.
-fn names(ctx: &Ctx, l: Lang, shift: &[(Role, String, Option<String>)], role: Role) -> String {
-    let named: Vec<String> = shift
-        .iter()
-        .filter(|(r, _, _)| *r == role)
-        .map(|(_, name, username)| match username {
-            Some(u) => format!("{name} @{u}"),
-            None => name.clone(),
-        })
-        .collect();
-    if named.is_empty() {
-        tr!(ctx.i18n, l, "duty-nobody")
-    } else {
-        named.join(&tr!(ctx.i18n, l, "list-separator"))
-    }
-}
-
 pub async fn duty(ctx: Arc<Ctx>, inc: Input) -> HandlerResult {
-    let mut r = inc.replies();
-    let l = inc.lang;
-    if inc.member.memberships.is_empty() {
-        r.text(tr!(ctx.i18n, l, "duty-not-allowed"));
-        return r.send(&ctx).await;
-    }
-    // My units and those above them, each once, nearest first.
-    let mut units: Vec<&crate::org::Unit> = Vec::new();
-    for m in &inc.member.memberships {
-        for u in inc.units.chain(&m.unit_id) {
-            if !units.iter().any(|k| k.id == u.id) {
-                units.push(u);
-            }
-        }
-    }
-    let now = ctx.clock.now_ms();
-    let day = ctx.config.roster.shift_day(ctx.config.timezone, now);
-    let mut lines = vec![tr!(
-        ctx.i18n,
-        l,
-        "duty-title",
-        day = day.format("%Y-%m-%d").to_string(),
-        start = ctx.config.roster.shift_start.format("%H:%M").to_string()
-    )];
-    for unit in units {
-        let shift = ctx.store.shift(&unit.id, day).await?;
-        lines.push(tr!(
-            ctx.i18n,
-            l,
-            "duty-unit",
-            unit = unit.name.clone(),
-            officers = names(&ctx, l, &shift, Role::DutyOfficer),
-            leaders = names(&ctx, l, &shift, Role::Supervisor)
-        ));
-    }
-    r.text(lines.join("\n").chars().take(4000).collect());
-    r.send(&ctx).await
+    inbound::run(&ctx, &inc, async |tx, r| {
+        commands::duty(&ctx, tx, &inc, r).await
+    })
+    .await
 }
 
-/// Days `/roster` shows, from the current shift's.
-const WEEK: usize = 7;
-
-/// `/roster [UNIT]`: the coming week's shifts of UNIT (default: the sender's first unit),
-/// for members of it or of a unit above it.
 pub async fn roster(ctx: Arc<Ctx>, inc: Input, cmd: Command) -> HandlerResult {
-    let mut r = inc.replies();
-    let l = inc.lang;
-    let Some(first) = inc.member.memberships.first() else {
-        r.text(tr!(ctx.i18n, l, "duty-not-allowed"));
-        return r.send(&ctx).await;
-    };
-    let asked = cmd.args.split_whitespace().next().unwrap_or(&first.unit_id);
-    let allowed = inc
-        .member
-        .memberships
-        .iter()
-        .any(|m| inc.units.is_within(asked, &m.unit_id));
-    let Some(unit) = inc.units.get(asked).filter(|_| allowed) else {
-        r.text(tr!(
-            ctx.i18n,
-            l,
-            "roster-unknown-unit",
-            unit = asked.to_string()
-        ));
-        return r.send(&ctx).await;
-    };
-    let today = ctx
-        .config
-        .roster
-        .shift_day(ctx.config.timezone, ctx.clock.now_ms());
-    let mut lines = vec![tr!(
-        ctx.i18n,
-        l,
-        "roster-title",
-        unit = unit.name.clone(),
-        start = ctx.config.roster.shift_start.format("%H:%M").to_string()
-    )];
-    for day in today.iter_days().take(WEEK) {
-        let shift = ctx.store.shift(&unit.id, day).await?;
-        lines.push(tr!(
-            ctx.i18n,
-            l,
-            "roster-day",
-            day = day.format("%Y-%m-%d").to_string(),
-            officers = names(&ctx, l, &shift, Role::DutyOfficer),
-            leaders = names(&ctx, l, &shift, Role::Supervisor)
-        ));
-    }
-    r.text(lines.join("\n").chars().take(4000).collect());
-    r.send(&ctx).await
+    let unit = cmd.args.split_whitespace().next();
+    inbound::run(&ctx, &inc, async |tx, r| {
+        commands::roster(&ctx, tx, &inc, unit, r).await
+    })
+    .await
 }
 
-/// `/swap DATE @someone`: someone on DATE's shift asks a colleague of the same unit and
-/// role to take it; the colleague accepts or declines with a button.
 pub async fn swap(ctx: Arc<Ctx>, inc: Input, cmd: Command) -> HandlerResult {
-    let mut r = inc.replies();
-    let l = inc.lang;
-    let mut args = cmd.args.split_whitespace();
-    let day = args
-        .next()
-        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
-    let who = args
-        .next()
-        .and_then(|w| w.strip_prefix('@'))
-        .filter(|w| !w.is_empty());
-    let (Some(day), Some(who), Some(me)) = (day, who, inc.member.person.as_ref()) else {
-        r.text(tr!(ctx.i18n, l, "swap-usage"));
-        return r.send(&ctx).await;
-    };
-    let now = ctx.clock.now_ms();
-    let shown = day.format("%Y-%m-%d").to_string();
-    let who = who.to_string();
-    if day < ctx.config.roster.shift_day(ctx.config.timezone, now) {
-        r.text(tr!(ctx.i18n, l, "swap-past", day = shown.clone()));
-        return r.send(&ctx).await;
-    }
-    let mut tx = ctx.store.begin().await?;
-    let mine = tx.shifts_of(me.id, day).await?;
-    if mine.is_empty() {
-        r.text(tr!(ctx.i18n, l, "swap-not-on-shift", day = shown.clone()));
-        return r.commit(&ctx, tx).await;
-    }
-    let Some((to_id, to_chat, _, to_lang)) = tx
-        .person_by_username(&who)
-        .await?
-        .filter(|(id, ..)| *id != me.id)
-    else {
-        r.text(tr!(ctx.i18n, l, "swap-unknown-person", who = who));
-        return r.commit(&ctx, tx).await;
-    };
-    let colleague = tx.member(to_chat).await?;
-    let Some((unit_id, role)) = mine.into_iter().find(|(u, role)| {
-        colleague
-            .memberships
-            .iter()
-            .any(|m| m.unit_id == *u && m.role == *role)
-    }) else {
-        r.text(tr!(
-            ctx.i18n,
-            l,
-            "swap-not-colleague",
-            who = who,
-            day = shown.clone()
-        ));
-        return r.commit(&ctx, tx).await;
-    };
-    if tx
-        .shifts_of(to_id, day)
-        .await?
-        .contains(&(unit_id.clone(), role))
-    {
-        r.text(tr!(ctx.i18n, l, "swap-already-on", who = who));
-        return r.commit(&ctx, tx).await;
-    }
-    let asked = Swap {
-        id: 0,
-        day,
-        unit_id: unit_id.clone(),
-        role,
-        from_person: me.id,
-        to_person: to_id,
-        state: "asked".into(),
-    };
-    let id = tx.ask_swap(&asked, now).await?;
-    let unit = tx.unit_name(&unit_id).await?;
-    let tl = Lang::from_telegram(Some(&to_lang));
-    let text = tr!(
-        ctx.i18n,
-        tl,
-        "swap-ask",
-        from = me.name.clone(),
-        day = shown.clone(),
-        unit = unit.clone(),
-        role = role_name(&ctx, tl, role)
-    );
-    let buttons = vec![vec![
-        Button::new(
-            tr!(ctx.i18n, tl, "swap-accept-button"),
-            Action::Swap { id, accept: true },
-        ),
-        Button::new(
-            tr!(ctx.i18n, tl, "swap-decline-button"),
-            Action::Swap { id, accept: false },
-        ),
-    ]];
-    let ask = Notice::with_buttons(format!("swap.{id}.ask"), to_chat, text, buttons);
-    ctx.say(&mut tx, &ask, now).await?;
-    r.text(tr!(
-        ctx.i18n,
-        l,
-        "swap-asked",
-        who = who,
-        day = shown,
-        unit = unit
-    ));
-    r.commit(&ctx, tx).await
+    inbound::run(&ctx, &inc, async |tx, r| {
+        commands::swap(&ctx, tx, &inc, &cmd.args, r).await
+    })
+    .await
 }
 
-/// The colleague's answer to swap `id`: on acceptance they take the shift, the requester
-/// and the unit's supervisors are told; the question is edited to show the answer.
 pub async fn swap_button(ctx: &Ctx, inc: &Input, id: i64, accept: bool) -> HandlerResult {
-    let mut r = inc.replies();
-    let l = inc.lang;
-    let now = ctx.clock.now_ms();
-    let mut tx = ctx.store.begin().await?;
-    let Some(s) = crate::roster::swap_for(&mut tx, &inc.member, id, accept).await? else {
-        r.answer_press(Some(tr!(ctx.i18n, l, "button-expired")));
-        return r.commit(ctx, tx).await;
-    };
-    r.answer_press(None);
-    let day = s.day.format("%Y-%m-%d").to_string();
-    let unit = tx.unit_name(&s.unit_id).await?;
-    let past = s.day < ctx.config.roster.shift_day(ctx.config.timezone, now);
-    let taken = !past && tx.settle_swap(&s, accept).await?;
-    let mine = match (past || (accept && !taken), accept) {
-        (true, _) => "swap-gone",
-        (false, true) => "swap-accepted",
-        (false, false) => "swap-declined",
-    };
-    let text = tr!(ctx.i18n, l, mine, day = day.clone(), unit = unit.clone());
-    let answered = Notice::edit(
-        format!("swap.{id}.answered"),
-        inc.chat_id,
-        format!("swap.{id}.ask"),
-        text,
-        Vec::new(),
-    );
-    ctx.say(&mut tx, &answered, now).await?;
-    if mine != "swap-gone" {
-        let to = inc.display_name();
-        if let Some((chat, lang)) = tx.person_contact(s.from_person).await? {
-            let fl = Lang::from_telegram(Some(&lang));
-            let key = if accept {
-                "swap-requester-accepted"
-            } else {
-                "swap-requester-declined"
-            };
-            let text = tr!(
-                ctx.i18n,
-                fl,
-                key,
-                to = to.clone(),
-                day = day.clone(),
-                unit = unit.clone()
-            );
-            ctx.say(
-                &mut tx,
-                &Notice::text(format!("swap.{id}.told"), chat, text),
-                now,
-            )
-            .await?;
-        }
-        if accept {
-            let from = tx.person_name(s.from_person).await?.unwrap_or_default();
-            for sup in tx.supervisors_and_room(&s.unit_id).await? {
-                let sl = crate::escalation::recipient_lang(ctx, &sup);
-                let text = tr!(
-                    ctx.i18n,
-                    sl,
-                    "swap-notice",
-                    to = to.clone(),
-                    from = from.clone(),
-                    day = day.clone(),
-                    unit = unit.clone(),
-                    role = role_name(ctx, sl, s.role)
-                );
-                let key = format!("swap.{id}.notice.{}", sup.chat_id);
-                ctx.say(&mut tx, &Notice::text(key, sup.chat_id, text), now)
-                    .await?;
-            }
-        }
-    }
-    r.commit(ctx, tx).await
+    inbound::run(ctx, inc, async |tx, r| {
+        commands::answer_swap(ctx, tx, inc, id, accept, r).await
+    })
+    .await
 }

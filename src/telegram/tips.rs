@@ -3,7 +3,6 @@
 //! `/reward`, `/forward` and buttons. Every reply a tipster gets is anonymous (erased from the
 //! outbox once sent), and nothing here logs a tipster's chat.
 use super::files::{self, FileCheck};
-use super::limited;
 use crate::action::Action;
 use crate::config::Lang;
 use crate::context::Ctx;
@@ -211,7 +210,7 @@ async fn start_draft(ctx: &Ctx, inc: &Input, mut r: Replies) -> HandlerResult {
     if let Admit::WaitUntil(until) =
         limits::check(&mut tx, Kind::NewTip, &rate_key(ctx, inc), now).await?
     {
-        r.text(limited::wait_text(ctx, l, Kind::NewTip, until));
+        r.text(crate::limits::wait_text(ctx, l, Kind::NewTip, until));
         return r.commit(ctx, tx).await;
     }
     let draft = serde_json::to_string(&Draft::default()).unwrap_or_default();
@@ -241,7 +240,7 @@ async fn tip_by_code(
     let key = Key::pseudonym(ctx.tip_key.chat_key(guard::FAILURE_LABEL, inc.chat_id));
     if let Admit::WaitUntil(until) = limits::check_now(&ctx.store, Kind::TipCode, &key, now).await?
     {
-        let reply = limited::wait_text(ctx, inc.lang, Kind::TipCode, until);
+        let reply = crate::limits::wait_text(ctx, inc.lang, Kind::TipCode, until);
         return Ok(CodeCheck::Wait(reply));
     }
     if let Err(ms) = ctx.code_guard.admit(now) {
@@ -321,7 +320,9 @@ async fn with_code(
             r.text(tr!(ctx.i18n, l, "tip-draft-too-long"));
             return r.commit(ctx, tx).await;
         }
-        if !limited::take(ctx, &mut tx, &mut r, l, Kind::TipRelay, &Key::tip(id)).await? {
+        if !crate::limits::take_or_say(ctx, &mut tx, &mut r, l, Kind::TipRelay, &Key::tip(id))
+            .await?
+        {
             return r.commit(ctx, tx).await;
         }
         flow::from_tipster(ctx, &mut tx, &tip, &Content::Text(text.to_string()), now).await?;
@@ -412,7 +413,8 @@ pub async fn tipster_message(
                 }
             }
             let relay = Key::tip(tip.id);
-            if !limited::take(&ctx, &mut tx, &mut r, l, Kind::TipRelay, &relay).await? {
+            if !crate::limits::take_or_say(&ctx, &mut tx, &mut r, l, Kind::TipRelay, &relay).await?
+            {
                 return r.commit(&ctx, tx).await;
             }
             flow::from_tipster(&ctx, &mut tx, &tip, &content, now).await?;
@@ -466,7 +468,9 @@ async fn send_draft(ctx: &Ctx, inc: &Input, mut r: Replies) -> HandlerResult {
         r.text(tr!(ctx.i18n, l, "tip-no-draft"));
         return r.commit(ctx, tx).await;
     };
-    if !limited::take(ctx, &mut tx, &mut r, l, Kind::NewTip, &rate_key(ctx, inc)).await? {
+    if !crate::limits::take_or_say(ctx, &mut tx, &mut r, l, Kind::NewTip, &rate_key(ctx, inc))
+        .await?
+    {
         return r.commit(ctx, tx).await;
     }
     let lookup = ctx.tip_key.code_lookup(&code);

@@ -1,6 +1,5 @@
 //! Warnings in the chat: `/warn UNIT LEVEL TEXT` or step by step, Received (or `/ok W-7`),
 //! `/warn_end W-7 [TEXT]` and the figures of `/warning W-7`.
-use super::limited;
 use crate::action::Action;
 use crate::config::Lang;
 use crate::context::Ctx;
@@ -91,7 +90,7 @@ async fn issue_draft(
         if let limits::Admit::WaitUntil(until) =
             limits::check(&mut tx, limits::Kind::Warning, &key, now).await?
         {
-            r.text(limited::wait_text(
+            r.text(crate::limits::wait_text(
                 ctx,
                 inc.lang,
                 limits::Kind::Warning,
@@ -128,7 +127,7 @@ async fn issue_and_reply(
     let now = ctx.clock.now_ms();
     // Both forms end here: the warning and its count commit together.
     let key = limits::Key::person(person.id);
-    if !limited::take(ctx, &mut tx, &mut r, l, limits::Kind::Warning, &key).await? {
+    if !crate::limits::take_or_say(ctx, &mut tx, &mut r, l, limits::Kind::Warning, &key).await? {
         return r.commit(ctx, tx).await;
     }
     let new = Issue {
@@ -243,7 +242,7 @@ async fn start_draft(ctx: &Ctx, inc: &Input, mut r: Replies) -> HandlerResult {
         if let limits::Admit::WaitUntil(until) =
             limits::check_now(&ctx.store, kind, &key, ctx.clock.now_ms()).await?
         {
-            r.text(limited::wait_text(ctx, inc.lang, kind, until));
+            r.text(crate::limits::wait_text(ctx, inc.lang, kind, until));
             return r.send(ctx).await;
         }
     }

@@ -1,6 +1,8 @@
 //! Duty rosters (值班表): who is on shift each day in a unit, as duty officer (值班员) or leading
 //! supervisor (带班领导). A unit with a roster for the current shift is reminded and alerted
 //! through the people on it; a unit without one works as before (everyone of the role).
+pub mod commands;
+
 use crate::config::Lang;
 use crate::context::{Ctx, Features};
 use crate::ids::{EscalationId, HazardId, WarningId};
@@ -162,7 +164,7 @@ pub async fn swap_for(
         return Ok(None);
     };
     Ok(tx.swap(id).await?.filter(|s| {
-        s.state == "asked"
+        s.state == crate::store::SwapState::Asked
             && s.to_person == me
             && (!accept
                 || member
