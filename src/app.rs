@@ -31,7 +31,8 @@ pub struct Settings {
     /// Long-poll Telegram for updates (without a webhook). Among replicas on PostgreSQL one
     /// at a time does, holding the poller lock.
     pub poll: bool,
-    /// The tip key; `None` reads `LOOKOUT_TIP_KEY` or the key file in the working directory.
+    /// The tip key (`LOOKOUT_TIP_KEY`, read by the command line); `None` reads the key file in
+    /// the working directory, created when missing.
     pub tip_key: Option<[u8; 32]>,
     /// Take updates by webhook instead of long polling.
     pub webhook: Option<Webhook>,
@@ -236,7 +237,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     let i18n = I18n::load()?;
     let tip_key = match settings.tip_key {
         Some(k) => TipKey::from_bytes(k),
-        None => TipKey::load(std::path::Path::new("."))?,
+        None => TipKey::load_file(&std::path::Path::new(".").join(crate::tip::crypto::KEY_FILE))?,
     };
     let ctx = Arc::new(Ctx {
         wake: Wakers::default(),

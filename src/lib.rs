@@ -3,6 +3,7 @@ pub mod action;
 pub mod app;
 pub mod audit;
 pub mod board;
+pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod context;

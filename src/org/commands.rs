@@ -141,8 +141,13 @@ pub async fn bind_unit(
 }
 
 /// A role's name in `lang`.
-pub fn role_name(ctx: &Ctx, lang: crate::config::Lang, role: super::Role) -> String {
-    ctx.i18n.t(lang, &format!("role-{}", role.as_str()), &[])
+pub fn role_name(ctx: &Ctx, lang: Lang, role: Role) -> String {
+    role_name_in(&ctx.i18n, lang, role)
+}
+
+/// [`role_name`] without a context (the command line).
+pub fn role_name_in(i18n: &crate::i18n::I18n, lang: Lang, role: Role) -> String {
+    i18n.t(lang, &format!("role-{}", role.as_str()), &[])
 }
 
 /// A language as typed or carried by a button (`zh`, `en`…).

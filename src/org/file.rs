@@ -342,3 +342,41 @@ mod tests {
         assert!(e.contains("cycle: a -> b -> a"), "{e}");
     }
 }
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error(transparent)]
+    File(#[from] OrgFileError),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+}
+
+/// Import the org file `text` (named `source` in messages and the audit trail): units
+/// upserted by id, the whole file or nothing. How many units were added and updated.
+pub async fn import(
+    store: &crate::store::Store,
+    text: &str,
+    source: &str,
+    now: i64,
+) -> Result<(usize, usize), ImportError> {
+    let existing = store.units().await?;
+    let entries = parse(text, source, &existing)?;
+    let added = entries
+        .iter()
+        .filter(|e| !existing.iter().any(|u| u.id == e.id))
+        .count();
+    let updated = entries.len() - added;
+    let mut tx = store.begin().await?;
+    tx.import_units(&entries).await?;
+    let detail = format!("{added} added, {updated} updated from {source}");
+    tx.add_admin_event(&crate::store::AdminEvent {
+        at: now,
+        kind: "org.imported",
+        unit_id: None,
+        person_id: None,
+        detail: &detail,
+    })
+    .await?;
+    tx.commit().await?;
+    Ok((added, updated))
+}

@@ -151,6 +151,51 @@ pub fn parse(
     }
 }
 
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error(transparent)]
+    File(#[from] RosterFileError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Import the roster file `text` (named `source` in messages and the audit trail): each
+/// (day, unit, role) in it replaces what was planned, the whole file or nothing. How many
+/// rows and shifts it held.
+pub async fn import(
+    store: &crate::store::Store,
+    text: &str,
+    source: &str,
+    now: i64,
+) -> Result<(usize, usize), ImportError> {
+    let units = UnitTree::new(store.units().await?);
+    let staff = store.staff(None).await?;
+    let entries = parse(text, source, &units, &staff)?;
+    let mut shifts: Vec<_> = entries
+        .iter()
+        .map(|e| (e.day, &e.unit_id, e.role))
+        .collect();
+    shifts.sort();
+    shifts.dedup();
+    let mut tx = store.begin().await?;
+    tx.replace_roster(&entries).await?;
+    let detail = format!(
+        "{} rows for {} shifts from {source}",
+        entries.len(),
+        shifts.len()
+    );
+    tx.add_admin_event(&crate::store::AdminEvent {
+        at: now,
+        kind: "roster.imported",
+        unit_id: None,
+        person_id: None,
+        detail: &detail,
+    })
+    .await?;
+    tx.commit().await?;
+    Ok((entries.len(), shifts.len()))
+}
+
 /// Swap `id` if `member` is the colleague it asks and it still waits for their answer;
 /// accepting also needs them to hold the shift's role in its unit still (as `/swap` asked).
 /// `None` for anyone else, and whether the swap exists is not told.

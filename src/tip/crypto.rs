@@ -84,14 +84,12 @@ impl TipKey {
         TipKey(k)
     }
 
-    /// `LOOKOUT_TIP_KEY` if set, else the key file in `dir`, created (0600) when missing.
-    pub fn load(dir: &Path) -> Result<TipKey, KeyError> {
-        match std::env::var(KEY_ENV) {
-            Ok(v) if !v.trim().is_empty() => key32(&v).map(TipKey).ok_or(KeyError::BadEnv),
-            _ => TipKey::load_file(&dir.join(KEY_FILE)),
-        }
+    /// A key given as 64 hex characters (`LOOKOUT_TIP_KEY`).
+    pub fn parse_hex(hex: &str) -> Result<[u8; 32], KeyError> {
+        key32(hex).ok_or(KeyError::BadEnv)
     }
 
+    /// The key file at `path`, created (0600) when missing.
     pub fn load_file(path: &Path) -> Result<TipKey, KeyError> {
         let err = |detail: String| KeyError::File {
             path: path.to_path_buf(),
