@@ -4,6 +4,7 @@
 //! through the engine, naming them, so someone phones them. The issuer's tally message is
 //! kept up to date, coalesced so a warning to thousands does not spend the edit budget.
 pub mod cap;
+pub mod commands;
 pub mod upstream;
 
 use crate::action::Action;
