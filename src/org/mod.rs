@@ -138,6 +138,14 @@ impl Member {
                 .iter()
                 .any(|m| m.role == Role::Admin && tree.is_within(unit_id, &m.unit_id))
     }
+
+    /// Is this member an admin of `unit_id` or of a unit above it (who may invite to it,
+    /// pause it)? Never for a unit the tree does not hold.
+    pub fn administers(&self, tree: &tree::UnitTree, unit_id: &str) -> bool {
+        self.memberships
+            .iter()
+            .any(|m| m.role == Role::Admin && tree.is_within(unit_id, &m.unit_id))
+    }
 }
 
 #[cfg(test)]
@@ -192,6 +200,16 @@ mod tests {
         assert!(!worker.sees(&t, "nosuch"));
         assert!(member(&[("zhoucun", Role::Admin)]).sees(&t, "nanjiao"));
         assert!(!Member::default().sees(&t, "lijia"));
+    }
+
+    #[test]
+    fn admins_administer_their_unit_and_below_never_a_sibling_branch() {
+        let t = district();
+        let admin = member(&[("wangcun", Role::Admin)]);
+        assert!(admin.administers(&t, "wangcun") && admin.administers(&t, "lijia"));
+        assert!(!admin.administers(&t, "zhoucun") && !admin.administers(&t, "nanjiao"));
+        assert!(!admin.administers(&t, "nosuch"));
+        assert!(!member(&[("zhoucun", Role::Supervisor)]).administers(&t, "lijia"));
     }
 
     #[test]

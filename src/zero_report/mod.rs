@@ -2,6 +2,7 @@
 //! incident. Rounds open at each `remind` firing during the fire season and close at the next
 //! `deadline` firing; silence escalates, incidents alert at once.
 pub mod board;
+pub mod commands;
 
 use crate::action::Action;
 use crate::config::{CronSchedule, Lang};

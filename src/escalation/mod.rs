@@ -3,6 +3,8 @@
 //! notifies level k: level 1 is the supervisors and duty room of the responsible unit, level 2
 //! those of its parent, and so on; past the root it notifies the root again. Acknowledging
 //! stops the chain, resolving ends it; every step is recorded for the audit trail.
+pub mod commands;
+
 use crate::action::Action;
 use crate::config::{Lang, Span};
 use crate::context::{Ctx, Features};
