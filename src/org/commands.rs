@@ -248,7 +248,7 @@ pub async fn invite(
     let Some(unit) = inc
         .units
         .get(unit_id)
-        .filter(|_| inc.member.is_admin_of(&inc.units, unit_id))
+        .filter(|_| inc.member.administers(&inc.units, unit_id))
     else {
         return Err(Refusal::new("invite-unknown-unit")
             .with("unit", unit_id)

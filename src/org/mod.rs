@@ -127,16 +127,7 @@ impl Member {
         {
             return true;
         }
-        self.is_admin_of(tree, unit_id)
-    }
-
-    /// An admin of `unit_id` or of a unit above it (a unit of the tree).
-    pub fn is_admin_of(&self, tree: &tree::UnitTree, unit_id: &str) -> bool {
-        tree.get(unit_id).is_some()
-            && self
-                .memberships
-                .iter()
-                .any(|m| m.role == Role::Admin && tree.is_within(unit_id, &m.unit_id))
+        self.administers(tree, unit_id)
     }
 
     /// Is this member an admin of `unit_id` or of a unit above it (who may invite to it,
