@@ -211,11 +211,16 @@ pub async fn count_now(store: &Store, kind: Kind, key: &Key, now: i64) -> Result
     store.add_rate_hit(kind.as_str(), key.as_str(), now).await
 }
 
+/// When a limited sender may go on, local time to the minute, rounded up so that at the time
+/// named they are let through.
+pub fn until_text(ctx: &Ctx, until: i64) -> String {
+    let shown = (until + MINUTE_MS - 1).div_euclid(MINUTE_MS) * MINUTE_MS;
+    crate::zero_report::hhmm(ctx, shown)
+}
+
 /// The reply to a refused action: what was limited, and the local time to go on at.
 pub fn wait_text(ctx: &Ctx, l: Lang, kind: Kind, until: i64) -> String {
-    // Shown to the minute, rounded up, so at the time named the sender is let through.
-    let shown = (until + MINUTE_MS - 1).div_euclid(MINUTE_MS) * MINUTE_MS;
-    let time = crate::zero_report::hhmm(ctx, shown);
+    let time = until_text(ctx, until);
     let key = match kind {
         Kind::NewTip => "tip-rate-limited",
         Kind::TipRelay => "limit-tip-relay",

@@ -1,6 +1,8 @@
 //! A hazard report being written: kept in the conversation until it is filed, cancelled or
 //! left alone too long.
+use crate::store::NewTimer;
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 
 /// Timer kind: a draft left alone is dropped (`hazard::on_draft_expiry`).
 pub const EXPIRY: &str = "hz.draft";
@@ -25,6 +27,25 @@ pub struct Draft {
     /// taken only for one of these, whatever a button says.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub offered: Vec<i64>,
+}
+
+/// The timers of the drafts one person writes in one chat: cancelled together when the draft
+/// is filed, joined to a report or dropped.
+pub fn timers_of(chat: i64, user: i64) -> String {
+    format!("hzdraft:{chat}:{user}")
+}
+
+/// The timer that drops the draft begun at `started` if it is left alone (`EXPIRY`); saving
+/// the draft again sets the same timer, once.
+pub fn expiry_timer(chat: i64, user: i64, started: i64) -> NewTimer {
+    let group = timers_of(chat, user);
+    NewTimer {
+        key: format!("{group}:{started}"),
+        group,
+        kind: EXPIRY.into(),
+        payload: json!({ "chat": chat, "user": user, "started": started }),
+        due_at: started + EXPIRE_MS,
+    }
 }
 
 /// What the draft still needs, in the order it is asked.
@@ -101,6 +122,17 @@ mod tests {
             assert!(d.add_photo(&format!("f{n}")));
         }
         assert!(!d.add_photo("one too many"));
+    }
+
+    #[test]
+    fn a_drafts_timer_keeps_its_stored_key() {
+        // Timers already stored under these names must still be found and cancelled.
+        let t = expiry_timer(-5, 7, 1000);
+        assert_eq!(
+            (t.key.as_str(), t.group.as_str()),
+            ("hzdraft:-5:7:1000", "hzdraft:-5:7")
+        );
+        assert_eq!((t.kind.as_str(), t.due_at), (EXPIRY, 1000 + EXPIRE_MS));
     }
 
     #[test]

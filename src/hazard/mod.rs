@@ -1,7 +1,11 @@
 //! Hazard reports (隐患随手报): grid workers report by message; the report goes to the
 //! responsible unit's duty room, is tracked from acknowledgement to rectification to
 //! verification, and escalates while nobody acknowledges or while it is overdue.
+pub mod commands;
 pub mod draft;
+mod error;
+
+pub use error::HazardError;
 
 use crate::action::Action;
 use crate::config::Lang;
@@ -91,7 +95,8 @@ pub async fn visible(
     Ok(may_see(&tree, member, &h).then_some(h))
 }
 
-fn state_name(ctx: &Ctx, l: Lang, state: &str) -> String {
+/// A state (or a step of a report's history) as people read it.
+pub fn state_name(ctx: &Ctx, l: Lang, state: &str) -> String {
     ctx.i18n.t(l, &format!("hz-state-{state}"), &[])
 }
 

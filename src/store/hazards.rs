@@ -177,21 +177,13 @@ impl Tx {
         let sql = "SELECT tg_user_id, lang FROM people WHERE id = $1 AND NOT unreachable";
         Ok(on_tx!(self, c => sqlx::query_as(sql).bind(person_id).fetch_optional(&mut **c).await?))
     }
-}
 
-impl Store {
-    pub async fn hazard_photos(&self, id: i64) -> Result<Vec<String>> {
-        let sql = "SELECT file_id FROM hazard_photos WHERE hazard_id = $1 ORDER BY id";
-        let rows: Vec<(String,)> =
-            on_pool!(self, p => sqlx::query_as(sql).bind(id).fetch_all(p).await?);
-        Ok(rows.into_iter().map(|r| r.0).collect())
-    }
-
-    pub async fn hazard_history(&self, id: i64) -> Result<Vec<HazardEvent>> {
+    /// A report's history, oldest first, with who made each step.
+    pub async fn hazard_history(&mut self, id: i64) -> Result<Vec<HazardEvent>> {
         let sql = "SELECT e.at, p.name, e.action, e.text FROM hazard_events e LEFT JOIN people p ON p.id = e.person_id \
                    WHERE e.hazard_id = $1 ORDER BY e.id";
         let rows: Vec<(i64, Option<String>, String, Option<String>)> =
-            on_pool!(self, p => sqlx::query_as(sql).bind(id).fetch_all(p).await?);
+            on_tx!(self, c => sqlx::query_as(sql).bind(id).fetch_all(&mut **c).await?);
         Ok(rows
             .into_iter()
             .map(|(at, person, action, text)| HazardEvent {
@@ -203,11 +195,39 @@ impl Store {
             .collect())
     }
 
-    pub async fn hazard_by_id(&self, id: i64) -> Result<Option<Hazard>> {
-        let sql = format!("SELECT {COLS} FROM hazards WHERE id = $1");
-        let row: Option<Row> =
-            on_pool!(self, p => sqlx::query_as(&sql).bind(id).fetch_optional(p).await?);
-        Ok(row.map(hazard_of))
+    /// Open reports in these units, or reported by this person (`Store::open_hazards`).
+    pub async fn open_hazards(
+        &mut self,
+        units: &std::collections::HashSet<&str>,
+        reporter: Option<i64>,
+    ) -> Result<Vec<Hazard>> {
+        let sql = open_sql();
+        let rows: Vec<Row> = on_tx!(self, c => sqlx::query_as(&sql).fetch_all(&mut **c).await?);
+        Ok(open_of(rows, units, reporter))
+    }
+}
+
+fn open_sql() -> String {
+    format!("SELECT {COLS} FROM hazards WHERE state NOT IN ('closed', 'rejected') ORDER BY id")
+}
+
+fn open_of(
+    rows: Vec<Row>,
+    units: &std::collections::HashSet<&str>,
+    reporter: Option<i64>,
+) -> Vec<Hazard> {
+    rows.into_iter()
+        .map(hazard_of)
+        .filter(|h| units.contains(h.unit_id.as_str()) || Some(h.reporter_id) == reporter)
+        .collect()
+}
+
+impl Store {
+    pub async fn hazard_photos(&self, id: i64) -> Result<Vec<String>> {
+        let sql = "SELECT file_id FROM hazard_photos WHERE hazard_id = $1 ORDER BY id";
+        let rows: Vec<(String,)> =
+            on_pool!(self, p => sqlx::query_as(sql).bind(id).fetch_all(p).await?);
+        Ok(rows.into_iter().map(|r| r.0).collect())
     }
 
     /// Open reports in these units, or reported by this person.
@@ -216,14 +236,8 @@ impl Store {
         units: &std::collections::HashSet<&str>,
         reporter: Option<i64>,
     ) -> Result<Vec<Hazard>> {
-        let sql = format!(
-            "SELECT {COLS} FROM hazards WHERE state NOT IN ('closed', 'rejected') ORDER BY id"
-        );
+        let sql = open_sql();
         let rows: Vec<Row> = on_pool!(self, p => sqlx::query_as(&sql).fetch_all(p).await?);
-        Ok(rows
-            .into_iter()
-            .map(hazard_of)
-            .filter(|h| units.contains(h.unit_id.as_str()) || Some(h.reporter_id) == reporter)
-            .collect())
+        Ok(open_of(rows, units, reporter))
     }
 }
