@@ -8,7 +8,7 @@ use crate::ops::{http, serve_lock};
 use crate::schedule;
 use crate::store::{Outgoing, Store};
 use crate::telegram::api::BotApi;
-use crate::telegram::{handlers, intake, webhook};
+use crate::telegram::{intake, webhook};
 use crate::tip::crypto::TipKey;
 use anyhow::Context as _;
 use serde_json::json;
@@ -283,7 +283,6 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         None => None,
     };
     let inbox = intake::Inbox::new(ctx.faults.clone());
-    let schema = Arc::new(handlers::schema());
     let sender = Sender::new(
         store.clone(),
         api.clone(),
@@ -296,7 +295,6 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     let (stop_processor, stop) = watch::channel(false);
     let processor = tokio::spawn(intake::process(
         ctx.clone(),
-        schema,
         inbox.clone(),
         stop,
         api.clone(),

@@ -22,6 +22,7 @@ pub mod org;
 pub mod registry;
 pub mod retention;
 pub mod roster;
+pub mod route;
 pub mod schedule;
 pub mod sim;
 pub mod stats;

@@ -23,6 +23,22 @@ pub struct Sender {
     pub name: String,
     /// Their public handle, if they have one.
     pub username: Option<String>,
+    /// How a colleague finds them on the channel, as the channel says it ("Name (@user,
+    /// Telegram id 42)"): what the desk is told of a tipster who reveals themselves.
+    pub account: String,
+}
+
+/// A file sent as a document rather than as a photo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Document {
+    /// A picture, by the channel's id of the file.
+    Picture(String),
+    /// A picture too large (bytes, pixels or a side) to pass on.
+    TooLarge,
+    /// Named as a picture, but none the bot can read.
+    Unreadable,
+    /// Not a picture.
+    Other,
 }
 
 /// Who sent an update, where, and in which language to answer.
@@ -37,6 +53,8 @@ pub struct Input {
     pub text: Option<String>,
     /// A photo or location the message carries.
     pub media: Option<Media>,
+    /// A file sent as a document.
+    pub document: Option<Document>,
     /// The album (media group) a photo belongs to.
     pub album: Option<String>,
     pub press: Option<Press>,

@@ -1,13 +1,14 @@
 //! A Telegram update read as the domain's [`Input`]: the sender looked up, their language
-//! chosen, the message's text, photo or location, or the button pressed.
+//! chosen, the message's text, photo, location or file, or the button pressed.
+use super::files::{self, FileCheck};
 use crate::config::Lang;
 use crate::context::Ctx;
-use crate::inbound::{Input, Press, Sender};
+use crate::inbound::{Document, Input, Press, Sender};
 use crate::org::Member;
 use crate::store::StoreError;
 use crate::zero_report::Media;
 use std::sync::Arc;
-use teloxide::types::{ChatKind, Update, UpdateKind, User};
+use teloxide::types::{ChatKind, Message, PhotoSize, Update, UpdateKind, User};
 
 fn user_lang(member: &Member, stored: Option<String>, user: &User) -> Lang {
     let chosen = member.person.as_ref().map(|p| p.lang.clone()).or(stored);
@@ -17,15 +18,52 @@ fn user_lang(member: &Member, stored: Option<String>, user: &User) -> Lang {
     }
 }
 
+/// The largest size of a photo.
+fn best(sizes: &[PhotoSize]) -> Option<&PhotoSize> {
+    sizes
+        .iter()
+        .max_by_key(|s| u64::from(s.width) * u64::from(s.height))
+}
+
+/// A file sent as a document: a picture or not, and whether it may be passed on (`check` is
+/// what intake learned of a picture from its header).
+fn document(m: &Message, check: FileCheck) -> Option<Document> {
+    let d = m.document()?;
+    let mime = d.mime_type.as_ref().map(|t| t.to_string());
+    Some(
+        if !files::is_image(mime.as_deref(), d.file_name.as_deref()) {
+            Document::Other
+        } else if files::declared_too_large(u64::from(d.file.size)) {
+            Document::TooLarge
+        } else {
+            match check {
+                FileCheck::TooLarge => Document::TooLarge,
+                FileCheck::Unreadable => Document::Unreadable,
+                FileCheck::Fits | FileCheck::NotChecked => Document::Picture(d.file.id.0.clone()),
+            }
+        },
+    )
+}
+
+/// How a colleague finds this person on Telegram.
+fn account(user: &User) -> String {
+    let (name, id) = (user.full_name(), user.id.0);
+    match &user.username {
+        Some(u) => format!("{name} (@{u}, Telegram id {id})"),
+        None => format!("{name} (Telegram id {id})"),
+    }
+}
+
 /// A Telegram update as the domain's input: messages and button presses from people;
 /// everything else (channel posts, service updates, kinds we do not know) is `None` and
 /// ignored.
-pub async fn load(ctx: &Ctx, update_id: i64, update: &Update) -> Result<Option<Input>, StoreError> {
-    let album = match &update.kind {
-        UpdateKind::Message(m) => m.media_group_id().map(|g| g.to_string()),
-        _ => None,
-    };
-    let (chat, user, text, press, media) = match &update.kind {
+pub async fn load(
+    ctx: &Ctx,
+    update_id: i64,
+    update: &Update,
+    check: FileCheck,
+) -> Result<Option<Input>, StoreError> {
+    let (chat, user, text, press, media, document, album) = match &update.kind {
         UpdateKind::Message(m) => {
             let Some(user) = m.from.clone() else {
                 return Ok(None);
@@ -33,23 +71,32 @@ pub async fn load(ctx: &Ctx, update_id: i64, update: &Update) -> Result<Option<I
             let text = m.text().or(m.caption()).map(str::to_string);
             let photo = m
                 .photo()
-                .and_then(|sizes| sizes.last())
+                .and_then(best)
                 .map(|p| Media::Photo(p.file.id.to_string()));
             let location = m
                 .location()
                 .map(|l| Media::Location(l.latitude, l.longitude));
-            (m.chat.clone(), user, text, None, photo.or(location))
+            let album = m.media_group_id().map(|g| g.to_string());
+            let media = photo.or(location);
+            (
+                m.chat.clone(),
+                user,
+                text,
+                None,
+                media,
+                document(m, check),
+                album,
+            )
         }
         UpdateKind::CallbackQuery(q) => {
             let Some(chat) = q.message.as_ref().map(|m| m.chat().clone()) else {
                 return Ok(None);
             };
-            let data = q.data.clone().unwrap_or_default();
             let press = Press {
                 id: q.id.to_string(),
-                data,
+                data: q.data.clone().unwrap_or_default(),
             };
-            (chat, q.from.clone(), None, Some(press), None)
+            (chat, q.from.clone(), None, Some(press), None, None, None)
         }
         _ => return Ok(None),
     };
@@ -74,15 +121,84 @@ pub async fn load(ctx: &Ctx, update_id: i64, update: &Update) -> Result<Option<I
             id: user_id,
             name: user.full_name(),
             username: user.username.clone(),
+            account: account(&user),
         },
         member,
         lang,
         text,
         media,
+        document,
         album,
         press,
         state: sender.state,
         units,
         finished: Arc::default(),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(extra: serde_json::Value) -> Message {
+        let mut msg = serde_json::json!({
+            "message_id": 5, "date": 0,
+            "chat": {"id": 9, "type": "private", "first_name": "A"},
+            "from": {"id": 9, "is_bot": false, "first_name": "A", "username": "a_b"},
+        });
+        if let (Some(m), Some(e)) = (msg.as_object_mut(), extra.as_object()) {
+            m.extend(e.clone());
+        }
+        serde_json::from_value(msg).expect("message")
+    }
+
+    #[test]
+    fn documents_are_pictures_or_not_and_checked() {
+        let doc = |name: &str, mime: &str, size: u64| {
+            message(
+                serde_json::json!({"document": {"file_id": "F", "file_unique_id": "U",
+                "file_size": size, "file_name": name, "mime_type": mime}}),
+            )
+        };
+        let picture = Some(Document::Picture("F".into()));
+        let check = FileCheck::NotChecked;
+        assert_eq!(
+            document(&doc("a.jpg", "image/jpeg", 3), FileCheck::Fits),
+            picture
+        );
+        assert_eq!(document(&doc("a.bin", "image/png", 3), check), picture);
+        assert_eq!(
+            document(&doc("IMG.HEIC", "application/octet-stream", 3), check),
+            picture
+        );
+        let pdf = doc("r.pdf", "application/pdf", 3);
+        assert_eq!(document(&pdf, check), Some(Document::Other));
+        // What intake found in the header, or the declared size, refuses a picture.
+        let png = doc("a.png", "image/png", 3);
+        assert_eq!(
+            document(&png, FileCheck::TooLarge),
+            Some(Document::TooLarge)
+        );
+        assert_eq!(
+            document(&png, FileCheck::Unreadable),
+            Some(Document::Unreadable)
+        );
+        let huge = doc("a.png", "image/png", 21 << 20);
+        assert_eq!(document(&huge, check), Some(Document::TooLarge));
+        assert_eq!(
+            document(&message(serde_json::json!({"text": "hi"})), check),
+            None
+        );
+    }
+
+    #[test]
+    fn the_largest_photo_and_the_account() {
+        let m = message(serde_json::json!({"photo": [
+            {"file_id": "big", "file_unique_id": "u2", "width": 1280, "height": 960},
+            {"file_id": "small", "file_unique_id": "u1", "width": 90, "height": 60}]}));
+        let sizes = m.photo().expect("photo");
+        assert_eq!(best(sizes).map(|p| p.file.id.0.as_str()), Some("big"));
+        let user = m.from.expect("from");
+        assert_eq!(account(&user), "A (@a_b, Telegram id 9)");
+    }
 }

@@ -4,7 +4,6 @@
 //! no-op. Several processes may share the inbox: see `store::inbox` for how they divide it.
 use super::api::{ApiError, BotApi};
 use super::files::{self, FileCheck};
-use super::handlers::Schema;
 use crate::context::Ctx;
 use crate::inbound::HandlerError;
 use crate::ops::metrics::{self, Outcome};
@@ -12,7 +11,6 @@ use crate::store::{Batch, Faults, InboxItem, Job, JobLock, NewUpdate, Store, Sto
 use crate::tr;
 use serde_json::Value;
 use std::collections::HashSet;
-use std::ops::ControlFlow;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
@@ -226,13 +224,7 @@ impl SideLane {
         self.busy.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    async fn spawn(
-        &mut self,
-        ctx: &Arc<Ctx>,
-        schema: &Arc<Schema>,
-        wake: &Arc<Notify>,
-        item: InboxItem,
-    ) {
+    async fn spawn(&mut self, ctx: &Arc<Ctx>, wake: &Arc<Notify>, item: InboxItem) {
         while self.tasks.try_join_next().is_some() {}
         while self.tasks.len() >= MAX_CODE_CHECKS {
             self.tasks.join_next().await;
@@ -241,9 +233,8 @@ impl SideLane {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .insert(item.chat_key);
-        let (ctx, schema, wake, busy, api) = (
+        let (ctx, wake, busy, api) = (
             ctx.clone(),
-            schema.clone(),
             wake.clone(),
             self.busy.clone(),
             self.api.clone(),
@@ -253,7 +244,7 @@ impl SideLane {
                 Some(file_id) => files::check(&api, &file_id).await,
                 None => FileCheck::NotChecked,
             };
-            handle_counted(&ctx, &schema, &item, check).await;
+            handle_counted(&ctx, &item, check).await;
             busy.lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .remove(&item.chat_key);
@@ -269,22 +260,16 @@ impl SideLane {
 /// `BATCH`) in update order; on PostgreSQL, where replicas share the inbox, it is the updates
 /// this process leased, the oldest pending one of each chat. Once `stop` turns true, return
 /// when none is left to take.
-pub async fn process(
-    ctx: Arc<Ctx>,
-    schema: Arc<Schema>,
-    inbox: Inbox,
-    mut stop: watch::Receiver<bool>,
-    api: BotApi,
-) {
+pub async fn process(ctx: Arc<Ctx>, inbox: Inbox, mut stop: watch::Receiver<bool>, api: BotApi) {
     let mut lane = SideLane::new(api);
     let mut alone: Vec<InboxItem> = Vec::new();
     loop {
         // An update that failed in a batch is retried alone, in a transaction of its own.
         for item in std::mem::take(&mut alone) {
-            handle_counted(&ctx, &schema, &item, FileCheck::NotChecked).await;
+            handle_counted(&ctx, &item, FileCheck::NotChecked).await;
             ctx.wake.outbox.notify_one();
         }
-        let handled = match run_batch(&ctx, &schema, &inbox, &mut lane, &mut alone).await {
+        let handled = match run_batch(&ctx, &inbox, &mut lane, &mut alone).await {
             Ok(n) => {
                 ctx.faults.ok(Worker::Processor);
                 n
@@ -324,7 +309,6 @@ const LEASED: i64 = 64;
 /// One batch; how many updates it handled or sent to the side lane.
 async fn run_batch(
     ctx: &Arc<Ctx>,
-    schema: &Arc<Schema>,
     inbox: &Inbox,
     lane: &mut SideLane,
     alone: &mut Vec<InboxItem>,
@@ -377,8 +361,7 @@ async fn run_batch(
         let started = std::time::Instant::now();
         batch.start_update().await?;
         let check = FileCheck::NotChecked;
-        let outcome = match run_handlers(&inner, schema, item.update_id, &item.payload, check).await
-        {
+        let outcome = match run_handlers(&inner, item.update_id, &item.payload, check).await {
             Ok(done) => {
                 if !done {
                     inner.store.finish_stray_update(item.update_id).await?;
@@ -426,14 +409,14 @@ async fn run_batch(
     ctx.wake.outbox.notify_one();
     ctx.wake.timers.notify_one();
     for item in to_lane {
-        lane.spawn(ctx, schema, &inbox.wake, item).await;
+        lane.spawn(ctx, &inbox.wake, item).await;
     }
     Ok(handled)
 }
 
-async fn handle_counted(ctx: &Arc<Ctx>, schema: &Schema, item: &InboxItem, check: FileCheck) {
+async fn handle_counted(ctx: &Arc<Ctx>, item: &InboxItem, check: FileCheck) {
     let started = std::time::Instant::now();
-    if let Some(o) = handle_one(ctx, schema, item.update_id, &item.payload, check).await {
+    if let Some(o) = handle_one(ctx, item.update_id, &item.payload, check).await {
         metrics::update_handled(&item.payload, o, started.elapsed());
     }
 }
@@ -463,12 +446,11 @@ fn checks_a_code(payload: &str) -> bool {
 /// handled it.
 async fn handle_one(
     ctx: &Arc<Ctx>,
-    schema: &Schema,
     update_id: i64,
     payload: &str,
     check: FileCheck,
 ) -> Option<Outcome> {
-    let error = match run_handlers(ctx, schema, update_id, payload, check).await {
+    let error = match run_handlers(ctx, update_id, payload, check).await {
         Ok(true) => return Some(Outcome::Ok),
         Ok(false) => {
             // Nothing to do: mark it, as no handler did.
@@ -517,11 +499,10 @@ async fn failed(ctx: &Arc<Ctx>, update_id: i64, payload: &str, error: &HandlerEr
     }
 }
 
-/// Run the handler tree; true if a handler committed the update as done. `check` is what
-/// intake learned of a picture sent as a file (handlers that take files read it).
+/// Route the update (`route::handle`); true if it was committed as done. `check` is what
+/// intake learned of a picture sent as a file.
 async fn run_handlers(
     ctx: &Arc<Ctx>,
-    schema: &Schema,
     update_id: i64,
     payload: &str,
     check: FileCheck,
@@ -534,22 +515,11 @@ async fn run_handlers(
             return Ok(false);
         }
     };
-    let Some(incoming) = super::context::load(ctx, update_id, &update).await? else {
+    let Some(input) = super::context::load(ctx, update_id, &update, check).await? else {
         return Ok(false);
     };
-    let finished = incoming.finished.clone();
-    if let ControlFlow::Break(result) = schema
-        .dispatch(teloxide::dptree::deps![
-            ctx.clone(),
-            incoming,
-            update,
-            check
-        ])
-        .await
-    {
-        result?;
-    }
-    Ok(finished.load(Ordering::Relaxed))
+    crate::route::handle(ctx, &input).await?;
+    Ok(input.finished.load(Ordering::Relaxed))
 }
 
 /// Nothing is dropped silently: the person learns their message was not handled.
@@ -557,7 +527,8 @@ async fn tell_sender_it_failed(ctx: &Arc<Ctx>, update_id: i64, payload: &str) {
     let Ok(update) = serde_json::from_str::<Update>(payload) else {
         return;
     };
-    let Ok(Some(inc)) = super::context::load(ctx, update_id, &update).await else {
+    let Ok(Some(inc)) = super::context::load(ctx, update_id, &update, FileCheck::NotChecked).await
+    else {
         return;
     };
     let mut r = inc.replies();

@@ -1,15 +1,9 @@
-//! Everything Telegram-shaped: the Bot API client, the update intake, the handler tree and
-//! the rendering of replies.
+//! Everything Telegram-shaped: the Bot API client, the update intake (long polling or the
+//! webhook), reading an update as the domain's input (`context`), pictures sent as files,
+//! and the rendering of notices. What an input does is the domain's (`crate::route`).
 pub mod api;
 pub mod context;
-pub mod escalation;
 pub mod files;
-pub mod handlers;
-pub mod hazards;
 pub mod intake;
 pub mod render;
-pub mod roster;
-pub mod tips;
-pub mod warnings;
 pub mod webhook;
-pub mod zero;

@@ -17,11 +17,12 @@ use crate::action::Action;
 use crate::config::Lang;
 use crate::context::Ctx;
 use crate::ids::TipId;
-use crate::inbound::{Input, Replies};
+use crate::inbound::{Document, Input, Replies};
 use crate::limits::{self, Admit, Key, Kind};
 use crate::notice::{Button, Buttons};
 use crate::store::{StoreError, TipRow, Tx};
 use crate::tr;
+use crate::zero_report::Media;
 
 /// A chat message holds a few thousand characters (Telegram's 4096): longer texts go in
 /// pieces, with room to spare.
@@ -388,6 +389,33 @@ pub enum Received {
 }
 
 impl Received {
+    /// What a message in a tipster's chat holds. A picture sent as a file keeps its GPS and
+    /// camera metadata: it travels as a `scrub:` reference and is re-encoded from its pixels
+    /// when sent (`delivery::scrub`).
+    pub fn of(inc: &Input) -> Received {
+        let caption = || inc.text.clone().filter(|c| !c.trim().is_empty());
+        match (&inc.media, &inc.document) {
+            (Some(Media::Photo(file_id)), _) => Received::Content(Content::Photo {
+                file_id: file_id.clone(),
+                caption: caption(),
+            }),
+            (Some(Media::Location(lat, lon)), _) => {
+                Received::Content(Content::Location(*lat, *lon))
+            }
+            (None, Some(Document::Picture(file_id))) => Received::Content(Content::Photo {
+                file_id: format!("{}{file_id}", crate::delivery::scrub::PREFIX),
+                caption: caption(),
+            }),
+            (None, Some(Document::TooLarge)) => Received::TooLarge,
+            (None, Some(Document::Unreadable)) => Received::Unreadable,
+            (None, Some(Document::Other)) => Received::Document,
+            (None, None) => match caption() {
+                Some(text) => Received::Content(Content::Text(text)),
+                None => Received::Other,
+            },
+        }
+    }
+
     /// What is passed on, or the message that says why nothing is.
     fn content(self) -> Result<Content, &'static str> {
         match self {
