@@ -2,6 +2,9 @@
 //! and the real bot talking to each other over HTTP on 127.0.0.1.
 #![allow(dead_code)]
 
+pub mod browser;
+pub mod proxy;
+
 use lookout::app::{self, Running, Settings};
 use lookout::clock::Clock;
 use lookout::config::Config;
@@ -167,6 +170,8 @@ pub struct TestBot {
     /// The clock the bot reads; `None` is the system clock.
     pub clock: Option<TestClock>,
     running: Option<Running>,
+    /// Held while the running bot serves HTTP (see `counting_board_builds`).
+    serving: Option<Serving>,
 }
 
 pub const ORG: &str = r#"[[unit]]
@@ -223,6 +228,7 @@ impl TestBot {
             limits: Limits::telegram(),
             clock: None,
             running: None,
+            serving: None,
         }
     }
 
@@ -266,7 +272,7 @@ impl TestBot {
         // Never a key file in the working directory from tests.
         s.tip_key = Some(TIP_KEY);
         // A board built per request: tests look at it right after a change. (The shared
-        // build, one a second, is tested in tests/listener.rs.)
+        // build, one a second, is tested in tests/it/listener.rs.)
         s.board_cache = Duration::ZERO;
         if let Some(c) = &self.clock {
             s.clock = c.clock();
@@ -355,6 +361,9 @@ impl TestBot {
 
     pub async fn start_with(&mut self, settings: Settings) {
         assert!(self.running.is_none(), "bot already running");
+        if settings.config.http.listen.is_some() || settings.webhook.is_some() {
+            self.serving = Serving::start().await;
+        }
         self.running = Some(app::start(settings).await.expect("bot starts"));
     }
 
@@ -367,6 +376,7 @@ impl TestBot {
         if let Some(r) = self.running.take() {
             r.shutdown().await;
         }
+        self.serving = None;
     }
 
     /// Stop the bot abruptly, as a crash would.
@@ -374,6 +384,7 @@ impl TestBot {
         if let Some(r) = self.running.take() {
             r.kill();
         }
+        self.serving = None;
     }
 
     /// Wait until nothing is on its way to Telegram, so that a kill tests what it means to
@@ -519,5 +530,97 @@ impl Drop for TestBot {
     fn drop(&mut self) {
         self.kill();
         self.sim.shutdown();
+    }
+}
+
+/// Every metrics series is the process's, and the tests share the process: a series another
+/// test's bot can move is read only as "moved by at least". `lookout_board_builds_total` must
+/// be read exactly; the bots that build boards are those serving HTTP, so a test counting
+/// builds runs `body` while no other bot serves HTTP, and none starts to until it is done.
+pub async fn counting_board_builds<F: std::future::Future>(body: F) -> F::Output {
+    loop {
+        let changed = HTTP.changed.notified();
+        tokio::pin!(changed);
+        changed.as_mut().enable();
+        {
+            let mut gate = HTTP.gate();
+            if gate.serving == 0 && !gate.counting {
+                gate.counting = true;
+                break;
+            }
+        }
+        changed.await;
+    }
+    // Ends the count even if `body` panics.
+    struct Counted;
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            HTTP.gate().counting = false;
+            HTTP.changed.notify_waiters();
+        }
+    }
+    let _counted = Counted;
+    COUNTING.scope((), body).await
+}
+
+/// How many bots of other tests serve HTTP, and whether a test counts board builds.
+struct HttpGate {
+    state: std::sync::Mutex<Gate>,
+    changed: tokio::sync::Notify,
+}
+
+struct Gate {
+    serving: usize,
+    counting: bool,
+}
+
+impl HttpGate {
+    fn gate(&self) -> std::sync::MutexGuard<'_, Gate> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+static HTTP: HttpGate = HttpGate {
+    state: std::sync::Mutex::new(Gate {
+        serving: 0,
+        counting: false,
+    }),
+    changed: tokio::sync::Notify::const_new(),
+};
+
+tokio::task_local! {
+    /// Set in the test that counts board builds: its own bots are the ones it counts.
+    static COUNTING: ();
+}
+
+/// A bot serving HTTP, counted in `HTTP` while this lives.
+struct Serving;
+
+impl Serving {
+    /// `None` for the counting test's own bots; others wait while a test counts.
+    async fn start() -> Option<Serving> {
+        if COUNTING.try_with(|_| ()).is_ok() {
+            return None;
+        }
+        loop {
+            let changed = HTTP.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            {
+                let mut gate = HTTP.gate();
+                if !gate.counting {
+                    gate.serving += 1;
+                    return Some(Serving);
+                }
+            }
+            changed.await;
+        }
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        HTTP.gate().serving -= 1;
+        HTTP.changed.notify_waiters();
     }
 }

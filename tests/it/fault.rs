@@ -9,9 +9,8 @@
 //! "sent, not yet recorded" and such a message arrives twice rather than never. The test
 //! freezes the victim first (SIGSTOP), notes which messages it had claimed, and allows only
 //! those to arrive twice. Every state change is recorded once.
-mod common;
 
-use common::{Backend, TestBot, TIP_KEY, WAIT};
+use crate::common::{self, Backend, TestBot, TIP_KEY, WAIT};
 use lookout::config::Config;
 use lookout::org::{file as orgfile, Role};
 use lookout::sim::{SentMessage, SimConfig, SimUser};

@@ -5,9 +5,8 @@
 //!
 //! Rounds run on a morning's real schedule and a clock the test drives, so a morning passes in
 //! seconds; incidents stay end to end on the real clock, with 20-second rounds.
-mod common;
 
-use common::{hhmm, Backend, TestBot, TestClock, WAIT};
+use crate::common::{self, hhmm, Backend, TestBot, TestClock, WAIT};
 use lookout::config::Config;
 use lookout::org::Role;
 use lookout::sim::SentMessage;

@@ -1,9 +1,8 @@
 //! The board over HTTP (PRODUCT.md "The board"): links made by `lookout board-link`, only
 //! their hashes stored; 401 without a valid token; a link's scope; the page's security policy
 //! and its files served by the binary; the JSON of `/api/board`; on both backends.
-mod common;
 
-use common::{Backend, TestBot, WAIT};
+use crate::common::{self, Backend, TestBot, WAIT};
 use lookout::config::Config;
 use lookout::org::Role;
 use lookout::sim::SimConfig;

@@ -3,12 +3,9 @@
 //! flips its unit's tile in an open page within 2 s, a hazard's pin comes and goes, a
 //! warning's tally moves, kiosk and English render, and the page asks no other host.
 //! Screenshots go to `target/board-screenshots/`.
-#[path = "common/browser.rs"]
-mod browser;
-mod common;
 
-use browser::{screenshot, until, Driver};
-use common::{Backend, TestBot, TestClock, WAIT};
+use crate::common::browser::{screenshot, until, Driver};
+use crate::common::{Backend, TestBot, TestClock, WAIT};
 use lookout::config::Config;
 use lookout::org::Role;
 use serde_json::json;

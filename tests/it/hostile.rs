@@ -2,9 +2,8 @@
 //! proptest, thrown at the running bot. Afterwards it must still answer, nothing may have
 //! failed for good, and no unrelated state may have changed. Runs briefly here; for a longer
 //! run: `LOOKOUT_FUZZ_CASES=5000 cargo test --test hostile`.
-mod common;
 
-use common::{Backend, TestBot};
+use crate::common::{self, Backend, TestBot};
 use lookout::config::Config;
 use lookout::org::Role;
 use proptest::prelude::*;

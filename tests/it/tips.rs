@@ -2,9 +2,8 @@
 //! and leaves no trace of who sent it (in any message to anyone else, in any column of any
 //! table, in the raw SQLite file); the relay works both ways and from another account; codes
 //! that do not open a tip all get one answer; rewards, rate limit, escalation, reveal, forgetting.
-mod common;
 
-use common::{Backend, TestBot, WAIT};
+use crate::common::{Backend, TestBot, WAIT};
 use lookout::clock::Clock;
 use lookout::config::{Config, Span};
 use lookout::limits;

@@ -1,9 +1,8 @@
 //! Webhook mode and several processes on one database: updates pushed by Telegram are
 //! stored before they are acknowledged, a graceful stop finishes what it took, and when
 //! the process holding the poller dies another takes over.
-mod common;
 
-use common::{Backend, TestBot, WAIT};
+use crate::common::{Backend, TestBot, WAIT};
 use lookout::app::{self, Settings, Webhook};
 use lookout::config::Config;
 use lookout::org::Role;

@@ -1,8 +1,7 @@
 //! Warnings with call and respond (PRODUCT.md "Warnings"): issuing, delivery, confirmation,
 //! the tally, the resend and escalation of the silent, the end, the figures; on both backends.
-mod common;
 
-use common::{Backend, TestBot, TestClock, WAIT};
+use crate::common::{self, Backend, TestBot, TestClock, WAIT};
 use lookout::config::{Config, Span};
 use lookout::org::Role;
 use lookout::sim::{SentMessage, SimConfig, SimGroup, SimUser};

@@ -1,9 +1,8 @@
 //! Hazard reports through the real bot: quick and guided reporting, an album, a restart mid
 //! draft, an expiring draft, every transition with allowed and refused roles, both
 //! escalations, and the reporter's notices in their language.
-mod common;
 
-use common::{Backend, TestBot, WAIT};
+use crate::common::{Backend, TestBot, WAIT};
 use lookout::config::Config;
 use lookout::org::Role;
 use lookout::sim::{SentMessage, SimUser};

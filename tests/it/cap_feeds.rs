@@ -4,9 +4,8 @@
 //! naming its areas; the declared encoding (ISO-8859-1, GB2312, GBK, GB18030) is honoured;
 //! an Update of something never seen here is issued, a Cancel of it is ignored with a
 //! message; the XXE file is refused with nothing expanded. The real binary, both backends.
-mod common;
 
-use common::{Backend, TestBot, WAIT};
+use crate::common::{self, Backend, TestBot, WAIT};
 use lookout::config::Config;
 use lookout::org::Role;
 use lookout::sim::SimUser;

@@ -1,9 +1,8 @@
 //! `lookout audit` through the real bot and the real binary: a hazard, an escalation that is
 //! snoozed and taken, a tip with a reward step, an invite made in the bot and a duty-room
 //! bind; the export lists them in order with their actors, and nothing of the tipster.
-mod common;
 
-use common::{lookout, Backend, TestBot, WAIT};
+use crate::common::{lookout, Backend, TestBot, WAIT};
 use lookout::config::Config;
 use lookout::org::Role;
 use lookout::sim::SentMessage;

@@ -2,9 +2,8 @@
 //! officer gets the reminder, today's leader gets the alert, units without a roster work as
 //! before, an unreachable leader falls back to every supervisor, `/duty` names who is on,
 //! and a roster file is imported whole or not at all.
-mod common;
 
-use common::{hhmm, lookout, Backend, TestBot, TestClock, WAIT};
+use crate::common::{hhmm, lookout, Backend, TestBot, TestClock, WAIT};
 use lookout::config::Config;
 use lookout::org::Role;
 use lookout::roster::Entry;

@@ -1,9 +1,8 @@
 //! Taking an escalation alert ("I'll handle it", `/ack E-…`) takes its item, through the real
 //! bot: a hazard becomes acknowledged by that person, a tip is taken for the desk, and a
 //! missing zero report's alert means "I am on it" while the unit must still answer.
-mod common;
 
-use common::{Backend, TestBot, WAIT};
+use crate::common::{Backend, TestBot, WAIT};
 use lookout::config::Config;
 use lookout::org::Role;
 use lookout::sim::{SentMessage, SimUser};

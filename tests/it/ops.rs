@@ -1,9 +1,8 @@
 //! Operations: one server per SQLite file (the real binary, a SIGKILL, a successor), health
 //! and metrics that move with traffic, and a backup taken under traffic that a new server
 //! starts from.
-mod common;
 
-use common::{fresh_db, Backend, TestBot, WAIT};
+use crate::common::{self, fresh_db, Backend, TestBot, WAIT};
 use lookout::config::{Config, CronSchedule};
 use lookout::org::Role;
 use lookout::sim::{SentMessage, SimConfig, SimUser, Simulator};

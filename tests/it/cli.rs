@@ -1,8 +1,7 @@
 //! The `lookout` command line as an operator uses it: config errors, org import/export,
 //! invites. Runs the real binary against both backends.
-mod common;
 
-use common::{fresh_db, lookout, Backend, TestBot, WAIT};
+use crate::common::{self, fresh_db, lookout, Backend, TestBot, WAIT};
 use std::process::{Command, Output};
 
 fn stdout(o: &Output) -> String {
