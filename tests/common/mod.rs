@@ -153,6 +153,37 @@ impl TestClock {
     }
 }
 
+/// A zero-report reminder (or its nag): it carries the answer buttons.
+pub fn is_reminder(m: &SentMessage) -> bool {
+    m.button_data().iter().any(|d| d.starts_with("zero:"))
+}
+
+/// An address on 127.0.0.1 free a moment ago, for a listener the test names in advance.
+pub fn free_addr() -> std::net::SocketAddr {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.local_addr().expect("addr")
+}
+
+pub fn stdout(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Places on the map for 王村镇 and 李家村, and a village without one (赵家村), for the board.
+pub async fn place_units(bot: &TestBot) {
+    let file = "[[unit]]\nid = \"wangcun\"\nname = \"王村镇\"\nparent = \"zhoucun\"\nlat = 36.80\nlon = 117.90\n\n\
+                [[unit]]\nid = \"lijia\"\nname = \"李家村\"\nparent = \"wangcun\"\nlat = 36.81\nlon = 117.92\n\n\
+                [[unit]]\nid = \"zhaojia\"\nname = \"赵家村\"\nparent = \"wangcun\"\n";
+    let existing = bot.store.units().await.expect("units");
+    let entries = orgfile::parse(file, "places.toml", &existing).expect("parses");
+    let mut tx = bot.store.begin().await.expect("tx");
+    tx.import_units(&entries).await.expect("import");
+    tx.commit().await.expect("commit");
+}
+
 /// The local wall time of `ms` in Asia/Shanghai, "HH:MM", to say when something was due.
 pub fn hhmm(ms: i64) -> String {
     lookout::clock::from_ms(ms)
@@ -272,7 +303,7 @@ impl TestBot {
         // Never a key file in the working directory from tests.
         s.tip_key = Some(TIP_KEY);
         // A board built per request: tests look at it right after a change. (The shared
-        // build, one a second, is tested in tests/it/listener.rs.)
+        // build, one a second, is tested in tests/listener.rs.)
         s.board_cache = Duration::ZERO;
         if let Some(c) = &self.clock {
             s.clock = c.clock();
@@ -450,14 +481,34 @@ impl TestBot {
         all[before].clone()
     }
 
-    /// Press the button labelled `label` on the first message of `who`'s chat that has one.
-    pub async fn press_label(&self, who: &SimUser, label: &str) {
+    /// Press the button labelled `label` on the first message of `who`'s chat that has one;
+    /// returns that message.
+    pub async fn press_label(&self, who: &SimUser, label: &str) -> SentMessage {
         let msg = self
             .sim
             .wait_for(who.id(), WAIT, |m| m.button(label).is_some())
             .await
             .unwrap_or_else(|e| panic!("a button {label:?}: {e}"));
         who.press(&msg, &msg.button(label).unwrap_or_default());
+        msg
+    }
+
+    /// The first message in `chat` whose text contains `needle`, once it is there.
+    pub async fn wait_text(&self, chat: i64, needle: &str) -> SentMessage {
+        self.sim
+            .wait_for(chat, WAIT, |m| m.text().contains(needle))
+            .await
+            .unwrap_or_else(|e| panic!("waiting for {needle:?} in {chat}: {e}"))
+    }
+
+    /// The id of `user`'s person record (they have joined).
+    pub async fn person_id(&self, user: &SimUser) -> i64 {
+        self.scalar(&format!(
+            "SELECT id FROM people WHERE tg_user_id = {}",
+            user.id()
+        ))
+        .await
+        .expect("a person")
     }
 
     /// Wait until a counting query gives `expected` (database state has no notifications).

@@ -10,10 +10,10 @@
 //! freezes the victim first (SIGSTOP), notes which messages it had claimed, and allows only
 //! those to arrive twice. Every state change is recorded once.
 
-use crate::common::{self, Backend, TestBot, TIP_KEY, WAIT};
+use crate::common::{self, free_addr, is_reminder, Backend, TestBot, TIP_KEY, WAIT};
 use lookout::config::Config;
 use lookout::org::{file as orgfile, Role};
-use lookout::sim::{SentMessage, SimConfig, SimUser};
+use lookout::sim::{SimConfig, SimUser};
 use lookout::store::{Job, Store};
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -64,11 +64,6 @@ struct Replica {
     name: String,
     child: Child,
     log: std::path::PathBuf,
-}
-
-fn free_addr() -> SocketAddr {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    l.local_addr().expect("addr")
 }
 
 fn spawn_replica(
@@ -155,38 +150,18 @@ async fn holder(store: &Store, job: Job, names: &[String]) -> Option<String> {
         .expect("pg_locks")
 }
 
-fn is_reminder(m: &SentMessage) -> bool {
-    m.button_data().iter().any(|d| d.starts_with("zero:"))
-}
-
-async fn press_label(bot: &TestBot, who: &SimUser, label: &str) {
-    let msg = bot
-        .sim
-        .wait_for(who.id(), WAIT, |m| m.button(label).is_some())
-        .await
-        .unwrap_or_else(|e| panic!("button {label:?}: {e}"));
-    who.press(&msg, &msg.button(label).expect("label"));
-}
-
-async fn wait_text(bot: &TestBot, who: i64, needle: &str) -> SentMessage {
-    bot.sim
-        .wait_for(who, WAIT, |m| m.text().contains(needle))
-        .await
-        .unwrap_or_else(|e| panic!("waiting for {needle:?} in {who}: {e}"))
-}
-
 async fn file_hazard(bot: &TestBot, worker: &SimUser, text: &str) {
     worker.send_text(&format!("/report {text}"));
-    press_label(bot, worker, "forest fire risk").await;
-    press_label(bot, worker, "Submit (ordinary)").await;
-    wait_text(bot, worker.id(), "submitted").await;
+    bot.press_label(worker, "forest fire risk").await;
+    bot.press_label(worker, "Submit (ordinary)").await;
+    bot.wait_text(worker.id(), "submitted").await;
 }
 
 async fn send_tip(bot: &TestBot, who: &SimUser, text: &str) {
     assert!(bot.ask(who, "/tip").await.text().contains("Anonymous tip"));
     assert!(bot.ask(who, text).await.text().contains("Noted"));
-    press_label(bot, who, "✅ Send tip").await;
-    wait_text(bot, who.id(), "receipt code").await;
+    bot.press_label(who, "✅ Send tip").await;
+    bot.wait_text(who.id(), "receipt code").await;
 }
 
 /// Wait until the next round starts in 10 to 14 s: time for the joins, none for a round
@@ -358,7 +333,7 @@ async fn three_replicas_a_kill_and_injected_errors_lose_and_repeat_nothing() {
                 .expect("answer recorded on the reminder");
             continue;
         }
-        wait_text(&bot, officers[i].id(), "has not filed").await;
+        bot.wait_text(officers[i].id(), "has not filed").await;
         let lead = if v.2 == "wangcun" {
             &town_leads[0]
         } else {
@@ -373,10 +348,10 @@ async fn three_replicas_a_kill_and_injected_errors_lose_and_repeat_nothing() {
                 .unwrap_or_else(|e| panic!("{level} for {}: {e}", v.1));
         }
     }
-    wait_text(&bot, boss.id(), "Zero reports for").await;
+    bot.wait_text(boss.id(), "Zero reports for").await;
     // Each hazard reaches its village's officer; each tip the desk (the district).
     for i in [0, 1, 3] {
-        wait_text(&bot, officers[i].id(), "H-").await;
+        bot.wait_text(officers[i].id(), "H-").await;
     }
     let desk = bot
         .sim

@@ -5,7 +5,6 @@
 use crate::common::{Backend, TestBot, WAIT};
 use lookout::config::Config;
 use lookout::org::Role;
-use lookout::sim::{SentMessage, SimUser};
 
 both_backends!(
     a_photo_with_a_caption_becomes_a_report,
@@ -40,8 +39,8 @@ async fn ids_are_typed_with_or_without_their_letter(b: Backend) {
     bot.join(&worker, "lijia", Role::GridWorker).await;
     bot.join(&officer, "lijia", Role::DutyOfficer).await;
     worker.send_text("/report Sandbags washed off the levee");
-    press_label(&bot, &worker, "road traffic").await;
-    press_label(&bot, &worker, "Submit (ordinary)").await;
+    bot.press_label(&worker, "road traffic").await;
+    bot.press_label(&worker, "Submit (ordinary)").await;
     bot.sim
         .wait_for(officer.id(), WAIT, |m| m.text().contains("H-1"))
         .await
@@ -90,16 +89,6 @@ async fn ids_are_typed_with_or_without_their_letter(b: Backend) {
     assert!(history.text().contains("on the way"), "{}", history.text());
 }
 
-async fn press_label(bot: &TestBot, who: &SimUser, label: &str) -> SentMessage {
-    let msg = bot
-        .sim
-        .wait_for(who.id(), WAIT, |m| m.button(label).is_some())
-        .await
-        .expect("buttons");
-    who.press(&msg, &msg.button(label).expect("label"));
-    msg
-}
-
 async fn a_photo_with_a_caption_becomes_a_report(b: Backend) {
     let bot = TestBot::spawn_fast(b, slow_escalation()).await;
     let worker = bot.sim.user(91, "Grid Worker", Some("en"));
@@ -107,8 +96,8 @@ async fn a_photo_with_a_caption_becomes_a_report(b: Backend) {
     bot.join(&worker, "lijia", Role::GridWorker).await;
     bot.join(&officer, "lijia", Role::DutyOfficer).await;
     let photo = worker.send_photo(Some("Fallen power line across the path to the reservoir"));
-    press_label(&bot, &worker, "forest fire risk").await;
-    press_label(&bot, &worker, "Submit (ordinary)").await;
+    bot.press_label(&worker, "forest fire risk").await;
+    bot.press_label(&worker, "Submit (ordinary)").await;
     let done = bot
         .sim
         .wait_for(worker.id(), WAIT, |m| m.text().contains("submitted"))
@@ -144,8 +133,8 @@ async fn guided_report_with_album_and_location_survives_a_restart(b: Backend) {
     bot.join(&officer, "nanjiao", Role::DutyOfficer).await;
     bot.join(&worker, "nanjiao", Role::GridWorker).await;
     worker.send_text("/report");
-    press_label(&bot, &worker, "南郊镇").await;
-    press_label(&bot, &worker, "燃气管道").await;
+    bot.press_label(&worker, "南郊镇").await;
+    bot.press_label(&worker, "燃气管道").await;
     bot.sim
         .wait_for(worker.id(), WAIT, |m| m.text().contains("请用文字描述"))
         .await
@@ -218,8 +207,8 @@ async fn lifecycle_with_allowed_and_refused_roles(b: Backend) {
     bot.join(&lead, "wangcun", Role::Supervisor).await;
     bot.join(&sibling, "nanjiao", Role::Supervisor).await;
     worker.send_text("/report Dead trees leaning over the road");
-    press_label(&bot, &worker, "road traffic").await;
-    press_label(&bot, &worker, "Submit (ordinary)").await;
+    bot.press_label(&worker, "road traffic").await;
+    bot.press_label(&worker, "Submit (ordinary)").await;
     let report = bot
         .sim
         .wait_for(officer.id(), WAIT, |m| {
@@ -353,8 +342,8 @@ async fn lifecycle_with_allowed_and_refused_roles(b: Backend) {
     );
     // Rejecting needs a reason, given after the button.
     worker.send_text("/report Smoke again");
-    press_label(&bot, &worker, "forest fire risk").await;
-    press_label(&bot, &worker, "Submit (ordinary)").await;
+    bot.press_label(&worker, "forest fire risk").await;
+    bot.press_label(&worker, "Submit (ordinary)").await;
     let second = bot
         .sim
         .wait_for(officer.id(), WAIT, |m| {
@@ -389,8 +378,8 @@ async fn unacknowledged_and_overdue_reports_escalate(b: Backend) {
     bot.join(&lead, "lijia", Role::Supervisor).await;
     bot.join(&town, "wangcun", Role::Supervisor).await;
     worker.send_text("/report Crack in the dam wall");
-    press_label(&bot, &worker, "flood").await;
-    press_label(&bot, &worker, "Submit (ordinary)").await;
+    bot.press_label(&worker, "flood").await;
+    bot.press_label(&worker, "Submit (ordinary)").await;
     bot.sim
         .wait_for(lead.id(), WAIT, |m| {
             m.text().contains("H-1") && m.text().contains("not acknowledged")
@@ -450,9 +439,9 @@ async fn major_hazards_reach_supervisors_and_the_parent_at_once(b: Backend) {
         .await
         .expect("bound");
     worker.send_location(36.8, 117.9);
-    press_label(&bot, &worker, "hazardous chemicals").await;
+    bot.press_label(&worker, "hazardous chemicals").await;
     worker.send_text("Leaking drums behind the old factory");
-    press_label(&bot, &worker, "Submit (major hazard)").await;
+    bot.press_label(&worker, "Submit (major hazard)").await;
     for chat in [officer.id(), lead.id(), room.id()] {
         bot.sim
             .wait_for(chat, WAIT, |m| {
@@ -514,9 +503,9 @@ async fn duplicates_nearby_are_offered_and_merged(b: Backend) {
     }
     bot.join(&officer, "lijia", Role::DutyOfficer).await;
     first.send_location(36.8, 117.9);
-    press_label(&bot, &first, "forest fire risk").await;
+    bot.press_label(&first, "forest fire risk").await;
     first.send_text("Smoke from the ridge");
-    press_label(&bot, &first, "Submit (ordinary)").await;
+    bot.press_label(&first, "Submit (ordinary)").await;
     bot.sim
         .wait_for(first.id(), WAIT, |m| m.text().contains("H-1"))
         .await
@@ -524,7 +513,7 @@ async fn duplicates_nearby_are_offered_and_merged(b: Backend) {
 
     // 55 m away, same kind: offered as the same hazard.
     second.send_location(36.8005, 117.9);
-    press_label(&bot, &second, "forest fire risk").await;
+    bot.press_label(&second, "forest fire risk").await;
     let photo = second.send_photo(Some("Smoke is thicker now"));
     let offer = bot
         .sim
@@ -556,7 +545,7 @@ async fn duplicates_nearby_are_offered_and_merged(b: Backend) {
 
     // Far away: a new report, which a handler can still merge as a duplicate.
     second.send_location(36.9, 117.9);
-    press_label(&bot, &second, "forest fire risk").await;
+    bot.press_label(&second, "forest fire risk").await;
     second.send_text("Smoke again, further north");
     let confirm = bot
         .sim
@@ -621,8 +610,8 @@ async fn buttons_evidence_and_a_new_deadline(b: Backend) {
     bot.join(&officer, "lijia", Role::DutyOfficer).await;
     bot.join(&lead, "wangcun", Role::Supervisor).await;
     worker.send_text("/report Broken fence at the reservoir");
-    press_label(&bot, &worker, "flood").await;
-    press_label(&bot, &worker, "Submit (ordinary)").await;
+    bot.press_label(&worker, "flood").await;
+    bot.press_label(&worker, "Submit (ordinary)").await;
     let report = bot
         .sim
         .wait_for(officer.id(), WAIT, |m| {

@@ -2,10 +2,10 @@
 //! and metrics that move with traffic, and a backup taken under traffic that a new server
 //! starts from.
 
-use crate::common::{self, fresh_db, Backend, TestBot, WAIT};
+use crate::common::{self, free_addr, fresh_db, is_reminder, Backend, TestBot, WAIT};
 use lookout::config::{Config, CronSchedule};
 use lookout::org::Role;
-use lookout::sim::{SentMessage, SimConfig, SimUser, Simulator};
+use lookout::sim::{SimConfig, SimUser, Simulator};
 use std::net::SocketAddr;
 use std::process::Stdio;
 use std::time::Duration;
@@ -68,10 +68,6 @@ fn label_values(text: &str) -> Vec<String> {
         }
     }
     out
-}
-
-fn is_reminder(m: &SentMessage) -> bool {
-    m.button_data().iter().any(|d| d.starts_with("zero:"))
 }
 
 /// A hazard report from `worker`, answered with its id.
@@ -244,11 +240,6 @@ async fn webhook_mode_serves_health_and_metrics_on_its_address() {
 }
 
 // ---- One server per SQLite file, with the real binary ----
-
-fn free_addr() -> SocketAddr {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    l.local_addr().expect("addr")
-}
 
 fn lookout(sim: &Simulator, db_url: &str, dir: &std::path::Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_lookout"));

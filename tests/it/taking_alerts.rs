@@ -14,16 +14,6 @@ both_backends!(
     a_taken_zero_report_alert_leaves_the_unit_expected,
 );
 
-async fn press_label(bot: &TestBot, who: &SimUser, label: &str) -> SentMessage {
-    let msg = bot
-        .sim
-        .wait_for(who.id(), WAIT, |m| m.button(label).is_some())
-        .await
-        .expect("buttons");
-    who.press(&msg, &msg.button(label).expect("label"));
-    msg
-}
-
 /// The alert of escalation `tag` at `level` in a chat (it carries the acknowledge button).
 async fn alert(bot: &TestBot, chat: i64, tag: &str, level: &str) -> SentMessage {
     bot.sim
@@ -54,11 +44,6 @@ async fn press_for_popup(who: &SimUser, msg: &SentMessage, data: &str) -> String
     }
 }
 
-async fn person_id(bot: &TestBot, tg: i64) -> i64 {
-    bot.count(&format!("SELECT id FROM people WHERE tg_user_id = {tg}"))
-        .await
-}
-
 async fn a_taken_hazard_alert_acknowledges_the_hazard(b: Backend) {
     let config = Config::parse(
         "[hazard]\nescalate = [\"1s\", \"2s\", \"3s\"]\nrectify_within = \"1h\"\n",
@@ -78,8 +63,8 @@ async fn a_taken_hazard_alert_acknowledges_the_hazard(b: Backend) {
     bot.join(&district, "zhoucun", Role::Supervisor).await;
 
     worker.send_photo(Some("Fallen power line across the path to the reservoir"));
-    press_label(&bot, &worker, "forest fire risk").await;
-    press_label(&bot, &worker, "Submit (ordinary)").await;
+    bot.press_label(&worker, "forest fire risk").await;
+    bot.press_label(&worker, "Submit (ordinary)").await;
     let card = bot
         .sim
         .wait_for(officer.id(), WAIT, |m| {
@@ -108,7 +93,7 @@ async fn a_taken_hazard_alert_acknowledges_the_hazard(b: Backend) {
         1,
     )
     .await;
-    let town_id = person_id(&bot, town.id()).await;
+    let town_id = bot.person_id(&town).await;
     assert_eq!(
         bot.count(&format!(
             "SELECT COUNT(*) FROM hazard_events WHERE hazard_id = 1 AND action = 'acknowledged' AND person_id = {town_id}"
@@ -209,7 +194,7 @@ async fn a_taken_tip_alert_takes_the_tip_for_the_desk(b: Backend) {
     bot.ask(&tipster, "/tip").await;
     bot.ask(&tipster, "Fireworks stored in the barn behind the school")
         .await;
-    press_label(&bot, &tipster, "✅ Send tip").await;
+    bot.press_label(&tipster, "✅ Send tip").await;
     bot.sim
         .wait_for(tipster.id(), WAIT, |m| m.text().contains("receipt code"))
         .await
@@ -241,7 +226,7 @@ async fn a_taken_tip_alert_takes_the_tip_for_the_desk(b: Backend) {
     // The desk supervisor takes it: the tip is acknowledged for the desk, the tipster told.
     let taken = press_for_popup(&desk, &level1, &level1.button_data()[0]).await;
     assert!(taken.starts_with("Acknowledged"), "{taken}");
-    let desk_id = person_id(&bot, desk.id()).await;
+    let desk_id = bot.person_id(&desk).await;
     bot.wait_count(
         &format!(
             "SELECT COUNT(*) FROM tips WHERE id = 1 AND state = 'acknowledged' AND acked_by = {desk_id}"

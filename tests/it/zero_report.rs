@@ -6,7 +6,7 @@
 //! Rounds run on a morning's real schedule and a clock the test drives, so a morning passes in
 //! seconds; incidents stay end to end on the real clock, with 20-second rounds.
 
-use crate::common::{self, hhmm, Backend, TestBot, TestClock, WAIT};
+use crate::common::{self, hhmm, is_reminder, Backend, TestBot, TestClock, WAIT};
 use lookout::config::Config;
 use lookout::org::Role;
 use lookout::sim::SentMessage;
@@ -61,10 +61,6 @@ fn round_of(m: &SentMessage) -> Option<String> {
             .next()
             .map(str::to_string)
     })
-}
-
-fn is_reminder(m: &SentMessage) -> bool {
-    m.buttons.len() == 1 && m.button_data().iter().any(|d| d.starts_with("zero:"))
 }
 
 async fn a_morning_of_reminders_answers_and_escalation(b: Backend) {
