@@ -138,10 +138,14 @@ impl TestClock {
             + self.jumped_ms.load(Ordering::SeqCst)
     }
 
-    /// The clock to hand the bot (`Settings.clock`).
+    /// The clock to hand the bot (`Settings.clock`). Finer than `now_ms`, for the sender's
+    /// pacing (a paid broadcast's slot is about a millisecond).
     pub fn clock(&self) -> Clock {
         let me = self.clone();
-        Clock::from_fn(move || lookout::clock::from_ms(me.now_ms()))
+        Clock::from_fn(move || {
+            let elapsed = chrono::Duration::from_std(me.since.elapsed()).unwrap_or_default();
+            lookout::clock::from_ms(me.origin_ms + me.jumped_ms.load(Ordering::SeqCst)) + elapsed
+        })
     }
 
     /// Jump to `ms`, or stay if that has passed. Nothing is woken: see `TestBot::advance_to`.
@@ -291,6 +295,20 @@ impl TestBot {
         bot
     }
 
+    /// With Telegram's limits, in the simulator and the sender, on a clock the test drives.
+    /// The sender's spacing follows the clock; the simulator's limits keep real time.
+    pub async fn spawn_on(
+        backend: Backend,
+        sim: SimConfig,
+        config: Config,
+        clock: TestClock,
+    ) -> TestBot {
+        let mut bot = TestBot::prepare(backend, sim, config).await;
+        bot.clock = Some(clock);
+        bot.start().await;
+        bot
+    }
+
     pub fn settings(&self) -> Settings {
         let mut s = Settings::new(
             &self.sim.token(),
@@ -303,7 +321,7 @@ impl TestBot {
         // Never a key file in the working directory from tests.
         s.tip_key = Some(TIP_KEY);
         // A board built per request: tests look at it right after a change. (The shared
-        // build, one a second, is tested in tests/listener.rs.)
+        // build, one a second, is tested in tests/it/listener.rs.)
         s.board_cache = Duration::ZERO;
         if let Some(c) = &self.clock {
             s.clock = c.clock();

@@ -11,7 +11,7 @@
 //! those to arrive twice. Every state change is recorded once.
 
 use crate::common::{self, free_addr, is_reminder, Backend, TestBot, TIP_KEY, WAIT};
-use lookout::config::Config;
+use lookout::config::{Config, CronSchedule};
 use lookout::org::{file as orgfile, Role};
 use lookout::sim::{SimConfig, SimUser};
 use lookout::store::{Job, Store};
@@ -50,15 +50,26 @@ const VILLAGES: [(&str, &str, &str, bool); 6] = [
     ("n3", "南三村", "nanjiao", false),
 ];
 
-/// A round every 30 s: remind at :00/:30, deadline 12 s later, summary 3 s after that;
+/// One round, `in_secs` from now: remind then, deadline 12 s later, summary 3 s after that;
 /// missing answers escalate at once to the village (whose supervisor is the town's: the
-/// villages have none), 2 s later to the town, 2 s after that to the district.
-fn config() -> String {
-    "locale = \"en\"\n[fire_season]\nperiods = [\"01-01..12-31\"]\n[zero_report]\n\
-     remind = \"0,30 * * * * *\"\ndeadline = \"12,42 * * * * *\"\nsummary = \"15,45 * * * * *\"\n\
-     nag = \"80%\"\nescalate = [\"0s\", \"2s\", \"4s\"]\n"
-        .into()
+/// villages have none), 2 s later to the town, 2 s after that to the district. On the real
+/// clock: the replicas are processes of the real binary, which has no other.
+fn config(in_secs: i64) -> String {
+    let now = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai);
+    let at = |secs: i64| CronSchedule::once_text(&(now + chrono::Duration::seconds(secs)));
+    format!(
+        "locale = \"en\"\n[fire_season]\nperiods = [\"01-01..12-31\"]\n[zero_report]\n\
+         remind = \"{}\"\ndeadline = \"{}\"\nsummary = \"{}\"\n\
+         nag = \"80%\"\nescalate = [\"0s\", \"2s\", \"4s\"]\n",
+        at(in_secs),
+        at(in_secs + 12),
+        at(in_secs + 15)
+    )
 }
+
+/// Time for the replicas to start and everyone to join before the round opens, and none for
+/// it to open halfway through the joins.
+const SETUP_SECS: i64 = 15;
 
 struct Replica {
     name: String,
@@ -164,23 +175,12 @@ async fn send_tip(bot: &TestBot, who: &SimUser, text: &str) {
     bot.wait_text(who.id(), "receipt code").await;
 }
 
-/// Wait until the next round starts in 10 to 14 s: time for the joins, none for a round
-/// to open halfway through them.
-async fn before_a_round() {
-    loop {
-        let s = chrono::Utc::now().timestamp() % 30;
-        if (16..=20).contains(&s) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_replicas_a_kill_and_injected_errors_lose_and_repeat_nothing() {
     let dir = tempfile::tempdir().expect("dir");
-    std::fs::write(dir.path().join("lookout.toml"), config()).expect("config");
-    let cfg = Config::parse(&config(), "lookout.toml").expect("config parses");
+    let config = config(SETUP_SECS);
+    std::fs::write(dir.path().join("lookout.toml"), &config).expect("config");
+    let cfg = Config::parse(&config, "lookout.toml").expect("config parses");
     let mut bot = TestBot::spawn_with(Backend::Postgres, SimConfig::default(), cfg).await;
     bot.kill(); // the replicas below are the bot; this only prepared the database
     let entries = orgfile::parse(&org(), "org.toml", &[]).expect("org");
@@ -207,7 +207,6 @@ async fn three_replicas_a_kill_and_injected_errors_lose_and_repeat_nothing() {
     assert_eq!(bot.sim.webhook_url(), Some(public));
 
     // People join through the replicas.
-    before_a_round().await;
     let officers: Vec<SimUser> = (0..6)
         .map(|i| bot.sim.user(100 + i, &format!("Officer{i}"), Some("en")))
         .collect();

@@ -2,7 +2,7 @@
 //! draft, an expiring draft, every transition with allowed and refused roles, both
 //! escalations, and the reporter's notices in their language.
 
-use crate::common::{Backend, TestBot, WAIT};
+use crate::common::{Backend, TestBot, TestClock, WAIT};
 use lookout::config::Config;
 use lookout::org::Role;
 
@@ -368,7 +368,9 @@ async fn lifecycle_with_allowed_and_refused_roles(b: Backend) {
 }
 
 async fn unacknowledged_and_overdue_reports_escalate(b: Backend) {
-    let bot = TestBot::spawn_fast(b, fast_escalation()).await;
+    let text = "[hazard]\nescalate = [\"1h\", \"2h\"]\nescalate_major = [\"1h\"]\nrectify_within = \"2h\"\n";
+    let config = Config::parse(text, "test.toml").expect("config");
+    let bot = TestBot::spawn_fast_on(b, config, TestClock::at("2026-11-16 12:00")).await;
     let worker = bot.sim.user(101, "Worker", Some("en"));
     let officer = bot.sim.user(102, "Officer", Some("en"));
     let lead = bot.sim.user(103, "Village Lead", Some("en"));
@@ -380,18 +382,26 @@ async fn unacknowledged_and_overdue_reports_escalate(b: Backend) {
     worker.send_text("/report Crack in the dam wall");
     bot.press_label(&worker, "flood").await;
     bot.press_label(&worker, "Submit (ordinary)").await;
+    bot.wait_text(officer.id(), "H-1").await;
+    let chain = format!(
+        "esc:{}",
+        bot.count("SELECT id FROM escalations WHERE subject = 'hazard:1'")
+            .await
+    );
+    bot.advance_to_timer(&chain).await;
     bot.sim
         .wait_for(lead.id(), WAIT, |m| {
             m.text().contains("H-1") && m.text().contains("not acknowledged")
         })
         .await
-        .expect("level 1 after 1 s");
+        .expect("level 1 after an hour");
+    bot.advance_to_timer(&chain).await;
     bot.sim
         .wait_for(town.id(), WAIT, |m| {
             m.text().contains("H-1") && m.text().contains("Level 2")
         })
         .await
-        .expect("level 2 after 2 s");
+        .expect("level 2 after two");
     assert!(bot
         .ask(&officer, "/ack H-1")
         .await
@@ -403,7 +413,16 @@ async fn unacknowledged_and_overdue_reports_escalate(b: Backend) {
         })
         .await
         .expect("chain ended, naming who took it");
-    // Not rectified within 2 s: it escalates again until it is.
+    // Not rectified within 2 h: it escalates again until it is.
+    let due = bot
+        .scalar("SELECT MIN(due_at) FROM timers WHERE kind = 'hz.overdue' AND state = 'pending'")
+        .await
+        .expect("the rectification deadline is armed");
+    bot.advance_to(due).await;
+    let overdue = bot
+        .count("SELECT id FROM escalations WHERE state = 'open'")
+        .await;
+    bot.advance_to_timer(&format!("esc:{overdue}")).await;
     bot.sim
         .wait_for(lead.id(), WAIT, |m| {
             m.text().contains("past its rectification deadline")

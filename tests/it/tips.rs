@@ -3,7 +3,7 @@
 //! table, in the raw SQLite file); the relay works both ways and from another account; codes
 //! that do not open a tip all get one answer; rewards, rate limit, escalation, reveal, forgetting.
 
-use crate::common::{Backend, TestBot, WAIT};
+use crate::common::{Backend, TestBot, TestClock, WAIT};
 use lookout::clock::Clock;
 use lookout::config::{Config, Span};
 use lookout::limits;
@@ -457,12 +457,17 @@ async fn new_tips_are_rate_limited(b: Backend) {
 
 async fn an_unanswered_tip_escalates_and_acknowledging_ends_it(b: Backend) {
     let mut config = Config::default();
-    config.tip.escalate = vec![Span::seconds(1)];
-    let bot = TestBot::spawn_fast(b, config).await;
+    config.tip.escalate = vec![Span::hours(1)];
+    // Noon: the hour the clock moves over meets none of the day's schedules.
+    let bot = TestBot::spawn_fast_on(b, config, TestClock::at("2026-11-16 12:00")).await;
     let lead = desk(&bot).await;
     let tipster = bot.sim.user(TIPSTER_ID, TIPSTER_NAME, Some("en"));
     let (id, _) = send_tip(&bot, &tipster, "Blocked fire exits in the mall").await;
     let alert = bot.wait_text(lead.id(), "Blocked fire exits").await;
+    let chain = bot
+        .count("SELECT id FROM escalations WHERE subject = 'tip:1'")
+        .await;
+    bot.advance_to_timer(&format!("esc:{chain}")).await;
     let esc = bot
         .sim
         .wait_for(lead.id(), WAIT, |m| {
