@@ -679,7 +679,7 @@ fn due_sql(now: i64) -> String {
 /// chats, with the real pacer and nothing else: copies/s over 3,000. And the mean duration
 /// of `tokio::time::sleep` for one paid slot.
 async fn pacer_alone() -> (f64, f64) {
-    let pacer = lookout::delivery::Pacer::new(Limits::telegram());
+    let pacer = lookout::delivery::Pacer::new(Limits::telegram(), lookout::clock::Clock::system());
     let t = Instant::now();
     let n = 3000;
     for chat in 1..=n {

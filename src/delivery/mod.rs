@@ -101,11 +101,13 @@ impl Sender {
         key: Option<TipKey>,
         faults: Faults,
     ) -> Sender {
+        // On the context's clock, so that a test moving the clock moves the chats' spacing.
+        let pacer = Arc::new(Pacer::new(limits, clock.clone()));
         Sender {
             store,
             api,
             clock,
-            pacer: Arc::new(Pacer::new(limits)),
+            pacer,
             wake,
             in_flight: Arc::new(Semaphore::new(IN_FLIGHT as usize)),
             tasks: Arc::default(),

@@ -7,6 +7,10 @@
 //! and `admit`, just before each request leaves, counts what left in the last second. The
 //! cadence alone is not enough: a send delayed after its slot (a slow database write before
 //! it) arrives together with the next ones, and Telegram counts arrivals.
+//!
+//! Time is the context's clock (`Clock::instant`): the system's monotonic time in production,
+//! the test's when a test moves the clock over a chat's spacing.
+use crate::clock::Clock;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -76,6 +80,7 @@ impl Limits {
 /// Next free instants: one for everything, one per chat.
 pub struct Pacer {
     limits: Limits,
+    clock: Clock,
     state: Mutex<PacerState>,
 }
 
@@ -89,10 +94,11 @@ struct PacerState {
 }
 
 impl Pacer {
-    pub fn new(limits: Limits) -> Pacer {
-        let now = Instant::now();
+    pub fn new(limits: Limits, clock: Clock) -> Pacer {
+        let now = clock.instant();
         Pacer {
             limits,
+            clock,
             state: Mutex::new(PacerState {
                 global_next: now,
                 paid_next: now,
@@ -106,7 +112,7 @@ impl Pacer {
     /// Take a send slot for `chat_id` now (a paid broadcast's if `paid`), or say how long
     /// until one is free.
     pub fn reserve(&self, chat_id: i64, paid: bool) -> Result<(), Duration> {
-        let now = Instant::now();
+        let now = self.clock.instant();
         let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let chat_free = s.chat_next.get(&chat_id).copied().unwrap_or(now);
         let (lane, spacing) = if paid {
@@ -146,7 +152,7 @@ impl Pacer {
         if chat_id == 0 {
             return Ok(());
         }
-        let now = Instant::now();
+        let now = self.clock.instant();
         let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let mut wait = window_wait(&mut s.left_all, self.limits.all_per_sec, now);
         if !paid {
@@ -171,7 +177,7 @@ impl Pacer {
         if chat_id == 0 {
             return;
         }
-        let until = Instant::now() + self.limits.for_chat(chat_id);
+        let until = self.clock.instant() + self.limits.for_chat(chat_id);
         let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let entry = s.chat_next.entry(chat_id).or_insert(until);
         *entry = (*entry).max(until);
@@ -179,15 +185,16 @@ impl Pacer {
 
     /// How long until this chat's own spacing is satisfied (whatever the overall rate).
     pub fn chat_wait(&self, chat_id: i64) -> Duration {
+        let now = self.clock.instant();
         let s = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        s.chat_next.get(&chat_id).map_or(Duration::ZERO, |t| {
-            t.saturating_duration_since(Instant::now())
-        })
+        s.chat_next
+            .get(&chat_id)
+            .map_or(Duration::ZERO, |t| t.saturating_duration_since(now))
     }
 
     /// Telegram asked us to wait on this chat.
     pub fn hold(&self, chat_id: i64, wait: Duration) {
-        let until = Instant::now() + wait;
+        let until = self.clock.instant() + wait;
         let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let entry = s.chat_next.entry(chat_id).or_insert(until);
         *entry = (*entry).max(until);
@@ -224,7 +231,7 @@ mod tests {
             free_per_sec: usize::MAX,
             all_per_sec: usize::MAX,
         };
-        let p = Pacer::new(limits);
+        let p = Pacer::new(limits, Clock::system());
         assert!(p.reserve(1, false).is_ok());
         // Same chat: must wait for the private spacing.
         assert!(p.reserve(1, false).unwrap_err() > Duration::from_secs(59));
@@ -244,12 +251,30 @@ mod tests {
     }
 
     #[test]
-    fn no_second_holds_more_than_the_limits() {
-        let p = Pacer::new(Limits {
-            free_per_sec: 3,
-            all_per_sec: 5,
-            ..Limits::none()
+    fn a_moved_clock_frees_the_chats() {
+        let ahead = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(0));
+        let a = ahead.clone();
+        let clock = Clock::from_fn(move || {
+            crate::clock::from_ms(1_000_000 + a.load(std::sync::atomic::Ordering::SeqCst))
         });
+        let p = Pacer::new(Limits::telegram(), clock);
+        assert!(p.reserve(-5, false).is_ok());
+        assert!(p.chat_wait(-5) > Duration::from_secs(3));
+        ahead.store(3_100, std::sync::atomic::Ordering::SeqCst);
+        assert_eq!(p.chat_wait(-5), Duration::ZERO);
+        assert!(p.reserve(-5, false).is_ok());
+    }
+
+    #[test]
+    fn no_second_holds_more_than_the_limits() {
+        let p = Pacer::new(
+            Limits {
+                free_per_sec: 3,
+                all_per_sec: 5,
+                ..Limits::none()
+            },
+            Clock::system(),
+        );
         for chat in 1..=3 {
             assert_eq!(p.admit(chat, false), Ok(()));
         }

@@ -2,6 +2,9 @@
 //! and the real bot talking to each other over HTTP on 127.0.0.1.
 #![allow(dead_code)]
 
+pub mod browser;
+pub mod proxy;
+
 use lookout::app::{self, Running, Settings};
 use lookout::clock::Clock;
 use lookout::config::Config;
@@ -135,10 +138,14 @@ impl TestClock {
             + self.jumped_ms.load(Ordering::SeqCst)
     }
 
-    /// The clock to hand the bot (`Settings.clock`).
+    /// The clock to hand the bot (`Settings.clock`). Finer than `now_ms`, for the sender's
+    /// pacing (a paid broadcast's slot is about a millisecond).
     pub fn clock(&self) -> Clock {
         let me = self.clone();
-        Clock::from_fn(move || lookout::clock::from_ms(me.now_ms()))
+        Clock::from_fn(move || {
+            let elapsed = chrono::Duration::from_std(me.since.elapsed()).unwrap_or_default();
+            lookout::clock::from_ms(me.origin_ms + me.jumped_ms.load(Ordering::SeqCst)) + elapsed
+        })
     }
 
     /// Jump to `ms`, or stay if that has passed. Nothing is woken: see `TestBot::advance_to`.
@@ -148,6 +155,37 @@ impl TestClock {
             self.jumped_ms.fetch_add(ahead, Ordering::SeqCst);
         }
     }
+}
+
+/// A zero-report reminder (or its nag): it carries the answer buttons.
+pub fn is_reminder(m: &SentMessage) -> bool {
+    m.button_data().iter().any(|d| d.starts_with("zero:"))
+}
+
+/// An address on 127.0.0.1 free a moment ago, for a listener the test names in advance.
+pub fn free_addr() -> std::net::SocketAddr {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.local_addr().expect("addr")
+}
+
+pub fn stdout(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Places on the map for 王村镇 and 李家村, and a village without one (赵家村), for the board.
+pub async fn place_units(bot: &TestBot) {
+    let file = "[[unit]]\nid = \"wangcun\"\nname = \"王村镇\"\nparent = \"zhoucun\"\nlat = 36.80\nlon = 117.90\n\n\
+                [[unit]]\nid = \"lijia\"\nname = \"李家村\"\nparent = \"wangcun\"\nlat = 36.81\nlon = 117.92\n\n\
+                [[unit]]\nid = \"zhaojia\"\nname = \"赵家村\"\nparent = \"wangcun\"\n";
+    let existing = bot.store.units().await.expect("units");
+    let entries = orgfile::parse(file, "places.toml", &existing).expect("parses");
+    let mut tx = bot.store.begin().await.expect("tx");
+    tx.import_units(&entries).await.expect("import");
+    tx.commit().await.expect("commit");
 }
 
 /// The local wall time of `ms` in Asia/Shanghai, "HH:MM", to say when something was due.
@@ -167,6 +205,8 @@ pub struct TestBot {
     /// The clock the bot reads; `None` is the system clock.
     pub clock: Option<TestClock>,
     running: Option<Running>,
+    /// Held while the running bot serves HTTP (see `counting_board_builds`).
+    serving: Option<Serving>,
 }
 
 pub const ORG: &str = r#"[[unit]]
@@ -223,6 +263,7 @@ impl TestBot {
             limits: Limits::telegram(),
             clock: None,
             running: None,
+            serving: None,
         }
     }
 
@@ -254,6 +295,20 @@ impl TestBot {
         bot
     }
 
+    /// With Telegram's limits, in the simulator and the sender, on a clock the test drives.
+    /// The sender's spacing follows the clock; the simulator's limits keep real time.
+    pub async fn spawn_on(
+        backend: Backend,
+        sim: SimConfig,
+        config: Config,
+        clock: TestClock,
+    ) -> TestBot {
+        let mut bot = TestBot::prepare(backend, sim, config).await;
+        bot.clock = Some(clock);
+        bot.start().await;
+        bot
+    }
+
     pub fn settings(&self) -> Settings {
         let mut s = Settings::new(
             &self.sim.token(),
@@ -266,7 +321,7 @@ impl TestBot {
         // Never a key file in the working directory from tests.
         s.tip_key = Some(TIP_KEY);
         // A board built per request: tests look at it right after a change. (The shared
-        // build, one a second, is tested in tests/listener.rs.)
+        // build, one a second, is tested in tests/it/listener.rs.)
         s.board_cache = Duration::ZERO;
         if let Some(c) = &self.clock {
             s.clock = c.clock();
@@ -355,6 +410,9 @@ impl TestBot {
 
     pub async fn start_with(&mut self, settings: Settings) {
         assert!(self.running.is_none(), "bot already running");
+        if settings.config.http.listen.is_some() || settings.webhook.is_some() {
+            self.serving = Serving::start().await;
+        }
         self.running = Some(app::start(settings).await.expect("bot starts"));
     }
 
@@ -367,6 +425,7 @@ impl TestBot {
         if let Some(r) = self.running.take() {
             r.shutdown().await;
         }
+        self.serving = None;
     }
 
     /// Stop the bot abruptly, as a crash would.
@@ -374,6 +433,7 @@ impl TestBot {
         if let Some(r) = self.running.take() {
             r.kill();
         }
+        self.serving = None;
     }
 
     /// Wait until nothing is on its way to Telegram, so that a kill tests what it means to
@@ -439,14 +499,34 @@ impl TestBot {
         all[before].clone()
     }
 
-    /// Press the button labelled `label` on the first message of `who`'s chat that has one.
-    pub async fn press_label(&self, who: &SimUser, label: &str) {
+    /// Press the button labelled `label` on the first message of `who`'s chat that has one;
+    /// returns that message.
+    pub async fn press_label(&self, who: &SimUser, label: &str) -> SentMessage {
         let msg = self
             .sim
             .wait_for(who.id(), WAIT, |m| m.button(label).is_some())
             .await
             .unwrap_or_else(|e| panic!("a button {label:?}: {e}"));
         who.press(&msg, &msg.button(label).unwrap_or_default());
+        msg
+    }
+
+    /// The first message in `chat` whose text contains `needle`, once it is there.
+    pub async fn wait_text(&self, chat: i64, needle: &str) -> SentMessage {
+        self.sim
+            .wait_for(chat, WAIT, |m| m.text().contains(needle))
+            .await
+            .unwrap_or_else(|e| panic!("waiting for {needle:?} in {chat}: {e}"))
+    }
+
+    /// The id of `user`'s person record (they have joined).
+    pub async fn person_id(&self, user: &SimUser) -> i64 {
+        self.scalar(&format!(
+            "SELECT id FROM people WHERE tg_user_id = {}",
+            user.id()
+        ))
+        .await
+        .expect("a person")
     }
 
     /// Wait until a counting query gives `expected` (database state has no notifications).
@@ -519,5 +599,97 @@ impl Drop for TestBot {
     fn drop(&mut self) {
         self.kill();
         self.sim.shutdown();
+    }
+}
+
+/// Every metrics series is the process's, and the tests share the process: a series another
+/// test's bot can move is read only as "moved by at least". `lookout_board_builds_total` must
+/// be read exactly; the bots that build boards are those serving HTTP, so a test counting
+/// builds runs `body` while no other bot serves HTTP, and none starts to until it is done.
+pub async fn counting_board_builds<F: std::future::Future>(body: F) -> F::Output {
+    loop {
+        let changed = HTTP.changed.notified();
+        tokio::pin!(changed);
+        changed.as_mut().enable();
+        {
+            let mut gate = HTTP.gate();
+            if gate.serving == 0 && !gate.counting {
+                gate.counting = true;
+                break;
+            }
+        }
+        changed.await;
+    }
+    // Ends the count even if `body` panics.
+    struct Counted;
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            HTTP.gate().counting = false;
+            HTTP.changed.notify_waiters();
+        }
+    }
+    let _counted = Counted;
+    COUNTING.scope((), body).await
+}
+
+/// How many bots of other tests serve HTTP, and whether a test counts board builds.
+struct HttpGate {
+    state: std::sync::Mutex<Gate>,
+    changed: tokio::sync::Notify,
+}
+
+struct Gate {
+    serving: usize,
+    counting: bool,
+}
+
+impl HttpGate {
+    fn gate(&self) -> std::sync::MutexGuard<'_, Gate> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+static HTTP: HttpGate = HttpGate {
+    state: std::sync::Mutex::new(Gate {
+        serving: 0,
+        counting: false,
+    }),
+    changed: tokio::sync::Notify::const_new(),
+};
+
+tokio::task_local! {
+    /// Set in the test that counts board builds: its own bots are the ones it counts.
+    static COUNTING: ();
+}
+
+/// A bot serving HTTP, counted in `HTTP` while this lives.
+struct Serving;
+
+impl Serving {
+    /// `None` for the counting test's own bots; others wait while a test counts.
+    async fn start() -> Option<Serving> {
+        if COUNTING.try_with(|_| ()).is_ok() {
+            return None;
+        }
+        loop {
+            let changed = HTTP.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            {
+                let mut gate = HTTP.gate();
+                if !gate.counting {
+                    gate.serving += 1;
+                    return Some(Serving);
+                }
+            }
+            changed.await;
+        }
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        HTTP.gate().serving -= 1;
+        HTTP.changed.notify_waiters();
     }
 }

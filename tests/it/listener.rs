@@ -3,9 +3,8 @@
 //! requests in flight a new one gets 503 at once; bodies over the cap get 413; and many pages
 //! on one board share one build a second. The limits are made short or small through
 //! `Settings.http` (production: 10 s, 30 s, 256, 1 MB), on both backends.
-mod common;
 
-use common::{Backend, TestBot, WAIT};
+use crate::common::{self, Backend, TestBot, WAIT};
 use lookout::app::{Settings, Webhook};
 use lookout::config::Config;
 use lookout::ops::http::HttpLimits;
@@ -334,12 +333,15 @@ async fn builds(addr: SocketAddr) -> i64 {
 
 /// Many pages on one board at once: one build, the same answer for all; another language or
 /// another unit is another board; a second later, a new build. One test over both backends in
-/// turn: the counter is the process's, and no other test here builds boards.
+/// turn: the counter is the process's, so no other test's bot serves HTTP meanwhile.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_on_one_board_share_one_build_a_second() {
-    for b in [Backend::Sqlite, Backend::Postgres] {
-        pages_share_builds(b).await;
-    }
+    common::counting_board_builds(async {
+        for b in [Backend::Sqlite, Backend::Postgres] {
+            pages_share_builds(b).await;
+        }
+    })
+    .await
 }
 
 async fn pages_share_builds(b: Backend) {

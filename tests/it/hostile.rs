@@ -2,9 +2,8 @@
 //! proptest, thrown at the running bot. Afterwards it must still answer, nothing may have
 //! failed for good, and no unrelated state may have changed. Runs briefly here; for a longer
 //! run: `LOOKOUT_FUZZ_CASES=5000 cargo test --test hostile`.
-mod common;
 
-use common::{Backend, TestBot};
+use crate::common::{self, Backend, TestBot};
 use lookout::config::Config;
 use lookout::org::Role;
 use proptest::prelude::*;
@@ -441,22 +440,6 @@ async fn answered(bot: &TestBot, who: &SimUser, query: &str) -> Option<String> {
     }
 }
 
-async fn wait_text(bot: &TestBot, chat: i64, needle: &str) -> SentMessage {
-    bot.sim
-        .wait_for(chat, WAIT, |m| m.text().contains(needle))
-        .await
-        .unwrap_or_else(|e| panic!("waiting for {needle:?}: {e}"))
-}
-
-async fn press_label(bot: &TestBot, who: &SimUser, label: &str) {
-    let msg = bot
-        .sim
-        .wait_for(who.id(), WAIT, |m| m.button(label).is_some())
-        .await
-        .unwrap_or_else(|e| panic!("a button {label:?}: {e}"));
-    who.press(&msg, &msg.button(label).unwrap_or_default());
-}
-
 /// Branch A (南郊镇 nanjiao) with one of everything a button can act on: hazard H-1 (with a
 /// location) and its alert, tip T-1 at the district's desk, warning W-1, swap 1 between two
 /// of its duty officers, and an open zero-report round.
@@ -477,23 +460,24 @@ async fn branch_a(bot: &TestBot) -> BranchA {
     bot.join(&desk, "zhoucun", Role::Supervisor).await;
 
     reporter.send_location(36.8, 117.9);
-    press_label(bot, &reporter, "forest fire risk").await;
+    bot.press_label(&reporter, "forest fire risk").await;
     reporter.send_text("Smoke from the south ridge of Nanjiao");
-    press_label(bot, &reporter, "Submit (ordinary)").await;
-    wait_text(bot, reporter.id(), "H-1 submitted").await;
-    wait_text(bot, officer.id(), "H-1").await;
+    bot.press_label(&reporter, "Submit (ordinary)").await;
+    bot.wait_text(reporter.id(), "H-1 submitted").await;
+    bot.wait_text(officer.id(), "H-1").await;
 
     let tipster = bot.sim.user(406, "Tipster", Some("en"));
     bot.ask(&tipster, "/tip").await;
     bot.ask(&tipster, "Fireworks stored in the Nanjiao barn")
         .await;
-    press_label(bot, &tipster, "✅ Send tip").await;
-    wait_text(bot, tipster.id(), "receipt code").await;
-    wait_text(bot, desk.id(), "Fireworks").await;
+    bot.press_label(&tipster, "✅ Send tip").await;
+    bot.wait_text(tipster.id(), "receipt code").await;
+    bot.wait_text(desk.id(), "Fireworks").await;
 
     bot.ask(&lead, "/warn nanjiao red Flood on the Nanjiao river")
         .await;
-    wait_text(bot, officer.id(), "Flood on the Nanjiao river").await;
+    bot.wait_text(officer.id(), "Flood on the Nanjiao river")
+        .await;
 
     bot.exec(
         "INSERT INTO roster_swaps (day, unit_id, role, from_person, to_person, state, created_at) \
@@ -540,8 +524,9 @@ async fn forged_buttons_are_refused_and_change_nothing(b: Backend) {
             // A complete hazard draft, at its summary: a join is checked against its offers.
             "grid_worker" | "duty_officer" => {
                 p.user.send_text("/report Smoke near the Lijia school");
-                press_label(&bot, &p.user, "forest fire risk").await;
-                wait_text(&bot, p.user.id(), "Please check your hazard report").await;
+                bot.press_label(&p.user, "forest fire risk").await;
+                bot.wait_text(p.user.id(), "Please check your hazard report")
+                    .await;
                 p.hazard_draft = true;
             }
             // A warning draft waiting for its level.
@@ -679,15 +664,16 @@ async fn a_forged_join_to_another_branchs_hazard_is_refused(b: Backend) {
     bot.join(&b_worker, "lijia", Role::GridWorker).await;
 
     a_reporter.send_location(36.8, 117.9);
-    press_label(&bot, &a_reporter, "forest fire risk").await;
+    bot.press_label(&a_reporter, "forest fire risk").await;
     a_reporter.send_text("Smoke from the south ridge of Nanjiao");
-    press_label(&bot, &a_reporter, "Submit (ordinary)").await;
-    wait_text(&bot, a_reporter.id(), "H-1 submitted").await;
+    bot.press_label(&a_reporter, "Submit (ordinary)").await;
+    bot.wait_text(a_reporter.id(), "H-1 submitted").await;
 
     // B's worker writes a report of the same kind 33 m away: nothing of A's is shown.
     b_worker.send_text("/report Smoke behind the Lijia school");
-    press_label(&bot, &b_worker, "forest fire risk").await;
-    wait_text(&bot, b_worker.id(), "Please check your hazard report").await;
+    bot.press_label(&b_worker, "forest fire risk").await;
+    bot.wait_text(b_worker.id(), "Please check your hazard report")
+        .await;
     let before = bot.sim.sent(b_worker.id()).len();
     b_worker.send_location(36.8003, 117.9);
     let summary = bot
@@ -749,8 +735,8 @@ async fn a_forged_join_to_another_branchs_hazard_is_refused(b: Backend) {
     );
 
     // The draft is still B's to file, as a report of B's own unit.
-    press_label(&bot, &b_worker, "Submit (ordinary)").await;
-    wait_text(&bot, b_worker.id(), "H-2 submitted").await;
+    bot.press_label(&b_worker, "Submit (ordinary)").await;
+    bot.wait_text(b_worker.id(), "H-2 submitted").await;
     assert_eq!(
         bot.count("SELECT COUNT(*) FROM hazards WHERE id = 2 AND unit_id = 'lijia'")
             .await,
@@ -760,8 +746,9 @@ async fn a_forged_join_to_another_branchs_hazard_is_refused(b: Backend) {
     // Within branch A the same spot offers H-1 (and never B's H-2, 33 m away too), and only
     // the offered report can be joined.
     a_neighbour.send_text("/report Smoke is thicker now");
-    press_label(&bot, &a_neighbour, "forest fire risk").await;
-    wait_text(&bot, a_neighbour.id(), "Please check your hazard report").await;
+    bot.press_label(&a_neighbour, "forest fire risk").await;
+    bot.wait_text(a_neighbour.id(), "Please check your hazard report")
+        .await;
     a_neighbour.send_location(36.8001, 117.9);
     let offer = bot
         .sim
@@ -779,8 +766,9 @@ async fn a_forged_join_to_another_branchs_hazard_is_refused(b: Backend) {
         .clone();
     assert_eq!(refused.text(), refusals[0]);
     a_neighbour.press(&offer, &offer.button("Add to H-1").expect("join"));
-    wait_text(&bot, a_neighbour.id(), "added to H-1").await;
-    wait_text(&bot, a_reporter.id(), "A Neighbour confirmed").await;
+    bot.wait_text(a_neighbour.id(), "added to H-1").await;
+    bot.wait_text(a_reporter.id(), "A Neighbour confirmed")
+        .await;
     assert_eq!(bot.count(h1).await, events + 1);
     assert_eq!(
         bot.count(

@@ -1,24 +1,15 @@
 //! `lookout audit` through the real bot and the real binary: a hazard, an escalation that is
 //! snoozed and taken, a tip with a reward step, an invite made in the bot and a duty-room
 //! bind; the export lists them in order with their actors, and nothing of the tipster.
-mod common;
 
-use common::{lookout, Backend, TestBot, WAIT};
+use crate::common::{lookout, Backend, TestBot, WAIT};
 use lookout::config::Config;
 use lookout::org::Role;
-use lookout::sim::SentMessage;
 
 both_backends!(the_export_lists_every_step_with_its_actor);
 
 const TIPSTER_ID: i64 = 7_513_579_246;
 const TIPSTER_NAME: &str = "Qwhistlez";
-
-async fn wait_text(bot: &TestBot, chat: i64, needle: &str) -> SentMessage {
-    bot.sim
-        .wait_for(chat, WAIT, |m| m.text().contains(needle))
-        .await
-        .unwrap_or_else(|e| panic!("waiting for {needle:?}: {e}"))
-}
 
 /// The index of the first CSV line with all of `parts` after line `after`.
 fn line_of(lines: &[&str], after: usize, parts: &[&str]) -> usize {
@@ -64,7 +55,7 @@ async fn the_export_lists_every_step_with_its_actor(b: Backend) {
     bot.join_with(&officer, &code).await;
     let room = bot.sim.group(-2200, "李家村值班室");
     officer.in_group(&room).send_text("/bind");
-    wait_text(&bot, room.id(), "李家村").await;
+    bot.wait_text(room.id(), "李家村").await;
 
     // A hazard nobody takes: alerted, snoozed by the lead, then taken on the alert.
     worker.send_photo(Some("Gas smell by the school gate"));
@@ -85,7 +76,7 @@ async fn the_export_lists_every_step_with_its_actor(b: Backend) {
         &submit,
         &submit.button("Submit (ordinary)").expect("submit"),
     );
-    let alert = wait_text(&bot, lead.id(), "Level 1 alert").await;
+    let alert = bot.wait_text(lead.id(), "Level 1 alert").await;
     let esc = alert
         .text()
         .split_whitespace()
@@ -93,9 +84,10 @@ async fn the_export_lists_every_step_with_its_actor(b: Backend) {
         .map(|w| w.trim_end_matches(':').to_string())
         .expect("alert id");
     lead.send_text(&format!("/snooze {esc} 2h phoned the village head"));
-    wait_text(&bot, lead.id(), &format!("Alerts for {esc} paused until")).await;
+    bot.wait_text(lead.id(), &format!("Alerts for {esc} paused until"))
+        .await;
     lead.send_text(&format!("/ack {esc}"));
-    wait_text(&bot, lead.id(), "Acknowledged, it is yours").await;
+    bot.wait_text(lead.id(), "Acknowledged, it is yours").await;
     bot.wait_count(
         "SELECT COUNT(*) FROM hazards WHERE state = 'acknowledged'",
         1,
@@ -108,17 +100,17 @@ async fn the_export_lists_every_step_with_its_actor(b: Backend) {
     bot.ask(&tipster, "Fireworks stored in the barn").await;
     let last = bot.sim.sent(tipster.id()).last().cloned().expect("draft");
     tipster.press(&last, &last.button("✅ Send tip").expect("send"));
-    let receipt = wait_text(&bot, tipster.id(), "receipt code").await;
+    let receipt = bot.wait_text(tipster.id(), "receipt code").await;
     let receipt_code = receipt
         .text()
         .split_whitespace()
         .find(|w| w.len() == 22 && w.bytes().all(|b| b.is_ascii_alphanumeric()))
         .expect("code")
         .to_string();
-    wait_text(&bot, desk.id(), "Fireworks").await;
+    bot.wait_text(desk.id(), "Fireworks").await;
     bot.ask(&desk, "/ack T-1").await;
     bot.ask(&desk, "/reward T-1 proposed 500").await;
-    wait_text(&bot, tipster.id(), "500").await;
+    bot.wait_text(tipster.id(), "500").await;
 
     let csv = lookout(&bot.db.url, &["audit"]);
     assert!(

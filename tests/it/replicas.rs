@@ -1,22 +1,14 @@
 //! Webhook mode and several processes on one database: updates pushed by Telegram are
 //! stored before they are acknowledged, a graceful stop finishes what it took, and when
 //! the process holding the poller dies another takes over.
-mod common;
 
-use common::{Backend, TestBot, WAIT};
+use crate::common::{free_addr, Backend, TestBot, WAIT};
 use lookout::app::{self, Settings, Webhook};
 use lookout::config::Config;
 use lookout::org::Role;
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 const SECRET: &str = "s3cret-Token_1";
-
-/// An address nobody listens on yet, so the public URL can be given before binding.
-fn free_addr() -> SocketAddr {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    l.local_addr().expect("addr")
-}
 
 /// Webhook mode, registering `http://ADDR/telegram` with the simulator on start.
 fn webhook(bot: &TestBot) -> Settings {

@@ -1,9 +1,8 @@
 //! Taking an escalation alert ("I'll handle it", `/ack E-…`) takes its item, through the real
 //! bot: a hazard becomes acknowledged by that person, a tip is taken for the desk, and a
 //! missing zero report's alert means "I am on it" while the unit must still answer.
-mod common;
 
-use common::{Backend, TestBot, WAIT};
+use crate::common::{is_reminder, Backend, TestBot, TestClock, WAIT};
 use lookout::config::Config;
 use lookout::org::Role;
 use lookout::sim::{SentMessage, SimUser};
@@ -14,16 +13,6 @@ both_backends!(
     a_taken_tip_alert_takes_the_tip_for_the_desk,
     a_taken_zero_report_alert_leaves_the_unit_expected,
 );
-
-async fn press_label(bot: &TestBot, who: &SimUser, label: &str) -> SentMessage {
-    let msg = bot
-        .sim
-        .wait_for(who.id(), WAIT, |m| m.button(label).is_some())
-        .await
-        .expect("buttons");
-    who.press(&msg, &msg.button(label).expect("label"));
-    msg
-}
 
 /// The alert of escalation `tag` at `level` in a chat (it carries the acknowledge button).
 async fn alert(bot: &TestBot, chat: i64, tag: &str, level: &str) -> SentMessage {
@@ -55,18 +44,25 @@ async fn press_for_popup(who: &SimUser, msg: &SentMessage, data: &str) -> String
     }
 }
 
-async fn person_id(bot: &TestBot, tg: i64) -> i64 {
-    bot.count(&format!("SELECT id FROM people WHERE tg_user_id = {tg}"))
-        .await
+/// Noon: the hours the clock moves over a chain's steps meet none of the day's schedules.
+fn noon() -> TestClock {
+    TestClock::at("2026-11-16 12:00")
+}
+
+/// Move the clock over the next `steps` steps of escalation `id`.
+async fn escalate(bot: &TestBot, id: i64, steps: usize) {
+    for _ in 0..steps {
+        bot.advance_to_timer(&format!("esc:{id}")).await;
+    }
 }
 
 async fn a_taken_hazard_alert_acknowledges_the_hazard(b: Backend) {
     let config = Config::parse(
-        "[hazard]\nescalate = [\"1s\", \"2s\", \"3s\"]\nrectify_within = \"1h\"\n",
+        "[hazard]\nescalate = [\"1h\", \"2h\", \"3h\"]\nrectify_within = \"1h\"\n",
         "test.toml",
     )
     .expect("config");
-    let bot = TestBot::spawn_fast(b, config).await;
+    let bot = TestBot::spawn_fast_on(b, config, noon()).await;
     let worker = bot.sim.user(61, "Grid Worker", Some("en"));
     let officer = bot.sim.user(62, "李家村值班员", Some("zh"));
     let village = bot.sim.user(63, "村带班", Some("zh"));
@@ -79,8 +75,8 @@ async fn a_taken_hazard_alert_acknowledges_the_hazard(b: Backend) {
     bot.join(&district, "zhoucun", Role::Supervisor).await;
 
     worker.send_photo(Some("Fallen power line across the path to the reservoir"));
-    press_label(&bot, &worker, "forest fire risk").await;
-    press_label(&bot, &worker, "Submit (ordinary)").await;
+    bot.press_label(&worker, "forest fire risk").await;
+    bot.press_label(&worker, "Submit (ordinary)").await;
     let card = bot
         .sim
         .wait_for(officer.id(), WAIT, |m| {
@@ -94,6 +90,7 @@ async fn a_taken_hazard_alert_acknowledges_the_hazard(b: Backend) {
         .count("SELECT id FROM escalations WHERE subject = 'hazard:1'")
         .await;
     let tag = format!("E-{id}");
+    escalate(&bot, id, 3).await;
     alert(&bot, district.id(), &tag, "第 3 级").await;
     let theirs = alert(&bot, town.id(), &tag, "Level 2").await;
     let reply = press_for_popup(&town, &theirs, &theirs.button_data()[0]).await;
@@ -109,7 +106,7 @@ async fn a_taken_hazard_alert_acknowledges_the_hazard(b: Backend) {
         1,
     )
     .await;
-    let town_id = person_id(&bot, town.id()).await;
+    let town_id = bot.person_id(&town).await;
     assert_eq!(
         bot.count(&format!(
             "SELECT COUNT(*) FROM hazard_events WHERE hazard_id = 1 AND action = 'acknowledged' AND person_id = {town_id}"
@@ -197,11 +194,11 @@ const TIPSTER: i64 = 7_400_000_001;
 async fn a_taken_tip_alert_takes_the_tip_for_the_desk(b: Backend) {
     // The desk is a town: its supervisor handles tips, the district above only watches.
     let config = Config::parse(
-        "[tip]\ndesk = \"wangcun\"\nescalate = [\"1s\", \"2s\"]\n",
+        "[tip]\ndesk = \"wangcun\"\nescalate = [\"1h\", \"2h\"]\n",
         "test.toml",
     )
     .expect("config");
-    let bot = TestBot::spawn_fast(b, config).await;
+    let bot = TestBot::spawn_fast_on(b, config, noon()).await;
     let desk = bot.sim.user(71, "Desk Lead", Some("en"));
     let district = bot.sim.user(72, "区领导", Some("zh"));
     bot.join(&desk, "wangcun", Role::Supervisor).await;
@@ -210,7 +207,7 @@ async fn a_taken_tip_alert_takes_the_tip_for_the_desk(b: Backend) {
     bot.ask(&tipster, "/tip").await;
     bot.ask(&tipster, "Fireworks stored in the barn behind the school")
         .await;
-    press_label(&bot, &tipster, "✅ Send tip").await;
+    bot.press_label(&tipster, "✅ Send tip").await;
     bot.sim
         .wait_for(tipster.id(), WAIT, |m| m.text().contains("receipt code"))
         .await
@@ -220,6 +217,7 @@ async fn a_taken_tip_alert_takes_the_tip_for_the_desk(b: Backend) {
         .count("SELECT id FROM escalations WHERE subject = 'tip:1'")
         .await;
     let tag = format!("E-{id}");
+    escalate(&bot, id, 2).await;
     let level1 = alert(&bot, desk.id(), &tag, "Level 1").await;
     let level2 = alert(&bot, district.id(), &tag, "第 2 级").await;
 
@@ -242,7 +240,7 @@ async fn a_taken_tip_alert_takes_the_tip_for_the_desk(b: Backend) {
     // The desk supervisor takes it: the tip is acknowledged for the desk, the tipster told.
     let taken = press_for_popup(&desk, &level1, &level1.button_data()[0]).await;
     assert!(taken.starts_with("Acknowledged"), "{taken}");
-    let desk_id = person_id(&bot, desk.id()).await;
+    let desk_id = bot.person_id(&desk).await;
     bot.wait_count(
         &format!(
             "SELECT COUNT(*) FROM tips WHERE id = 1 AND state = 'acknowledged' AND acked_by = {desk_id}"
@@ -293,30 +291,31 @@ async fn a_taken_tip_alert_takes_the_tip_for_the_desk(b: Backend) {
     );
 }
 
-/// A round every 20 s: remind at :00/:20/:40, deadline 8 s later; missing units escalate at
-/// once, then one level up 2 s later.
-fn rounds() -> Config {
-    let text = "[fire_season]\nperiods = [\"01-01..12-31\"]\n[zero_report]\nremind = \"0,20,40 * * * * *\"\n\
-         deadline = \"8,28,48 * * * * *\"\nsummary = \"10,30,50 * * * * *\"\nescalate = [\"0s\", \"2s\"]\n";
+/// A morning's round: remind at 08:00, deadline 10:00; missing units escalate at the
+/// deadline, then one level up 30 minutes later.
+fn morning() -> Config {
+    let text =
+        "[fire_season]\nperiods = [\"01-01..12-31\"]\n[zero_report]\nremind = \"0 0 8 * * *\"\n\
+         deadline = \"0 0 10 * * *\"\nsummary = \"0 30 10 * * *\"\nescalate = [\"0s\", \"30m\"]\n";
     Config::parse(text, "test.toml").expect("test config")
 }
 
 async fn a_taken_zero_report_alert_leaves_the_unit_expected(b: Backend) {
-    let bot = TestBot::spawn_fast(b, rounds()).await;
+    let bot = TestBot::spawn_fast_on(b, morning(), TestClock::at("2026-11-16 07:00")).await;
     let officer = bot.sim.user(81, "南郊值班员", Some("zh"));
     let lead = bot.sim.user(82, "南郊带班", Some("zh"));
     let district = bot.sim.user(83, "District Lead", Some("en"));
     bot.join(&officer, "nanjiao", Role::DutyOfficer).await;
     bot.join(&lead, "nanjiao", Role::Supervisor).await;
     bot.join(&district, "zhoucun", Role::Supervisor).await;
+    bot.advance_to_timer("sched:zero_report.remind").await;
     let reminder = bot
         .sim
-        .wait_for(officer.id(), Duration::from_secs(45), |m| {
-            m.button_data().iter().any(|d| d.starts_with("zero:"))
-        })
+        .wait_for(officer.id(), WAIT, is_reminder)
         .await
         .expect("reminder");
     // Silent past the deadline: level 1, then the district at level 2.
+    bot.advance_to_timer("sched:zero_report.deadline").await;
     let first = bot
         .sim
         .wait_for(lead.id(), WAIT, |m| {
@@ -324,6 +323,10 @@ async fn a_taken_zero_report_alert_leaves_the_unit_expected(b: Backend) {
         })
         .await
         .expect("level 1");
+    let id = bot
+        .count("SELECT id FROM escalations WHERE subject LIKE 'zero:%'")
+        .await;
+    escalate(&bot, id, 1).await;
     bot.sim
         .wait_for(district.id(), WAIT, |m| {
             m.text().contains("Level 2") && !m.buttons.is_empty()

@@ -1,12 +1,11 @@
 //! Operations: one server per SQLite file (the real binary, a SIGKILL, a successor), health
 //! and metrics that move with traffic, and a backup taken under traffic that a new server
 //! starts from.
-mod common;
 
-use common::{fresh_db, Backend, TestBot, WAIT};
-use lookout::config::{Config, CronSchedule};
+use crate::common::{self, free_addr, fresh_db, is_reminder, Backend, TestBot, TestClock, WAIT};
+use lookout::config::Config;
 use lookout::org::Role;
-use lookout::sim::{SentMessage, SimConfig, SimUser, Simulator};
+use lookout::sim::{SimConfig, SimUser, Simulator};
 use std::net::SocketAddr;
 use std::process::Stdio;
 use std::time::Duration;
@@ -14,23 +13,15 @@ use tokio::process::{Child, Command};
 
 both_backends!(health_and_metrics_move_with_traffic);
 
-/// Slow hazard escalation (an alert stays open) and a zero-report round opening in a few
-/// seconds, with a deadline far enough away that it stays open for the test.
+/// Slow hazard escalation (an alert stays open) and a morning's zero-report round, opened by
+/// moving the clock to 08:00, with a deadline (10:00) far enough away that it stays open.
 fn district_config() -> Config {
-    let mut config = Config::parse(
-        "[fire_season]\nperiods = [\"01-01..12-31\"]\n[hazard]\nescalate = [\"1h\"]\nescalate_major = [\"1h\"]\n",
+    Config::parse(
+        "[fire_season]\nperiods = [\"01-01..12-31\"]\n[hazard]\nescalate = [\"1h\"]\nescalate_major = [\"1h\"]\n\
+         [zero_report]\nremind = \"0 0 8 * * *\"\ndeadline = \"0 0 10 * * *\"\nsummary = \"0 30 10 * * *\"\n",
         "test.toml",
     )
-    .expect("config");
-    let tz = config.timezone;
-    let at = |secs: i64| {
-        let t = chrono::Utc::now().with_timezone(&tz) + chrono::Duration::seconds(secs);
-        CronSchedule::parse(&CronSchedule::once_text(&t)).expect("cron")
-    };
-    config.zero_report.remind = at(8);
-    config.zero_report.deadline = at(1200);
-    config.zero_report.summary = at(1260);
-    config
+    .expect("config")
 }
 
 async fn get(addr: SocketAddr, path: &str) -> (u16, String) {
@@ -71,10 +62,6 @@ fn label_values(text: &str) -> Vec<String> {
     out
 }
 
-fn is_reminder(m: &SentMessage) -> bool {
-    m.button_data().iter().any(|d| d.starts_with("zero:"))
-}
-
 /// A hazard report from `worker`, answered with its id.
 async fn report_hazard(bot: &TestBot, worker: &SimUser) {
     worker.send_photo(Some("Fallen power line across the path to the reservoir"));
@@ -86,8 +73,9 @@ async fn report_hazard(bot: &TestBot, worker: &SimUser) {
         .expect("hazard submitted");
 }
 
-/// The duty officer answers the round as soon as its reminder arrives.
+/// The round opens, and the duty officer answers it as soon as its reminder arrives.
 async fn answer_the_round(bot: &TestBot, officer: &SimUser) {
+    bot.advance_to_timer("sched:zero_report.remind").await;
     bot.sim
         .wait_for(officer.id(), WAIT, is_reminder)
         .await
@@ -122,7 +110,9 @@ const MESSAGES_OK: &str = r#"lookout_updates_handled_total{kind="message",outcom
 async fn health_and_metrics_move_with_traffic(b: Backend) {
     let mut config = district_config();
     config.http.listen = Some("127.0.0.1:0".parse().expect("addr"));
-    let bot = TestBot::spawn_with(b, SimConfig::default(), config).await;
+    // Half an hour before the round: the hazard's escalation (an hour) stays ahead of it.
+    let clock = TestClock::at("2026-11-16 07:30");
+    let bot = TestBot::spawn_on(b, SimConfig::default(), config, clock).await;
     let addr = bot.running().http_addr.expect("an HTTP listener");
     assert_eq!(get(addr, "/healthz").await.0, 200);
     assert_eq!(get(addr, "/readyz").await.0, 200);
@@ -246,11 +236,6 @@ async fn webhook_mode_serves_health_and_metrics_on_its_address() {
 
 // ---- One server per SQLite file, with the real binary ----
 
-fn free_addr() -> SocketAddr {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    l.local_addr().expect("addr")
-}
-
 fn lookout(sim: &Simulator, db_url: &str, dir: &std::path::Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_lookout"));
     cmd.current_dir(dir)
@@ -359,8 +344,14 @@ async fn one_server_per_sqlite_file_and_a_successor_after_sigkill() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backup_under_traffic_starts_a_server_with_everything_before_it() {
-    let mut bot =
-        TestBot::spawn_with(Backend::Sqlite, SimConfig::default(), district_config()).await;
+    let clock = TestClock::at("2026-11-16 07:30");
+    let mut bot = TestBot::spawn_on(
+        Backend::Sqlite,
+        SimConfig::default(),
+        district_config(),
+        clock,
+    )
+    .await;
     let worker = bot.sim.user(5001, "Worker", Some("en"));
     let officer = bot.sim.user(5002, "Officer", Some("en"));
     // The officer first: the round expects units with a duty officer when it opens.

@@ -9,12 +9,11 @@
 //! "sent, not yet recorded" and such a message arrives twice rather than never. The test
 //! freezes the victim first (SIGSTOP), notes which messages it had claimed, and allows only
 //! those to arrive twice. Every state change is recorded once.
-mod common;
 
-use common::{Backend, TestBot, TIP_KEY, WAIT};
-use lookout::config::Config;
+use crate::common::{self, free_addr, is_reminder, Backend, TestBot, TIP_KEY, WAIT};
+use lookout::config::{Config, CronSchedule};
 use lookout::org::{file as orgfile, Role};
-use lookout::sim::{SentMessage, SimConfig, SimUser};
+use lookout::sim::{SimConfig, SimUser};
 use lookout::store::{Job, Store};
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -51,25 +50,31 @@ const VILLAGES: [(&str, &str, &str, bool); 6] = [
     ("n3", "南三村", "nanjiao", false),
 ];
 
-/// A round every 30 s: remind at :00/:30, deadline 12 s later, summary 3 s after that;
+/// One round, `in_secs` from now: remind then, deadline 12 s later, summary 3 s after that;
 /// missing answers escalate at once to the village (whose supervisor is the town's: the
-/// villages have none), 2 s later to the town, 2 s after that to the district.
-fn config() -> String {
-    "locale = \"en\"\n[fire_season]\nperiods = [\"01-01..12-31\"]\n[zero_report]\n\
-     remind = \"0,30 * * * * *\"\ndeadline = \"12,42 * * * * *\"\nsummary = \"15,45 * * * * *\"\n\
-     nag = \"80%\"\nescalate = [\"0s\", \"2s\", \"4s\"]\n"
-        .into()
+/// villages have none), 2 s later to the town, 2 s after that to the district. On the real
+/// clock: the replicas are processes of the real binary, which has no other.
+fn config(in_secs: i64) -> String {
+    let now = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai);
+    let at = |secs: i64| CronSchedule::once_text(&(now + chrono::Duration::seconds(secs)));
+    format!(
+        "locale = \"en\"\n[fire_season]\nperiods = [\"01-01..12-31\"]\n[zero_report]\n\
+         remind = \"{}\"\ndeadline = \"{}\"\nsummary = \"{}\"\n\
+         nag = \"80%\"\nescalate = [\"0s\", \"2s\", \"4s\"]\n",
+        at(in_secs),
+        at(in_secs + 12),
+        at(in_secs + 15)
+    )
 }
+
+/// Time for the replicas to start and everyone to join before the round opens, and none for
+/// it to open halfway through the joins.
+const SETUP_SECS: i64 = 15;
 
 struct Replica {
     name: String,
     child: Child,
     log: std::path::PathBuf,
-}
-
-fn free_addr() -> SocketAddr {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    l.local_addr().expect("addr")
 }
 
 fn spawn_replica(
@@ -156,57 +161,26 @@ async fn holder(store: &Store, job: Job, names: &[String]) -> Option<String> {
         .expect("pg_locks")
 }
 
-fn is_reminder(m: &SentMessage) -> bool {
-    m.button_data().iter().any(|d| d.starts_with("zero:"))
-}
-
-async fn press_label(bot: &TestBot, who: &SimUser, label: &str) {
-    let msg = bot
-        .sim
-        .wait_for(who.id(), WAIT, |m| m.button(label).is_some())
-        .await
-        .unwrap_or_else(|e| panic!("button {label:?}: {e}"));
-    who.press(&msg, &msg.button(label).expect("label"));
-}
-
-async fn wait_text(bot: &TestBot, who: i64, needle: &str) -> SentMessage {
-    bot.sim
-        .wait_for(who, WAIT, |m| m.text().contains(needle))
-        .await
-        .unwrap_or_else(|e| panic!("waiting for {needle:?} in {who}: {e}"))
-}
-
 async fn file_hazard(bot: &TestBot, worker: &SimUser, text: &str) {
     worker.send_text(&format!("/report {text}"));
-    press_label(bot, worker, "forest fire risk").await;
-    press_label(bot, worker, "Submit (ordinary)").await;
-    wait_text(bot, worker.id(), "submitted").await;
+    bot.press_label(worker, "forest fire risk").await;
+    bot.press_label(worker, "Submit (ordinary)").await;
+    bot.wait_text(worker.id(), "submitted").await;
 }
 
 async fn send_tip(bot: &TestBot, who: &SimUser, text: &str) {
     assert!(bot.ask(who, "/tip").await.text().contains("Anonymous tip"));
     assert!(bot.ask(who, text).await.text().contains("Noted"));
-    press_label(bot, who, "✅ Send tip").await;
-    wait_text(bot, who.id(), "receipt code").await;
-}
-
-/// Wait until the next round starts in 10 to 14 s: time for the joins, none for a round
-/// to open halfway through them.
-async fn before_a_round() {
-    loop {
-        let s = chrono::Utc::now().timestamp() % 30;
-        if (16..=20).contains(&s) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    bot.press_label(who, "✅ Send tip").await;
+    bot.wait_text(who.id(), "receipt code").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_replicas_a_kill_and_injected_errors_lose_and_repeat_nothing() {
     let dir = tempfile::tempdir().expect("dir");
-    std::fs::write(dir.path().join("lookout.toml"), config()).expect("config");
-    let cfg = Config::parse(&config(), "lookout.toml").expect("config parses");
+    let config = config(SETUP_SECS);
+    std::fs::write(dir.path().join("lookout.toml"), &config).expect("config");
+    let cfg = Config::parse(&config, "lookout.toml").expect("config parses");
     let mut bot = TestBot::spawn_with(Backend::Postgres, SimConfig::default(), cfg).await;
     bot.kill(); // the replicas below are the bot; this only prepared the database
     let entries = orgfile::parse(&org(), "org.toml", &[]).expect("org");
@@ -233,7 +207,6 @@ async fn three_replicas_a_kill_and_injected_errors_lose_and_repeat_nothing() {
     assert_eq!(bot.sim.webhook_url(), Some(public));
 
     // People join through the replicas.
-    before_a_round().await;
     let officers: Vec<SimUser> = (0..6)
         .map(|i| bot.sim.user(100 + i, &format!("Officer{i}"), Some("en")))
         .collect();
@@ -359,7 +332,7 @@ async fn three_replicas_a_kill_and_injected_errors_lose_and_repeat_nothing() {
                 .expect("answer recorded on the reminder");
             continue;
         }
-        wait_text(&bot, officers[i].id(), "has not filed").await;
+        bot.wait_text(officers[i].id(), "has not filed").await;
         let lead = if v.2 == "wangcun" {
             &town_leads[0]
         } else {
@@ -374,10 +347,10 @@ async fn three_replicas_a_kill_and_injected_errors_lose_and_repeat_nothing() {
                 .unwrap_or_else(|e| panic!("{level} for {}: {e}", v.1));
         }
     }
-    wait_text(&bot, boss.id(), "Zero reports for").await;
+    bot.wait_text(boss.id(), "Zero reports for").await;
     // Each hazard reaches its village's officer; each tip the desk (the district).
     for i in [0, 1, 3] {
-        wait_text(&bot, officers[i].id(), "H-").await;
+        bot.wait_text(officers[i].id(), "H-").await;
     }
     let desk = bot
         .sim

@@ -3,9 +3,8 @@
 //! forwarded), downloads are capped however the file describes itself, a picture that
 //! cannot be decoded fails alone without holding up what follows it, and a message whose
 //! sends never finished (the process died each time) is given up after a restart.
-mod common;
 
-use common::{Backend, TestBot, WAIT};
+use crate::common::{Backend, TestBot, WAIT};
 use lookout::config::Config;
 use lookout::delivery::scrub::{self, large_png};
 use lookout::delivery::MAX_CLAIMS;

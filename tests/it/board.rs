@@ -1,9 +1,8 @@
 //! The board over HTTP (PRODUCT.md "The board"): links made by `lookout board-link`, only
 //! their hashes stored; 401 without a valid token; a link's scope; the page's security policy
 //! and its files served by the binary; the JSON of `/api/board`; on both backends.
-mod common;
 
-use common::{Backend, TestBot, WAIT};
+use crate::common::{self, place_units, Backend, TestBot, WAIT};
 use lookout::config::Config;
 use lookout::org::Role;
 use lookout::sim::SimConfig;
@@ -372,18 +371,6 @@ async fn timeliness_counts_the_month_and_follows_today(b: Backend) {
 }
 
 both_backends!(timeliness_counts_the_month_and_follows_today);
-
-/// Places wangcun and lijia on the map and adds zhaojia under wangcun without coordinates.
-pub async fn place_units(bot: &TestBot) {
-    let file = "[[unit]]\nid = \"wangcun\"\nname = \"王村镇\"\nparent = \"zhoucun\"\nlat = 36.80\nlon = 117.90\n\n\
-                [[unit]]\nid = \"lijia\"\nname = \"李家村\"\nparent = \"wangcun\"\nlat = 36.81\nlon = 117.92\n\n\
-                [[unit]]\nid = \"zhaojia\"\nname = \"赵家村\"\nparent = \"wangcun\"\n";
-    let existing = bot.store.units().await.expect("units");
-    let entries = lookout::org::file::parse(file, "places.toml", &existing).expect("parses");
-    let mut tx = bot.store.begin().await.expect("tx");
-    tx.import_units(&entries).await.expect("import");
-    tx.commit().await.expect("commit");
-}
 
 /// `(id, state, last)` of each unit in `units` (the tree, whatever the round).
 fn tiles(view: &Value) -> Vec<(String, String, Value)> {

@@ -2,11 +2,8 @@
 //! write, and PostgreSQL goes away for 15 s under traffic (through a proxy the test cuts, never
 //! by stopping the shared server). Each time: nothing lost, nothing answered twice, `/readyz`
 //! 503 naming the fault while it lasts, and the bot resumes by itself within 10 s after it.
-mod common;
-#[path = "common/proxy.rs"]
-mod proxy;
 
-use common::{fresh_db, pg_base, Backend, TestBot, TestDb};
+use crate::common::{fresh_db, pg_base, proxy, Backend, TestBot, TestDb};
 use lookout::config::Config;
 use lookout::delivery::Limits;
 use lookout::org::Role;

@@ -3,12 +3,9 @@
 //! flips its unit's tile in an open page within 2 s, a hazard's pin comes and goes, a
 //! warning's tally moves, kiosk and English render, and the page asks no other host.
 //! Screenshots go to `target/board-screenshots/`.
-#[path = "common/browser.rs"]
-mod browser;
-mod common;
 
-use browser::{screenshot, until, Driver};
-use common::{Backend, TestBot, TestClock, WAIT};
+use crate::common::browser::{screenshot, until, Driver};
+use crate::common::{place_units, Backend, TestBot, TestClock, WAIT};
 use lookout::config::Config;
 use lookout::org::Role;
 use serde_json::json;
@@ -342,18 +339,6 @@ async fn a_large_district_is_dots_on_the_map() {
     .await;
     screenshot(&c, "wall-dots").await;
     let _ = c.close().await;
-}
-
-/// Places wangcun and lijia on the map and adds zhaojia under wangcun without coordinates.
-async fn place_units(bot: &TestBot) {
-    let file = "[[unit]]\nid = \"wangcun\"\nname = \"王村镇\"\nparent = \"zhoucun\"\nlat = 36.80\nlon = 117.90\n\n\
-                [[unit]]\nid = \"lijia\"\nname = \"李家村\"\nparent = \"wangcun\"\nlat = 36.81\nlon = 117.92\n\n\
-                [[unit]]\nid = \"zhaojia\"\nname = \"赵家村\"\nparent = \"wangcun\"\n";
-    let existing = bot.store.units().await.expect("units");
-    let entries = lookout::org::file::parse(file, "places.toml", &existing).expect("parses");
-    let mut tx = bot.store.begin().await.expect("tx");
-    tx.import_units(&entries).await.expect("import");
-    tx.commit().await.expect("commit");
 }
 
 /// Every unit of the town's scope in the tree, in the state given (a CSS attribute value).

@@ -1,17 +1,8 @@
 //! The `lookout` command line as an operator uses it: config errors, org import/export,
 //! invites. Runs the real binary against both backends.
-mod common;
 
-use common::{fresh_db, lookout, Backend, TestBot, WAIT};
-use std::process::{Command, Output};
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use crate::common::{self, fresh_db, lookout, stderr, stdout, Backend, TestBot, WAIT};
+use std::process::Command;
 
 both_backends!(org_import_export_and_invites_from_the_command_line);
 

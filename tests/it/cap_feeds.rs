@@ -4,9 +4,8 @@
 //! naming its areas; the declared encoding (ISO-8859-1, GB2312, GBK, GB18030) is honoured;
 //! an Update of something never seen here is issued, a Cancel of it is ignored with a
 //! message; the XXE file is refused with nothing expanded. The real binary, both backends.
-mod common;
 
-use common::{Backend, TestBot, WAIT};
+use crate::common::{self, stderr, stdout, Backend, TestBot, WAIT};
 use lookout::config::Config;
 use lookout::org::Role;
 use lookout::sim::SimUser;
@@ -64,14 +63,6 @@ fn fixture(dir: &std::path::Path, name: &str) -> String {
     let path = dir.join(format!("{name}.xml"));
     std::fs::write(&path, bytes).expect("write");
     path.display().to_string()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 /// Issued: the id is the last line of stdout; the lines before it are returned.

@@ -1,8 +1,7 @@
 //! Behaviour tests of the foundation: invites, languages, /help, /bind, the org file and
 //! robustness against garbage. Real bot, real database (both backends), simulator over HTTP.
-mod common;
 
-use common::{Backend, TestBot, WAIT};
+use crate::common::{self, Backend, TestBot, WAIT};
 use lookout::org::{file as orgfile, Role};
 use serde_json::json;
 

@@ -1,9 +1,8 @@
 //! Retention: a pass with the clock past `retention.keep` prunes finished rows and exactly
 //! those; what open items may still edit, statistics and the audit trail stay; the task in a
 //! running bot prunes at its injected clock's time; a replayed update is not handled twice.
-mod common;
 
-use common::{fresh_db, Backend, TestBot, ORG, WAIT};
+use crate::common::{fresh_db, Backend, TestBot, ORG, WAIT};
 use lookout::app;
 use lookout::clock::Clock;
 use lookout::config::{Config, Span};

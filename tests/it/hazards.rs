@@ -1,12 +1,10 @@
 //! Hazard reports through the real bot: quick and guided reporting, an album, a restart mid
 //! draft, an expiring draft, every transition with allowed and refused roles, both
 //! escalations, and the reporter's notices in their language.
-mod common;
 
-use common::{Backend, TestBot, WAIT};
+use crate::common::{Backend, TestBot, TestClock, WAIT};
 use lookout::config::Config;
 use lookout::org::Role;
-use lookout::sim::{SentMessage, SimUser};
 
 both_backends!(
     a_photo_with_a_caption_becomes_a_report,
@@ -41,8 +39,8 @@ async fn ids_are_typed_with_or_without_their_letter(b: Backend) {
     bot.join(&worker, "lijia", Role::GridWorker).await;
     bot.join(&officer, "lijia", Role::DutyOfficer).await;
     worker.send_text("/report Sandbags washed off the levee");
-    press_label(&bot, &worker, "road traffic").await;
-    press_label(&bot, &worker, "Submit (ordinary)").await;
+    bot.press_label(&worker, "road traffic").await;
+    bot.press_label(&worker, "Submit (ordinary)").await;
     bot.sim
         .wait_for(officer.id(), WAIT, |m| m.text().contains("H-1"))
         .await
@@ -91,16 +89,6 @@ async fn ids_are_typed_with_or_without_their_letter(b: Backend) {
     assert!(history.text().contains("on the way"), "{}", history.text());
 }
 
-async fn press_label(bot: &TestBot, who: &SimUser, label: &str) -> SentMessage {
-    let msg = bot
-        .sim
-        .wait_for(who.id(), WAIT, |m| m.button(label).is_some())
-        .await
-        .expect("buttons");
-    who.press(&msg, &msg.button(label).expect("label"));
-    msg
-}
-
 async fn a_photo_with_a_caption_becomes_a_report(b: Backend) {
     let bot = TestBot::spawn_fast(b, slow_escalation()).await;
     let worker = bot.sim.user(91, "Grid Worker", Some("en"));
@@ -108,8 +96,8 @@ async fn a_photo_with_a_caption_becomes_a_report(b: Backend) {
     bot.join(&worker, "lijia", Role::GridWorker).await;
     bot.join(&officer, "lijia", Role::DutyOfficer).await;
     let photo = worker.send_photo(Some("Fallen power line across the path to the reservoir"));
-    press_label(&bot, &worker, "forest fire risk").await;
-    press_label(&bot, &worker, "Submit (ordinary)").await;
+    bot.press_label(&worker, "forest fire risk").await;
+    bot.press_label(&worker, "Submit (ordinary)").await;
     let done = bot
         .sim
         .wait_for(worker.id(), WAIT, |m| m.text().contains("submitted"))
@@ -145,8 +133,8 @@ async fn guided_report_with_album_and_location_survives_a_restart(b: Backend) {
     bot.join(&officer, "nanjiao", Role::DutyOfficer).await;
     bot.join(&worker, "nanjiao", Role::GridWorker).await;
     worker.send_text("/report");
-    press_label(&bot, &worker, "南郊镇").await;
-    press_label(&bot, &worker, "燃气管道").await;
+    bot.press_label(&worker, "南郊镇").await;
+    bot.press_label(&worker, "燃气管道").await;
     bot.sim
         .wait_for(worker.id(), WAIT, |m| m.text().contains("请用文字描述"))
         .await
@@ -219,8 +207,8 @@ async fn lifecycle_with_allowed_and_refused_roles(b: Backend) {
     bot.join(&lead, "wangcun", Role::Supervisor).await;
     bot.join(&sibling, "nanjiao", Role::Supervisor).await;
     worker.send_text("/report Dead trees leaning over the road");
-    press_label(&bot, &worker, "road traffic").await;
-    press_label(&bot, &worker, "Submit (ordinary)").await;
+    bot.press_label(&worker, "road traffic").await;
+    bot.press_label(&worker, "Submit (ordinary)").await;
     let report = bot
         .sim
         .wait_for(officer.id(), WAIT, |m| {
@@ -354,8 +342,8 @@ async fn lifecycle_with_allowed_and_refused_roles(b: Backend) {
     );
     // Rejecting needs a reason, given after the button.
     worker.send_text("/report Smoke again");
-    press_label(&bot, &worker, "forest fire risk").await;
-    press_label(&bot, &worker, "Submit (ordinary)").await;
+    bot.press_label(&worker, "forest fire risk").await;
+    bot.press_label(&worker, "Submit (ordinary)").await;
     let second = bot
         .sim
         .wait_for(officer.id(), WAIT, |m| {
@@ -380,7 +368,9 @@ async fn lifecycle_with_allowed_and_refused_roles(b: Backend) {
 }
 
 async fn unacknowledged_and_overdue_reports_escalate(b: Backend) {
-    let bot = TestBot::spawn_fast(b, fast_escalation()).await;
+    let text = "[hazard]\nescalate = [\"1h\", \"2h\"]\nescalate_major = [\"1h\"]\nrectify_within = \"2h\"\n";
+    let config = Config::parse(text, "test.toml").expect("config");
+    let bot = TestBot::spawn_fast_on(b, config, TestClock::at("2026-11-16 12:00")).await;
     let worker = bot.sim.user(101, "Worker", Some("en"));
     let officer = bot.sim.user(102, "Officer", Some("en"));
     let lead = bot.sim.user(103, "Village Lead", Some("en"));
@@ -390,20 +380,28 @@ async fn unacknowledged_and_overdue_reports_escalate(b: Backend) {
     bot.join(&lead, "lijia", Role::Supervisor).await;
     bot.join(&town, "wangcun", Role::Supervisor).await;
     worker.send_text("/report Crack in the dam wall");
-    press_label(&bot, &worker, "flood").await;
-    press_label(&bot, &worker, "Submit (ordinary)").await;
+    bot.press_label(&worker, "flood").await;
+    bot.press_label(&worker, "Submit (ordinary)").await;
+    bot.wait_text(officer.id(), "H-1").await;
+    let chain = format!(
+        "esc:{}",
+        bot.count("SELECT id FROM escalations WHERE subject = 'hazard:1'")
+            .await
+    );
+    bot.advance_to_timer(&chain).await;
     bot.sim
         .wait_for(lead.id(), WAIT, |m| {
             m.text().contains("H-1") && m.text().contains("not acknowledged")
         })
         .await
-        .expect("level 1 after 1 s");
+        .expect("level 1 after an hour");
+    bot.advance_to_timer(&chain).await;
     bot.sim
         .wait_for(town.id(), WAIT, |m| {
             m.text().contains("H-1") && m.text().contains("Level 2")
         })
         .await
-        .expect("level 2 after 2 s");
+        .expect("level 2 after two");
     assert!(bot
         .ask(&officer, "/ack H-1")
         .await
@@ -415,7 +413,16 @@ async fn unacknowledged_and_overdue_reports_escalate(b: Backend) {
         })
         .await
         .expect("chain ended, naming who took it");
-    // Not rectified within 2 s: it escalates again until it is.
+    // Not rectified within 2 h: it escalates again until it is.
+    let due = bot
+        .scalar("SELECT MIN(due_at) FROM timers WHERE kind = 'hz.overdue' AND state = 'pending'")
+        .await
+        .expect("the rectification deadline is armed");
+    bot.advance_to(due).await;
+    let overdue = bot
+        .count("SELECT id FROM escalations WHERE state = 'open'")
+        .await;
+    bot.advance_to_timer(&format!("esc:{overdue}")).await;
     bot.sim
         .wait_for(lead.id(), WAIT, |m| {
             m.text().contains("past its rectification deadline")
@@ -451,9 +458,9 @@ async fn major_hazards_reach_supervisors_and_the_parent_at_once(b: Backend) {
         .await
         .expect("bound");
     worker.send_location(36.8, 117.9);
-    press_label(&bot, &worker, "hazardous chemicals").await;
+    bot.press_label(&worker, "hazardous chemicals").await;
     worker.send_text("Leaking drums behind the old factory");
-    press_label(&bot, &worker, "Submit (major hazard)").await;
+    bot.press_label(&worker, "Submit (major hazard)").await;
     for chat in [officer.id(), lead.id(), room.id()] {
         bot.sim
             .wait_for(chat, WAIT, |m| {
@@ -515,9 +522,9 @@ async fn duplicates_nearby_are_offered_and_merged(b: Backend) {
     }
     bot.join(&officer, "lijia", Role::DutyOfficer).await;
     first.send_location(36.8, 117.9);
-    press_label(&bot, &first, "forest fire risk").await;
+    bot.press_label(&first, "forest fire risk").await;
     first.send_text("Smoke from the ridge");
-    press_label(&bot, &first, "Submit (ordinary)").await;
+    bot.press_label(&first, "Submit (ordinary)").await;
     bot.sim
         .wait_for(first.id(), WAIT, |m| m.text().contains("H-1"))
         .await
@@ -525,7 +532,7 @@ async fn duplicates_nearby_are_offered_and_merged(b: Backend) {
 
     // 55 m away, same kind: offered as the same hazard.
     second.send_location(36.8005, 117.9);
-    press_label(&bot, &second, "forest fire risk").await;
+    bot.press_label(&second, "forest fire risk").await;
     let photo = second.send_photo(Some("Smoke is thicker now"));
     let offer = bot
         .sim
@@ -557,7 +564,7 @@ async fn duplicates_nearby_are_offered_and_merged(b: Backend) {
 
     // Far away: a new report, which a handler can still merge as a duplicate.
     second.send_location(36.9, 117.9);
-    press_label(&bot, &second, "forest fire risk").await;
+    bot.press_label(&second, "forest fire risk").await;
     second.send_text("Smoke again, further north");
     let confirm = bot
         .sim
@@ -622,8 +629,8 @@ async fn buttons_evidence_and_a_new_deadline(b: Backend) {
     bot.join(&officer, "lijia", Role::DutyOfficer).await;
     bot.join(&lead, "wangcun", Role::Supervisor).await;
     worker.send_text("/report Broken fence at the reservoir");
-    press_label(&bot, &worker, "flood").await;
-    press_label(&bot, &worker, "Submit (ordinary)").await;
+    bot.press_label(&worker, "flood").await;
+    bot.press_label(&worker, "Submit (ordinary)").await;
     let report = bot
         .sim
         .wait_for(officer.id(), WAIT, |m| {

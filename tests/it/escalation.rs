@@ -4,9 +4,8 @@
 //!
 //! Chains run in minutes and hours on a clock the test drives; one (the three-step chain) runs
 //! end to end on the real clock, in seconds, timing each level.
-mod common;
 
-use common::{Backend, TestBot, TestClock, WAIT};
+use crate::common::{Backend, TestBot, TestClock, WAIT};
 use lookout::config::{Config, Span};
 use lookout::escalation::{self, Item, Policy};
 use lookout::org::Role;
@@ -372,7 +371,7 @@ async fn restart_mid_chain_neither_loses_nor_repeats(b: Backend) {
     );
 }
 
-/// Replicas share PostgreSQL only: a second server on a SQLite file is refused (tests/ops.rs).
+/// Replicas share PostgreSQL only: a second server on a SQLite file is refused (tests/it/ops.rs).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_schedulers_run_each_timer_once_on_postgres() {
     two_schedulers_run_each_timer_once(Backend::Postgres).await

@@ -1,8 +1,7 @@
 //! Warnings with call and respond (PRODUCT.md "Warnings"): issuing, delivery, confirmation,
 //! the tally, the resend and escalation of the silent, the end, the figures; on both backends.
-mod common;
 
-use common::{Backend, TestBot, TestClock, WAIT};
+use crate::common::{self, Backend, TestBot, TestClock, WAIT};
 use lookout::config::{Config, Span};
 use lookout::org::Role;
 use lookout::sim::{SentMessage, SimConfig, SimGroup, SimUser};
@@ -724,11 +723,17 @@ async fn upstream_systems_warn_by_flags_and_cap(b: Backend) {
 both_backends!(upstream_systems_warn_by_flags_and_cap);
 
 async fn warnings_go_ahead_of_routine_messages_already_waiting(b: Backend) {
-    let bot = TestBot::spawn_with(b, SimConfig::default(), config(Span::minutes(10))).await;
+    let clock = TestClock::at("2026-12-01 09:00");
+    let bot = TestBot::spawn_on(b, SimConfig::default(), config(Span::minutes(10)), clock).await;
     let t = town(&bot).await;
     // Telegram's spacing for each recipient's chat after the setup's replies (a second for a
-    // person, three for a group) must have passed, or their copies wait for it rightly.
-    tokio::time::sleep(Duration::from_millis(3_100)).await;
+    // person, three for a group) must have passed, or their copies wait for it rightly: the
+    // clock moves over the sender's. The simulated Telegram counts in real time: a second
+    // after the last send it took, no chat and no second holds one of the setup's.
+    bot.advance(Duration::from_millis(3_100)).await;
+    if let Some(last) = bot.sim.stats().last_send {
+        tokio::time::sleep_until((last + Duration::from_secs(1)).into()).await;
+    }
     // Two seconds of routine messages at Telegram's overall limit, queued before the warning.
     let others: Vec<SimUser> = (0..60)
         .map(|i| bot.sim.user(9_000 + i, "Someone", Some("zh")))

@@ -3,9 +3,8 @@
 //! and nothing is stored or sent to anyone; once the window has passed (the test clock jumps
 //! an hour) it works again. And a single-use invite admits one person however many redeem
 //! it at once. On both backends.
-mod common;
 
-use common::{fresh_db, hhmm, Backend, TestBot, TestClock, ORG, WAIT};
+use crate::common::{fresh_db, hhmm, Backend, TestBot, TestClock, ORG, WAIT};
 use lookout::app;
 use lookout::config::Config;
 use lookout::limits::Kind;

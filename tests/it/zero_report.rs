@@ -4,14 +4,12 @@
 //! statistics checked against a month computed by hand.
 //!
 //! Rounds run on a morning's real schedule and a clock the test drives, so a morning passes in
-//! seconds; incidents stay end to end on the real clock, with 20-second rounds.
-mod common;
+//! seconds.
 
-use common::{hhmm, Backend, TestBot, TestClock, WAIT};
+use crate::common::{self, hhmm, is_reminder, Backend, TestBot, TestClock, WAIT};
 use lookout::config::Config;
 use lookout::org::Role;
 use lookout::sim::SentMessage;
-use std::time::Duration;
 
 both_backends!(
     a_morning_of_reminders_answers_and_escalation,
@@ -21,19 +19,6 @@ both_backends!(
     several_units_and_paused_units,
     statistics_match_a_month_by_hand,
 );
-
-/// On the real clock, a round every 20 s: remind at :00/:20/:40, nag at 80 %, deadline 8 s
-/// later, summary 2 s after that; missing answers escalate at once, then 2 s later one level up.
-fn rounds(season: &str) -> Config {
-    let text = format!(
-        "[fire_season]\nperiods = [{season}]\n[zero_report]\nremind = \"0,20,40 * * * * *\"\n\
-         deadline = \"8,28,48 * * * * *\"\nsummary = \"10,30,50 * * * * *\"\nnag = \"80%\"\nescalate = [\"0s\", \"2s\"]\n"
-    );
-    Config::parse(&text, "test.toml").expect("test config")
-}
-
-/// Long enough for the next 20-second round's reminder on the real clock.
-const ROUND: Duration = Duration::from_secs(45);
 
 /// A morning's round: remind at 08:00, nag at 80 % (09:36), deadline 10:00, summary 10:30;
 /// missing answers escalate at the deadline, then 30 minutes later one level up.
@@ -62,10 +47,6 @@ fn round_of(m: &SentMessage) -> Option<String> {
             .next()
             .map(str::to_string)
     })
-}
-
-fn is_reminder(m: &SentMessage) -> bool {
-    m.buttons.len() == 1 && m.button_data().iter().any(|d| d.starts_with("zero:"))
 }
 
 async fn a_morning_of_reminders_answers_and_escalation(b: Backend) {
@@ -215,7 +196,7 @@ async fn a_morning_of_reminders_answers_and_escalation(b: Backend) {
 }
 
 async fn incidents_alert_at_once_until_acknowledged(b: Backend) {
-    let bot = TestBot::spawn_fast(b, rounds("\"01-01..12-31\"")).await;
+    let bot = TestBot::spawn_fast_on(b, morning("\"01-01..12-31\""), seven_am()).await;
     let officer = bot.sim.user(51, "李家村值班员", Some("zh"));
     let village_lead = bot.sim.user(52, "村带班", Some("zh"));
     let town_lead = bot.sim.user(53, "Town Lead", Some("en"));
@@ -229,9 +210,10 @@ async fn incidents_alert_at_once_until_acknowledged(b: Backend) {
         .await
         .expect("bound");
 
+    bot.advance_to_timer(REMIND).await;
     let reminder = bot
         .sim
-        .wait_for(officer.id(), ROUND, is_reminder)
+        .wait_for(officer.id(), WAIT, is_reminder)
         .await
         .expect("reminder");
     officer.press(

@@ -1,8 +1,7 @@
 //! The outbox and its sender against Telegram's failure modes: 429s, 5xx, blocked users,
 //! upgraded groups and a crash with messages still queued. Nothing lost, nothing twice.
-mod common;
 
-use common::{Backend, TestBot, WAIT};
+use crate::common::{Backend, TestBot, WAIT};
 use lookout::org::Role;
 use lookout::store::Outgoing;
 use serde_json::json;

@@ -2,9 +2,8 @@
 //! officer gets the reminder, today's leader gets the alert, units without a roster work as
 //! before, an unreachable leader falls back to every supervisor, `/duty` names who is on,
 //! and a roster file is imported whole or not at all.
-mod common;
 
-use common::{hhmm, lookout, Backend, TestBot, TestClock, WAIT};
+use crate::common::{hhmm, is_reminder, lookout, Backend, TestBot, TestClock, WAIT};
 use lookout::config::Config;
 use lookout::org::Role;
 use lookout::roster::Entry;
@@ -33,10 +32,6 @@ const REMIND: &str = "sched:zero_report.remind";
 const SHIFT: &str = "sched:roster.shift";
 const DEADLINE: &str = "sched:zero_report.deadline";
 
-fn is_reminder(m: &SentMessage) -> bool {
-    m.button_data().iter().any(|d| d.starts_with("zero:"))
-}
-
 fn is_alert(m: &SentMessage) -> bool {
     m.button_data().iter().any(|d| d.starts_with("ack:"))
 }
@@ -54,15 +49,6 @@ fn day(s: &str) -> chrono::NaiveDate {
     chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
 }
 
-async fn person_id(bot: &TestBot, user: &SimUser) -> i64 {
-    bot.scalar(&format!(
-        "SELECT id FROM people WHERE tg_user_id = {}",
-        user.id()
-    ))
-    .await
-    .expect("a person")
-}
-
 async fn put_on_shift(bot: &TestBot, on: &[(&str, &str, Role, &SimUser)]) {
     let mut entries = Vec::new();
     for (d, unit, role, user) in on {
@@ -70,7 +56,7 @@ async fn put_on_shift(bot: &TestBot, on: &[(&str, &str, Role, &SimUser)]) {
             day: day(d),
             unit_id: unit.to_string(),
             role: *role,
-            person_id: person_id(bot, user).await,
+            person_id: bot.person_id(user).await,
         });
     }
     let mut tx = bot.store.begin().await.expect("tx");
@@ -331,7 +317,7 @@ async fn a_swap_needs_the_colleagues_yes_and_is_refused_when_it_cannot_be(b: Bac
         })
         .await
         .expect("the question shows the answer");
-    let mate_id = person_id(&bot, &mate).await;
+    let mate_id = bot.person_id(&mate).await;
     assert_eq!(
         bot.count(&format!(
             "SELECT COUNT(*) FROM roster WHERE day = '2026-11-18' AND person_id = {mate_id}"
@@ -457,8 +443,8 @@ async fn roster_files_are_imported_whole_or_not_at_all(b: Backend) {
     bot.join(&li, "wangcun", Role::Supervisor).await;
     bot.join(&grid, "lijia", Role::GridWorker).await;
     let url = bot.db.url.clone();
-    let (zhang_id, li_id) = (person_id(&bot, &zhang).await, person_id(&bot, &li).await);
-    let grid_id = person_id(&bot, &grid).await;
+    let (zhang_id, li_id) = (bot.person_id(&zhang).await, bot.person_id(&li).await);
+    let grid_id = bot.person_id(&grid).await;
 
     let people = lookout(&url, &["people", "--unit", "lijia"]);
     assert!(people.status.success(), "{}", text(&people.stderr));

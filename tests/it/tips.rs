@@ -2,9 +2,8 @@
 //! and leaves no trace of who sent it (in any message to anyone else, in any column of any
 //! table, in the raw SQLite file); the relay works both ways and from another account; codes
 //! that do not open a tip all get one answer; rewards, rate limit, escalation, reveal, forgetting.
-mod common;
 
-use common::{Backend, TestBot, WAIT};
+use crate::common::{Backend, TestBot, TestClock, WAIT};
 use lookout::clock::Clock;
 use lookout::config::{Config, Span};
 use lookout::limits;
@@ -80,13 +79,6 @@ async fn send_tip_with(
 
 async fn send_tip(bot: &TestBot, who: &SimUser, text: &str) -> (String, String) {
     send_tip_with(bot, who, text, async || {}).await
-}
-
-async fn wait_text(bot: &TestBot, chat: i64, needle: &str) -> SentMessage {
-    bot.sim
-        .wait_for(chat, WAIT, |m| m.text().contains(needle))
-        .await
-        .unwrap_or_else(|e| panic!("waiting for {needle:?}: {e}"))
 }
 
 /// Every value of every column of every table, as text.
@@ -178,7 +170,7 @@ async fn a_strangers_tip_reaches_the_desk_and_leaves_no_trace(b: Backend) {
     bot.join(&officer, "zhoucun", Role::DutyOfficer).await;
     let room = bot.sim.group(-300, "区值班室");
     officer.in_group(&room).send_text("/bind");
-    wait_text(&bot, room.id(), "周村区").await;
+    bot.wait_text(room.id(), "周村区").await;
 
     let tipster = bot.sim.user(TIPSTER_ID, TIPSTER_NAME, Some("en"));
     let mut photo = String::new();
@@ -188,9 +180,9 @@ async fn a_strangers_tip_reaches_the_desk_and_leaves_no_trace(b: Backend) {
         "Illegal fireworks stored in the barn behind the school",
         async || {
             photo = tipster.send_photo(None);
-            wait_text(&bot, tipster.id(), "Photo added (1").await;
+            bot.wait_text(tipster.id(), "Photo added (1").await;
             tipster.send_location(36.81, 118.05);
-            wait_text(&bot, tipster.id(), "Location added").await;
+            bot.wait_text(tipster.id(), "Location added").await;
         },
     )
     .await;
@@ -199,7 +191,7 @@ async fn a_strangers_tip_reaches_the_desk_and_leaves_no_trace(b: Backend) {
 
     // The desk supervisor and the duty room get the tip, its photo (sent by file id, not
     // forwarded) and its location, with the desk's buttons.
-    let alert = wait_text(&bot, lead.id(), "Illegal fireworks").await;
+    let alert = bot.wait_text(lead.id(), "Illegal fireworks").await;
     assert!(alert.text().contains("T-1"), "{}", alert.text());
     let labels: Vec<String> = alert
         .buttons
@@ -218,7 +210,7 @@ async fn a_strangers_tip_reaches_the_desk_and_leaves_no_trace(b: Backend) {
         .wait_for(lead.id(), WAIT, |m| m.location == Some((36.81, 118.05)))
         .await
         .expect("location copied");
-    wait_text(&bot, room.id(), "Illegal fireworks").await;
+    bot.wait_text(room.id(), "Illegal fireworks").await;
     bot.sim
         .wait_for(room.id(), WAIT, |m| m.photo.is_some())
         .await
@@ -280,7 +272,7 @@ async fn replies_relay_both_ways_and_the_code_works_from_another_account(b: Back
     let lead = desk(&bot).await;
     let tipster = bot.sim.user(TIPSTER_ID, TIPSTER_NAME, Some("en"));
     let (id, code) = send_tip(&bot, &tipster, "Gas cylinders next to the boiler").await;
-    let alert = wait_text(&bot, lead.id(), "Gas cylinders").await;
+    let alert = bot.wait_text(lead.id(), "Gas cylinders").await;
 
     // Desk → tipster, without the handler's name.
     let done = bot
@@ -291,27 +283,27 @@ async fn replies_relay_both_ways_and_the_code_works_from_another_account(b: Back
         "{}",
         done.text()
     );
-    let reply = wait_text(&bot, tipster.id(), "When did you see them?").await;
+    let reply = bot.wait_text(tipster.id(), "When did you see them?").await;
     assert!(!reply.text().contains("Desk Lead"), "{}", reply.text());
 
     // Tipster → desk: a plain message in the same chat.
     let ok = bot.ask(&tipster, "Yesterday at five").await;
     assert!(ok.text().contains("Sent to the tip desk"), "{}", ok.text());
-    let follow = wait_text(&bot, lead.id(), "Yesterday at five").await;
+    let follow = bot.wait_text(lead.id(), "Yesterday at five").await;
     assert!(follow.text().contains(&id), "{}", follow.text());
 
     // The Reply button asks for the text, then relays it.
     let reply_data = alert.button("💬 Reply").expect("reply button");
     lead.press(&alert, &reply_data);
-    wait_text(&bot, lead.id(), "Send your reply").await;
+    bot.wait_text(lead.id(), "Send your reply").await;
     lead.send_text("Thank you, we are on our way");
-    wait_text(&bot, tipster.id(), "we are on our way").await;
+    bot.wait_text(tipster.id(), "we are on our way").await;
 
     // From another account with the code: added to the tip, and the whole exchange shown.
     let other = bot.sim.user(TIPSTER_ID + 1, "Second Phone", Some("en"));
     other.send_text(&format!("/tip {code} There are twelve of them"));
-    wait_text(&bot, lead.id(), "There are twelve of them").await;
-    let status = wait_text(&bot, other.id(), "Yesterday at five").await;
+    bot.wait_text(lead.id(), "There are twelve of them").await;
+    let status = bot.wait_text(other.id(), "Yesterday at five").await;
     for part in [
         "Gas cylinders next to the boiler",
         "When did you see them?",
@@ -327,10 +319,10 @@ async fn replies_relay_both_ways_and_the_code_works_from_another_account(b: Back
     );
     // Replies now reach the account that used the code last.
     bot.ask(&lead, &format!("/reply {id} Noted, thanks")).await;
-    wait_text(&bot, other.id(), "Noted, thanks").await;
+    bot.wait_text(other.id(), "Noted, thanks").await;
     // Its plain messages go to the tip too.
     other.send_text("One more thing");
-    wait_text(&bot, lead.id(), "One more thing").await;
+    bot.wait_text(lead.id(), "One more thing").await;
 
     // Someone who is not a handler cannot reply.
     let stranger = bot.sim.user(77, "Nosy", Some("en"));
@@ -349,7 +341,7 @@ async fn codes_that_open_nothing_all_get_one_answer_and_forgetting_ends_the_rela
     let lead = desk(&bot).await;
     let tipster = bot.sim.user(TIPSTER_ID, TIPSTER_NAME, Some("en"));
     let (id, code) = send_tip(&bot, &tipster, "Someone dumps oil in the river").await;
-    wait_text(&bot, lead.id(), "dumps oil").await;
+    bot.wait_text(lead.id(), "dumps oil").await;
     let other = bot.sim.user(88, "Guesser", Some("en"));
 
     let wrong = bot.ask(&other, "/tip AAAAAAAAAAAAAAAAAAAAAA").await;
@@ -368,7 +360,7 @@ async fn codes_that_open_nothing_all_get_one_answer_and_forgetting_ends_the_rela
         &format!("/close {id} Verified, the company was fined"),
     )
     .await;
-    wait_text(&bot, tipster.id(), "was fined").await;
+    bot.wait_text(tipster.id(), "was fined").await;
     bot.wait_count(
         "SELECT COUNT(*) FROM tips WHERE forgotten_at IS NOT NULL AND chat_sealed IS NULL AND code_hash IS NULL",
         1,
@@ -401,7 +393,7 @@ async fn rewards_are_announced_step_by_step(b: Backend) {
     bot.join(&officer, "zhoucun", Role::DutyOfficer).await;
     let tipster = bot.sim.user(TIPSTER_ID, TIPSTER_NAME, Some("en"));
     let (id, code) = send_tip(&bot, &tipster, "Unlicensed mine shaft on the hill").await;
-    wait_text(&bot, lead.id(), "mine shaft").await;
+    bot.wait_text(lead.id(), "mine shaft").await;
 
     let early = bot.ask(&lead, &format!("/reward {id} approved")).await;
     assert!(
@@ -421,11 +413,12 @@ async fn rewards_are_announced_step_by_step(b: Backend) {
     assert!(bad.text().contains("Usage"), "{}", bad.text());
 
     bot.ask(&lead, &format!("/reward {id} proposed 500")).await;
-    wait_text(&bot, tipster.id(), "A reward of 500 has been proposed").await;
+    bot.wait_text(tipster.id(), "A reward of 500 has been proposed")
+        .await;
     bot.ask(&lead, &format!("/reward {id} approved")).await;
-    wait_text(&bot, tipster.id(), "is approved").await;
+    bot.wait_text(tipster.id(), "is approved").await;
     bot.ask(&lead, &format!("/reward {id} paid")).await;
-    wait_text(&bot, tipster.id(), "recorded as paid").await;
+    bot.wait_text(tipster.id(), "recorded as paid").await;
     let again = bot.ask(&lead, &format!("/reward {id} paid")).await;
     assert!(
         again.text().contains("cannot take that step"),
@@ -458,18 +451,23 @@ async fn new_tips_are_rate_limited(b: Backend) {
     // Someone else is not affected.
     let other = bot.sim.user(99, "Other", Some("en"));
     send_tip(&bot, &other, "A fourth tip from someone else").await;
-    wait_text(&bot, lead.id(), "A fourth tip").await;
+    bot.wait_text(lead.id(), "A fourth tip").await;
     assert_eq!(bot.count("SELECT COUNT(*) FROM tips").await, 4);
 }
 
 async fn an_unanswered_tip_escalates_and_acknowledging_ends_it(b: Backend) {
     let mut config = Config::default();
-    config.tip.escalate = vec![Span::seconds(1)];
-    let bot = TestBot::spawn_fast(b, config).await;
+    config.tip.escalate = vec![Span::hours(1)];
+    // Noon: the hour the clock moves over meets none of the day's schedules.
+    let bot = TestBot::spawn_fast_on(b, config, TestClock::at("2026-11-16 12:00")).await;
     let lead = desk(&bot).await;
     let tipster = bot.sim.user(TIPSTER_ID, TIPSTER_NAME, Some("en"));
     let (id, _) = send_tip(&bot, &tipster, "Blocked fire exits in the mall").await;
-    let alert = wait_text(&bot, lead.id(), "Blocked fire exits").await;
+    let alert = bot.wait_text(lead.id(), "Blocked fire exits").await;
+    let chain = bot
+        .count("SELECT id FROM escalations WHERE subject = 'tip:1'")
+        .await;
+    bot.advance_to_timer(&format!("esc:{chain}")).await;
     let esc = bot
         .sim
         .wait_for(lead.id(), WAIT, |m| {
@@ -481,7 +479,7 @@ async fn an_unanswered_tip_escalates_and_acknowledging_ends_it(b: Backend) {
     // The tip's own button takes it: the chain ends and the tipster hears it is handled.
     let ack = alert.button("✅ Acknowledge").expect("ack button");
     lead.press(&alert, &ack);
-    wait_text(&bot, tipster.id(), "is being handled").await;
+    bot.wait_text(tipster.id(), "is being handled").await;
     bot.wait_count(
         "SELECT COUNT(*) FROM escalations WHERE subject = 'tip:1' AND state = 'resolved'",
         1,
@@ -493,9 +491,10 @@ async fn an_unanswered_tip_escalates_and_acknowledging_ends_it(b: Backend) {
         1
     );
     // Everyone the chain reached hears who took it (asynchronously: wait, then ask).
-    wait_text(&bot, lead.id(), "Desk Lead took it: anonymous tip").await;
+    bot.wait_text(lead.id(), "Desk Lead took it: anonymous tip")
+        .await;
     lead.send_text(&format!("/ack {id}"));
-    wait_text(&bot, lead.id(), "already being handled").await;
+    bot.wait_text(lead.id(), "already being handled").await;
 }
 
 async fn a_members_tip_is_not_linked_to_them_and_only_the_tipster_can_reveal(b: Backend) {
@@ -510,11 +509,11 @@ async fn a_members_tip_is_not_linked_to_them_and_only_the_tipster_can_reveal(b: 
         ))
         .await;
     let (id, code) = send_tip(&bot, &member, "The village head takes bribes").await;
-    let alert = wait_text(&bot, lead.id(), "takes bribes").await;
+    let alert = bot.wait_text(lead.id(), "takes bribes").await;
     assert!(!mentions_tipster(alert.text()));
     bot.ask(&lead, &format!("/reply {id} Can you tell us more?"))
         .await;
-    wait_text(&bot, member.id(), "tell us more").await;
+    bot.wait_text(member.id(), "tell us more").await;
     all_sent_out(&bot).await;
     // Nothing the tip flow sent them stays next to their chat id.
     assert_eq!(
@@ -544,13 +543,13 @@ async fn a_members_tip_is_not_linked_to_them_and_only_the_tipster_can_reveal(b: 
         ..alert.clone()
     };
     forger.press(&fake, "tipreveal:1");
-    let expired = wait_text(&bot, forger.id(), "no longer valid").await;
+    let expired = bot.wait_text(forger.id(), "no longer valid").await;
     assert!(!expired.text().is_empty());
     let ask = bot.ask(&member, &format!("/reveal {code}")).await;
     assert!(ask.text().contains("cannot be undone"), "{}", ask.text());
     let no = ask.button("No, stay anonymous").expect("no button");
     member.press(&ask, &no);
-    wait_text(&bot, member.id(), "You stay anonymous").await;
+    bot.wait_text(member.id(), "You stay anonymous").await;
     assert_eq!(
         bot.count("SELECT COUNT(*) FROM tips WHERE revealed_at IS NOT NULL")
             .await,
@@ -559,7 +558,7 @@ async fn a_members_tip_is_not_linked_to_them_and_only_the_tipster_can_reveal(b: 
     let ask = bot.ask(&member, &format!("/reveal {code}")).await;
     let yes = ask.button("Yes, tell them who I am").expect("yes button");
     member.press(&ask, &yes);
-    let revealed = wait_text(&bot, lead.id(), "chose to reveal").await;
+    let revealed = bot.wait_text(lead.id(), "chose to reveal").await;
     assert!(
         revealed.text().contains(TIPSTER_NAME),
         "{}",
@@ -591,9 +590,11 @@ async fn documents_are_refused_and_cancel_drops_the_draft(b: Backend) {
         .clone();
     assert!(img.text().contains("Photo added"), "{}", img.text());
     tipster.send_document("report.pdf", "application/pdf", b"%PDF-1.4".to_vec());
-    wait_text(&bot, tipster.id(), "Files cannot be attached").await;
+    bot.wait_text(tipster.id(), "Files cannot be attached")
+        .await;
     tipster.send_sticker();
-    wait_text(&bot, tipster.id(), "for your tip, or /cancel").await;
+    bot.wait_text(tipster.id(), "for your tip, or /cancel")
+        .await;
     assert_eq!(bot.count("SELECT COUNT(*) FROM tip_chats").await, 1);
     let done = bot.ask(&tipster, "/cancel").await;
     assert!(done.text().contains("Cancelled"), "{}", done.text());
@@ -629,7 +630,7 @@ async fn a_tip_forwarded_as_a_hazard_carries_nothing_of_the_tipster(b: Backend) 
         },
     )
     .await;
-    wait_text(&bot, desk.id(), &id).await;
+    bot.wait_text(desk.id(), &id).await;
     // The tip's photo follows its text; both are in before the desk answers, so the next
     // message the desk gets is the forward's answer.
     bot.sim
@@ -717,11 +718,12 @@ async fn a_picture_sent_as_a_file_reaches_the_desk_without_its_metadata(b: Backe
     // An unreadable "picture" is refused when it arrives (and the tip's text still goes).
     let (second, _) = send_tip_with(&bot, &tipster, "More dumping", async || {
         tipster.send_document("IMG_2042.jpg", "image/jpeg", b"not a picture".to_vec());
-        wait_text(&bot, tipster.id(), "cannot be read as a picture").await;
+        bot.wait_text(tipster.id(), "cannot be read as a picture")
+            .await;
         bot.ask(&tipster, "Seen twice this week").await;
     })
     .await;
-    wait_text(&bot, desk.id(), &second).await;
+    bot.wait_text(desk.id(), &second).await;
     assert_eq!(
         bot.count("SELECT COUNT(*) FROM outbox WHERE state = 'failed'")
             .await,
@@ -751,7 +753,7 @@ async fn guessing_codes_is_bounded_per_chat_across_restarts(b: Backend) {
     let lead = desk(&bot).await;
     let tipster = bot.sim.user(TIPSTER_ID, TIPSTER_NAME, Some("en"));
     let (id, code) = send_tip(&bot, &tipster, "Fake fire extinguishers sold in town").await;
-    wait_text(&bot, lead.id(), "extinguishers").await;
+    bot.wait_text(lead.id(), "extinguishers").await;
 
     let guesser = bot.sim.user(89, "Guesser", Some("en"));
     for n in 0..5 {
@@ -788,5 +790,5 @@ async fn guessing_codes_is_bounded_per_chat_across_restarts(b: Backend) {
     );
     let opened = bot.ask(&guesser, &format!("/tip {code} it is me")).await;
     assert!(!opened.text().contains("Too many"), "{}", opened.text());
-    wait_text(&bot, lead.id(), "it is me").await;
+    bot.wait_text(lead.id(), "it is me").await;
 }

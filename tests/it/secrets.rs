@@ -2,10 +2,9 @@
 //! whatever Telegram does (down, 5xx, too slow); invite codes made in the bot are erased from
 //! the outbox once sent, and such invites expire; while a secret waits to be sent (receipt
 //! code, invite, personal board link) no table holds it or its text.
-mod common;
 
+use crate::common::{self, Backend, TestBot, WAIT};
 use chrono::Utc;
-use common::{Backend, TestBot, WAIT};
 use lookout::clock::Clock;
 use lookout::config::Config;
 use lookout::notice::Notice;
@@ -15,7 +14,7 @@ use lookout::store::Store;
 use lookout::telegram::render::bot_api;
 use std::io::Write;
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -264,21 +263,50 @@ async fn the_binary_never_shows_the_token(b: Backend) {
     store.close().await;
 }
 
-/// Everything the bot logs in this test binary, at every level (the simulator, Telegram's
-/// side, is left out).
-fn captured_log() -> Arc<Mutex<Vec<u8>>> {
+/// Everything logged while a test captures it, at every level (the simulator, Telegram's
+/// side, is left out). The subscriber is the process's, shared with every other test in the
+/// binary: it records only while a `Capture` lives, so the others do not log at every level.
+fn captured_log() -> Capture {
+    use tracing_subscriber::filter::{filter_fn, EnvFilter, FilterExt};
+    use tracing_subscriber::prelude::*;
     static LOG: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
-    LOG.get_or_init(|| {
-        let buf = Arc::new(Mutex::new(Vec::new()));
-        let sink = buf.clone();
-        tracing_subscriber::fmt()
-            .with_env_filter(tracing_subscriber::EnvFilter::new("trace,lookout::sim=off"))
-            .with_ansi(false)
-            .with_writer(move || Sink(sink.clone()))
-            .init();
-        buf
-    })
-    .clone()
+    let log = LOG
+        .get_or_init(|| {
+            let buf = Arc::new(Mutex::new(Vec::new()));
+            let sink = buf.clone();
+            let capturing = filter_fn(|_| CAPTURES.load(Ordering::SeqCst) > 0);
+            tracing_subscriber::registry()
+                .with(
+                    tracing_subscriber::fmt::layer()
+                        .with_ansi(false)
+                        .with_writer(move || Sink(sink.clone()))
+                        .with_filter(capturing.and(EnvFilter::new("trace,lookout::sim=off"))),
+                )
+                .init();
+            buf
+        })
+        .clone();
+    CAPTURES.fetch_add(1, Ordering::SeqCst);
+    Capture(log)
+}
+
+/// Tests capturing the log now.
+static CAPTURES: AtomicUsize = AtomicUsize::new(0);
+
+/// The log captured while this lives (and while other captures do).
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl std::ops::Deref for Capture {
+    type Target = Mutex<Vec<u8>>;
+    fn deref(&self) -> &Mutex<Vec<u8>> {
+        &self.0
+    }
+}
+
+impl Drop for Capture {
+    fn drop(&mut self) {
+        CAPTURES.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 struct Sink(Arc<Mutex<Vec<u8>>>);

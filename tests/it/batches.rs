@@ -1,8 +1,7 @@
 //! The core loop under a backlog: updates handled together see each other's effects in
 //! order, and a crash while a batch is open loses nothing and repeats nothing.
-mod common;
 
-use common::{Backend, TestBot, WAIT};
+use crate::common::{Backend, TestBot, WAIT};
 use lookout::config::Config;
 use std::time::{Duration, Instant};
 
