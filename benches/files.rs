@@ -10,7 +10,7 @@
 mod common;
 
 use common::{count, Org, Staff};
-use lookout::delivery::scrub::large_png;
+use lookout::scrub::large_png;
 use lookout::sim::{SimConfig, SimUser, Simulator};
 use lookout::store::Outgoing;
 use std::fmt::Write as _;

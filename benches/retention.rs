@@ -554,7 +554,7 @@ async fn year(prune: bool) -> anyhow::Result<Run> {
         config: Arc::new(Config::default()),
         clock: Clock::system(),
         bot_username: "bench".into(),
-        tip_key: lookout::tip::crypto::TipKey::from_bytes([7; 32]),
+        tip_key: lookout::crypto::TipKey::from_bytes([7; 32]),
         code_guard: Default::default(),
         render: lookout::telegram::render::bot_api,
         units: Default::default(),

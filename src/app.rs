@@ -2,6 +2,7 @@
 use crate::clock::Clock;
 use crate::config::{Config, Lang};
 use crate::context::{Ctx, Features, Wakers};
+use crate::crypto::TipKey;
 use crate::delivery::{Limits, Sender};
 use crate::i18n::I18n;
 use crate::ops::{http, serve_lock};
@@ -9,7 +10,6 @@ use crate::schedule;
 use crate::store::{Outgoing, Store};
 use crate::telegram::api::BotApi;
 use crate::telegram::{intake, webhook};
-use crate::tip::crypto::TipKey;
 use anyhow::Context as _;
 use serde_json::json;
 use std::net::SocketAddr;
@@ -237,7 +237,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     let i18n = I18n::load()?;
     let tip_key = match settings.tip_key {
         Some(k) => TipKey::from_bytes(k),
-        None => TipKey::load_file(&std::path::Path::new(".").join(crate::tip::crypto::KEY_FILE))?,
+        None => TipKey::load_file(&std::path::Path::new(".").join(crate::crypto::KEY_FILE))?,
     };
     let ctx = Arc::new(Ctx {
         wake: Wakers::default(),

@@ -57,6 +57,11 @@ impl std::fmt::Debug for Clock {
     }
 }
 
+/// The local time of day of `at` in `tz`, as people read it ("08:05").
+pub fn hhmm(tz: chrono_tz::Tz, at: i64) -> String {
+    from_ms(at).with_timezone(&tz).format("%H:%M").to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,11 +2,13 @@
 //! speaks (notices, turned into the transport's calls by the renderer the adapter gives).
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::crypto::CryptoError;
 use crate::i18n::I18n;
 use crate::notice::Notice;
+use crate::org::tree::UnitTree;
+use crate::org::Unit;
 use crate::store::{Outgoing, Store, StoreError, Tx};
-use crate::tip::crypto::CryptoError;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use tokio::sync::Notify;
 
 /// Wakes the background loops when a transaction gave them work.
@@ -32,12 +34,12 @@ pub struct Ctx {
     pub clock: Clock,
     pub bot_username: String,
     /// The tip feature's master key (sealed tipster chats, keyed hashes).
-    pub tip_key: crate::tip::crypto::TipKey,
+    pub tip_key: crate::crypto::TipKey,
     /// Bounds receipt-code checks (Argon2) across all chats.
-    pub code_guard: Arc<crate::tip::guard::CodeGuard>,
+    pub code_guard: Arc<crate::crypto::guard::CodeGuard>,
     pub render: Render,
     /// The unit tree, held in memory (see `org::tree`).
-    pub units: Arc<crate::org::tree::UnitCache>,
+    pub units: Arc<UnitCache>,
     /// Faults of the machine the loops met (a full disk, an unreachable database).
     pub faults: crate::store::Faults,
     /// What each feature registered; the engines ask it (see `registry`).
@@ -81,7 +83,7 @@ impl Ctx {
             config: Arc::default(),
             clock,
             bot_username: "test".into(),
-            tip_key: crate::tip::crypto::TipKey::from_bytes([7; 32]),
+            tip_key: crate::crypto::TipKey::from_bytes([7; 32]),
             code_guard: Default::default(),
             render: |_| panic!("an engine test has nothing to say"),
             units: Default::default(),
@@ -192,7 +194,7 @@ mod tests {
 
     #[test]
     fn sealing_hides_the_recipient_and_the_text_and_leaves_others_alone() {
-        let key = crate::tip::crypto::TipKey::from_bytes([7; 32]);
+        let key = crate::crypto::TipKey::from_bytes([7; 32]);
         let sealed = seal_with(
             reply(42, true),
             |p| key.seal(p, 0),
@@ -211,5 +213,50 @@ mod tests {
         let untouched = seal_with(plain.clone(), |_| Err(CryptoError::Malformed), |c| c)
             .expect("nothing to seal");
         assert_eq!(untouched, plain);
+    }
+}
+
+/// The tree as of the store's last version this process saw.
+#[derive(Default)]
+pub struct UnitCache(RwLock<Option<(i64, Arc<UnitTree>)>>);
+
+impl UnitCache {
+    fn cached(&self, version: i64) -> Option<Arc<UnitTree>> {
+        let held = self.0.read().unwrap_or_else(|p| p.into_inner());
+        held.as_ref()
+            .filter(|(v, _)| *v == version)
+            .map(|(_, t)| t.clone())
+    }
+
+    fn keep(&self, version: i64, units: Vec<Unit>) -> Arc<UnitTree> {
+        let tree = Arc::new(UnitTree::new(units));
+        *self.0.write().unwrap_or_else(|p| p.into_inner()) = Some((version, tree.clone()));
+        tree
+    }
+
+    /// The tree at `version` (read with the sender), loaded through `store` if it changed.
+    pub async fn at(&self, store: &Store, version: i64) -> Result<Arc<UnitTree>, StoreError> {
+        match self.cached(version) {
+            Some(t) => Ok(t),
+            None => Ok(self.keep(version, store.units().await?)),
+        }
+    }
+
+    /// The current tree, as the open transaction `tx` sees it.
+    pub async fn get_in(&self, tx: &mut Tx) -> Result<Arc<UnitTree>, StoreError> {
+        let version = tx.tree_version().await?;
+        match self.cached(version) {
+            Some(t) => Ok(t),
+            None => {
+                let (version, units) = tx.units_versioned().await?;
+                Ok(self.keep(version, units))
+            }
+        }
+    }
+
+    /// The current tree, as `store` sees it.
+    pub async fn get(&self, store: &Store) -> Result<Arc<UnitTree>, StoreError> {
+        let version = store.tree_version().await?;
+        self.at(store, version).await
     }
 }

@@ -5,7 +5,6 @@
 //! Stored as JSON in `conversations.state`. The shapes are exactly those earlier versions
 //! wrote (untagged, told apart by their keys), so a conversation in progress during an upgrade
 //! carries on; an unreadable state counts as none.
-use crate::hazard::draft::Draft;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -14,7 +13,7 @@ pub enum Conversation {
     /// The bot asked a question; the next text answers it.
     Asked(Question),
     /// A hazard report being written.
-    HazardDraft { hazard: Draft },
+    HazardDraft { hazard: HazardDraft },
     /// `/incident TEXT` from someone of several units: the text waits for the unit button.
     IncidentText { incident_text: String },
     /// Photos and locations sent until `until` go to those alerted of the unit's incident.
@@ -23,6 +22,24 @@ pub enum Conversation {
     HazardEvidence { hz_evidence: i64, until: i64 },
     /// A warning being written step by step (`/warn`).
     WarningDraft { warning: WarnDraft },
+}
+
+/// A hazard report being written (`hazard::draft` says what it still needs).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HazardDraft {
+    pub unit: Option<String>,
+    pub category: Option<String>,
+    pub text: Option<String>,
+    #[serde(default)]
+    pub photos: Vec<String>,
+    pub location: Option<(f64, f64)>,
+    /// The album (media group) being received, so its photos make one report and one answer.
+    pub album: Option<String>,
+    pub started: i64,
+    /// The reports the last summary offered to add to instead ("Add to H-12"): a join is
+    /// taken only for one of these, whatever a button says.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub offered: Vec<i64>,
 }
 
 /// `/warn` step by step: unit, level, text, expiry, then the preview.
@@ -61,7 +78,7 @@ impl Conversation {
         serde_json::to_string(self).unwrap_or_default()
     }
 
-    pub fn hazard_draft(&self) -> Option<&Draft> {
+    pub fn hazard_draft(&self) -> Option<&HazardDraft> {
         match self {
             Conversation::HazardDraft { hazard } => Some(hazard),
             _ => None,
@@ -122,10 +139,10 @@ mod tests {
             assert_eq!(Conversation::from_json(json), Some(state.clone()), "{json}");
             assert_eq!(Conversation::from_json(&state.to_json()), Some(state));
         }
-        let draft = Draft {
+        let draft = HazardDraft {
             text: Some("dead trees".into()),
             started: 5,
-            ..Draft::default()
+            ..HazardDraft::default()
         };
         let state = Conversation::HazardDraft {
             hazard: draft.clone(),

@@ -215,7 +215,7 @@ pub async fn count_now(store: &Store, kind: Kind, key: &Key, now: i64) -> Result
 /// named they are let through.
 pub fn until_text(ctx: &Ctx, until: i64) -> String {
     let shown = (until + MINUTE_MS - 1).div_euclid(MINUTE_MS) * MINUTE_MS;
-    crate::zero_report::hhmm(ctx, shown)
+    crate::clock::hhmm(ctx.config.timezone, shown)
 }
 
 /// The reply to a refused action: what was limited, and the local time to go on at.

@@ -2,6 +2,10 @@
 //! and an adapter (`telegram::render`) turns each notice into its transport's call.
 use crate::action::Action;
 
+/// A photo whose file id carries this prefix is sent re-encoded from its pixels, its GPS and
+/// camera metadata gone (`crate::scrub`): a picture a tipster sent as a file.
+pub const SCRUB_PREFIX: &str = "scrub:";
+
 /// A button: its label and what pressing it asks for.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Button {

@@ -8,7 +8,7 @@ use crate::ids::{EscalationId, WarningId};
 use crate::inbound::command::{self, Command, Known};
 use crate::inbound::{self, HandlerResult, Input};
 use crate::tr;
-use crate::{escalation, hazard, org, roster, tip, warning, zero_report};
+use crate::{escalation, hazard, membership, roster, tip, warning, zero_report};
 
 /// Handle `inc`: the update is committed as handled with what it did and its replies.
 pub async fn handle(ctx: &Ctx, inc: &Input) -> HandlerResult {
@@ -26,7 +26,7 @@ pub async fn handle(ctx: &Ctx, inc: &Input) -> HandlerResult {
 }
 
 async fn commanded(ctx: &Ctx, inc: &Input, cmd: &Command) -> HandlerResult {
-    use org::commands as o;
+    use membership::commands as o;
     use tip::desk;
     let args = cmd.args.as_str();
     let first = args.split_whitespace().next();
@@ -301,13 +301,13 @@ async fn pressed(ctx: &Ctx, inc: &Input, action: Option<Action>) -> HandlerResul
     match action {
         Action::Lang(code) => {
             inbound::run(ctx, inc, async |tx, r| {
-                org::commands::set_lang(ctx, tx, inc, &code, r).await
+                membership::commands::set_lang(ctx, tx, inc, &code, r).await
             })
             .await
         }
         Action::Bind(unit) if !inc.private => {
             inbound::run(ctx, inc, async |tx, r| {
-                org::commands::bind_unit(ctx, tx, inc, &unit, r).await
+                membership::commands::bind_unit(ctx, tx, inc, &unit, r).await
             })
             .await
         }

@@ -49,7 +49,7 @@ pub struct ShiftFigures {
 /// Count, per unit, what the people on the roster did.
 fn shift_figures(
     config: &Config,
-    roster: &[crate::roster::Entry],
+    roster: &[crate::store::Entry],
     answers: &[(String, Option<i64>, i64)],
     takes: &[(String, i64, i64)],
 ) -> std::collections::HashMap<String, ShiftFigures> {
@@ -368,7 +368,7 @@ mod tests {
     #[test]
     fn answers_and_takes_count_against_the_shift_they_fell_in() {
         use crate::org::Role;
-        use crate::roster::Entry;
+        use crate::store::Entry;
         let config = Config::default(); // shifts from 08:30, Asia/Shanghai
         let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
         let at = |s: &str| {

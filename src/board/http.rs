@@ -268,7 +268,7 @@ async fn api(State(b): State<Board>, Query(params): Query<Params>, headers: Head
     let l = lang(ctx, &params);
     let compact = params.compact.as_deref() == Some("1");
     let build = || async {
-        crate::ops::metrics::board_built();
+        crate::metrics::board_built();
         match super::view(ctx, &b.months, &unit, l).await {
             Ok(mut view) => {
                 if compact {

@@ -3,7 +3,8 @@ use crate::app;
 use crate::clock::Clock;
 use crate::config::{Config, Span};
 use crate::i18n::I18n;
-use crate::org::{commands::role_name_in, file as orgfile, invite, Role, Unit};
+use crate::membership;
+use crate::org::{file as orgfile, Role, Unit};
 use crate::store::Store;
 use crate::tr;
 use anyhow::{bail, Context as _};
@@ -15,7 +16,7 @@ pub async fn import(database_url: &str, config: &Config, file: &Path) -> anyhow:
     let store = app::open_store(database_url).await?;
     let source = file.display().to_string();
     let (added, updated) =
-        orgfile::import(&store, &text, &source, Clock::system().now_ms()).await?;
+        membership::import_units(&store, &text, &source, Clock::system().now_ms()).await?;
     let (added, updated) = (added as i64, updated as i64);
     let i18n = I18n::load()?;
     let done = tr!(
@@ -61,7 +62,7 @@ pub async fn invite(
     let store = app::open_store(database_url).await?;
     let found = known_unit(&store, unit).await?;
     let now = Clock::system().now_ms();
-    let grant = invite::Grant {
+    let grant = membership::Grant {
         unit_id: &found.id,
         role,
         uses,
@@ -69,14 +70,14 @@ pub async fn invite(
     };
     let expiry = expires.map(|s| format!("expires in {s}"));
     let mut tx = store.begin().await?;
-    let code = invite::issue(&mut tx, &grant, None, expiry.as_deref(), now).await?;
+    let code = membership::issue_invite(&mut tx, &grant, None, expiry.as_deref(), now).await?;
     tx.commit().await?;
     let (i18n, l) = (I18n::load()?, config.locale);
     let expiry = match expires {
         Some(s) => tr!(i18n, l, "cli-expires-in", span = s.to_string()),
         None => tr!(i18n, l, "invite-expires-never"),
     };
-    let role = role_name_in(&i18n, l, role);
+    let role = role.name(&i18n, l);
     let unit = found.name;
     let made = tr!(
         i18n,

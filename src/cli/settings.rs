@@ -4,7 +4,7 @@
 //! through clap with their flags.
 use crate::app::{Settings, Webhook};
 use crate::config::Config;
-use crate::tip::crypto::{self, TipKey};
+use crate::crypto::{self, TipKey};
 use anyhow::Context as _;
 use std::net::SocketAddr;
 use std::path::Path;

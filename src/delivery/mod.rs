@@ -1,15 +1,14 @@
 //! The outbox sender: drains the durable outbox within Telegram's limits, retries what can
 //! be retried, and records what never can be delivered.
 mod pacing;
-pub mod scrub;
 
 pub use pacing::{Limits, Pacer};
 
 use crate::clock::Clock;
 use crate::context::{Sealed, SEALED, SEALED_TO};
+use crate::crypto::TipKey;
 use crate::store::{DueMessage, Faults, Job, JobLock, SentState, Store, Worker};
 use crate::telegram::api::{ApiError, BotApi};
-use crate::tip::crypto::TipKey;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -346,7 +345,7 @@ impl Sender {
         // pacer never saw.
         let chat = params["chat_id"].as_i64().unwrap_or(msg.chat_id);
         let paid = is_paid(msg);
-        let result = match scrub::needed(&msg.method, &params) {
+        let result = match crate::scrub::needed(&msg.method, &params) {
             Some(file_id) => self.send_scrubbed(&file_id, params, chat, paid).await,
             None => {
                 self.admitted(chat, paid).await;
@@ -541,14 +540,14 @@ impl Scrubbed {
             .acquire_owned()
             .await
             .map_err(|e| ApiError::Transient(e.to_string()))?;
-        let bytes = match api.download(file_id, scrub::MAX_BYTES).await {
+        let bytes = match api.download(file_id, crate::scrub::MAX_BYTES).await {
             Ok(bytes) => bytes,
             Err(ApiError::Rejected(e)) => return Ok(Err(e)),
             Err(e) => return Err(e),
         };
         let decoded = tokio::task::spawn_blocking(move || {
             let _turn = turn;
-            scrub::reencode(&bytes)
+            crate::scrub::reencode(&bytes)
         })
         .await;
         match decoded {

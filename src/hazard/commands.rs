@@ -17,13 +17,13 @@ use crate::context::Ctx;
 use crate::conversation::{Conversation, Question, ReasonFor};
 use crate::ids::HazardId;
 use crate::inbound::command::{Command, Known};
+use crate::inbound::Media;
 use crate::inbound::{Input, Replies};
 use crate::limits::{self, Admit, Key, Kind};
 use crate::notice::Button;
 use crate::org::Role;
 use crate::store::{StoreError, Tx};
 use crate::tr;
-use crate::zero_report::Media;
 
 /// Popups are short: Telegram shows at most 200 characters.
 const POPUP_CHARS: usize = 190;

@@ -1,7 +1,6 @@
 //! A hazard report being written: kept in the conversation until it is filed, cancelled or
 //! left alone too long.
 use crate::store::NewTimer;
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 /// Timer kind: a draft left alone is dropped (`hazard::on_draft_expiry`).
@@ -12,22 +11,9 @@ pub const EXPIRE_MS: i64 = 30 * 60 * 1000;
 pub const MAX_PHOTOS: usize = 10;
 pub const MAX_TEXT: usize = 2000;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Draft {
-    pub unit: Option<String>,
-    pub category: Option<String>,
-    pub text: Option<String>,
-    #[serde(default)]
-    pub photos: Vec<String>,
-    pub location: Option<(f64, f64)>,
-    /// The album (media group) being received, so its photos make one report and one answer.
-    pub album: Option<String>,
-    pub started: i64,
-    /// The reports the last summary offered to add to instead ("Add to H-12"): a join is
-    /// taken only for one of these, whatever a button says.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub offered: Vec<i64>,
-}
+/// The draft itself is plain data of the conversation (`conversation::HazardDraft`); what
+/// it needs and how it grows is here.
+pub use crate::conversation::HazardDraft as Draft;
 
 /// The timers of the drafts one person writes in one chat: cancelled together when the draft
 /// is filed, joined to a report or dropped.

@@ -2,8 +2,8 @@
 //! one place), or a failure of the machine or the code, which fails the update.
 use crate::config::Lang;
 use crate::context::{Ctx, SayError};
+use crate::crypto::CryptoError;
 use crate::store::StoreError;
-use crate::tip::crypto::CryptoError;
 use fluent_bundle::FluentValue;
 
 #[derive(Debug, thiserror::Error)]
@@ -14,8 +14,10 @@ pub enum HandlerError {
     Refused(Refusal),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A feature failed on something besides the store (a tip desk nobody configured, a
+    /// sealed value that does not open): the update fails.
     #[error(transparent)]
-    Tip(#[from] crate::tip::flow::TipError),
+    Failed(Box<dyn std::error::Error + Send + Sync>),
     /// A recipient could not be sealed: the message is not queued, the update fails.
     #[error("sealing a recipient failed: {0}")]
     Seal(#[from] CryptoError),
@@ -92,9 +94,7 @@ impl HandlerError {
     /// The store's error behind this one, if a store operation failed.
     pub fn store(&self) -> Option<&StoreError> {
         match self {
-            HandlerError::Store(e) | HandlerError::Tip(crate::tip::flow::TipError::Store(e)) => {
-                Some(e)
-            }
+            HandlerError::Store(e) => Some(e),
             _ => None,
         }
     }
@@ -103,11 +103,7 @@ impl HandlerError {
     /// else this error back.
     pub fn into_fault(self) -> Result<StoreError, HandlerError> {
         match self {
-            HandlerError::Store(e) | HandlerError::Tip(crate::tip::flow::TipError::Store(e))
-                if crate::store::Fault::of(&e).is_some() =>
-            {
-                Ok(e)
-            }
+            HandlerError::Store(e) if crate::store::Fault::of(&e).is_some() => Ok(e),
             other => Err(other),
         }
     }

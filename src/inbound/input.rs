@@ -4,9 +4,15 @@ use crate::config::Lang;
 use crate::conversation::Conversation;
 use crate::org::tree::UnitTree;
 use crate::org::Member;
-use crate::zero_report::Media;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
+
+/// A photo (the channel's id of its file) or a location a message carries.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Media {
+    Photo(String),
+    Location(f64, f64),
+}
 
 /// A button press: the channel's id for it (to stop its spinner) and what the button carries.
 #[derive(Debug, Clone)]

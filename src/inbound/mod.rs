@@ -12,7 +12,7 @@ mod input;
 mod replies;
 
 pub use error::{Arg, HandlerError, HandlerResult, Refusal};
-pub use input::{Document, Input, Press, Sender};
+pub use input::{Document, Input, Media, Press, Sender};
 pub use replies::Replies;
 
 use crate::context::Ctx;

@@ -6,50 +6,6 @@ use sha2::{Digest, Sha256};
 /// 20 alphanumeric characters: log2(62^20) ≈ 119 bits, and valid as a deep-link payload.
 const CODE_LEN: usize = 20;
 
-/// What a new invite grants: a role in a unit, so many uses, until when (never: `None`).
-pub struct Grant<'a> {
-    pub unit_id: &'a str,
-    pub role: super::Role,
-    pub uses: u32,
-    pub expires_at: Option<i64>,
-}
-
-/// Create an invite for `grant` and record it in the audit trail (by `by`, a person, or the
-/// command line when `None`; `expiry` as the trail says it). The code is returned once and
-/// stored only as its hash. The bot's `/invite` and `lookout invite` both come here.
-pub async fn issue(
-    tx: &mut crate::store::Tx,
-    grant: &Grant<'_>,
-    by: Option<i64>,
-    expiry: Option<&str>,
-    now: i64,
-) -> Result<String, crate::store::StoreError> {
-    let code = new_code();
-    tx.create_invite(
-        &hash_code(&code),
-        grant.unit_id,
-        grant.role,
-        i64::from(grant.uses),
-        grant.expires_at,
-        now,
-    )
-    .await?;
-    let (role, uses) = (grant.role.as_str(), grant.uses);
-    let detail = match expiry {
-        Some(e) => format!("{role}, uses {uses}, {e}"),
-        None => format!("{role}, uses {uses}"),
-    };
-    tx.add_admin_event(&crate::store::AdminEvent {
-        at: now,
-        kind: "invite.created",
-        unit_id: Some(grant.unit_id),
-        person_id: by,
-        detail: &detail,
-    })
-    .await?;
-    Ok(code)
-}
-
 pub fn new_code() -> String {
     Alphanumeric.sample_string(&mut rand::rngs::OsRng, CODE_LEN)
 }

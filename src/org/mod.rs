@@ -1,5 +1,4 @@
 //! Units, people, memberships and invites.
-pub mod commands;
 pub mod file;
 pub mod invite;
 pub mod tree;
@@ -19,6 +18,11 @@ pub enum Role {
 }
 
 impl Role {
+    /// The role's name in `lang`.
+    pub fn name(self, i18n: &crate::i18n::I18n, lang: crate::config::Lang) -> String {
+        i18n.t(lang, &format!("role-{}", self.as_str()), &[])
+    }
+
     pub const ALL: [Role; 4] = [
         Role::GridWorker,
         Role::DutyOfficer,

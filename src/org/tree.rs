@@ -4,9 +4,7 @@
 //! cache reloads the tree when it differs, so a change by another process or an earlier
 //! update of the same batch is seen at once.
 use super::Unit;
-use crate::store::{Store, StoreError};
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, RwLock};
 
 /// The units in file order, indexed.
 #[derive(Debug, Default)]
@@ -107,51 +105,6 @@ impl UnitTree {
     /// Is `unit` equal to or below `ancestor`?
     pub fn is_within(&self, unit: &str, ancestor: &str) -> bool {
         self.chain(unit).iter().any(|u| u.id == ancestor)
-    }
-}
-
-/// The tree as of the store's last version this process saw.
-#[derive(Default)]
-pub struct UnitCache(RwLock<Option<(i64, Arc<UnitTree>)>>);
-
-impl UnitCache {
-    fn cached(&self, version: i64) -> Option<Arc<UnitTree>> {
-        let held = self.0.read().unwrap_or_else(|p| p.into_inner());
-        held.as_ref()
-            .filter(|(v, _)| *v == version)
-            .map(|(_, t)| t.clone())
-    }
-
-    fn keep(&self, version: i64, units: Vec<Unit>) -> Arc<UnitTree> {
-        let tree = Arc::new(UnitTree::new(units));
-        *self.0.write().unwrap_or_else(|p| p.into_inner()) = Some((version, tree.clone()));
-        tree
-    }
-
-    /// The tree at `version` (read with the sender), loaded through `store` if it changed.
-    pub async fn at(&self, store: &Store, version: i64) -> Result<Arc<UnitTree>, StoreError> {
-        match self.cached(version) {
-            Some(t) => Ok(t),
-            None => Ok(self.keep(version, store.units().await?)),
-        }
-    }
-
-    /// The current tree, as the open transaction `tx` sees it.
-    pub async fn get_in(&self, tx: &mut crate::store::Tx) -> Result<Arc<UnitTree>, StoreError> {
-        let version = tx.tree_version().await?;
-        match self.cached(version) {
-            Some(t) => Ok(t),
-            None => {
-                let (version, units) = tx.units_versioned().await?;
-                Ok(self.keep(version, units))
-            }
-        }
-    }
-
-    /// The current tree, as `store` sees it.
-    pub async fn get(&self, store: &Store) -> Result<Arc<UnitTree>, StoreError> {
-        let version = store.tree_version().await?;
-        self.at(store, version).await
     }
 }
 

@@ -6,7 +6,6 @@ use crate::config::Lang;
 use crate::context::Ctx;
 use crate::inbound::{HandlerError, Input, Refusal, Replies};
 use crate::notice::{Button, Notice};
-use crate::org::commands::role_name;
 use crate::org::{Role, Unit};
 use crate::store::{Swap, SwapState, Tx};
 use crate::tr;
@@ -205,7 +204,7 @@ pub async fn swap(
         from = me.name.clone(),
         day = shown.clone(),
         unit = unit.clone(),
-        role = role_name(ctx, tl, role)
+        role = role.name(&ctx.i18n, tl)
     );
     let buttons = vec![vec![
         Button::new(
@@ -300,7 +299,7 @@ pub async fn answer_swap(
                 from = from.clone(),
                 day = day.clone(),
                 unit = unit.clone(),
-                role = role_name(ctx, sl, s.role)
+                role = s.role.name(&ctx.i18n, sl)
             );
             let key = format!("swap.{id}.notice.{}", sup.chat_id);
             ctx.say(tx, &Notice::text(key, sup.chat_id, text), now)

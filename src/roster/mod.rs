@@ -14,24 +14,8 @@ use crate::tr;
 use chrono::{Days, NaiveDate};
 use std::collections::HashMap;
 
-/// One person on one day's shift.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entry {
-    pub day: NaiveDate,
-    pub unit_id: String,
-    pub role: Role,
-    pub person_id: i64,
-}
-
-/// Someone who may stand on a roster: one of their roles.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Staff {
-    pub person_id: i64,
-    pub name: String,
-    pub username: Option<String>,
-    pub unit_id: String,
-    pub role: Role,
-}
+/// A roster's rows are the store's (`store::roster`).
+pub use crate::store::{Entry, Staff};
 
 /// The roles a roster names.
 pub const ROLES: [Role; 2] = [Role::DutyOfficer, Role::Supervisor];

@@ -69,7 +69,7 @@ pub async fn fire_due(ctx: &Ctx) -> Result<bool, StoreError> {
         tx.commit().await?;
         return Ok(false);
     };
-    crate::ops::metrics::timer_ran(now - timer.due_at);
+    crate::metrics::timer_ran(now - timer.due_at);
     match dispatch(ctx, &mut tx, &timer, now).await {
         Ok(result) => {
             tx.finish_timer(timer.id, now, &result).await?;

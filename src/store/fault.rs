@@ -111,7 +111,7 @@ impl Faults {
     /// retries the same work later, counting no attempt); the log and the metric are done here.
     pub fn failed(&self, worker: Worker, what: &str, error: &StoreError) -> Option<Fault> {
         let fault = Fault::of(error)?;
-        crate::ops::metrics::store_error(fault.kind());
+        crate::metrics::store_error(fault.kind());
         let mut s = self.state();
         s.stuck.insert(worker, fault);
         let now = Instant::now();

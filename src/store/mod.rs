@@ -33,7 +33,7 @@ pub use hazards::{Hazard, HazardEvent, NewHazard};
 pub use inbox::{InboxItem, NewUpdate};
 pub use leader::{Job, JobLock};
 pub use org::{Joiner, RedeemOutcome, Sender};
-pub use roster::{Handover, OnShift, Swap, SwapState};
+pub use roster::{Entry, Handover, OnShift, Staff, Swap, SwapState};
 pub use timers::{NewTimer, Timer};
 pub use tips::{TipChat, TipEntry, TipRow, TipWait};
 pub use warnings::{Candidate, NewWarning, UnitTally, WarningRecipient, WarningRow};

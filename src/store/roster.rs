@@ -1,7 +1,6 @@
 //! Duty rosters: who is on shift per day, unit and role.
 use super::{on_pool, on_tx, Result, Store, StoreError, Tx};
 use crate::org::Role;
-use crate::roster::{Entry, Staff};
 use chrono::NaiveDate;
 
 fn role_of(s: &str) -> Result<Role> {
@@ -147,6 +146,25 @@ impl Tx {
             .bind(day_text(near.1)).fetch_all(&mut **c).await?),
         )
     }
+}
+
+/// One person on one day's shift.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub day: NaiveDate,
+    pub unit_id: String,
+    pub role: Role,
+    pub person_id: i64,
+}
+
+/// Someone who may stand on a roster: one of their roles.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Staff {
+    pub person_id: i64,
+    pub name: String,
+    pub username: Option<String>,
+    pub unit_id: String,
+    pub role: Role,
 }
 
 /// A shift one person asked a colleague to take.

@@ -228,7 +228,7 @@ impl BotApi {
             .await
             .map_err(|e| ApiError::Transient(self.describe("sendPhoto", e)))?;
         let status = response.status().as_u16();
-        crate::ops::metrics::telegram_answered(status);
+        crate::metrics::telegram_answered(status);
         let body: Value = response.json().await.map_err(|e| {
             ApiError::Transient(
                 self.describe(&format!("sendPhoto: {status}: unreadable answer"), e),
@@ -256,7 +256,7 @@ impl BotApi {
             .await
             .map_err(|e| ApiError::Transient(self.describe(method, e)))?;
         let status = response.status().as_u16();
-        crate::ops::metrics::telegram_answered(status);
+        crate::metrics::telegram_answered(status);
         let body: Value = match response.json().await {
             Ok(v) => v,
             Err(e) => {

@@ -3,10 +3,10 @@
 use super::files::{self, FileCheck};
 use crate::config::Lang;
 use crate::context::Ctx;
+use crate::inbound::Media;
 use crate::inbound::{Document, Input, Press, Sender};
 use crate::org::Member;
 use crate::store::StoreError;
-use crate::zero_report::Media;
 use std::sync::Arc;
 use teloxide::types::{ChatKind, Message, PhotoSize, Update, UpdateKind, User};
 

@@ -1,10 +1,10 @@
 //! Pictures people send as files (documents), looked at before any handler takes them: the
 //! file's declared size, then its header, fetched with a capped download at intake, so the
 //! sender is told at once when it is too large ("send it as a photo") rather than nothing
-//! reaching anyone later. Nothing is decoded here; `delivery::scrub` decodes, under limits,
+//! reaching anyone later. Nothing is decoded here; `crate::scrub` decodes, under limits,
 //! only when a picture is sent.
 use super::api::BotApi;
-use crate::delivery::scrub::{self, Inspection};
+use crate::scrub::{self, Inspection};
 use serde_json::Value;
 use std::time::Duration;
 

@@ -6,7 +6,7 @@ use super::api::{ApiError, BotApi};
 use super::files::{self, FileCheck};
 use crate::context::Ctx;
 use crate::inbound::HandlerError;
-use crate::ops::metrics::{self, Outcome};
+use crate::metrics::{self, Outcome};
 use crate::store::{Batch, Faults, InboxItem, Job, JobLock, NewUpdate, Store, StoreError, Worker};
 use crate::tr;
 use serde_json::Value;

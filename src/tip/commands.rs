@@ -10,19 +10,19 @@
 //! logs a tipster's chat. For that reason a tipster is never answered with a `Refusal` (the
 //! processor's answer to one is not anonymous): what they cannot do is a reply in their
 //! `Replies`, made anonymous first, and the functions here fail only with a `TipError`.
-use super::crypto::{self, CryptoError};
 use super::flow::{self, Content, TipError};
 use super::{Draft, CHAT_LABEL, MAX_TEXT, RATE_LABEL};
 use crate::action::Action;
 use crate::config::Lang;
 use crate::context::Ctx;
+use crate::crypto::{self, CryptoError};
 use crate::ids::TipId;
+use crate::inbound::Media;
 use crate::inbound::{Document, Input, Replies};
 use crate::limits::{self, Admit, Key, Kind};
 use crate::notice::{Button, Buttons};
 use crate::store::{StoreError, TipRow, Tx};
 use crate::tr;
-use crate::zero_report::Media;
 
 /// A chat message holds a few thousand characters (Telegram's 4096): longer texts go in
 /// pieces, with room to spare.
@@ -167,7 +167,7 @@ impl CodeCheck {
 
 /// Check the receipt code `/tip CODE` or `/reveal CODE` gives, in a private chat (elsewhere, or
 /// with no code, nothing is checked). Runs before the update's transaction and outside any: an
-/// Argon2 check takes tens of milliseconds of a core, one at a time (`super::guard`), and a
+/// Argon2 check takes tens of milliseconds of a core, one at a time (`crate::crypto::guard`), and a
 /// transaction held meanwhile would hold the store's write lock for everyone else. Wrong codes
 /// are counted here, committed on their own.
 ///
@@ -181,7 +181,7 @@ pub async fn check_code(ctx: &Ctx, inc: &Input, code: &str) -> Result<CodeCheck,
     let now = now(ctx);
     let key = Key::pseudonym(
         ctx.tip_key
-            .chat_key(super::guard::FAILURE_LABEL, inc.chat_id),
+            .chat_key(crate::crypto::guard::FAILURE_LABEL, inc.chat_id),
     );
     let kind = Kind::TipCode;
     if let Admit::WaitUntil(until) = limits::check_now(&ctx.store, kind, &key, now).await? {
@@ -391,7 +391,7 @@ pub enum Received {
 impl Received {
     /// What a message in a tipster's chat holds. A picture sent as a file keeps its GPS and
     /// camera metadata: it travels as a `scrub:` reference and is re-encoded from its pixels
-    /// when sent (`delivery::scrub`).
+    /// when sent (`crate::scrub`).
     pub fn of(inc: &Input) -> Received {
         let caption = || inc.text.clone().filter(|c| !c.trim().is_empty());
         match (&inc.media, &inc.document) {
@@ -403,7 +403,7 @@ impl Received {
                 Received::Content(Content::Location(*lat, *lon))
             }
             (None, Some(Document::Picture(file_id))) => Received::Content(Content::Photo {
-                file_id: format!("{}{file_id}", crate::delivery::scrub::PREFIX),
+                file_id: format!("{}{file_id}", crate::notice::SCRUB_PREFIX),
                 caption: caption(),
             }),
             (None, Some(Document::TooLarge)) => Received::TooLarge,

@@ -86,7 +86,7 @@ impl From<DeskError> for HandlerError {
     fn from(e: DeskError) -> HandlerError {
         match e.refusal() {
             Ok(refusal) => HandlerError::Refused(refusal),
-            Err(e) => HandlerError::Tip(e),
+            Err(e) => e.into(),
         }
     }
 }
@@ -457,7 +457,7 @@ mod tests {
         let failed = DeskError::Tip(TipError::NoDesk);
         assert!(matches!(
             HandlerError::from(failed),
-            HandlerError::Tip(TipError::NoDesk)
+            HandlerError::Failed(_)
         ));
     }
 }

@@ -1,11 +1,11 @@
 //! What happens to a tip, inside the caller's transaction: filing it, relaying between the
 //! tipster and the desk, the desk's actions, rewards, and forgetting the tipster. Messages go
 //! out as outbox rows; those to the tipster are ephemeral (recipient and text erased once sent).
-use super::crypto::CryptoError;
 use super::{Draft, Reward, State, FORGET};
 use crate::action::Action;
 use crate::config::Lang;
 use crate::context::{Ctx, Features, SayError};
+use crate::crypto::CryptoError;
 use crate::escalation::{self, Item, Policy};
 use crate::ids::{HazardId, TipId};
 use crate::notice::{Button, Buttons, Notice};
@@ -26,6 +26,15 @@ pub enum TipError {
     Code(CryptoError),
     #[error("no tip desk: tip.desk names no unit and there is no root unit")]
     NoDesk,
+}
+
+impl From<TipError> for crate::inbound::HandlerError {
+    fn from(e: TipError) -> Self {
+        match e {
+            TipError::Store(e) => Self::Store(e),
+            other => Self::Failed(Box::new(other)),
+        }
+    }
 }
 
 /// A closed tip's time being up (the tipster forgotten, unless a reward is on its way).

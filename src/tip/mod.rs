@@ -2,10 +2,8 @@
 //! tipster's chat id is kept only sealed (see `crypto`), everything else about a tipster's chat
 //! is found by a keyed hash, and messages to the tipster are erased from the outbox once sent.
 pub mod commands;
-pub mod crypto;
 pub mod desk;
 pub mod flow;
-pub mod guard;
 
 use crate::ids::TipId;
 use serde::{Deserialize, Serialize};

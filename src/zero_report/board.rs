@@ -1,5 +1,5 @@
 //! The board of a round (the daily summary and `/today`), split to fit Telegram messages.
-use super::hhmm_in;
+use crate::clock::hhmm as hhmm_in;
 use crate::config::Lang;
 use crate::i18n::I18n;
 use crate::store::{BoardLine, Round};

@@ -10,6 +10,7 @@ use crate::context::{Ctx, Features};
 use crate::escalation::{self, Item, Policy};
 use crate::i18n::I18n;
 use crate::ids::EscalationId;
+use crate::inbound::Media;
 use crate::notice::{Button, Buttons, Notice};
 use crate::org::{Member, Role};
 use crate::schedule::season;
@@ -49,15 +50,7 @@ pub const TIMERS: TimerKinds = &[(NAG, |ctx, tx, t| {
 })];
 
 pub fn hhmm(ctx: &Ctx, at: i64) -> String {
-    hhmm_in(ctx.config.timezone, at)
-}
-
-/// The local time of day of `at`, as people read it on a board.
-pub fn hhmm_in(tz: chrono_tz::Tz, at: i64) -> String {
-    crate::clock::from_ms(at)
-        .with_timezone(&tz)
-        .format("%H:%M")
-        .to_string()
+    crate::clock::hhmm(ctx.config.timezone, at)
 }
 
 fn next_firing(ctx: &Ctx, cron: &CronSchedule, after: i64) -> Option<i64> {
@@ -555,13 +548,6 @@ pub async fn incident_followup(
         }
     }
     Ok(())
-}
-
-/// What a person can add to a report besides text.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Media {
-    Photo(String),
-    Location(f64, f64),
 }
 
 /// An incident is urgent: the unit's supervisors and the parent unit's duty room and

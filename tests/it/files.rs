@@ -6,9 +6,9 @@
 
 use crate::common::{Backend, TestBot, WAIT};
 use lookout::config::Config;
-use lookout::delivery::scrub::{self, large_png};
 use lookout::delivery::MAX_CLAIMS;
 use lookout::org::Role;
+use lookout::scrub::{self, large_png};
 use lookout::sim::{SentMessage, SimUser};
 use lookout::store::Outgoing;
 use serde_json::json;

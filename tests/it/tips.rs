@@ -580,7 +580,7 @@ async fn documents_are_refused_and_cancel_drops_the_draft(b: Backend) {
     tipster.send_document(
         "IMG_2041.jpg",
         "image/jpeg",
-        lookout::delivery::scrub::jpeg_with_exif(),
+        lookout::scrub::jpeg_with_exif(),
     );
     let img = bot
         .sim
@@ -684,7 +684,7 @@ async fn a_picture_sent_as_a_file_reaches_the_desk_without_its_metadata(b: Backe
         &tipster,
         "Dumping at night behind the quarry",
         async || {
-            let exif = lookout::delivery::scrub::jpeg_with_exif();
+            let exif = lookout::scrub::jpeg_with_exif();
             *original.borrow_mut() = tipster.send_document("IMG_2041.jpg", "image/jpeg", exif);
             bot.sim
                 .wait_for(tipster.id(), WAIT, |m| m.text().contains("Photo added"))

@@ -1,13 +1,14 @@
 //! What a person does with the organisation from a chat: joining with an invite code, the
 //! help their roles allow, their language, binding a group as a unit's duty room, inviting
 //! others (admins), and the link to their own board.
-use super::invite::{self, Grant, TermsError};
-use super::{Member, Role};
+use super::Grant;
 use crate::action::Action;
 use crate::config::Lang;
 use crate::context::Ctx;
 use crate::inbound::{HandlerError, Input, Refusal, Replies};
 use crate::notice::Button;
+use crate::org::invite::{self, TermsError};
+use crate::org::{Member, Role};
 use crate::store::{AdminEvent, Joiner, RedeemOutcome, Tx};
 use crate::tr;
 
@@ -45,13 +46,13 @@ pub async fn start(
             unit_name, role, ..
         } => {
             tracing::info!(unit = %unit_name, %role, "a person joined");
-            let role = role_name(ctx, l, role);
+            let role = role.name(&ctx.i18n, l);
             tr!(ctx.i18n, l, "joined", unit = unit_name, role = role)
         }
         RedeemOutcome::AlreadyMember {
             unit_name, role, ..
         } => {
-            let role = role_name(ctx, l, role);
+            let role = role.name(&ctx.i18n, l);
             tr!(ctx.i18n, l, "already-member", unit = unit_name, role = role)
         }
         RedeemOutcome::Unknown => tr!(ctx.i18n, l, "invite-unknown"),
@@ -138,16 +139,6 @@ pub async fn bind_unit(
         None => tr!(ctx.i18n, l, "bind-done", unit = name),
     });
     Ok(())
-}
-
-/// A role's name in `lang`.
-pub fn role_name(ctx: &Ctx, lang: Lang, role: Role) -> String {
-    role_name_in(&ctx.i18n, lang, role)
-}
-
-/// [`role_name`] without a context (the command line).
-pub fn role_name_in(i18n: &crate::i18n::I18n, lang: Lang, role: Role) -> String {
-    i18n.t(lang, &format!("role-{}", role.as_str()), &[])
 }
 
 /// A language as typed or carried by a button (`zh`, `en`…).
@@ -275,14 +266,14 @@ pub async fn invite(
     };
     let by = inc.member.person.as_ref().map(|p| p.id);
     let expiry = format!("expires {when}");
-    let code = invite::issue(tx, &grant, by, Some(&expiry), now).await?;
+    let code = super::issue_invite(tx, &grant, by, Some(&expiry), now).await?;
     let link = format!("https://t.me/{}?start={code}", ctx.bot_username);
     r.secret_text(tr!(
         ctx.i18n,
         l,
         "invite-created",
         unit = unit.name.clone(),
-        role = role_name(ctx, l, role),
+        role = role.name(&ctx.i18n, l),
         uses = terms.uses,
         expires = tr!(ctx.i18n, l, "invite-expires-at", when = when),
         link = link,
@@ -402,7 +393,7 @@ pub fn help_text(ctx: &Ctx, member: &Member, l: Lang) -> String {
         let roles: Vec<String> = member
             .memberships
             .iter()
-            .map(|m| format!("{} {}", m.unit_name, role_name(ctx, l, m.role)))
+            .map(|m| format!("{} {}", m.unit_name, m.role.name(&ctx.i18n, l)))
             .collect();
         lines.push(tr!(
             ctx.i18n,

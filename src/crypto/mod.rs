@@ -1,6 +1,9 @@
-//! The secrets of the tip feature: one master key, from which a keyed hash (drafts, relay
-//! sessions, rate counters and receipt-code lookups are found by it, never by a chat id) and
-//! the AEAD that seals a tipster's chat id are derived; receipt codes and their Argon2id hashes.
+//! The bot's secrets: one master key (the tip key), from which a keyed hash (tip drafts,
+//! relay sessions, rate counters and receipt-code lookups are found by it, never by a chat
+//! id) and the AEAD that seals a tipster's chat id and every ephemeral message are derived;
+//! receipt codes and their Argon2id hashes, and the guard on guessing them (`guard`).
+pub mod guard;
+
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};

@@ -8,7 +8,7 @@
 use serde_json::Value;
 use std::io::Cursor;
 
-pub const PREFIX: &str = "scrub:";
+use crate::notice::SCRUB_PREFIX as PREFIX;
 /// Telegram lets bots download files up to 20 MB; a file declared or found larger is refused.
 pub const MAX_BYTES: usize = 20 * 1024 * 1024;
 /// More pixels than this are refused before decoding (40 megapixels).
