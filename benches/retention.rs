@@ -328,8 +328,15 @@ impl Day<'_> {
                 )
                 .await?;
                 tx.cancel_timers(&format!("esc:{esc}")).await?;
-                tx.update_escalation(esc, "resolved", 2, deadline, None, Some(at))
-                    .await?;
+                tx.update_escalation(
+                    esc,
+                    lookout::store::EscalationState::Resolved,
+                    2,
+                    deadline,
+                    None,
+                    Some(at),
+                )
+                .await?;
                 tx.add_event(&Event::of(esc, at, "resolved")).await?;
             }
         }

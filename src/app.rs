@@ -193,11 +193,13 @@ fn redact(url: &str) -> String {
 pub fn features() -> Features {
     let mut r = Features::default();
     schedule::register(&mut r);
+    // In this order the shift handover lists open alerts, overdue hazards, warnings waiting
+    // for confirmation, then the day's zero report.
     crate::escalation::register(&mut r);
-    crate::zero_report::register(&mut r);
     crate::hazard::register(&mut r);
     crate::tip::flow::register(&mut r);
     crate::warning::register(&mut r);
+    crate::zero_report::register(&mut r);
     crate::roster::register(&mut r);
     r
 }

@@ -189,6 +189,116 @@ item_id!(
     "an escalation id like E-3"
 );
 
+/// What an escalation is about: an item that waits for an answer. Stored as text
+/// (`hazard:12`, `zero:7:wangcun`…), written and read here only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    /// A hazard report not yet acknowledged; `round` sets a reopened report's chain apart
+    /// (`None` names every round, for ending them all).
+    Hazard { id: HazardId, round: Option<i64> },
+    /// A hazard report past its deadline; `due` sets a re-dated report's chain apart.
+    HazardOverdue { id: HazardId, due: Option<i64> },
+    /// A tip waiting for the desk.
+    Tip(TipId),
+    /// A unit's missing zero report of a round.
+    Zero { round: i64, unit: String },
+    /// An incident a unit reported in a round.
+    Incident { round: i64, unit: String },
+    /// A warning not yet confirmed by everyone in a unit.
+    Warning { id: WarningId, unit: String },
+}
+
+impl Subject {
+    /// The item's kind, as features register their alert takers.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Subject::Hazard { .. } => "hazard",
+            Subject::HazardOverdue { .. } => "hazard-overdue",
+            Subject::Tip(_) => "tip",
+            Subject::Zero { .. } => "zero",
+            Subject::Incident { .. } => "zincident",
+            Subject::Warning { .. } => "warning",
+        }
+    }
+}
+
+impl fmt::Display for Subject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = self.kind();
+        match self {
+            Subject::Hazard { id, round: extra } | Subject::HazardOverdue { id, due: extra } => {
+                match extra {
+                    Some(x) => write!(f, "{kind}:{}:{x}", id.0),
+                    None => write!(f, "{kind}:{}", id.0),
+                }
+            }
+            Subject::Tip(id) => write!(f, "{kind}:{}", id.0),
+            Subject::Zero { round, unit } | Subject::Incident { round, unit } => {
+                write!(f, "{kind}:{round}:{unit}")
+            }
+            Subject::Warning { id, unit } => write!(f, "{kind}:{}:{unit}", id.0),
+        }
+    }
+}
+
+/// Stored text that names no subject (one written by a version that no longer exists).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not an escalation's subject")]
+pub struct BadSubject(pub String);
+
+impl FromStr for Subject {
+    type Err = BadSubject;
+
+    fn from_str(s: &str) -> Result<Self, BadSubject> {
+        let bad = || BadSubject(s.to_string());
+        let (kind, rest) = s.split_once(':').ok_or_else(bad)?;
+        let int = |t: &str| t.parse::<i64>().map_err(|_| bad());
+        // `N` or `N:X`, both numbers.
+        let numbered = |t: &str| match t.split_once(':') {
+            Some((n, x)) => Ok((int(n)?, Some(int(x)?))),
+            None => Ok((int(t)?, None)),
+        };
+        // `N:UNIT`.
+        let of_unit = |t: &str| match t.split_once(':') {
+            Some((n, unit)) if !unit.is_empty() => Ok((int(n)?, unit.to_string())),
+            _ => Err(bad()),
+        };
+        Ok(match kind {
+            "hazard" => {
+                let (n, round) = numbered(rest)?;
+                Subject::Hazard {
+                    id: HazardId(n),
+                    round,
+                }
+            }
+            "hazard-overdue" => {
+                let (n, due) = numbered(rest)?;
+                Subject::HazardOverdue {
+                    id: HazardId(n),
+                    due,
+                }
+            }
+            "tip" => Subject::Tip(TipId(int(rest)?)),
+            "zero" => {
+                let (round, unit) = of_unit(rest)?;
+                Subject::Zero { round, unit }
+            }
+            "zincident" => {
+                let (round, unit) = of_unit(rest)?;
+                Subject::Incident { round, unit }
+            }
+            "warning" => {
+                let (n, unit) = of_unit(rest)?;
+                Subject::Warning {
+                    id: WarningId(n),
+                    unit,
+                }
+            }
+            _ => return Err(bad()),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -280,5 +390,67 @@ mod tests {
         assert!("X-12".parse::<ItemId>().is_err());
         let e = "x".parse::<WarningId>().unwrap_err();
         assert_eq!(e.to_string(), "\"x\" is not a warning id like W-7");
+    }
+
+    #[test]
+    fn subjects_are_written_and_read_back() {
+        let all = [
+            (
+                Subject::Hazard {
+                    id: HazardId(12),
+                    round: None,
+                },
+                "hazard:12",
+            ),
+            (
+                Subject::Hazard {
+                    id: HazardId(12),
+                    round: Some(1700),
+                },
+                "hazard:12:1700",
+            ),
+            (
+                Subject::HazardOverdue {
+                    id: HazardId(3),
+                    due: Some(99),
+                },
+                "hazard-overdue:3:99",
+            ),
+            (Subject::Tip(TipId(4)), "tip:4"),
+            (
+                Subject::Zero {
+                    round: 7,
+                    unit: "wangcun".into(),
+                },
+                "zero:7:wangcun",
+            ),
+            (
+                Subject::Incident {
+                    round: 7,
+                    unit: "lijia".into(),
+                },
+                "zincident:7:lijia",
+            ),
+            (
+                Subject::Warning {
+                    id: WarningId(7),
+                    unit: "lijia".into(),
+                },
+                "warning:7:lijia",
+            ),
+        ];
+        for (subject, text) in all {
+            assert_eq!(subject.to_string(), text);
+            assert_eq!(text.parse::<Subject>(), Ok(subject));
+        }
+        assert_eq!(
+            "hazard:12:1700".parse::<Subject>().map(|s| s.kind()),
+            Ok("hazard")
+        );
+        for bad in [
+            "plain", "hazard:", "hazard:x", "tip:4:5", "zero:7", "zero:7:", "nosuch:1",
+        ] {
+            assert!(bad.parse::<Subject>().is_err(), "{bad}");
+        }
     }
 }

@@ -63,7 +63,7 @@ pub enum Took {
 pub type TakeItem<C> = for<'a> fn(
     &'a C,
     &'a mut Tx,
-    &'a str,
+    &'a crate::ids::Subject,
     &'a Member,
     i64,
 ) -> BoxFuture<'a, Result<Took, StoreError>>;
@@ -72,6 +72,25 @@ pub type TakeItem<C> = for<'a> fn(
 /// late firing still belongs) and now.
 pub type RunSchedule<C> =
     for<'a> fn(&'a C, &'a mut Tx, i64, i64) -> BoxFuture<'a, Result<(), StoreError>>;
+
+/// A feature's line in the shift handover (交接班) of a unit: a message of the locales whose
+/// `$value` is the items it names ("none" without any) or a state of its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HandoverLine {
+    pub key: &'static str,
+    pub value: HandoverValue,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HandoverValue {
+    Items(Vec<crate::ids::ItemId>),
+    /// A message of the locales saying the state.
+    State(&'static str),
+}
+
+/// What a feature tells the incoming duty officers of `unit` at `at`.
+pub type Handover<C> =
+    for<'a> fn(&'a C, &'a mut Tx, &'a str, i64) -> BoxFuture<'a, Result<HandoverLine, StoreError>>;
 
 /// A named cron schedule; its expression is read from the configuration.
 pub struct Schedule<C> {
@@ -84,6 +103,7 @@ pub struct Registry<C> {
     timers: Vec<(&'static str, FireTimer<C>)>,
     takers: Vec<(&'static str, TakeItem<C>)>,
     schedules: Vec<Schedule<C>>,
+    handover: Vec<Handover<C>>,
 }
 
 impl<C> Default for Registry<C> {
@@ -92,6 +112,7 @@ impl<C> Default for Registry<C> {
             timers: Vec::new(),
             takers: Vec::new(),
             schedules: Vec::new(),
+            handover: Vec::new(),
         }
     }
 }
@@ -135,6 +156,15 @@ impl<C> Registry<C> {
             "schedule {name} registered twice"
         );
         self.schedules.push(Schedule { name, cron, run });
+    }
+
+    /// A line of the shift handover; lines come in the order features register them.
+    pub fn handover_line(&mut self, line: Handover<C>) {
+        self.handover.push(line);
+    }
+
+    pub fn handover_lines(&self) -> &[Handover<C>] {
+        &self.handover
     }
 
     pub fn fire(&self, kind: &str) -> Option<FireTimer<C>> {

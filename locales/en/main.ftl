@@ -416,10 +416,10 @@ roster-title = 📅 Duty roster of { $unit } (shifts from { $start }):
 roster-day = { $day }: duty officer { $officers }; leading supervisor { $leaders }
 roster-unknown-unit = Unit "{ $unit }" does not exist or is outside your units.
 handover = 🔁 Handover: you are on duty for { $unit }, shift of { $day }.
-    Open alerts: { $escalations }
-    Hazards past their deadline: { $hazards }
-    Warnings waiting for confirmation: { $warnings }
-    Today's zero report: { $round }
+handover-escalations = Open alerts: { $value }
+handover-hazards = Hazards past their deadline: { $value }
+handover-warnings = Warnings waiting for confirmation: { $value }
+handover-round = Today's zero report: { $value }
 handover-none = none
 handover-no-round = no round open
 handover-answered = answered

@@ -416,10 +416,10 @@ roster-title = 📅 { $unit }值班表（每班 { $start } 起）：
 roster-day = { $day }：值班员 { $officers }；带班领导 { $leaders }
 roster-unknown-unit = 找不到单位“{ $unit }”，或它不在您的单位范围内。
 handover = 🔁 交接班：{ $unit } { $day } 班次由您值班。
-    未结预警/升级：{ $escalations }
-    超期未整改隐患：{ $hazards }
-    待确认预警：{ $warnings }
-    今日零报告：{ $round }
+handover-escalations = 未结预警/升级：{ $value }
+handover-hazards = 超期未整改隐患：{ $value }
+handover-warnings = 待确认预警：{ $value }
+handover-round = 今日零报告：{ $value }
 handover-none = 无
 handover-no-round = 今日未开启
 handover-answered = 已报送

@@ -12,6 +12,7 @@ use crate::ids::EscalationId;
 use crate::notice::{Button, Notice};
 use crate::org::{Member, Person, Role};
 use crate::schedule::TimerKinds;
+use crate::store::EscalationState;
 use crate::store::{Event, NewEscalation, NewTimer, Recipient, StoreError, Tx};
 use crate::tr;
 use serde::{Deserialize, Serialize};
@@ -130,11 +131,18 @@ pub type TakeItem = crate::registry::TakeItem<Ctx>;
 /// The engine's own timer kinds.
 pub fn register(r: &mut Features) {
     r.timers(TIMERS);
-}
-
-/// The kind of an item: `hazard` for `hazard:12`.
-pub fn kind_of(subject: &str) -> &str {
-    subject.split(':').next().unwrap_or(subject)
+    // The handover names the unit's chains not yet resolved.
+    r.handover_line(|_, tx, unit, _| {
+        Box::pin(async move {
+            let ids = tx.open_escalations_of(unit).await?;
+            Ok(crate::registry::HandoverLine {
+                key: "handover-escalations",
+                value: crate::registry::HandoverValue::Items(
+                    ids.into_iter().map(|n| EscalationId(n).into()).collect(),
+                ),
+            })
+        })
+    });
 }
 
 async fn take_item(
@@ -144,9 +152,13 @@ async fn take_item(
     member: &Member,
     now: i64,
 ) -> Result<Took, StoreError> {
-    // Kinds without a taker (an incident, an overdue hazard) are acknowledged as alerts only.
-    match ctx.features.taker(kind_of(subject)) {
-        Some(take) => take(ctx, tx, subject, member, now).await,
+    // Kinds without a taker (an incident, an overdue hazard), and a subject no version
+    // writes any more, are acknowledged as alerts only.
+    let Ok(subject) = subject.parse::<crate::ids::Subject>() else {
+        return Ok(Took::Nothing);
+    };
+    match ctx.features.taker(subject.kind()) {
+        Some(take) => take(ctx, tx, &subject, member, now).await,
         None => Ok(Took::Nothing),
     }
 }
@@ -192,7 +204,7 @@ async fn start_at_step(
         return Ok(None);
     };
     if step > 0 {
-        tx.update_escalation(id, "open", step as i64, now, None, None)
+        tx.update_escalation(id, EscalationState::Open, step as i64, now, None, None)
             .await?;
     }
     if let Some(due) = item.policy.due(now, step) {
@@ -324,7 +336,10 @@ pub async fn on_step(
         return Ok(());
     };
     // A timer left from an earlier chain or state is stale: the cancel raced it, skip.
-    if e.row.state != "open" || e.row.chain_start != chain_start || e.row.next_step != step as i64 {
+    if e.row.state != EscalationState::Open
+        || e.row.chain_start != chain_start
+        || e.row.next_step != step as i64
+    {
         return Ok(());
     }
     let chain = tx.unit_chain(&e.row.unit_id).await?;
@@ -379,8 +394,15 @@ pub async fn on_step(
     if recipients.is_empty() {
         tracing::error!(escalation = id, unit = %unit_name, "nobody reachable anywhere up the tree");
     }
-    tx.update_escalation(id, "open", step as i64 + 1, chain_start, None, None)
-        .await?;
+    tx.update_escalation(
+        id,
+        EscalationState::Open,
+        step as i64 + 1,
+        chain_start,
+        None,
+        None,
+    )
+    .await?;
     if let Some(due) = e.policy.due(chain_start, step + 1) {
         tx.add_timer(&step_timer(id, step + 1, chain_start, due.max(now)))
             .await?;
@@ -452,9 +474,9 @@ pub async fn acknowledge(
     {
         return Ok(AckOutcome::NotAllowed);
     }
-    match e.row.state.as_str() {
-        "resolved" => return Ok(AckOutcome::Closed),
-        "acknowledged" => {
+    match e.row.state {
+        EscalationState::Resolved => return Ok(AckOutcome::Closed),
+        EscalationState::Acknowledged => {
             let by = match e.row.acked_by {
                 Some(pid) if pid == person.id => person.name.clone(),
                 Some(pid) => tx.person_name(pid).await?.unwrap_or_default(),
@@ -465,7 +487,7 @@ pub async fn acknowledge(
                 at: e.row.acked_at.unwrap_or(now),
             });
         }
-        _ => {}
+        EscalationState::Open | EscalationState::Snoozed => {}
     }
     // Taking the alert takes its item, by the item's own path, or nothing happens at all: an
     // alert stopped while its item stays untaken would leave the item silently stuck.
@@ -477,7 +499,7 @@ pub async fn acknowledge(
     let Some(e) = load(tx, id).await? else {
         return Ok(AckOutcome::Unknown);
     };
-    if e.row.state == "resolved" {
+    if e.row.state == EscalationState::Resolved {
         return Ok(AckOutcome::Acknowledged {
             what: what(ctx, ctx.config.locale, &e),
             took,
@@ -486,7 +508,7 @@ pub async fn acknowledge(
     tx.cancel_timers(&group(id)).await?;
     tx.update_escalation(
         id,
-        "acknowledged",
+        EscalationState::Acknowledged,
         e.row.next_step,
         e.row.chain_start,
         Some((person.id, now)),
@@ -561,11 +583,11 @@ async fn end(
     let Some(e) = load(tx, id).await? else {
         return Ok(false);
     };
-    if e.row.state == "resolved" {
+    if e.row.state == EscalationState::Resolved {
         return Ok(false);
     }
     // Taken now, unless someone had already taken the alert (then this is only its end).
-    let taken_by = taken_by.filter(|_| e.row.state != "acknowledged");
+    let taken_by = taken_by.filter(|_| e.row.state != EscalationState::Acknowledged);
     tx.cancel_timers(&group(id)).await?;
     if let Some(p) = taken_by {
         tx.add_event(&Event {
@@ -576,7 +598,7 @@ async fn end(
     }
     tx.update_escalation(
         id,
-        "resolved",
+        EscalationState::Resolved,
         e.row.next_step,
         e.row.chain_start,
         taken_by.map(|p| (p.id, now)),
@@ -656,14 +678,14 @@ pub async fn snooze(
     if !allowed(tx, member, &e.row.unit_id, &[Role::Supervisor]).await? {
         return Ok(SnoozeOutcome::NotAllowed);
     }
-    if e.row.state != "open" {
+    if e.row.state != EscalationState::Open {
         return Ok(SnoozeOutcome::NotOpen);
     }
     let until = now + for_ms;
     tx.cancel_timers(&group(id)).await?;
     tx.update_escalation(
         id,
-        "snoozed",
+        EscalationState::Snoozed,
         e.row.next_step,
         e.row.chain_start,
         None,
@@ -705,7 +727,7 @@ pub async fn on_wake(tx: &mut Tx, id: i64, now: i64) -> Result<(), StoreError> {
     let Some(e) = load(tx, id).await? else {
         return Ok(());
     };
-    if e.row.state != "snoozed" {
+    if e.row.state != EscalationState::Snoozed {
         return Ok(());
     }
     let step = e.row.next_step.max(0) as usize;
@@ -714,8 +736,15 @@ pub async fn on_wake(tx: &mut Tx, id: i64, now: i64) -> Result<(), StoreError> {
         Some(due) if due < now => e.row.chain_start + (now - due),
         _ => e.row.chain_start,
     };
-    tx.update_escalation(id, "open", step as i64, chain_start, None, None)
-        .await?;
+    tx.update_escalation(
+        id,
+        EscalationState::Open,
+        step as i64,
+        chain_start,
+        None,
+        None,
+    )
+    .await?;
     if let Some(due) = e.policy.due(chain_start, step) {
         // The snooze cancelled this step's timer under its usual key (a woken chain that was
         // not overdue keeps its start), so the resumed one needs a key of its own.
@@ -737,10 +766,11 @@ pub async fn on_retrigger(
     let Some(e) = load(tx, id).await? else {
         return Ok(());
     };
-    if e.row.state != "acknowledged" || e.row.acked_at != Some(acked_at) {
+    if e.row.state != EscalationState::Acknowledged || e.row.acked_at != Some(acked_at) {
         return Ok(());
     }
-    tx.update_escalation(id, "open", 0, now, None, None).await?;
+    tx.update_escalation(id, EscalationState::Open, 0, now, None, None)
+        .await?;
     tx.add_event(&Event::of(id, now, "retriggered")).await?;
     tell_notified(ctx, tx, &e, &format!("retrigger.{now}"), now, |l, what| {
         tr!(ctx.i18n, l, "esc-retriggered", what = what)
@@ -774,14 +804,5 @@ mod tests {
         assert_eq!((p.level(0), p.level(2), p.level(7)), (1, 3, 3));
         let once = policy(&[0, 1000], None);
         assert_eq!(once.due(0, 2), None);
-    }
-
-    #[test]
-    fn item_kinds_come_from_subjects() {
-        assert_eq!(kind_of("hazard:12"), "hazard");
-        assert_eq!(kind_of("hazard:12:1700000000000"), "hazard");
-        assert_eq!(kind_of("hazard-overdue:12:5"), "hazard-overdue");
-        assert_eq!(kind_of("zero:3:wangcun"), "zero");
-        assert_eq!(kind_of("plain"), "plain");
     }
 }

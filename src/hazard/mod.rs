@@ -12,7 +12,7 @@ use crate::config::Lang;
 use crate::context::{Ctx, Features};
 use crate::conversation::Conversation;
 use crate::escalation::{self, Item, Policy};
-use crate::ids::HazardId;
+use crate::ids::{HazardId, Subject};
 use crate::notice::{Button, Buttons, Notice};
 use crate::org::tree::UnitTree;
 use crate::org::{Member, Role};
@@ -30,6 +30,18 @@ pub const OVERDUE: &str = "hz.overdue";
 pub fn register(r: &mut Features) {
     r.timers(TIMERS);
     r.alert_taker("hazard", take_from_alert);
+    // The handover names the unit's reports past their deadline.
+    r.handover_line(|_, tx, unit, at| {
+        Box::pin(async move {
+            let ids = tx.overdue_hazards_of(unit, at).await?;
+            Ok(crate::registry::HandoverLine {
+                key: "handover-hazards",
+                value: crate::registry::HandoverValue::Items(
+                    ids.into_iter().map(|n| HazardId(n).into()).collect(),
+                ),
+            })
+        })
+    });
 }
 
 pub const TIMERS: TimerKinds = &[
@@ -100,19 +112,23 @@ pub fn state_name(ctx: &Ctx, l: Lang, state: &str) -> String {
     ctx.i18n.t(l, &format!("hz-state-{state}"), &[])
 }
 
-fn unacked_subject(id: i64) -> String {
-    format!("hazard:{id}")
+/// Every acknowledgement round's chain of report `id` (`round`: one of them).
+fn unacked_subject(id: i64, round: Option<i64>) -> String {
+    let id = HazardId(id);
+    Subject::Hazard { id, round }.to_string()
 }
 
-fn overdue_subject(id: i64) -> String {
-    format!("hazard-overdue:{id}")
+/// Every deadline's chain of report `id` (`due`: one of them).
+fn overdue_subject(id: i64, due: Option<i64>) -> String {
+    let id = HazardId(id);
+    Subject::HazardOverdue { id, due }.to_string()
 }
 
 /// Chains are per acknowledgement round and per deadline, so a reopened or re-dated report
 /// escalates afresh; ending them goes by prefix.
 async fn end_chains(ctx: &Ctx, tx: &mut Tx, id: i64, now: i64) -> Result<(), StoreError> {
-    escalation::resolve_all(ctx, tx, &unacked_subject(id), now).await?;
-    escalation::resolve_all(ctx, tx, &overdue_subject(id), now).await
+    escalation::resolve_all(ctx, tx, &unacked_subject(id, None), now).await?;
+    escalation::resolve_all(ctx, tx, &overdue_subject(id, None), now).await
 }
 
 fn policy(ctx: &Ctx, major: bool) -> Policy {
@@ -249,12 +265,15 @@ async fn edit_cards(
 pub fn take_from_alert<'a>(
     ctx: &'a Ctx,
     tx: &'a mut Tx,
-    subject: &'a str,
+    subject: &'a Subject,
     member: &'a Member,
     now: i64,
 ) -> futures::future::BoxFuture<'a, Result<escalation::Took, StoreError>> {
     Box::pin(async move {
-        let Some(id) = subject.split(':').nth(1).and_then(|s| s.parse().ok()) else {
+        let Subject::Hazard {
+            id: HazardId(id), ..
+        } = *subject
+        else {
             return Ok(escalation::Took::Nothing);
         };
         Ok(
@@ -385,7 +404,7 @@ pub async fn submit(
     }
     let unit_name = tx.unit_name(unit).await?;
     let item = Item {
-        subject: unacked_subject(id),
+        subject: unacked_subject(id, None),
         unit_id: unit.to_string(),
         what_key: "hz-what-unacked".into(),
         what_args: what(&h, &unit_name),
@@ -505,7 +524,7 @@ pub async fn transition(
     let unit_name = tx.unit_name(&h.unit_id).await?;
     match t {
         Transition::Ack => {
-            escalation::resolve_all_taken(ctx, tx, &unacked_subject(id), person, now).await?;
+            escalation::resolve_all_taken(ctx, tx, &unacked_subject(id, None), person, now).await?;
             let due = now + ctx.config.hazard.rectify_within.as_std().as_millis() as i64;
             arm_deadline(tx, id, due).await?;
             edit_cards(ctx, tx, &h, &person.name, now).await?;
@@ -520,7 +539,7 @@ pub async fn transition(
         Transition::Reopen => {
             // Back to the start: it must be acknowledged again, and escalates until it is.
             let item = Item {
-                subject: format!("{}:{now}", unacked_subject(id)),
+                subject: unacked_subject(id, Some(now)),
                 unit_id: h.unit_id.clone(),
                 what_key: "hz-what-unacked".into(),
                 what_args: what(&h, &unit_name),
@@ -630,7 +649,7 @@ pub async fn set_deadline(
     }
     let due = now + within_ms;
     tx.cancel_timers(&format!("hz:{id}")).await?;
-    escalation::resolve_all(ctx, tx, &overdue_subject(id), now).await?;
+    escalation::resolve_all(ctx, tx, &overdue_subject(id, None), now).await?;
     arm_deadline(tx, id, due).await?;
     let when = escalation::format_time(ctx, due);
     tx.add_hazard_event(id, now, Some(person.id), "deadline", Some(&when))
@@ -689,7 +708,7 @@ pub async fn on_overdue(
     }
     let unit_name = tx.unit_name(&h.unit_id).await?;
     let item = Item {
-        subject: format!("{}:{due}", overdue_subject(id)),
+        subject: overdue_subject(id, Some(due)),
         unit_id: h.unit_id.clone(),
         what_key: "hz-what-overdue".into(),
         what_args: what(&h, &unit_name),

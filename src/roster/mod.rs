@@ -5,10 +5,10 @@ pub mod commands;
 
 use crate::config::Lang;
 use crate::context::{Ctx, Features};
-use crate::ids::{EscalationId, HazardId, WarningId};
 use crate::notice::Notice;
 use crate::org::tree::UnitTree;
 use crate::org::Role;
+use crate::registry::{HandoverLine, HandoverValue};
 use crate::store::{StoreError, Tx};
 use crate::tr;
 use chrono::{Days, NaiveDate};
@@ -225,12 +225,17 @@ pub async fn on_shift_change(ctx: &Ctx, tx: &mut Tx, at: i64) -> Result<(), Stor
     Ok(())
 }
 
-fn ids<T: std::fmt::Display>(ctx: &Ctx, l: Lang, ids: &[i64], show: fn(i64) -> T) -> String {
-    if ids.is_empty() {
-        return tr!(ctx.i18n, l, "handover-none");
-    }
-    let shown: Vec<String> = ids.iter().map(|id| show(*id).to_string()).collect();
-    shown.join(&tr!(ctx.i18n, l, "list-separator"))
+/// A feature's handover line in `l`.
+fn line(ctx: &Ctx, l: Lang, line: &HandoverLine) -> String {
+    let value = match &line.value {
+        HandoverValue::Items(ids) if ids.is_empty() => tr!(ctx.i18n, l, "handover-none"),
+        HandoverValue::Items(ids) => {
+            let shown: Vec<String> = ids.iter().map(ToString::to_string).collect();
+            shown.join(&tr!(ctx.i18n, l, "list-separator"))
+        }
+        HandoverValue::State(key) => ctx.i18n.t(l, key, &[]),
+    };
+    ctx.i18n.t(l, line.key, &[("value", value.into())])
 }
 
 async fn handover(ctx: &Ctx, tx: &mut Tx, today: NaiveDate, at: i64) -> Result<(), StoreError> {
@@ -240,32 +245,30 @@ async fn handover(ctx: &Ctx, tx: &mut Tx, today: NaiveDate, at: i64) -> Result<(
     }
     let yesterday = today - Days::new(1);
     let outgoing = tx.rostered(yesterday, Role::DutyOfficer).await?;
-    let round = tx.current_round(at).await?.map(|r| r.id);
     let day = today.format("%Y-%m-%d").to_string();
     let mut units: Vec<&str> = incoming.iter().map(|p| p.unit_id.as_str()).collect();
     units.dedup();
     for unit_id in units {
-        let facts = tx.handover(unit_id, round, at).await?;
+        // What each feature hands over, in the order they registered.
+        let mut lines = Vec::new();
+        for take in ctx.features.handover_lines() {
+            lines.push(take(ctx, tx, unit_id, at).await?);
+        }
         let unit = tx.unit_name(unit_id).await?;
         let mut told = Vec::new();
         for p in incoming.iter().filter(|p| p.unit_id == unit_id) {
             let l = Lang::from_telegram(Some(&p.lang));
-            let round_state = match facts.round_answered {
-                None => "handover-no-round",
-                Some(true) => "handover-answered",
-                Some(false) => "handover-unanswered",
-            };
-            let text = tr!(
+            let mut text = tr!(
                 ctx.i18n,
                 l,
                 "handover",
                 unit = unit.clone(),
-                day = day.clone(),
-                escalations = ids(ctx, l, &facts.open_escalations, EscalationId),
-                hazards = ids(ctx, l, &facts.overdue_hazards, HazardId),
-                warnings = ids(ctx, l, &facts.waiting_warnings, WarningId),
-                round = tr!(ctx.i18n, l, round_state)
+                day = day.clone()
             );
+            for each in &lines {
+                text.push('\n');
+                text.push_str(&line(ctx, l, each));
+            }
             let key = format!("ho.{unit_id}.{day}.{}", p.chat_id);
             ctx.say(tx, &Notice::text(key, p.chat_id, text), at).await?;
             told.push(p.name.clone());

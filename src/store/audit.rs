@@ -3,7 +3,7 @@
 //! the tipster's side), `zero_answers`, `unit_pauses`, `admin_events`, and warnings: each
 //! issue, end and confirmation.
 use super::{on_pool, on_tx, Result, Store, Tx};
-use crate::ids::{EscalationId, HazardId, ItemId, Kind, TipId, WarningId};
+use crate::ids::{EscalationId, ItemId, Kind, Subject, TipId, WarningId};
 
 /// One line of the trail. `item` is an id people use (`E-3`, `H-12`, `T-4`, a unit id);
 /// `actor` is a member (person id and display name), never a tipster.
@@ -375,19 +375,14 @@ impl Store {
 
 /// What an escalation is about, by the item's own id: `hazard:12` → `H-12`.
 fn about(subject: &str) -> String {
-    let mut parts = subject.split(':');
-    let kind = parts.next().unwrap_or_default();
-    let rest: Vec<&str> = parts.collect();
-    // The item's number, where the subject starts with one.
-    let n = rest.first().and_then(|s| s.parse::<i64>().ok());
-    match (kind, rest.as_slice(), n) {
-        ("hazard", [_, ..], Some(n)) => HazardId(n).to_string(),
-        ("hazard-overdue", [_, ..], Some(n)) => format!("{} overdue", HazardId(n)),
-        ("tip", [_], Some(n)) => TipId(n).to_string(),
-        ("zero", [round, unit], _) => format!("zero report of {unit}, round {round}"),
-        ("zincident", [round, unit], _) => format!("incident of {unit}, round {round}"),
-        ("warning", [_, unit], Some(n)) => format!("{}, not confirmed in {unit}", WarningId(n)),
-        _ => subject.to_string(),
+    match subject.parse::<Subject>() {
+        Ok(Subject::Hazard { id, .. }) => id.to_string(),
+        Ok(Subject::HazardOverdue { id, .. }) => format!("{id} overdue"),
+        Ok(Subject::Tip(id)) => id.to_string(),
+        Ok(Subject::Zero { round, unit }) => format!("zero report of {unit}, round {round}"),
+        Ok(Subject::Incident { round, unit }) => format!("incident of {unit}, round {round}"),
+        Ok(Subject::Warning { id, unit }) => format!("{id}, not confirmed in {unit}"),
+        Err(_) => subject.to_string(),
     }
 }
 

@@ -9,12 +9,50 @@ pub struct EscalationRow {
     pub what_key: String,
     pub what_args: String,
     pub policy: String,
-    pub state: String,
+    pub state: EscalationState,
     pub since: i64,
     pub chain_start: i64,
     pub next_step: i64,
     pub acked_by: Option<i64>,
     pub acked_at: Option<i64>,
+}
+
+/// Where a chain stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EscalationState {
+    /// Alerting, step after step.
+    Open,
+    /// Someone is on it; it may re-trigger if not resolved in time.
+    Acknowledged,
+    /// Paused until a wake-up timer opens it again.
+    Snoozed,
+    /// Over.
+    Resolved,
+}
+
+impl EscalationState {
+    const ALL: [EscalationState; 4] = [
+        EscalationState::Open,
+        EscalationState::Acknowledged,
+        EscalationState::Snoozed,
+        EscalationState::Resolved,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EscalationState::Open => "open",
+            EscalationState::Acknowledged => "acknowledged",
+            EscalationState::Snoozed => "snoozed",
+            EscalationState::Resolved => "resolved",
+        }
+    }
+
+    fn parse(s: &str) -> Result<EscalationState> {
+        Self::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s)
+            .ok_or_else(|| super::StoreError::Corrupt(format!("escalation state {s:?}")))
+    }
 }
 
 type Row = (
@@ -32,21 +70,21 @@ type Row = (
     Option<i64>,
 );
 
-fn row_of(r: Row) -> EscalationRow {
-    EscalationRow {
+fn row_of(r: Row) -> Result<EscalationRow> {
+    Ok(EscalationRow {
         id: r.0,
         subject: r.1,
         unit_id: r.2,
         what_key: r.3,
         what_args: r.4,
         policy: r.5,
-        state: r.6,
+        state: EscalationState::parse(&r.6)?,
         since: r.7,
         chain_start: r.8,
         next_step: r.9,
         acked_by: r.10,
         acked_at: r.11,
-    }
+    })
 }
 
 const COLS: &str = "id, subject, unit_id, what_key, what_args, policy, state, since, chain_start, next_step, acked_by, acked_at";
@@ -121,7 +159,7 @@ impl Tx {
                     .bind(id)
                     .fetch_optional(&mut **c)
                     .await?);
-        Ok(row.map(row_of))
+        row.map(row_of).transpose()
     }
 
     /// Unresolved chains whose subject is `prefix` or starts with `prefix:`.
@@ -152,7 +190,7 @@ impl Tx {
     pub async fn update_escalation(
         &mut self,
         id: i64,
-        state: &str,
+        state: EscalationState,
         next_step: i64,
         chain_start: i64,
         acked: Option<(i64, i64)>,
@@ -161,7 +199,7 @@ impl Tx {
         let sql = "UPDATE escalations SET state = $2, next_step = $3, chain_start = $4, \
                    acked_by = COALESCE($5, acked_by), acked_at = COALESCE($6, acked_at), \
                    resolved_at = COALESCE($7, resolved_at) WHERE id = $1";
-        on_tx!(self, c => sqlx::query(sql).bind(id).bind(state).bind(next_step).bind(chain_start)
+        on_tx!(self, c => sqlx::query(sql).bind(id).bind(state.as_str()).bind(next_step).bind(chain_start)
             .bind(acked.map(|a| a.0)).bind(acked.map(|a| a.1)).bind(resolved_at).execute(&mut **c).await?.rows_affected());
         Ok(())
     }

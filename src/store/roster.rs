@@ -54,17 +54,6 @@ impl Tx {
     }
 }
 
-/// What an incoming duty officer takes over (交接班).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Handover {
-    pub open_escalations: Vec<i64>,
-    pub overdue_hazards: Vec<i64>,
-    /// Warnings still in force that some of the unit's recipients have not confirmed.
-    pub waiting_warnings: Vec<i64>,
-    /// The current round's answer: `None` without a round, `Some(false)` while unanswered.
-    pub round_answered: Option<bool>,
-}
-
 /// Someone on a shift: their private chat, language and name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OnShift {
@@ -94,40 +83,39 @@ impl Tx {
             .collect())
     }
 
-    /// A unit's open escalations, overdue hazards and answer to the current round.
-    pub async fn handover(
-        &mut self,
-        unit_id: &str,
-        round: Option<i64>,
-        now: i64,
-    ) -> Result<Handover> {
+    /// A unit's escalations not yet resolved.
+    pub async fn open_escalations_of(&mut self, unit_id: &str) -> Result<Vec<i64>> {
         let sql =
             "SELECT id FROM escalations WHERE unit_id = $1 AND state <> 'resolved' ORDER BY id";
-        let escalations: Vec<(i64,)> =
+        let rows: Vec<(i64,)> =
             on_tx!(self, c => sqlx::query_as(sql).bind(unit_id).fetch_all(&mut **c).await?);
+        Ok(rows.into_iter().map(|r| r.0).collect())
+    }
+
+    /// A unit's hazard reports past their deadline for rectification at `now`.
+    pub async fn overdue_hazards_of(&mut self, unit_id: &str, now: i64) -> Result<Vec<i64>> {
         let sql = "SELECT id FROM hazards WHERE unit_id = $1 AND state NOT IN ('closed', 'rejected', 'rectified') \
                    AND duplicate_of IS NULL AND rectify_due IS NOT NULL AND rectify_due < $2 ORDER BY id";
-        let hazards: Vec<(i64,)> = on_tx!(self, c => sqlx::query_as(sql).bind(unit_id).bind(now)
+        let rows: Vec<(i64,)> = on_tx!(self, c => sqlx::query_as(sql).bind(unit_id).bind(now)
             .fetch_all(&mut **c).await?);
+        Ok(rows.into_iter().map(|r| r.0).collect())
+    }
+
+    /// Warnings still in force that some of the unit's recipients have not confirmed.
+    pub async fn waiting_warnings_of(&mut self, unit_id: &str) -> Result<Vec<i64>> {
         let sql = "SELECT DISTINCT r.warning_id FROM warning_recipients r JOIN warnings w ON w.id = r.warning_id \
                    WHERE r.unit_id = $1 AND w.ended_at IS NULL AND r.state <> 'confirmed' ORDER BY r.warning_id";
-        let warnings: Vec<(i64,)> =
+        let rows: Vec<(i64,)> =
             on_tx!(self, c => sqlx::query_as(sql).bind(unit_id).fetch_all(&mut **c).await?);
-        let answered = match round {
-            None => None,
-            Some(r) => {
-                let sql = "SELECT COUNT(*) FROM zero_answers WHERE round_id = $1 AND unit_id = $2";
-                let n: (i64,) = on_tx!(self, c => sqlx::query_as(sql).bind(r).bind(unit_id)
-                    .fetch_one(&mut **c).await?);
-                Some(n.0 > 0)
-            }
-        };
-        Ok(Handover {
-            open_escalations: escalations.into_iter().map(|r| r.0).collect(),
-            overdue_hazards: hazards.into_iter().map(|r| r.0).collect(),
-            waiting_warnings: warnings.into_iter().map(|r| r.0).collect(),
-            round_answered: answered,
-        })
+        Ok(rows.into_iter().map(|r| r.0).collect())
+    }
+
+    /// Has the unit answered round `round`?
+    pub async fn has_answered(&mut self, round: i64, unit_id: &str) -> Result<bool> {
+        let sql = "SELECT COUNT(*) FROM zero_answers WHERE round_id = $1 AND unit_id = $2";
+        let n: (i64,) = on_tx!(self, c => sqlx::query_as(sql).bind(round).bind(unit_id)
+            .fetch_one(&mut **c).await?);
+        Ok(n.0 > 0)
     }
 
     /// Units that keep a duty-officer roster (a day of it within `near`) but have nobody on

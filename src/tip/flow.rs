@@ -49,7 +49,7 @@ pub const TIMERS: TimerKinds = &[(FORGET, |ctx, tx, t| {
 })];
 
 pub fn subject(id: i64) -> String {
-    format!("tip:{id}")
+    crate::ids::Subject::Tip(crate::ids::TipId(id)).to_string()
 }
 
 /// The unit whose supervisors and duty room handle tips (read in the transaction that files
@@ -505,12 +505,12 @@ pub async fn acknowledge(
 pub fn take_from_alert<'a>(
     ctx: &'a Ctx,
     tx: &'a mut Tx,
-    subject: &'a str,
+    subject: &'a crate::ids::Subject,
     member: &'a Member,
     now: i64,
 ) -> futures::future::BoxFuture<'a, Result<escalation::Took, StoreError>> {
     Box::pin(async move {
-        let Some(id) = subject.strip_prefix("tip:").and_then(|s| s.parse().ok()) else {
+        let crate::ids::Subject::Tip(crate::ids::TipId(id)) = *subject else {
             return Ok(escalation::Took::Nothing);
         };
         let outcome = acknowledge(ctx, tx, id, member, now)

@@ -36,6 +36,18 @@ const TALLY_GAP_MS: i64 = 3000;
 pub fn register(r: &mut Features) {
     r.timers(TIMERS);
     r.alert_taker("warning", take_from_alert);
+    // The handover names the warnings some of the unit have not confirmed.
+    r.handover_line(|_, tx, unit, _| {
+        Box::pin(async move {
+            let ids = tx.waiting_warnings_of(unit).await?;
+            Ok(crate::registry::HandoverLine {
+                key: "handover-warnings",
+                value: crate::registry::HandoverValue::Items(
+                    ids.into_iter().map(|n| WarningId(n).into()).collect(),
+                ),
+            })
+        })
+    });
 }
 
 pub const TIMERS: TimerKinds = &[
@@ -564,7 +576,8 @@ fn escalate_at(w: &WarningRow) -> i64 {
 }
 
 fn alert_subject(id: i64, unit_id: &str) -> String {
-    format!("warning:{id}:{unit_id}")
+    let (id, unit) = (WarningId(id), unit_id.to_string());
+    crate::ids::Subject::Warning { id, unit }.to_string()
 }
 
 /// Names of who has not confirmed, with their @usernames, for the alert.
@@ -781,7 +794,7 @@ fn all_clear(ctx: &Ctx, w: &WarningRow, l: Lang, ending: Ending) -> String {
 pub fn take_from_alert<'a>(
     _ctx: &'a Ctx,
     _tx: &'a mut Tx,
-    _subject: &'a str,
+    _subject: &'a crate::ids::Subject,
     _member: &'a Member,
     _now: i64,
 ) -> futures::future::BoxFuture<'a, Result<Took, StoreError>> {

@@ -27,6 +27,21 @@ pub const NAG: &str = "zero.nag";
 pub fn register(r: &mut Features) {
     r.timers(TIMERS);
     r.alert_taker("zero", take_from_alert);
+    // The handover says whether the unit answered today's round.
+    r.handover_line(|_, tx, unit, at| {
+        Box::pin(async move {
+            let state = match tx.current_round(at).await? {
+                None => "handover-no-round",
+                Some(round) if tx.has_answered(round.id, unit).await? => "handover-answered",
+                Some(_) => "handover-unanswered",
+            };
+            let value = crate::registry::HandoverValue::State(state);
+            Ok(crate::registry::HandoverLine {
+                key: "handover-round",
+                value,
+            })
+        })
+    });
     // The firing's own instant, not now: a late firing still belongs to its round.
     r.schedule(
         "zero_report.remind",
@@ -212,7 +227,8 @@ fn policy(ctx: &Ctx) -> Policy {
 }
 
 fn missing_subject(round: i64, unit: &str) -> String {
-    format!("zero:{round}:{unit}")
+    let unit = unit.to_string();
+    crate::ids::Subject::Zero { round, unit }.to_string()
 }
 
 /// The escalation engine's hook: someone took the alert about a unit's missing report
@@ -221,7 +237,7 @@ fn missing_subject(round: i64, unit: &str) -> String {
 pub fn take_from_alert<'a>(
     _ctx: &'a Ctx,
     _tx: &'a mut Tx,
-    _subject: &'a str,
+    _subject: &'a crate::ids::Subject,
     _member: &'a Member,
     _now: i64,
 ) -> futures::future::BoxFuture<'a, Result<escalation::Took, StoreError>> {
@@ -229,7 +245,8 @@ pub fn take_from_alert<'a>(
 }
 
 fn incident_subject(round: i64, unit: &str) -> String {
-    format!("zincident:{round}:{unit}")
+    let unit = unit.to_string();
+    crate::ids::Subject::Incident { round, unit }.to_string()
 }
 
 /// At most this many units are named in a nag; a district of hundreds would not fit a

@@ -240,9 +240,16 @@ async fn a_pass_prunes_finished_rows_and_keeps_what_is_needed(b: Backend) {
         .await
         .expect("esc")
         .expect("new");
-    tx.update_escalation(done_esc, "resolved", 1, OLD, None, Some(OLD + DAY))
-        .await
-        .expect("resolve");
+    tx.update_escalation(
+        done_esc,
+        lookout::store::EscalationState::Resolved,
+        1,
+        OLD,
+        None,
+        Some(OLD + DAY),
+    )
+    .await
+    .expect("resolve");
     for e in [open_esc, done_esc] {
         tx.add_event(&lookout::store::Event::of(e, OLD, "notified"))
             .await

@@ -231,6 +231,21 @@ async fn the_handover_reaches_the_incoming_officer_and_tomorrows_gap_is_reported
             && text.contains("Warnings waiting for confirmation: W-1"),
         "{text}"
     );
+    // One line per feature, in the order the handover always had.
+    let lines: Vec<&str> = text
+        .lines()
+        .map(|l| l.split(':').next().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        lines[1..],
+        [
+            "Open alerts",
+            "Hazards past their deadline",
+            "Warnings waiting for confirmation",
+            "Today's zero report"
+        ],
+        "{text}"
+    );
     bot.sim
         .wait_for(outgoing.id(), WAIT, |m| {
             m.text()
