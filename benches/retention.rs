@@ -396,14 +396,16 @@ impl Day<'_> {
         let mut still = Vec::new();
         for (id, day, reporter) in self.hazards.drain(..) {
             let at = t0 + 14 * HOUR;
-            let state = match n - day {
-                1 => "acknowledged",
-                4 => "rectified",
-                7 => "closed",
-                _ => "",
+            use lookout::store::HazardState;
+            let step = match n - day {
+                1 => Some(HazardState::Acknowledged),
+                4 => Some(HazardState::Rectified),
+                7 => Some(HazardState::Closed),
+                _ => None,
             };
-            if !state.is_empty() {
-                tx.set_hazard_state(id, state, at).await?;
+            if let Some(step) = step {
+                let state = step.as_str();
+                tx.set_hazard_state(id, step, at).await?;
                 tx.add_hazard_event(id, at, None, state, Some("已处理"))
                     .await?;
                 send(

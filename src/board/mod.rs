@@ -454,8 +454,10 @@ pub async fn view(
             unit: name_of(&h.unit_id),
             unit_id: h.unit_id,
             category: ctx.i18n.t(l, &format!("hz-cat-{}", h.category), &[]),
-            state_label: ctx.i18n.t(l, &format!("hz-state-{}", h.state), &[]),
-            state: h.state,
+            state_label: ctx
+                .i18n
+                .t(l, &format!("hz-state-{}", h.state.as_str()), &[]),
+            state: h.state.as_str().to_string(),
             major: h.major,
             age: age(ctx, l, now - h.created_at),
             deadline: h.rectify_due.map(|d| time(ctx, d)),

@@ -45,11 +45,11 @@ pub fn popup(ctx: &Ctx, inc: &Input, r: &mut Replies, e: HazardError) -> Result<
 /// What came of a transition: the state it left the report in, or why it was refused.
 fn settled(ctx: &Ctx, l: Lang, id: i64, o: Outcome) -> Result<String, HazardError> {
     Err(match o {
-        Outcome::Done { state } => return Ok(state),
+        Outcome::Done { state } => return Ok(state.as_str().to_string()),
         Outcome::NotAllowed => HazardError::NotAllowed,
         Outcome::WrongState { state } => HazardError::WrongState {
             id: HazardId(id),
-            state: super::state_name(ctx, l, &state),
+            state: super::state_name(ctx, l, state.as_str()),
         },
         Outcome::NeedsText => HazardError::NeedsText,
         Outcome::Unknown => HazardError::Unknown(HazardId(id)),
@@ -792,7 +792,7 @@ async fn history(
         "hz-history-title",
         id = HazardId(id),
         category = super::category_name(ctx, l, &h.category),
-        state = super::state_name(ctx, l, &h.state),
+        state = super::state_name(ctx, l, h.state.as_str()),
         text = h.description.clone()
     )];
     for e in tx.hazard_history(id).await? {
@@ -856,7 +856,7 @@ pub async fn status(
             id = HazardId(h.id),
             unit = unit,
             category = super::category_name(ctx, l, &h.category),
-            state = super::state_name(ctx, l, &h.state),
+            state = super::state_name(ctx, l, h.state.as_str()),
             hours = (now - h.created_at) / 3_600_000
         ));
     }

@@ -17,7 +17,7 @@ use crate::notice::{Button, Buttons, Notice};
 use crate::org::tree::UnitTree;
 use crate::org::{Member, Role};
 use crate::schedule::TimerKinds;
-use crate::store::{Hazard, NewHazard, NewTimer, StoreError, Tx};
+use crate::store::{Hazard, HazardState, NewHazard, NewTimer, StoreError, Tx};
 use crate::tr;
 use draft::Draft;
 use serde_json::json;
@@ -427,26 +427,33 @@ pub enum Transition {
 }
 
 impl Transition {
-    fn name(self) -> &'static str {
+    /// The state a transition leaves the report in.
+    fn to(self) -> HazardState {
         match self {
-            Transition::Ack => "acknowledged",
-            Transition::Work => "rectifying",
-            Transition::Done => "rectified",
-            Transition::Close => "closed",
-            Transition::Reject => "rejected",
-            Transition::Reopen => "reopened",
+            Transition::Ack => HazardState::Acknowledged,
+            Transition::Work => HazardState::Rectifying,
+            Transition::Done => HazardState::Rectified,
+            Transition::Close => HazardState::Closed,
+            Transition::Reject => HazardState::Rejected,
+            Transition::Reopen => HazardState::Reopened,
         }
     }
 
+    /// The step's name in the report's history (and the reporter's message).
+    fn name(self) -> &'static str {
+        self.to().as_str()
+    }
+
     /// States a transition starts from.
-    fn from(self) -> &'static [&'static str] {
+    fn from(self) -> &'static [HazardState] {
+        use HazardState::*;
         match self {
-            Transition::Ack => &["reported", "reopened"],
-            Transition::Work => &["acknowledged"],
-            Transition::Done => &["acknowledged", "rectifying"],
-            Transition::Close => &["rectified"],
-            Transition::Reject => &["reported", "reopened", "acknowledged"],
-            Transition::Reopen => &["rectified", "closed", "rejected"],
+            Transition::Ack => &[Reported, Reopened],
+            Transition::Work => &[Acknowledged],
+            Transition::Done => &[Acknowledged, Rectifying],
+            Transition::Close => &[Rectified],
+            Transition::Reject => &[Reported, Reopened, Acknowledged],
+            Transition::Reopen => &[Rectified, Closed, Rejected],
         }
     }
 
@@ -466,9 +473,9 @@ impl Transition {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    Done { state: String },
+    Done { state: HazardState },
     NotAllowed,
-    WrongState { state: String },
+    WrongState { state: HazardState },
     NeedsText,
     Unknown,
 }
@@ -490,7 +497,7 @@ pub async fn check(
     if member.person.is_none() || !escalation::allowed(tx, member, &h.unit_id, t.roles()).await? {
         return Ok(Err(Outcome::NotAllowed));
     }
-    if !t.from().contains(&h.state.as_str()) {
+    if !t.from().contains(&h.state) {
         return Ok(Err(Outcome::WrongState { state: h.state }));
     }
     Ok(Ok(h))
@@ -518,7 +525,7 @@ pub async fn transition(
     if t.needs_text() && text.is_none() {
         return Ok(Outcome::NeedsText);
     }
-    tx.set_hazard_state(id, t.name(), now).await?;
+    tx.set_hazard_state(id, t.to(), now).await?;
     tx.add_hazard_event(id, now, Some(person.id), t.name(), text)
         .await?;
     let unit_name = tx.unit_name(&h.unit_id).await?;
@@ -551,9 +558,7 @@ pub async fn transition(
         Transition::Work | Transition::Close => {}
     }
     tell_reporter(ctx, tx, &h, t.name(), &person.name, text, now).await?;
-    Ok(Outcome::Done {
-        state: t.name().to_string(),
-    })
+    Ok(Outcome::Done { state: t.to() })
 }
 
 /// A rectified report waits for a supervisor to verify it: the nearest supervisors up the
@@ -644,7 +649,7 @@ pub async fn set_deadline(
     if !escalation::allowed(tx, member, &h.unit_id, &[Role::Supervisor]).await? {
         return Ok(Outcome::NotAllowed);
     }
-    if !["acknowledged", "rectifying"].contains(&h.state.as_str()) {
+    if !matches!(h.state, HazardState::Acknowledged | HazardState::Rectifying) {
         return Ok(Outcome::WrongState { state: h.state });
     }
     let due = now + within_ms;
@@ -703,7 +708,8 @@ pub async fn on_overdue(
     let Some(h) = tx.hazard(id).await? else {
         return Ok(());
     };
-    if !["acknowledged", "rectifying"].contains(&h.state.as_str()) || h.rectify_due != Some(due) {
+    let rectifying = matches!(h.state, HazardState::Acknowledged | HazardState::Rectifying);
+    if !rectifying || h.rectify_due != Some(due) {
         return Ok(());
     }
     let unit_name = tx.unit_name(&h.unit_id).await?;
@@ -786,7 +792,7 @@ pub async fn confirm_existing(
     let Some(h) = visible(ctx, tx, member, id).await? else {
         return Ok(Joined::NotOffered);
     };
-    if ["closed", "rejected"].contains(&h.state.as_str()) {
+    if h.state.is_final() {
         return Ok(Joined::Closed);
     }
     for file_id in &d.photos {
@@ -884,8 +890,8 @@ mod tests {
     #[test]
     fn ids_and_transitions() {
         assert!(Transition::Close.roles() == [Role::Supervisor]);
-        assert!(Transition::Ack.from().contains(&"reopened"));
-        assert!(!Transition::Close.from().contains(&"reported"));
+        assert!(Transition::Ack.from().contains(&HazardState::Reopened));
+        assert!(!Transition::Close.from().contains(&HazardState::Reported));
         assert!(Transition::Reject.needs_text() && !Transition::Done.needs_text());
     }
 }

@@ -10,10 +10,58 @@ pub struct Hazard {
     pub description: String,
     pub major: bool,
     pub location: Option<(f64, f64)>,
-    pub state: String,
+    pub state: HazardState,
     pub created_at: i64,
     pub rectify_due: Option<i64>,
     pub duplicate_of: Option<i64>,
+}
+
+/// Where a hazard report stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HazardState {
+    Reported,
+    Acknowledged,
+    Rectifying,
+    Rectified,
+    Closed,
+    Rejected,
+    Reopened,
+}
+
+impl HazardState {
+    const ALL: [HazardState; 7] = [
+        HazardState::Reported,
+        HazardState::Acknowledged,
+        HazardState::Rectifying,
+        HazardState::Rectified,
+        HazardState::Closed,
+        HazardState::Rejected,
+        HazardState::Reopened,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HazardState::Reported => "reported",
+            HazardState::Acknowledged => "acknowledged",
+            HazardState::Rectifying => "rectifying",
+            HazardState::Rectified => "rectified",
+            HazardState::Closed => "closed",
+            HazardState::Rejected => "rejected",
+            HazardState::Reopened => "reopened",
+        }
+    }
+
+    /// Closed or rejected: nothing more happens to it unless it is reopened.
+    pub fn is_final(self) -> bool {
+        matches!(self, HazardState::Closed | HazardState::Rejected)
+    }
+
+    fn parse(s: &str) -> Result<HazardState> {
+        Self::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s)
+            .ok_or_else(|| super::StoreError::Corrupt(format!("hazard state {s:?}")))
+    }
 }
 
 type Row = (
@@ -31,8 +79,8 @@ type Row = (
     Option<i64>,
 );
 
-fn hazard_of(r: Row) -> Hazard {
-    Hazard {
+fn hazard_of(r: Row) -> Result<Hazard> {
+    Ok(Hazard {
         id: r.0,
         unit_id: r.1,
         reporter_id: r.2,
@@ -40,11 +88,11 @@ fn hazard_of(r: Row) -> Hazard {
         description: r.4,
         major: r.5,
         location: r.6.zip(r.7),
-        state: r.8,
+        state: HazardState::parse(&r.8)?,
         created_at: r.9,
         rectify_due: r.10,
         duplicate_of: r.11,
-    }
+    })
 }
 
 const COLS: &str =
@@ -90,15 +138,15 @@ impl Tx {
                     .bind(id)
                     .fetch_optional(&mut **c)
                     .await?);
-        Ok(row.map(hazard_of))
+        row.map(hazard_of).transpose()
     }
 
-    pub async fn set_hazard_state(&mut self, id: i64, state: &str, now: i64) -> Result<()> {
+    pub async fn set_hazard_state(&mut self, id: i64, state: HazardState, now: i64) -> Result<()> {
         let sql = "UPDATE hazards SET state = $2, \
                    acked_at = CASE WHEN $2 = 'acknowledged' THEN $3 ELSE acked_at END, \
                    rectified_at = CASE WHEN $2 = 'rectified' THEN $3 ELSE rectified_at END, \
                    closed_at = CASE WHEN $2 IN ('closed', 'rejected') THEN $3 ELSE closed_at END WHERE id = $1";
-        on_tx!(self, c => sqlx::query(sql).bind(id).bind(state).bind(now).execute(&mut **c).await?.rows_affected());
+        on_tx!(self, c => sqlx::query(sql).bind(id).bind(state.as_str()).bind(now).execute(&mut **c).await?.rows_affected());
         Ok(())
     }
 
@@ -169,7 +217,7 @@ impl Tx {
         );
         let rows: Vec<Row> =
             on_tx!(self, c => sqlx::query_as(&sql).bind(category).fetch_all(&mut **c).await?);
-        Ok(rows.into_iter().map(hazard_of).collect())
+        rows.into_iter().map(hazard_of).collect()
     }
 
     /// A person's language and chat, to tell them about their report.
@@ -203,7 +251,7 @@ impl Tx {
     ) -> Result<Vec<Hazard>> {
         let sql = open_sql();
         let rows: Vec<Row> = on_tx!(self, c => sqlx::query_as(&sql).fetch_all(&mut **c).await?);
-        Ok(open_of(rows, units, reporter))
+        open_of(rows, units, reporter)
     }
 }
 
@@ -215,11 +263,15 @@ fn open_of(
     rows: Vec<Row>,
     units: &std::collections::HashSet<&str>,
     reporter: Option<i64>,
-) -> Vec<Hazard> {
-    rows.into_iter()
-        .map(hazard_of)
-        .filter(|h| units.contains(h.unit_id.as_str()) || Some(h.reporter_id) == reporter)
-        .collect()
+) -> Result<Vec<Hazard>> {
+    let mut open = Vec::new();
+    for h in rows.into_iter().map(hazard_of) {
+        let h = h?;
+        if units.contains(h.unit_id.as_str()) || Some(h.reporter_id) == reporter {
+            open.push(h);
+        }
+    }
+    Ok(open)
 }
 
 impl Store {
@@ -238,6 +290,6 @@ impl Store {
     ) -> Result<Vec<Hazard>> {
         let sql = open_sql();
         let rows: Vec<Row> = on_pool!(self, p => sqlx::query_as(&sql).fetch_all(p).await?);
-        Ok(open_of(rows, units, reporter))
+        open_of(rows, units, reporter)
     }
 }

@@ -29,7 +29,7 @@ pub use escalation::{EscalationRow, EscalationState, Event, NewEscalation, Recip
 pub use fault::{Fault, Faults, Worker};
 pub use figures::{HazardFigures, TipFigures};
 pub use gauges::Gauges;
-pub use hazards::{Hazard, HazardEvent, NewHazard};
+pub use hazards::{Hazard, HazardEvent, HazardState, NewHazard};
 pub use inbox::{InboxItem, NewUpdate};
 pub use leader::{Job, JobLock};
 pub use org::{Joiner, RedeemOutcome, Sender};

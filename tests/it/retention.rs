@@ -213,7 +213,7 @@ async fn a_pass_prunes_finished_rows_and_keeps_what_is_needed(b: Backend) {
     };
     let open_hz = tx.insert_hazard(&hazard(OLD)).await.expect("hazard");
     let closed_hz = tx.insert_hazard(&hazard(OLD)).await.expect("hazard");
-    tx.set_hazard_state(closed_hz, "closed", OLD + DAY)
+    tx.set_hazard_state(closed_hz, lookout::store::HazardState::Closed, OLD + DAY)
         .await
         .expect("close");
     for h in [open_hz, closed_hz] {

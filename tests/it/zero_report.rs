@@ -531,15 +531,19 @@ async fn statistics_match_a_month_by_hand(b: Backend) {
             at: created,
         };
         let id = tx.insert_hazard(&h).await.expect("hazard");
-        tx.set_hazard_state(id, "acknowledged", created + acked_after)
-            .await
-            .expect("ack");
+        tx.set_hazard_state(
+            id,
+            lookout::store::HazardState::Acknowledged,
+            created + acked_after,
+        )
+        .await
+        .expect("ack");
         tx.set_rectify_due(id, Some(due)).await.expect("due");
         if let Some(t) = rectified {
-            tx.set_hazard_state(id, "rectified", t)
+            tx.set_hazard_state(id, lookout::store::HazardState::Rectified, t)
                 .await
                 .expect("rectified");
-            tx.set_hazard_state(id, "closed", t + min)
+            tx.set_hazard_state(id, lookout::store::HazardState::Closed, t + min)
                 .await
                 .expect("closed");
         }
