@@ -123,7 +123,7 @@ async fn database_families(
         ),
         &["state"],
     )?;
-    for state in ["waiting", "confirmed", "unreachable"] {
+    for state in crate::store::RecipientState::ALL.map(|s| s.as_str()) {
         let n = g
             .warning_recipients
             .iter()

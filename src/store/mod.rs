@@ -36,7 +36,9 @@ pub use org::{Joiner, RedeemOutcome, Sender};
 pub use roster::{Entry, OnShift, Staff, Swap, SwapState};
 pub use timers::{NewTimer, Timer};
 pub use tips::{TipChat, TipEntry, TipRow, TipWait};
-pub use warnings::{Candidate, NewWarning, UnitTally, WarningRecipient, WarningRow};
+pub use warnings::{
+    Candidate, NewWarning, RecipientState, UnitTally, WarningRecipient, WarningRow,
+};
 pub use zero::{Answer, BoardLine, ExpectedUnit, LastAnswer, Round, UnitStats};
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};

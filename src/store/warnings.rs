@@ -93,7 +93,7 @@ pub struct WarningRecipient {
     pub chat_id: i64,
     pub person_id: Option<i64>,
     pub unit_id: String,
-    pub state: String,
+    pub state: RecipientState,
     pub resent: bool,
     pub confirmed_at: Option<i64>,
     pub confirmed_name: Option<String>,
@@ -102,6 +102,39 @@ pub struct WarningRecipient {
     pub username: Option<String>,
     /// `None` for a duty room (the configured default).
     pub lang: Option<String>,
+}
+
+/// Where a warning's recipient stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecipientState {
+    /// Sent, not yet confirmed (收到).
+    Waiting,
+    Confirmed,
+    /// Telegram refused their copy for good (or they were unreachable already).
+    Unreachable,
+}
+
+impl RecipientState {
+    pub const ALL: [RecipientState; 3] = [
+        RecipientState::Waiting,
+        RecipientState::Confirmed,
+        RecipientState::Unreachable,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecipientState::Waiting => "waiting",
+            RecipientState::Confirmed => "confirmed",
+            RecipientState::Unreachable => "unreachable",
+        }
+    }
+
+    fn parse(s: &str) -> Result<RecipientState> {
+        Self::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s)
+            .ok_or_else(|| super::StoreError::Corrupt(format!("warning recipient state {s:?}")))
+    }
 }
 
 /// One unit's part of a warning.
@@ -144,19 +177,19 @@ type RecipientRow = (
     Option<String>,
 );
 
-fn recipient_of(r: RecipientRow) -> WarningRecipient {
-    WarningRecipient {
+fn recipient_of(r: RecipientRow) -> Result<WarningRecipient> {
+    Ok(WarningRecipient {
         chat_id: r.0,
         person_id: r.1,
         unit_id: r.2,
-        state: r.3,
+        state: RecipientState::parse(&r.3)?,
         resent: r.4,
         confirmed_at: r.5,
         confirmed_name: r.6,
         name: r.7,
         username: r.8,
         lang: r.9,
-    }
+    })
 }
 
 pub(super) const TALLY: &str = "SELECT r.unit_id, COUNT(*), \
@@ -281,9 +314,13 @@ impl Tx {
             on_tx!(self, c => {
                 let mut q = sqlx::QueryBuilder::new(head);
                 q.push_values(chunk, |mut b, r| {
-                    let state = if r.unreachable { "unreachable" } else { "waiting" };
+                    let state = if r.unreachable {
+                        RecipientState::Unreachable
+                    } else {
+                        RecipientState::Waiting
+                    };
                     b.push_bind(id).push_bind(r.chat_id).push_bind(r.person_id)
-                        .push_bind(r.unit_id.clone()).push_bind(state);
+                        .push_bind(r.unit_id.clone()).push_bind(state.as_str());
                 });
                 q.build().execute(&mut **c).await?.rows_affected()
             });
@@ -295,16 +332,19 @@ impl Tx {
     pub async fn warning_recipients(
         &mut self,
         id: i64,
-        states: &[&str],
+        states: &[RecipientState],
     ) -> Result<Vec<WarningRecipient>> {
         let sql = format!("{RECIPIENT} WHERE r.warning_id = $1 ORDER BY r.unit_id, r.chat_id");
         let rows: Vec<RecipientRow> =
             on_tx!(self, c => sqlx::query_as(&sql).bind(id).fetch_all(&mut **c).await?);
-        Ok(rows
-            .into_iter()
-            .map(recipient_of)
-            .filter(|r| states.is_empty() || states.contains(&r.state.as_str()))
-            .collect())
+        let mut chosen = Vec::new();
+        for r in rows.into_iter().map(recipient_of) {
+            let r = r?;
+            if states.is_empty() || states.contains(&r.state) {
+                chosen.push(r);
+            }
+        }
+        Ok(chosen)
     }
 
     pub async fn warning_recipient(
@@ -315,7 +355,7 @@ impl Tx {
         let sql = format!("{RECIPIENT} WHERE r.warning_id = $1 AND r.chat_id = $2");
         let row: Option<RecipientRow> = on_tx!(self, c => sqlx::query_as(&sql).bind(id).bind(chat_id)
             .fetch_optional(&mut **c).await?);
-        Ok(row.map(recipient_of))
+        row.map(recipient_of).transpose()
     }
 
     /// Record a confirmation; false if the recipient had confirmed already.
@@ -417,7 +457,7 @@ impl Tx {
         );
         let rows: Vec<RecipientRow> = on_tx!(self, c => sqlx::query_as(&sql).bind(id).bind(unit_id)
             .fetch_all(&mut **c).await?);
-        Ok(rows.into_iter().map(recipient_of).collect())
+        rows.into_iter().map(recipient_of).collect()
     }
 }
 

@@ -10,7 +10,7 @@ use crate::inbound::{HandlerError, Input, Refusal, Replies};
 use crate::limits::{self, Admit, Key, Kind};
 use crate::notice::Button;
 use crate::org::{Membership, Role};
-use crate::store::{StoreError, Tx, WarningRow};
+use crate::store::{RecipientState, StoreError, Tx, WarningRow};
 use crate::tr;
 
 /// Why a warning command is refused; what a person caused is answered with its locale key
@@ -548,7 +548,10 @@ pub async fn figures(ctx: &Ctx, tx: &mut Tx, inc: &Input, args: &str, r: &mut Re
     }
     // The store's recipient states (`warning_recipients.state`), shared with the gauges.
     let silent: Vec<String> = tx
-        .warning_recipients(id.0, &["waiting", "unreachable"])
+        .warning_recipients(
+            id.0,
+            &[RecipientState::Waiting, RecipientState::Unreachable],
+        )
         .await?
         .into_iter()
         .map(|r| match (&r.person_id, &r.username) {

@@ -16,7 +16,8 @@ use crate::notice::{Button, Notice, Priority};
 use crate::org::{Member, Role};
 use crate::schedule::TimerKinds;
 use crate::store::{
-    Candidate, NewTimer, NewWarning, StoreError, Tx, UnitTally, WarningRecipient, WarningRow,
+    Candidate, NewTimer, NewWarning, RecipientState, StoreError, Tx, UnitTally, WarningRecipient,
+    WarningRow,
 };
 use crate::tr;
 use serde_json::json;
@@ -532,7 +533,7 @@ pub async fn confirm(
     if w.ended_at.is_some() {
         return Ok(Confirmed::Ended);
     }
-    if let (Some(at), "confirmed") = (r.confirmed_at, r.state.as_str()) {
+    if let (Some(at), RecipientState::Confirmed) = (r.confirmed_at, r.state) {
         return Ok(Confirmed::Already { at });
     }
     if !tx.confirm_warning(id, chat, by, by_name, now).await? {
@@ -591,7 +592,7 @@ fn silent_names(ctx: &Ctx, silent: &[WarningRecipient]) -> String {
                 (Some(_), None) => r.name.clone(),
                 (None, _) => tr!(ctx.i18n, l, "warning-duty-room", unit = r.name.clone()),
             };
-            if r.state == "unreachable" {
+            if r.state == RecipientState::Unreachable {
                 n = tr!(ctx.i18n, l, "warning-unreachable-mark", name = n);
             }
             n
@@ -634,7 +635,9 @@ async fn on_resend(ctx: &Ctx, tx: &mut Tx, id: i64, now: i64) -> Result<(), Stor
         return Ok(());
     };
     tx.mark_unreachable_recipients(id).await?;
-    let waiting = tx.warning_recipients(id, &["waiting"]).await?;
+    let waiting = tx
+        .warning_recipients(id, &[RecipientState::Waiting])
+        .await?;
     let texts = Texts::of(ctx, tx, &w).await?;
     let again: Vec<Notice> = waiting
         .iter()
@@ -745,7 +748,7 @@ pub async fn end(
         .collect();
     let clear: Vec<Notice> = recipients
         .iter()
-        .filter(|r| r.state != "unreachable")
+        .filter(|r| r.state != RecipientState::Unreachable)
         .map(|r| {
             let l = lang_of(ctx, r.lang.as_deref());
             let text = words.iter().find(|(w, _)| *w == l).map(|(_, t)| t.clone());
