@@ -371,7 +371,7 @@ fn counted(inner: &Inner, method: &'static str, p: &Params) -> Result<Value, Api
     }
     let chat_id = p.chat_id()?;
     check_chat(&st, chat_id)?;
-    let now = Instant::now();
+    let now = inner.clock.instant();
     // Telegram's paid broadcast exists for sends only.
     let paid = !method.starts_with("edit") && p.opt_bool("allow_paid_broadcast")?.unwrap_or(false);
     let (result, event) = if method.starts_with("edit") {

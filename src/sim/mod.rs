@@ -30,6 +30,9 @@ pub struct SimConfig {
     pub token: String,
     /// `None` turns rate limiting off.
     pub limits: Option<Limits>,
+    /// What the rate limits count time by: the system's, or a test's clock shared with the
+    /// bot, so that moving it frees the chats on both sides.
+    pub clock: crate::clock::Clock,
 }
 
 impl Default for SimConfig {
@@ -37,6 +40,7 @@ impl Default for SimConfig {
         SimConfig {
             token: "123456:TEST".into(),
             limits: Some(Limits::telegram()),
+            clock: crate::clock::Clock::system(),
         }
     }
 }

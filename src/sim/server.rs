@@ -46,6 +46,7 @@ pub(crate) async fn start(cfg: SimConfig) -> anyhow::Result<Arc<Inner>> {
         },
         addr,
         state: Mutex::new(state),
+        clock: cfg.clock.clone(),
         updates_changed: Notify::new(),
         updates_confirmed: Notify::new(),
         sent_changed: Notify::new(),

@@ -25,6 +25,8 @@ pub(crate) struct Inner {
     pub bot: BotInfo,
     pub addr: SocketAddr,
     pub state: Mutex<State>,
+    /// Time for the rate limits (`SimConfig::clock`).
+    pub clock: crate::clock::Clock,
     /// Woken when an update is queued (long polls wait on it).
     pub updates_changed: Notify,
     /// Woken when updates are confirmed by the bot.

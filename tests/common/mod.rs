@@ -303,6 +303,11 @@ impl TestBot {
         config: Config,
         clock: TestClock,
     ) -> TestBot {
+        // The simulated Telegram counts its limits on the same clock as the bot's sender.
+        let sim = SimConfig {
+            clock: clock.clock(),
+            ..sim
+        };
         let mut bot = TestBot::prepare(backend, sim, config).await;
         bot.clock = Some(clock);
         bot.start().await;
