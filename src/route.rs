@@ -26,7 +26,7 @@ pub async fn handle(ctx: &Ctx, inc: &Input) -> HandlerResult {
 }
 
 async fn commanded(ctx: &Ctx, inc: &Input, cmd: &Command) -> HandlerResult {
-    use membership::commands as o;
+    use membership::commands as m;
     use tip::desk;
     let args = cmd.args.as_str();
     let first = args.split_whitespace().next();
@@ -36,23 +36,23 @@ async fn commanded(ctx: &Ctx, inc: &Input, cmd: &Command) -> HandlerResult {
     match cmd.known() {
         Some(Known::Start) => {
             inbound::run(ctx, inc, async |tx, r| {
-                o::start(ctx, tx, inc, args.trim(), r).await
+                m::start(ctx, tx, inc, args.trim(), r).await
             })
             .await
         }
         Some(Known::Help) => {
             let mut r = inc.replies();
-            r.text(o::help_text(ctx, &inc.member, inc.lang));
+            r.text(m::help_text(ctx, &inc.member, inc.lang));
             r.send(ctx).await
         }
         Some(Known::Lang) if args.is_empty() => {
             let mut r = inc.replies();
-            o::choose_lang(ctx, inc, &mut r);
+            m::choose_lang(ctx, inc, &mut r);
             r.send(ctx).await
         }
         Some(Known::Lang) => {
             inbound::run(ctx, inc, async |tx, r| {
-                o::set_lang(ctx, tx, inc, args, r).await
+                m::set_lang(ctx, tx, inc, args, r).await
             })
             .await
         }
@@ -61,18 +61,18 @@ async fn commanded(ctx: &Ctx, inc: &Input, cmd: &Command) -> HandlerResult {
         }
         Some(Known::Bind) => {
             inbound::run(ctx, inc, async |tx, r| {
-                o::bind(ctx, tx, inc, first, r).await
+                m::bind(ctx, tx, inc, first, r).await
             })
             .await
         }
         Some(Known::Invite) => {
             inbound::run(ctx, inc, async |tx, r| {
-                o::invite(ctx, tx, inc, args, r).await
+                m::invite(ctx, tx, inc, args, r).await
             })
             .await
         }
         Some(Known::Board) => {
-            inbound::run(ctx, inc, async |tx, r| o::board(ctx, tx, inc, r).await).await
+            inbound::run(ctx, inc, async |tx, r| m::board(ctx, tx, inc, r).await).await
         }
         Some(Known::Ack) if names_tip => {
             inbound::run(ctx, inc, async |tx, r| {
