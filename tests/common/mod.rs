@@ -132,6 +132,16 @@ impl TestClock {
         }
     }
 
+    /// Starting at the system's now: for a test whose output the real binary reads on the
+    /// system's clock (`lookout audit` with its default month).
+    pub fn now() -> TestClock {
+        TestClock {
+            origin_ms: chrono::Utc::now().timestamp_millis(),
+            since: Instant::now(),
+            jumped_ms: Arc::new(AtomicI64::new(0)),
+        }
+    }
+
     pub fn now_ms(&self) -> i64 {
         self.origin_ms
             + self.since.elapsed().as_millis() as i64
@@ -296,7 +306,7 @@ impl TestBot {
     }
 
     /// With Telegram's limits, in the simulator and the sender, on a clock the test drives.
-    /// The sender's spacing follows the clock; the simulator's limits keep real time.
+    /// The sender's spacing and the simulator's limits both follow the clock.
     pub async fn spawn_on(
         backend: Backend,
         sim: SimConfig,

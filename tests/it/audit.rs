@@ -2,9 +2,10 @@
 //! snoozed and taken, a tip with a reward step, an invite made in the bot and a duty-room
 //! bind; the export lists them in order with their actors, and nothing of the tipster.
 
-use crate::common::{lookout, Backend, TestBot, WAIT};
+use crate::common::{lookout, Backend, TestBot, TestClock, WAIT};
 use lookout::config::Config;
 use lookout::org::Role;
+use std::time::Duration;
 
 both_backends!(the_export_lists_every_step_with_its_actor);
 
@@ -33,7 +34,7 @@ async fn the_export_lists_every_step_with_its_actor(b: Backend) {
         "test.toml",
     )
     .expect("config");
-    let bot = TestBot::spawn_fast(b, config).await;
+    let bot = TestBot::spawn_fast_on(b, config, TestClock::now()).await;
     let admin = bot.sim.user(21, "Admin Wu", Some("en"));
     let officer = bot.sim.user(22, "Officer Li", Some("en"));
     let lead = bot.sim.user(23, "Lead Zhao", Some("en"));
@@ -76,6 +77,9 @@ async fn the_export_lists_every_step_with_its_actor(b: Backend) {
         &submit,
         &submit.button("Submit (ordinary)").expect("submit"),
     );
+    bot.wait_count("SELECT COUNT(*) FROM hazards", 1).await;
+    // The first level's second, on the clock.
+    bot.advance(Duration::from_secs(1)).await;
     let alert = bot.wait_text(lead.id(), "Level 1 alert").await;
     let esc = alert
         .text()

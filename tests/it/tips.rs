@@ -12,6 +12,7 @@ use lookout::sim::{SentMessage, SimUser};
 use lookout::store::Store;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 both_backends!(
     a_strangers_tip_reaches_the_desk_and_leaves_no_trace,
@@ -337,7 +338,7 @@ async fn replies_relay_both_ways_and_the_code_works_from_another_account(b: Back
 async fn codes_that_open_nothing_all_get_one_answer_and_forgetting_ends_the_relay(b: Backend) {
     let mut config = Config::default();
     config.tip.forget_after = Span::seconds(1);
-    let bot = TestBot::spawn_fast(b, config).await;
+    let bot = TestBot::spawn_fast_on(b, config, TestClock::at("2026-12-01 09:00")).await;
     let lead = desk(&bot).await;
     let tipster = bot.sim.user(TIPSTER_ID, TIPSTER_NAME, Some("en"));
     let (id, code) = send_tip(&bot, &tipster, "Someone dumps oil in the river").await;
@@ -361,6 +362,8 @@ async fn codes_that_open_nothing_all_get_one_answer_and_forgetting_ends_the_rela
     )
     .await;
     bot.wait_text(tipster.id(), "was fined").await;
+    // The second of `forget_after`, on the clock.
+    bot.advance(Duration::from_secs(1)).await;
     bot.wait_count(
         "SELECT COUNT(*) FROM tips WHERE forgotten_at IS NOT NULL AND chat_sealed IS NULL AND code_hash IS NULL",
         1,
