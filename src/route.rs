@@ -121,9 +121,11 @@ async fn commanded(ctx: &Ctx, inc: &Input, cmd: &Command) -> HandlerResult {
             .await
         }
         Some(Known::Season) if args.trim().is_empty() => {
-            // Read before the transaction: the season's mode is read from the store itself.
-            let status = escalation::commands::season_status(ctx, inc).await;
-            inbound::run(ctx, inc, async |_, r| status.map(|s| r.text(s))).await
+            use escalation::commands as e;
+            inbound::run(ctx, inc, async |tx, r| {
+                e::season_status(ctx, tx, inc, r).await
+            })
+            .await
         }
         Some(Known::Season) => {
             use escalation::commands as e;
@@ -145,12 +147,8 @@ async fn commanded(ctx: &Ctx, inc: &Input, cmd: &Command) -> HandlerResult {
             .await
         }
         Some(Known::Today) => {
-            // Read before the transaction: the board is built from the store itself.
-            let board = zero_report::commands::today(ctx, inc).await;
-            inbound::run(ctx, inc, async |_, r| {
-                board.map(|parts| parts.into_iter().for_each(|part| r.text(part)))
-            })
-            .await
+            use zero_report::commands as z;
+            inbound::run(ctx, inc, async |tx, r| z::today(ctx, tx, inc, r).await).await
         }
         Some(Known::Pause) => {
             use zero_report::commands as z;

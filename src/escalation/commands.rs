@@ -188,14 +188,16 @@ pub async fn snooze(
 }
 
 /// `/season`: the setting and whether the season is on now.
-///
-/// Read before the update's transaction, not in it: the setting is read through the store
-/// (there is no transaction's version of `season::mode`), and inside a batch the store
-/// refuses a read beside an open transaction.
-pub async fn season_status(ctx: &Ctx, inc: &Input) -> Result<String, EscalationError> {
-    let mode = season::mode(&ctx.store).await?;
+pub async fn season_status(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    inc: &Input,
+    r: &mut Replies,
+) -> Result<(), EscalationError> {
+    let mode = season::mode_in(tx).await?;
     let on = season::is_on_with(ctx, mode, ctx.clock.now());
-    Ok(status(ctx, inc.lang, mode, on))
+    r.text(status(ctx, inc.lang, mode, on));
+    Ok(())
 }
 
 /// `/season on|off|auto` (admins): the season follows the calendar no more, or again; every

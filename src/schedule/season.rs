@@ -32,12 +32,20 @@ impl Mode {
 }
 
 pub async fn mode(store: &Store) -> Result<Mode, StoreError> {
-    Ok(store
-        .setting(KEY)
-        .await?
+    Ok(mode_of(store.setting(KEY).await?))
+}
+
+/// [`mode`] as the open transaction `tx` sees it.
+pub async fn mode_in(tx: &mut Tx) -> Result<Mode, StoreError> {
+    Ok(mode_of(tx.setting(KEY).await?))
+}
+
+/// The stored setting; none, or one no version writes, follows the calendar.
+fn mode_of(stored: Option<String>) -> Mode {
+    stored
         .as_deref()
         .and_then(Mode::parse)
-        .unwrap_or(Mode::Auto))
+        .unwrap_or(Mode::Auto)
 }
 
 pub async fn set_mode(tx: &mut Tx, mode: Mode, now: i64) -> Result<(), StoreError> {

@@ -114,6 +114,13 @@ impl Store {
 }
 
 impl Tx {
+    pub async fn setting(&mut self, key: &str) -> Result<Option<String>> {
+        let sql = "SELECT value FROM settings WHERE key = $1";
+        let row: Option<(String,)> =
+            on_tx!(self, c => sqlx::query_as(sql).bind(key).fetch_optional(&mut **c).await?);
+        Ok(row.map(|r| r.0))
+    }
+
     pub async fn set_setting(&mut self, key: &str, value: &str, now: i64) -> Result<()> {
         let sql = "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) \
                    ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at";

@@ -88,7 +88,95 @@ impl UnitStats {
 
 const ROUND_COLS: &str = "id, opened_at, closes_at, day, state";
 
+type ExpectedRow = (String, String);
+type AnswerRow = (String, String, Option<String>, String, i64, bool);
+
+/// The board's two lookups, joined in `board_lines`: as one query, a PostgreSQL planner
+/// without fresh statistics compared every expected unit with every answer (20 million rows,
+/// 1.5 s at 10,000 units) instead of looking each answer up.
+struct BoardQueries<'a> {
+    expected: String,
+    answers: String,
+    only: &'a [&'a str],
+}
+
+impl<'a> BoardQueries<'a> {
+    /// `None` when `only` names no unit: nothing to read.
+    fn new(only: Option<&'a [&'a str]>) -> Option<BoardQueries<'a>> {
+        if only.is_some_and(|o| o.is_empty()) {
+            return None;
+        }
+        let only = only.unwrap_or_default();
+        let within = |column: &str| match only.len() {
+            0 => String::new(),
+            n => {
+                let marks: Vec<String> = (2..n + 2).map(|k| format!("${k}")).collect();
+                format!(" AND {column} IN ({})", marks.join(", "))
+            }
+        };
+        Some(BoardQueries {
+            expected: format!(
+                "SELECT u.id, u.name FROM zero_expected e JOIN units u ON u.id = e.unit_id \
+                 WHERE e.round_id = $1{} ORDER BY u.position, u.id",
+                within("e.unit_id")
+            ),
+            answers: format!(
+                "SELECT a.unit_id, a.kind, a.text, COALESCE(p.name, ''), a.answered_at, a.late \
+                 FROM zero_answers a LEFT JOIN people p ON p.id = a.person_id WHERE a.round_id = $1{}",
+                within("a.unit_id")
+            ),
+            only,
+        })
+    }
+}
+
+fn board_lines(expected: Vec<ExpectedRow>, answers: Vec<AnswerRow>) -> Vec<BoardLine> {
+    let mut answers: HashMap<String, Answer> = answers
+        .into_iter()
+        .map(|(unit_id, kind, text, person_name, answered_at, late)| {
+            let answer = Answer {
+                kind,
+                text,
+                person_name,
+                answered_at,
+                late,
+            };
+            (unit_id, answer)
+        })
+        .collect();
+    expected
+        .into_iter()
+        .map(|(unit_id, unit_name)| BoardLine {
+            answer: answers.remove(&unit_id),
+            unit_id,
+            unit_name,
+        })
+        .collect()
+}
+
 impl Tx {
+    /// `Store::board` as the open transaction sees it.
+    pub async fn board(&mut self, round_id: i64, only: Option<&[&str]>) -> Result<Vec<BoardLine>> {
+        let Some(q) = BoardQueries::new(only) else {
+            return Ok(Vec::new());
+        };
+        let expected: Vec<ExpectedRow> = on_tx!(self, c => {
+            let mut query = sqlx::query_as(&q.expected).bind(round_id);
+            for u in q.only {
+                query = query.bind(*u);
+            }
+            query.fetch_all(&mut **c).await?
+        });
+        let answers: Vec<AnswerRow> = on_tx!(self, c => {
+            let mut query = sqlx::query_as(&q.answers).bind(round_id);
+            for u in q.only {
+                query = query.bind(*u);
+            }
+            query.fetch_all(&mut **c).await?
+        });
+        Ok(board_lines(expected, answers))
+    }
+
     /// Open the round of a remind firing; `None` if it is open already.
     pub async fn open_round(
         &mut self,
@@ -271,66 +359,24 @@ impl Store {
     /// The expected units of a round with their answers, in tree order: all of them, or
     /// only those in `only` (a unit's own board need not read the district's).
     pub async fn board(&self, round_id: i64, only: Option<&[&str]>) -> Result<Vec<BoardLine>> {
-        if only.is_some_and(|o| o.is_empty()) {
+        let Some(q) = BoardQueries::new(only) else {
             return Ok(Vec::new());
-        }
-        let only = only.unwrap_or_default();
-        let within = |column: &str| match only.len() {
-            0 => String::new(),
-            n => {
-                let marks: Vec<String> = (2..n + 2).map(|k| format!("${k}")).collect();
-                format!(" AND {column} IN ({})", marks.join(", "))
-            }
         };
-        // Two lookups, joined here: as one query, a PostgreSQL planner without fresh
-        // statistics compared every expected unit with every answer (20 million rows, 1.5 s at
-        // 10,000 units) instead of looking each answer up.
-        let expected_sql = format!(
-            "SELECT u.id, u.name FROM zero_expected e JOIN units u ON u.id = e.unit_id \
-             WHERE e.round_id = $1{} ORDER BY u.position, u.id",
-            within("e.unit_id")
-        );
-        let answers_sql = format!(
-            "SELECT a.unit_id, a.kind, a.text, COALESCE(p.name, ''), a.answered_at, a.late \
-             FROM zero_answers a LEFT JOIN people p ON p.id = a.person_id WHERE a.round_id = $1{}",
-            within("a.unit_id")
-        );
-        let expected: Vec<(String, String)> = on_pool!(self, p => {
-            let mut q = sqlx::query_as(&expected_sql).bind(round_id);
-            for u in only {
-                q = q.bind(*u);
+        let expected: Vec<ExpectedRow> = on_pool!(self, p => {
+            let mut query = sqlx::query_as(&q.expected).bind(round_id);
+            for u in q.only {
+                query = query.bind(*u);
             }
-            q.fetch_all(p).await?
+            query.fetch_all(p).await?
         });
-        type AnswerRow = (String, String, Option<String>, String, i64, bool);
         let answers: Vec<AnswerRow> = on_pool!(self, p => {
-            let mut q = sqlx::query_as(&answers_sql).bind(round_id);
-            for u in only {
-                q = q.bind(*u);
+            let mut query = sqlx::query_as(&q.answers).bind(round_id);
+            for u in q.only {
+                query = query.bind(*u);
             }
-            q.fetch_all(p).await?
+            query.fetch_all(p).await?
         });
-        let mut answers: HashMap<String, Answer> = answers
-            .into_iter()
-            .map(|(unit_id, kind, text, person_name, answered_at, late)| {
-                let answer = Answer {
-                    kind,
-                    text,
-                    person_name,
-                    answered_at,
-                    late,
-                };
-                (unit_id, answer)
-            })
-            .collect();
-        Ok(expected
-            .into_iter()
-            .map(|(unit_id, unit_name)| BoardLine {
-                answer: answers.remove(&unit_id),
-                unit_id,
-                unit_name,
-            })
-            .collect())
+        Ok(board_lines(expected, answers))
     }
 
     /// Each unit's answer to the latest round it was expected in (by opening time): its day,

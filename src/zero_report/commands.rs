@@ -187,11 +187,7 @@ pub async fn forward_followup(
 
 /// `/today`: the current round's board for the sender's units and the units below them, one
 /// message per part.
-///
-/// Read before the update's transaction, not in it: the board is read through the store
-/// (there is no transaction's version of `Store::board`), and inside a batch the store
-/// refuses a read beside an open transaction.
-pub async fn today(ctx: &Ctx, inc: &Input) -> Result<Vec<String>, ZeroError> {
+pub async fn today(ctx: &Ctx, tx: &mut Tx, inc: &Input, r: &mut Replies) -> Result<(), ZeroError> {
     let l = inc.lang;
     let now = ctx.clock.now_ms();
     let roots: Vec<&str> = inc
@@ -203,19 +199,12 @@ pub async fn today(ctx: &Ctx, inc: &Input) -> Result<Vec<String>, ZeroError> {
     if roots.is_empty() {
         return Err(ZeroError::NotAllowed);
     }
-    let round = ctx
-        .store
-        .current_round(now)
-        .await?
-        .ok_or(ZeroError::NoRound)?;
+    let round = tx.current_round(now).await?.ok_or(ZeroError::NoRound)?;
     let mine = inc.units.subtree(&roots);
     // The whole district reads without a list of every unit in it.
     let whole = mine.len() == inc.units.all().len();
     let mine: Vec<&str> = mine.into_iter().collect();
-    let lines = ctx
-        .store
-        .board(round.id, (!whole).then_some(&mine[..]))
-        .await?;
+    let lines = tx.board(round.id, (!whole).then_some(&mine[..])).await?;
     let title = tr!(
         ctx.i18n,
         l,
@@ -223,15 +212,11 @@ pub async fn today(ctx: &Ctx, inc: &Input) -> Result<Vec<String>, ZeroError> {
         date = round.day.clone(),
         deadline = super::hhmm(ctx, round.closes_at)
     );
-    Ok(board::render(
-        &ctx.i18n,
-        ctx.config.timezone,
-        l,
-        &title,
-        &round,
-        &lines,
-        now,
-    ))
+    let tz = ctx.config.timezone;
+    for part in board::render(&ctx.i18n, tz, l, &title, &round, &lines, now) {
+        r.text(part);
+    }
+    Ok(())
 }
 
 /// `/pause UNIT FROM TO REASON` (admins of the unit or above it): the unit is neither
