@@ -158,9 +158,11 @@ async fn commanded(ctx: &Ctx, inc: &Input, cmd: &Command) -> HandlerResult {
             .await
         }
         Some(Known::Stats) => {
-            // Read before the transaction, as `/today`.
-            let table = zero_report::commands::month_stats(ctx, inc).await;
-            inbound::run(ctx, inc, async |_, r| table.map(|t| r.text(t))).await
+            use zero_report::commands as z;
+            inbound::run(ctx, inc, async |tx, r| {
+                z::month_stats(ctx, tx, inc, r).await
+            })
+            .await
         }
         Some(Known::Duty) => {
             use roster::commands as ro;

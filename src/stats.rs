@@ -2,7 +2,7 @@
 //! (及时率 = answered on time / expected) and hazard handling; tips overall.
 use crate::config::{Config, Lang};
 use crate::i18n::I18n;
-use crate::store::{HazardFigures, Store, StoreError, TipFigures, UnitStats, UnitTally};
+use crate::store::{HazardFigures, Store, StoreError, TipFigures, Tx, UnitStats, UnitTally};
 use chrono::{Datelike, NaiveDate, TimeZone};
 
 /// First and last day of the month of `day`, as YYYY-MM-DD.
@@ -108,6 +108,7 @@ fn span_ms(config: &Config, from: &str, to: &str) -> (i64, i64) {
     (ms(from, false), ms(to, true))
 }
 
+/// The figures over local days `from..=to`, read in one short transaction of their own.
 pub async fn gather(
     store: &Store,
     config: &Config,
@@ -115,7 +116,21 @@ pub async fn gather(
     to: &str,
     now: i64,
 ) -> Result<Figures, StoreError> {
-    let zero = store.zero_stats(from, to).await?;
+    let mut tx = store.begin_read().await?;
+    let figures = gather_in(&mut tx, config, from, to, now).await?;
+    tx.commit().await?;
+    Ok(figures)
+}
+
+/// [`gather`] as the open transaction `tx` sees it.
+pub async fn gather_in(
+    tx: &mut Tx,
+    config: &Config,
+    from: &str,
+    to: &str,
+    now: i64,
+) -> Result<Figures, StoreError> {
+    let zero = tx.zero_stats(from, to).await?;
     let (start, end) = span_ms(config, from, to);
     let first = |offsets: &[crate::config::Span]| {
         offsets
@@ -123,7 +138,7 @@ pub async fn gather(
             .map(|s| s.as_std().as_millis() as i64)
             .unwrap_or(0)
     };
-    let hazards = store
+    let hazards = tx
         .hazard_figures(
             start,
             end,
@@ -135,14 +150,14 @@ pub async fn gather(
     // A shift that began the day before `from` may hold its first answers.
     let day = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap_or_default();
     let since = day(from).pred_opt().unwrap_or_default();
-    let roster = store.roster(None, since, day(to)).await?;
+    let roster = tx.roster(None, since, day(to)).await?;
     let mut shifts = shift_figures(
         config,
         &roster,
-        &store.answers_by(from, to, since).await?,
-        &store.level_one_takes(start, end).await?,
+        &tx.answers_by(from, to, since).await?,
+        &tx.level_one_takes(start, end).await?,
     );
-    let mut warnings: std::collections::HashMap<String, UnitTally> = store
+    let mut warnings: std::collections::HashMap<String, UnitTally> = tx
         .warning_figures(start, end)
         .await?
         .into_iter()
@@ -168,7 +183,7 @@ pub async fn gather(
         from: from.into(),
         to: to.into(),
         units,
-        tips: store.tip_figures(start, end).await?,
+        tips: tx.tip_figures(start, end).await?,
     })
 }
 

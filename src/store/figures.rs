@@ -1,5 +1,5 @@
 //! Figures for `lookout stats` beyond zero reports: hazards per unit, tips overall.
-use super::{on_pool, Result, Store};
+use super::{on_tx, Result, Tx};
 
 /// Per-unit hazard figures over reports created in a period.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -22,11 +22,11 @@ pub struct TipFigures {
     pub amount_paid: i64,
 }
 
-impl Store {
+impl Tx {
     /// Hazard figures per unit (all units, in tree order) for reports created in
     /// `from_ms..to_ms`; `first_ms`/`first_major_ms` are the first escalation offsets.
     pub async fn hazard_figures(
-        &self,
+        &mut self,
         from_ms: i64,
         to_ms: i64,
         first_ms: i64,
@@ -42,8 +42,8 @@ impl Store {
                    COALESCE(SUM(CASE WHEN h.state NOT IN ('closed', 'rejected') THEN 1 ELSE 0 END), 0) \
                    FROM units u LEFT JOIN hazards h ON h.unit_id = u.id AND h.created_at >= $1 AND h.created_at < $2 \
                    GROUP BY u.id, u.position ORDER BY u.position, u.id";
-        let rows: Vec<(String, i64, i64, i64, i64, i64)> = on_pool!(self, p => sqlx::query_as(sql)
-            .bind(from_ms).bind(to_ms).bind(first_ms).bind(first_major_ms).bind(now).fetch_all(p).await?);
+        let rows: Vec<(String, i64, i64, i64, i64, i64)> = on_tx!(self, c => sqlx::query_as(sql)
+            .bind(from_ms).bind(to_ms).bind(first_ms).bind(first_major_ms).bind(now).fetch_all(&mut **c).await?);
         Ok(rows
             .into_iter()
             .map(
@@ -63,14 +63,13 @@ impl Store {
             .collect())
     }
 
-    pub async fn tip_figures(&self, from_ms: i64, to_ms: i64) -> Result<TipFigures> {
+    pub async fn tip_figures(&mut self, from_ms: i64, to_ms: i64) -> Result<TipFigures> {
         let sql = "SELECT COUNT(*), \
                    COALESCE(SUM(CASE WHEN state = 'closed' THEN 1 ELSE 0 END), 0), \
                    COALESCE(SUM(CASE WHEN reward_state = 'paid' THEN 1 ELSE 0 END), 0), \
                    CAST(COALESCE(SUM(CASE WHEN reward_state = 'paid' THEN reward_amount ELSE 0 END), 0) AS BIGINT) \
                    FROM tips WHERE created_at >= $1 AND created_at < $2";
-        let (received, closed, rewards_paid, amount_paid): (i64, i64, i64, i64) =
-            on_pool!(self, p => sqlx::query_as(sql).bind(from_ms).bind(to_ms).fetch_one(p).await?);
+        let (received, closed, rewards_paid, amount_paid): (i64, i64, i64, i64) = on_tx!(self, c => sqlx::query_as(sql).bind(from_ms).bind(to_ms).fetch_one(&mut **c).await?);
         Ok(TipFigures {
             received,
             closed,

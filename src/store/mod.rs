@@ -181,6 +181,16 @@ impl Store {
         })
     }
 
+    /// A transaction that only reads, for reports run beside a serving bot: on SQLite a
+    /// deferred one, which neither waits for the bot's write lock nor holds its writers up.
+    pub async fn begin_read(&self) -> Result<Tx> {
+        Ok(match self {
+            Store::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Store::Postgres(p) => Tx::Postgres(p.begin().await?),
+            Store::Batch(b) => Tx::Batch(b.savepoint().await?),
+        })
+    }
+
     /// `clause` on PostgreSQL only (see `Tx::lock_clause`).
     pub(crate) fn lock_clause(&self, clause: &'static str) -> &'static str {
         if self.is_postgres() {

@@ -311,10 +311,36 @@ impl Store {
             .collect()
     }
 
+    /// The roster over `from..=to` (of one unit, if given), by day and unit.
+    pub async fn roster(
+        &self,
+        unit: Option<&str>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<Entry>> {
+        let rows: Vec<RosterRow> = on_pool!(self, p => sqlx::query_as(ROSTER)
+            .bind(day_text(from)).bind(day_text(to)).bind(unit).fetch_all(p).await?);
+        entries(rows)
+    }
+}
+
+impl Tx {
+    /// `Store::roster` as the open transaction sees it.
+    pub async fn roster(
+        &mut self,
+        unit: Option<&str>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<Entry>> {
+        let rows: Vec<RosterRow> = on_tx!(self, c => sqlx::query_as(ROSTER)
+            .bind(day_text(from)).bind(day_text(to)).bind(unit).fetch_all(&mut **c).await?);
+        entries(rows)
+    }
+
     /// Zero-report answers of the rounds of days `from..=to`: unit, who answered, when
     /// (`since`: the first roster day that may hold them, the day before `from`).
     pub async fn answers_by(
-        &self,
+        &mut self,
         from: &str,
         to: &str,
         since: NaiveDate,
@@ -326,44 +352,44 @@ impl Store {
                    AND EXISTS (SELECT 1 FROM roster r WHERE r.unit_id = a.unit_id \
                                AND r.role = 'duty_officer' AND r.day >= $3 AND r.day <= $2)";
         Ok(
-            on_pool!(self, p => sqlx::query_as(sql).bind(from).bind(to).bind(day_text(since))
-            .fetch_all(p).await?),
+            on_tx!(self, c => sqlx::query_as(sql).bind(from).bind(to).bind(day_text(since))
+            .fetch_all(&mut **c).await?),
         )
     }
 
     /// Escalations taken in `start..end` while they had reached level 1 only: unit, who
     /// took it, when.
-    pub async fn level_one_takes(&self, start: i64, end: i64) -> Result<Vec<(String, i64, i64)>> {
+    pub async fn level_one_takes(
+        &mut self,
+        start: i64,
+        end: i64,
+    ) -> Result<Vec<(String, i64, i64)>> {
         let sql = "SELECT e.unit_id, a.person_id, a.at FROM escalation_events a \
                    JOIN escalations e ON e.id = a.escalation_id \
                    WHERE a.kind = 'acknowledged' AND a.person_id IS NOT NULL AND a.at >= $1 AND a.at < $2 \
                    AND COALESCE((SELECT MAX(n.level) FROM escalation_events n WHERE n.escalation_id = a.escalation_id \
                                  AND n.kind = 'notified' AND n.at <= a.at), 1) = 1";
-        Ok(on_pool!(self, p => sqlx::query_as(sql).bind(start).bind(end).fetch_all(p).await?))
+        Ok(on_tx!(self, c => sqlx::query_as(sql).bind(start).bind(end).fetch_all(&mut **c).await?))
     }
+}
 
-    /// The roster over `from..=to` (of one unit, if given), by day and unit.
-    pub async fn roster(
-        &self,
-        unit: Option<&str>,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> Result<Vec<Entry>> {
-        let sql = "SELECT r.day, r.unit_id, r.role, r.person_id FROM roster r \
-                   JOIN units u ON u.id = r.unit_id \
-                   WHERE r.day >= $1 AND r.day <= $2 AND ($3 IS NULL OR r.unit_id = $3) \
-                   ORDER BY r.day, u.position, r.role, r.person_id";
-        let rows: Vec<(String, String, String, i64)> = on_pool!(self, p => sqlx::query_as(sql)
-            .bind(day_text(from)).bind(day_text(to)).bind(unit).fetch_all(p).await?);
-        rows.into_iter()
-            .map(|(day, unit_id, role, person_id)| {
-                Ok(Entry {
-                    day: day_of(&day)?,
-                    unit_id,
-                    role: role_of(&role)?,
-                    person_id,
-                })
+/// The roster's days, of one unit or all (`$3` null), read by `Store::roster` and `Tx::roster`.
+const ROSTER: &str = "SELECT r.day, r.unit_id, r.role, r.person_id FROM roster r \
+                      JOIN units u ON u.id = r.unit_id \
+                      WHERE r.day >= $1 AND r.day <= $2 AND ($3 IS NULL OR r.unit_id = $3) \
+                      ORDER BY r.day, u.position, r.role, r.person_id";
+
+type RosterRow = (String, String, String, i64);
+
+fn entries(rows: Vec<RosterRow>) -> Result<Vec<Entry>> {
+    rows.into_iter()
+        .map(|(day, unit_id, role, person_id)| {
+            Ok(Entry {
+                day: day_of(&day)?,
+                unit_id,
+                role: role_of(&role)?,
+                person_id,
             })
-            .collect()
-    }
+        })
+        .collect()
 }

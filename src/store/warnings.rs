@@ -1,5 +1,5 @@
 //! Warnings and their recipients: who was warned, who confirmed and when.
-use super::{on_pool, on_tx, Result, Store, Tx};
+use super::{on_tx, Result, Tx};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WarningRow {
@@ -461,15 +461,15 @@ impl Tx {
     }
 }
 
-impl Store {
+impl Tx {
     /// Per unit, over real warnings (not exercises) issued in `[from, to)`.
-    pub async fn warning_figures(&self, from: i64, to: i64) -> Result<Vec<UnitTally>> {
+    pub async fn warning_figures(&mut self, from: i64, to: i64) -> Result<Vec<UnitTally>> {
         let sql = format!(
             "{TALLY} WHERE NOT w.exercise AND w.issued_at >= $1 AND w.issued_at < $2 \
              GROUP BY r.unit_id ORDER BY r.unit_id"
         );
         let rows: Vec<TallyRow> =
-            on_pool!(self, p => sqlx::query_as(&sql).bind(from).bind(to).fetch_all(p).await?);
+            on_tx!(self, c => sqlx::query_as(&sql).bind(from).bind(to).fetch_all(&mut **c).await?);
         Ok(rows.into_iter().map(tally_of).collect())
     }
 }

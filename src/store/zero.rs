@@ -424,9 +424,11 @@ impl Store {
             on_pool!(self, p => sqlx::query_as(sql).bind(from).bind(to).bind(except).fetch_all(p).await?),
         )
     }
+}
 
+impl Tx {
     /// Per-unit timeliness over the rounds opened on local days `from..=to` (YYYY-MM-DD).
-    pub async fn zero_stats(&self, from: &str, to: &str) -> Result<Vec<UnitStats>> {
+    pub async fn zero_stats(&mut self, from: &str, to: &str) -> Result<Vec<UnitStats>> {
         let sql = "SELECT u.id, u.name, COUNT(e.round_id), \
                    COALESCE(SUM(CASE WHEN a.late = FALSE THEN 1 ELSE 0 END), 0), \
                    COALESCE(SUM(CASE WHEN a.late = TRUE THEN 1 ELSE 0 END), 0), \
@@ -436,7 +438,7 @@ impl Store {
                    LEFT JOIN zero_answers a ON a.round_id = e.round_id AND a.unit_id = e.unit_id \
                    GROUP BY u.id, u.name, u.position ORDER BY u.position, u.id";
         let rows: Vec<(String, String, i64, i64, i64, i64)> =
-            on_pool!(self, p => sqlx::query_as(sql).bind(from).bind(to).fetch_all(p).await?);
+            on_tx!(self, c => sqlx::query_as(sql).bind(from).bind(to).fetch_all(&mut **c).await?);
         Ok(rows
             .into_iter()
             .map(

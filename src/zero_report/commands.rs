@@ -253,10 +253,12 @@ pub async fn pause(
 
 /// `/stats`: this month's timeliness for the units the sender supervises or administers and
 /// those below them.
-///
-/// Read before the update's transaction, as `/today` is: the figures are gathered through
-/// the store.
-pub async fn month_stats(ctx: &Ctx, inc: &Input) -> Result<String, ZeroError> {
+pub async fn month_stats(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    inc: &Input,
+    r: &mut Replies,
+) -> Result<(), ZeroError> {
     let l = inc.lang;
     let roots: Vec<&str> = inc
         .member
@@ -273,13 +275,14 @@ pub async fn month_stats(ctx: &Ctx, inc: &Input) -> Result<String, ZeroError> {
         .with_timezone(&ctx.config.timezone)
         .date_naive();
     let (from, to) = stats::month_of(today);
-    let mut figures = stats::gather(&ctx.store, &ctx.config, &from, &to, now).await?;
+    let mut figures = stats::gather_in(tx, &ctx.config, &from, &to, now).await?;
     let mine = inc.units.subtree(&roots);
     figures
         .units
         .retain(|u| mine.contains(u.zero.unit_id.as_str()));
     let title = tr!(ctx.i18n, l, "zr-stats-title", from = from, to = to);
-    Ok(format!("{title}\n{}", stats::table(&ctx.i18n, l, &figures)))
+    r.text(format!("{title}\n{}", stats::table(&ctx.i18n, l, &figures)));
+    Ok(())
 }
 
 /// `/pause`'s arguments: a unit, the first and last day, and why.

@@ -549,7 +549,8 @@ async fn statistics_match_a_month_by_hand(b: Backend) {
         }
     }
     tx.commit().await.expect("commit");
-    let figures = store
+    let mut tx = store.begin_read().await.expect("read");
+    let figures = tx
         .zero_stats("2026-11-01", "2026-11-30")
         .await
         .expect("stats");
