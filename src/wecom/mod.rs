@@ -2,3 +2,4 @@
 //! (`message`) and the HTTP client the sender uses (`api`). Nothing here knows the domain.
 
 pub mod crypto;
+pub mod message;
