@@ -34,4 +34,5 @@ pub mod store;
 pub mod telegram;
 pub mod tip;
 pub mod warning;
+pub mod wecom;
 pub mod zero_report;

@@ -15,6 +15,7 @@ mod people;
 mod server;
 mod state;
 mod webhook;
+pub mod wecom;
 
 use std::fmt;
 use std::sync::Arc;
