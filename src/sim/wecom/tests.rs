@@ -690,7 +690,7 @@ async fn a_press_gives_a_code_that_updates_the_pressers_card() {
 #[tokio::test]
 async fn unanswered_callbacks_are_pushed_again_three_times() {
     let cfg = WecomSimConfig {
-        answer_within: Duration::from_millis(300),
+        answer_within: Duration::from_secs(1),
         ..WecomSimConfig::default()
     };
     let sim = WecomSim::start(cfg.clone()).await;
