@@ -1,15 +1,17 @@
 //! Builds the whole bot from settings: the one place `run`, the demo and the tests start it.
+use crate::channel::Channel;
 use crate::clock::Clock;
 use crate::config::{Config, Lang};
 use crate::context::{Ctx, Features, Wakers};
 use crate::crypto::TipKey;
 use crate::delivery::{Limits, Sender};
 use crate::i18n::I18n;
+use crate::intake;
 use crate::ops::{http, serve_lock};
 use crate::schedule;
 use crate::store::{Outgoing, Store};
 use crate::telegram::api::BotApi;
-use crate::telegram::{intake, webhook};
+use crate::telegram::webhook;
 use anyhow::Context as _;
 use serde_json::json;
 use std::net::SocketAddr;
@@ -44,6 +46,22 @@ pub struct Settings {
     /// How long a board built for one unit and language answers every page asking for it
     /// (`board::cache`); zero builds one per request (tests that look right after a change).
     pub board_cache: Duration,
+    /// WeCom's secrets (from the environment), when `[wecom]` is configured.
+    pub wecom: Option<WecomSecrets>,
+}
+
+/// The WeCom app's Secret and its callback's Token and EncodingAESKey. Never printed.
+#[derive(Clone)]
+pub struct WecomSecrets {
+    pub secret: String,
+    pub token: String,
+    pub aes_key: String,
+}
+
+impl std::fmt::Debug for WecomSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WecomSecrets(..)")
+    }
 }
 
 /// Webhook mode: where to listen, the secret Telegram must present, and optionally the
@@ -71,6 +89,7 @@ impl Settings {
             api_timeout_cap: None,
             http: http::HttpLimits::default(),
             board_cache: crate::board::cache::WINDOW,
+            wecom: None,
         }
     }
 }
@@ -188,6 +207,14 @@ fn redact(url: &str) -> String {
     }
 }
 
+/// A notice as its recipient's channel sends it (a press answer, to no chat, is Telegram's).
+fn render(n: &crate::notice::Notice) -> Outgoing {
+    match Channel::of_chat(n.chat) {
+        Channel::Telegram => crate::telegram::render::bot_api(n),
+        Channel::Wecom => crate::wecom::render::wecom(n),
+    }
+}
+
 /// Every feature's timer kinds, alert takers and schedules, registered into the one registry
 /// the engines ask. Adding a feature is adding its `register` here.
 pub fn features() -> Features {
@@ -217,7 +244,7 @@ pub fn offline_ctx(store: Store, config: Config, clock: Clock) -> anyhow::Result
         bot_username: String::new(),
         tip_key: TipKey::from_bytes(rand::random()),
         code_guard: Default::default(),
-        render: crate::telegram::render::bot_api,
+        render,
         units: Default::default(),
         faults: Default::default(),
         features: Arc::new(features()),
@@ -250,7 +277,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         bot_username,
         tip_key,
         code_guard: Default::default(),
-        render: crate::telegram::render::bot_api,
+        render,
         units: Default::default(),
         faults: Default::default(),
         features: Arc::new(features()),
@@ -285,9 +312,11 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         None => None,
     };
     let inbox = intake::Inbox::new(ctx.faults.clone());
+    let wecom = wecom_parts(&ctx.config, settings.wecom.as_ref())?;
     let sender = Sender::new(
         store.clone(),
         api.clone(),
+        wecom.as_ref().map(|(api, _)| api.clone()),
         settings.clock.clone(),
         settings.limits,
         ctx.wake.outbox.clone(),
@@ -315,7 +344,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     ];
     let (stop_intake, stop) = watch::channel(false);
     let mut webhook_addr = None;
-    let ops = http::router(store.clone(), settings.clock.clone(), ctx.faults.clone()).merge(
+    let mut ops = http::router(store.clone(), settings.clock.clone(), ctx.faults.clone()).merge(
         crate::board::http::router(
             ctx.clone(),
             Some(crate::board::webapp::WebAppKey::from_bot_token(
@@ -324,6 +353,15 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
             settings.board_cache,
         ),
     );
+    if let Some((_, crypto)) = wecom {
+        let clock = settings.clock.clone();
+        ops = ops.merge(crate::wecom::callback::router(
+            crypto,
+            store.clone(),
+            clock,
+            inbox.clone(),
+        ));
+    }
     let mut http_addr = None;
     if let Some(listener) = ops_listener {
         http_addr = Some(listener.local_addr()?);
@@ -361,7 +399,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
                 stop,
             )))
         }
-        None if settings.poll => Some(tokio::spawn(intake::poll(
+        None if settings.poll => Some(tokio::spawn(crate::telegram::poller::poll(
             api,
             ctx.clone(),
             settings.poll_timeout_secs,
@@ -384,6 +422,22 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         stop_processor,
         tasks,
     })
+}
+
+/// WeCom's API client and the callback's cryptography, when `[wecom]` is configured.
+fn wecom_parts(
+    config: &Config,
+    secrets: Option<&WecomSecrets>,
+) -> anyhow::Result<Option<(crate::wecom::api::WecomApi, crate::wecom::crypto::Crypto)>> {
+    let Some(w) = &config.wecom else {
+        return Ok(None);
+    };
+    let s = secrets.context("[wecom] is configured but its secrets were not given")?;
+    let crypto = crate::wecom::crypto::Crypto::new(&s.token, &s.aes_key, &w.corp_id)
+        .map_err(|e| anyhow::anyhow!("LOOKOUT_WECOM_AES_KEY: {e}"))?;
+    let api =
+        crate::wecom::api::WecomApi::new(&w.api_url, &w.corp_id, w.agent_id, s.secret.clone());
+    Ok(Some((api, crypto)))
 }
 
 /// The command menu, per language (setMyCommands). The idempotency key follows the content,

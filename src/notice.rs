@@ -5,6 +5,8 @@ use crate::action::Action;
 /// A photo whose file id carries this prefix is sent re-encoded from its pixels, its GPS and
 /// camera metadata gone (`crate::scrub`): a picture a tipster sent as a file.
 pub const SCRUB_PREFIX: &str = "scrub:";
+/// A photo whose file id carries this prefix is one a WeCom member sent, by WeCom's media id.
+pub const WECOM_MEDIA_PREFIX: &str = "wecom:";
 
 /// A button: its label and what pressing it asks for.
 #[derive(Debug, Clone, PartialEq)]

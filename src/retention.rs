@@ -32,11 +32,12 @@ pub struct Pruned {
     pub zero_reminders: u64,
     pub rosters: u64,
     pub rate_hits: u64,
+    pub card_codes: u64,
 }
 
 impl Pruned {
     /// (table, rows) pairs, e.g. for a metric labelled by table.
-    pub fn per_table(&self) -> [(&'static str, u64); 7] {
+    pub fn per_table(&self) -> [(&'static str, u64); 8] {
         [
             ("outbox", self.outbox),
             ("timers", self.timers),
@@ -45,6 +46,7 @@ impl Pruned {
             ("zero_reminders", self.zero_reminders),
             ("roster", self.rosters),
             ("rate_hits", self.rate_hits),
+            ("wecom_card_codes", self.card_codes),
         ]
     }
 
@@ -69,6 +71,8 @@ pub async fn prune(
     let before = now.saturating_sub(ms(keep));
     let updates_before = now.saturating_sub(ms(keep.max(REPLAY_HORIZON)));
     let counts_before = now.saturating_sub(crate::limits::LONGEST_WINDOW_MS);
+    // WeCom takes a press's code for 72 hours; an older one updates no card.
+    let codes_before = now.saturating_sub(ms(Span::days(3)));
     // A day's precision is enough for a window of days (UTC).
     let roster_day = crate::clock::from_ms(before).format("%Y-%m-%d").to_string();
     Ok(Pruned {
@@ -79,6 +83,7 @@ pub async fn prune(
         zero_reminders: batches(pause, || store.prune_zero_reminders(before, BATCH)).await?,
         rosters: batches(pause, || store.prune_rosters(&roster_day, before, BATCH)).await?,
         rate_hits: batches(pause, || store.prune_rate_hits(counts_before, BATCH)).await?,
+        card_codes: batches(pause, || store.prune_card_codes(codes_before, BATCH)).await?,
     })
 }
 
@@ -133,8 +138,9 @@ mod tests {
             zero_reminders: 4,
             rosters: 5,
             rate_hits: 6,
+            card_codes: 7,
         };
-        assert_eq!(p.total(), 21);
+        assert_eq!(p.total(), 28);
         assert_eq!(p.per_table()[3], ("conversations", 0));
         assert_eq!(ms(Span::days(90)), 90 * 86_400_000);
         assert_eq!(Span::hours(1).max(REPLAY_HORIZON), Span::days(1));

@@ -46,15 +46,18 @@ pub enum ScrubError {
     Unreadable(String),
 }
 
-/// The file id to scrub, when this is a sendPhoto of a `scrub:` picture.
+/// The file id to scrub, when this is a sendPhoto of a `scrub:` picture, or of one a WeCom
+/// member sent (`wecom:`, kept: Telegram cannot fetch it, so it is fetched and uploaded).
 pub fn needed(method: &str, params: &Value) -> Option<String> {
     if !method.eq_ignore_ascii_case("sendPhoto") {
         return None;
     }
-    params["photo"]
-        .as_str()?
-        .strip_prefix(PREFIX)
-        .map(str::to_string)
+    let photo = params["photo"].as_str()?;
+    match photo.strip_prefix(PREFIX) {
+        Some(id) => Some(id.to_string()),
+        None if photo.starts_with(crate::notice::WECOM_MEDIA_PREFIX) => Some(photo.to_string()),
+        None => None,
+    }
 }
 
 /// The picture's size from its header alone (`bytes` may be only the file's start); nothing

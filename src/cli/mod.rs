@@ -119,6 +119,21 @@ enum Cmd {
         #[arg(long, value_name = "TOKEN_PREFIX")]
         revoke: Option<String>,
     },
+    /// Make a WeCom group robot (群机器人, by its webhook key) a unit's duty room, or with
+    /// --clear leave the unit without one.
+    Room {
+        #[arg(long)]
+        unit: String,
+        #[arg(
+            long,
+            value_name = "KEY",
+            required_unless_present = "clear",
+            conflicts_with = "clear"
+        )]
+        wecom_robot: Option<String>,
+        #[arg(long)]
+        clear: bool,
+    },
     /// Create an invite code; the code is the last line printed.
     Invite {
         #[arg(long)]
@@ -266,5 +281,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             uses,
             expires,
         } => org::invite(db, &config, &unit, role, uses, expires).await,
+        Cmd::Room {
+            unit, wecom_robot, ..
+        } => org::room(db, &config, &unit, wecom_robot.as_deref()).await,
     }
 }

@@ -1,11 +1,12 @@
 //! The organisation from the command line: `org import|export`, `invite` and `board-link`.
 use crate::app;
+use crate::channel::WecomKind;
 use crate::clock::Clock;
 use crate::config::{Config, Span};
 use crate::i18n::I18n;
 use crate::membership;
 use crate::org::{file as orgfile, Role, Unit};
-use crate::store::Store;
+use crate::store::{AdminEvent, Store};
 use crate::tr;
 use anyhow::{bail, Context as _};
 use std::path::Path;
@@ -48,6 +49,52 @@ async fn known_unit(store: &Store, unit: &str) -> anyhow::Result<Unit> {
 
 /// `lookout invite`: a code for onboarding in bulk (no per-admin limit); the code is the
 /// last line printed.
+/// `lookout room`: the unit's duty room becomes the group robot with this webhook key, or
+/// (`None`) the unit has none.
+pub async fn room(
+    database_url: &str,
+    config: &Config,
+    unit: &str,
+    robot: Option<&str>,
+) -> anyhow::Result<()> {
+    let store = app::open_store(database_url).await?;
+    let found = known_unit(&store, unit).await?;
+    let (i18n, l) = (I18n::load()?, config.locale);
+    let mut tx = store.begin().await?;
+    let said = match robot {
+        Some(key) => {
+            let key = key.trim();
+            if !crate::channel::valid_robot_key(key) {
+                bail!(
+                    "--wecom-robot takes the key from the robot's webhook address (…/send?key=KEY)"
+                );
+            }
+            let chat = tx.remember_wecom(WecomKind::Robot, key).await?;
+            tx.bind_duty_room(&found.id, chat).await?;
+            tr!(i18n, l, "cli-room-robot", unit = found.name.clone())
+        }
+        None => {
+            tx.clear_duty_room(&found.id).await?;
+            tr!(i18n, l, "cli-room-cleared", unit = found.name.clone())
+        }
+    };
+    let (kind, detail) = match robot {
+        Some(_) => ("duty_room.bound", "WeCom group robot"),
+        None => ("duty_room.cleared", ""),
+    };
+    tx.add_admin_event(&AdminEvent {
+        at: Clock::system().now_ms(),
+        kind,
+        unit_id: Some(&found.id),
+        person_id: None,
+        detail,
+    })
+    .await?;
+    tx.commit().await?;
+    println!("{said}");
+    Ok(())
+}
+
 pub async fn invite(
     database_url: &str,
     config: &Config,

@@ -1,8 +1,9 @@
 //! Every setting the command line reads, in one place: the config file, the environment
-//! (`TELOXIDE_TOKEN`, `TELOXIDE_API_URL`, `LOOKOUT_WEBHOOK_SECRET`, `LOOKOUT_TIP_KEY`) and the
+//! (`TELOXIDE_TOKEN`, `TELOXIDE_API_URL`, `LOOKOUT_WEBHOOK_SECRET`, `LOOKOUT_TIP_KEY`,
+//! `LOOKOUT_WECOM_SECRET`, `LOOKOUT_WECOM_TOKEN`, `LOOKOUT_WECOM_AES_KEY`) and the
 //! log filter (`RUST_LOG`). `DATABASE_URL`, `LOOKOUT_CONFIG` and `LOOKOUT_WEBHOOK_URL` come
 //! through clap with their flags.
-use crate::app::{Settings, Webhook};
+use crate::app::{Settings, Webhook, WecomSecrets};
 use crate::config::Config;
 use crate::crypto::{self, TipKey};
 use anyhow::Context as _;
@@ -62,5 +63,20 @@ pub fn bot(
     settings.tip_key = env(crypto::KEY_ENV)
         .map(|hex| TipKey::parse_hex(&hex))
         .transpose()?;
+    if settings.config.wecom.is_some() {
+        settings.wecom = Some(wecom_secrets()?);
+    }
     Ok(settings)
+}
+
+/// WeCom's three secrets, from the environment only (`[wecom]` names the app).
+fn wecom_secrets() -> anyhow::Result<WecomSecrets> {
+    let need = |name: &str, what: &str| {
+        env(name).with_context(|| format!("{name} is not set: [wecom] needs {what}"))
+    };
+    Ok(WecomSecrets {
+        secret: need("LOOKOUT_WECOM_SECRET", "the app's Secret")?,
+        token: need("LOOKOUT_WECOM_TOKEN", "the callback's Token")?,
+        aes_key: need("LOOKOUT_WECOM_AES_KEY", "the callback's EncodingAESKey")?,
+    })
 }

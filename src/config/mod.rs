@@ -27,7 +27,22 @@ pub struct Config {
     pub roster: RosterConfig,
     pub warning: WarningConfig,
     pub board: BoardConfig,
+    /// WeCom as a second channel; `None` (no `[wecom]`): Telegram only.
+    pub wecom: Option<WecomConfig>,
 }
+
+/// The WeCom app Lookout runs as (`[wecom]`); its secrets come from the environment only.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WecomConfig {
+    /// 企业ID.
+    pub corp_id: String,
+    /// The self-built app's AgentId.
+    pub agent_id: i64,
+    pub api_url: String,
+}
+
+/// Where WeCom's API is unless `[wecom] api_url` says otherwise.
+pub const WECOM_API: &str = "https://qyapi.weixin.qq.com";
 
 /// Zero-report rounds: one opens at each `remind` firing and closes at the next `deadline`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -285,6 +300,7 @@ impl Default for Config {
                 shift_start: chrono::NaiveTime::from_hms_opt(8, 30, 0).unwrap_or_default(),
             },
             board: BoardConfig::default(),
+            wecom: None,
             warning: WarningConfig {
                 confirm_within: Span::minutes(10),
                 escalate: vec![Span::ZERO, Span::minutes(10), Span::minutes(30)],

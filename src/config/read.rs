@@ -13,7 +13,7 @@ use toml_edit::{ImDocument, Item, TableLike, Value};
 use super::{
     BoardConfig, Config, ConfigError, CronSchedule, FireSeason, HazardConfig, HttpConfig, Lang,
     Percent, RetentionConfig, RosterConfig, SeasonRange, Span, TipConfig, WarningConfig,
-    ZeroReportConfig,
+    WecomConfig, ZeroReportConfig, WECOM_API,
 };
 
 /// A key or value and the bytes of the file it was read from.
@@ -229,6 +229,7 @@ impl Reader<'_> {
             "roster",
             "warning",
             "board",
+            "wecom",
         ];
         self.each(entries, "", &known, |name, key, v| {
             match name {
@@ -242,7 +243,8 @@ impl Reader<'_> {
                 "retention" => self.retention(self.table(v, key)?, &mut c.retention)?,
                 "roster" => self.roster(self.table(v, key)?, &mut c.roster)?,
                 "warning" => self.warning(self.table(v, key)?, &mut c.warning)?,
-                _ => self.board(self.table(v, key)?, &mut c.board)?,
+                "board" => self.board(self.table(v, key)?, &mut c.board)?,
+                _ => c.wecom = Some(self.wecom(v, key)?),
             }
             Ok(())
         })?;
@@ -358,6 +360,33 @@ impl Reader<'_> {
         )
     }
 
+    fn wecom(&self, node: &At<Node>, key: &str) -> Result<WecomConfig, ConfigError> {
+        let (mut corp_id, mut agent_id) = (None, None);
+        let mut api_url = WECOM_API.to_string();
+        self.each(
+            self.table(node, key)?,
+            "wecom.",
+            &["corp_id", "agent_id", "api_url"],
+            |name, key, v| {
+                match name {
+                    "corp_id" => corp_id = Some(self.parsed(v, key, corp)?),
+                    "agent_id" => match &v.value {
+                        Node::Int(n) if *n > 0 => agent_id = Some(*n),
+                        _ => return Err(self.wrong_type(v, key, "the app's AgentId (a number)")),
+                    },
+                    _ => api_url = self.parsed(v, key, public_url)?.to_string(),
+                }
+                Ok(())
+            },
+        )?;
+        let missing = |k: &str| self.error(&node.span, &format!("wecom.{k}"), "missing");
+        Ok(WecomConfig {
+            corp_id: corp_id.ok_or_else(|| missing("corp_id"))?,
+            agent_id: agent_id.ok_or_else(|| missing("agent_id"))?,
+            api_url: api_url.trim_end_matches('/').to_string(),
+        })
+    }
+
     fn categories(&self, node: &At<Node>, key: &str) -> Result<Vec<String>, ConfigError> {
         let items = self.array(node, key)?;
         if items.is_empty() {
@@ -395,6 +424,16 @@ fn parse_timezone(s: &str) -> Result<chrono_tz::Tz, String> {
 fn socket_addr(s: &str) -> Result<std::net::SocketAddr, String> {
     s.parse()
         .map_err(|_| format!("invalid address \"{s}\": expected IP:PORT, e.g. \"127.0.0.1:8088\""))
+}
+
+/// A corp id: what WeCom shows as 企业ID (letters and digits).
+fn corp(s: &str) -> Result<String, String> {
+    match !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        true => Ok(s.to_string()),
+        false => Err(format!(
+            "invalid corp id \"{s}\": expected the 企业ID, e.g. \"ww0123456789abcdef\""
+        )),
+    }
 }
 
 fn public_url(s: &str) -> Result<url::Url, String> {

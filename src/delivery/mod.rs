@@ -1,5 +1,6 @@
-//! The outbox sender: drains the durable outbox within Telegram's limits, retries what can
-//! be retried, and records what never can be delivered.
+//! The outbox sender: drains the durable outbox within each channel's limits, retries what
+//! can be retried, and records what never can be delivered. A row's method says its channel:
+//! Telegram's Bot API methods, or WeCom's (`wecom::render`), sent by `wecom_send`.
 mod pacing;
 
 pub use pacing::{Limits, Pacer};
@@ -9,6 +10,7 @@ use crate::context::{Sealed, SEALED, SEALED_TO};
 use crate::crypto::TipKey;
 use crate::store::{DueMessage, Faults, Job, JobLock, SentState, Store, Worker};
 use crate::telegram::api::{ApiError, BotApi};
+use crate::wecom::api::WecomApi;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -54,6 +56,8 @@ const KEPT_SCRUBBED: usize = 16;
 pub struct Sender {
     store: Store,
     api: BotApi,
+    /// WeCom's API, when `[wecom]` is configured.
+    wecom: Option<WecomApi>,
     clock: Clock,
     pacer: Arc<Pacer>,
     wake: Arc<Notify>,
@@ -91,9 +95,11 @@ impl Drop for Recording<'_> {
 }
 
 impl Sender {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         store: Store,
         api: BotApi,
+        wecom: Option<WecomApi>,
         clock: Clock,
         limits: Limits,
         wake: Arc<Notify>,
@@ -105,6 +111,7 @@ impl Sender {
         Sender {
             store,
             api,
+            wecom,
             clock,
             pacer,
             wake,
@@ -326,6 +333,8 @@ impl Sender {
         if let Some(original) = &msg.edit_of {
             match self.store.sent_state(original).await? {
                 Some(SentState::Sent(Some(message_id))) => params["message_id"] = message_id.into(),
+                // A WeCom card has no message id: its update names its task id.
+                Some(SentState::Sent(None)) if crate::wecom::render::is_wecom(&msg.method) => {}
                 Some(SentState::Pending) => {
                     let later = self.clock.now_ms() + 1000;
                     return self
@@ -345,11 +354,16 @@ impl Sender {
         // pacer never saw.
         let chat = params["chat_id"].as_i64().unwrap_or(msg.chat_id);
         let paid = is_paid(msg);
-        let result = match crate::scrub::needed(&msg.method, &params) {
-            Some(file_id) => self.send_scrubbed(&file_id, params, chat, paid).await,
-            None => {
-                self.admitted(chat, paid).await;
-                self.api.call(&msg.method, &params, SEND_TIMEOUT).await
+        let result = if crate::wecom::render::is_wecom(&msg.method) {
+            self.admitted(chat, paid).await;
+            self.wecom_send(msg, params, chat).await
+        } else {
+            match crate::scrub::needed(&msg.method, &params) {
+                Some(file_id) => self.send_scrubbed(&file_id, params, chat, paid).await,
+                None => {
+                    self.admitted(chat, paid).await;
+                    self.api.call(&msg.method, &params, SEND_TIMEOUT).await
+                }
             }
         };
         self.pacer.answered(chat);
@@ -473,12 +487,117 @@ impl Sender {
         chat: i64,
         paid: bool,
     ) -> Result<Value, ApiError> {
-        let jpeg = self.scrubbed.jpeg(&self.api, file_id).await?;
+        let jpeg = self.picture(file_id).await?;
         if let Some(obj) = params.as_object_mut() {
             obj.remove("photo");
         }
         self.admitted(chat, paid).await;
         self.api.upload_photo(&params, jpeg).await
+    }
+}
+
+/// Where a picture is fetched from.
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    Telegram(&'a BotApi),
+    /// WeCom, by the media id.
+    Wecom(&'a WecomApi, &'a str),
+}
+
+/// WeCom's answer in the terms the sender records.
+fn wecom_error(e: crate::wecom::api::WecomError) -> ApiError {
+    use crate::wecom::api::WecomError;
+    match e {
+        WecomError::Transient(e) => ApiError::Transient(e),
+        WecomError::RateLimited(wait) => ApiError::RetryAfter(wait.as_secs().max(1)),
+        WecomError::Unreachable(e) => ApiError::Unreachable(e),
+        WecomError::Rejected(e) => ApiError::Rejected(e),
+    }
+}
+
+impl Sender {
+    /// A picture, fetched from where it came and cleaned (once for all its recipients).
+    async fn picture(&self, file_id: &str) -> Result<bytes::Bytes, ApiError> {
+        let from = match file_id.strip_prefix(crate::notice::WECOM_MEDIA_PREFIX) {
+            Some(media) => Source::Wecom(self.wecom_api()?, media),
+            None => Source::Telegram(&self.api),
+        };
+        self.scrubbed.jpeg(from, file_id).await
+    }
+
+    fn wecom_api(&self) -> Result<&WecomApi, ApiError> {
+        self.wecom
+            .as_ref()
+            .ok_or_else(|| ApiError::Rejected("WeCom is not configured ([wecom])".into()))
+    }
+
+    /// Send a WeCom row to the member or robot behind `chat`.
+    async fn wecom_send(
+        &self,
+        msg: &DueMessage,
+        mut params: Value,
+        chat: i64,
+    ) -> Result<Value, ApiError> {
+        use crate::wecom::render as r;
+        if msg.method == r::NONE {
+            return Ok(Value::Null);
+        }
+        let api = self.wecom_api()?;
+        let to = self
+            .store
+            .wecom_external(chat)
+            .await
+            .map_err(|e| ApiError::Transient(e.to_string()))?
+            .ok_or_else(|| {
+                ApiError::Unreachable("no WeCom member or robot at this address".into())
+            })?;
+        if let Some(obj) = params.as_object_mut() {
+            obj.remove("chat_id");
+        }
+        match msg.method.as_str() {
+            r::ROBOT => api.robot_send(&to, params).await.map_err(wecom_error)?,
+            r::TEXT | r::CARD => {
+                params["touser"] = to.into();
+                api.send(params).await.map_err(wecom_error)?;
+            }
+            r::UPDATE => {
+                let task = params["task_id"].as_str().unwrap_or_default().to_string();
+                // Only a press gives the code an update takes; a card nobody pressed stays.
+                let code = self
+                    .store
+                    .card_code(&task)
+                    .await
+                    .map_err(|e| ApiError::Transient(e.to_string()))?;
+                let Some(code) = code else {
+                    return Ok(Value::Null);
+                };
+                let card = params["template_card"].take();
+                let body = serde_json::json!({
+                    "userids": [to], "response_code": code, "template_card": card,
+                });
+                api.update_card(body).await.map_err(wecom_error)?;
+                if let Err(e) = self.store.card_code_used(&task, &code).await {
+                    tracing::warn!(error = %e, "forgetting a used card code failed");
+                }
+            }
+            r::IMAGE => {
+                let file = params["file"].as_str().unwrap_or_default().to_string();
+                let jpeg = self.picture(&file).await?;
+                let media = api.upload_image(jpeg).await.map_err(wecom_error)?;
+                let image = serde_json::json!({
+                    "touser": to, "msgtype": "image", "image": { "media_id": media },
+                });
+                api.send(image).await.map_err(wecom_error)?;
+                if let Some(caption) = params["caption"].as_str().filter(|c| !c.is_empty()) {
+                    let text = serde_json::json!({
+                        "touser": to, "msgtype": "text", "text": { "content": caption },
+                    });
+                    api.send(text).await.map_err(wecom_error)?;
+                }
+            }
+            other => return Err(ApiError::Rejected(format!("unknown WeCom call {other}"))),
+        }
+        Ok(Value::Null)
     }
 }
 
@@ -524,23 +643,32 @@ impl Scrubbed {
             .clone()
     }
 
-    async fn jpeg(&self, api: &BotApi, file_id: &str) -> Result<bytes::Bytes, ApiError> {
+    async fn jpeg(&self, from: Source<'_>, file_id: &str) -> Result<bytes::Bytes, ApiError> {
         let cell = self.cell(file_id);
-        let scrub = cell.get_or_try_init(|| self.scrub(api, file_id)).await?;
+        let scrub = cell.get_or_try_init(|| self.scrub(from, file_id)).await?;
         scrub.clone().map_err(ApiError::Rejected)
     }
 
     /// Download (capped) and re-encode, holding one of the `DECODES` turns throughout: the
     /// turn goes into the blocking task, so even a send dropped meanwhile (the sender
     /// stopping) frees it only once its decoder is done.
-    async fn scrub(&self, api: &BotApi, file_id: &str) -> Result<Scrub, ApiError> {
+    async fn scrub(&self, from: Source<'_>, file_id: &str) -> Result<Scrub, ApiError> {
         let turn = self
             .decodes
             .clone()
             .acquire_owned()
             .await
             .map_err(|e| ApiError::Transient(e.to_string()))?;
-        let bytes = match api.download(file_id, crate::scrub::MAX_BYTES).await {
+        let max = crate::scrub::MAX_BYTES;
+        let fetched = match from {
+            Source::Telegram(api) => api.download(file_id, max).await,
+            Source::Wecom(api, media) => api
+                .download_media(media, max as u64)
+                .await
+                .map(|b| b.to_vec())
+                .map_err(wecom_error),
+        };
+        let bytes = match fetched {
             Ok(bytes) => bytes,
             Err(ApiError::Rejected(e)) => return Ok(Err(e)),
             Err(e) => return Err(e),

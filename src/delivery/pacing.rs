@@ -10,6 +10,7 @@
 //!
 //! Time is the context's clock (`Clock::instant`): the system's monotonic time in production,
 //! the test's when a test moves the clock over a chat's spacing.
+use crate::channel::{wecom_kind, WecomKind};
 use crate::clock::Clock;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
@@ -30,6 +31,10 @@ pub struct Limits {
     pub free_per_sec: usize,
     /// Sends of any kind that may leave in any second.
     pub all_per_sec: usize,
+    /// Minimum spacing between messages to one WeCom member (its limits are per member).
+    pub wecom_member: Duration,
+    /// Minimum spacing between posts of one WeCom group robot.
+    pub wecom_robot: Duration,
 }
 
 /// A slot due sooner than this is granted now, keeping the cadence: tokio's timers fire on
@@ -53,6 +58,10 @@ impl Limits {
             // One below Telegram's 30 and 1,000, for requests that arrive out of step.
             free_per_sec: 29,
             all_per_sec: 990,
+            // WeCom drops, without a word, what passes 30 a minute or 1,000 an hour to one
+            // member: 3.6 s apart keeps under both, whatever the window. 20 a minute per robot.
+            wecom_member: Duration::from_millis(3_650),
+            wecom_robot: Duration::from_millis(3_050),
         }
     }
 
@@ -65,10 +74,17 @@ impl Limits {
             group: Duration::ZERO,
             free_per_sec: usize::MAX,
             all_per_sec: usize::MAX,
+            wecom_member: Duration::ZERO,
+            wecom_robot: Duration::ZERO,
         }
     }
 
     fn for_chat(&self, chat_id: i64) -> Duration {
+        match wecom_kind(chat_id) {
+            Some(WecomKind::Member) => return self.wecom_member,
+            Some(WecomKind::Robot) => return self.wecom_robot,
+            None => {}
+        }
         match chat_id {
             0 => Duration::ZERO,
             id if id > 0 => self.private,
@@ -120,14 +136,16 @@ impl Pacer {
         } else {
             (&mut s.global_next, self.limits.global)
         };
-        // Callback answers and menus (chat 0) are not chat messages: no global slot either.
-        let global_free = if chat_id == 0 { now } else { *lane };
+        // Callback answers and menus (chat 0) are not chat messages, and WeCom's limits are
+        // per member: no slot of Telegram's overall rate.
+        let overall = chat_id != 0 && wecom_kind(chat_id).is_none();
+        let global_free = if overall { *lane } else { now };
         let free = chat_free.max(global_free);
         if free > now + EARLY {
             // Woken this early, the slot is granted at once.
             return Err(free - now - EARLY);
         }
-        if chat_id != 0 {
+        if overall {
             // Late by a little (a database round trip, a timer's granularity): keep the ideal
             // cadence instead of drifting below the limit; later than that, start afresh.
             let late = now.saturating_duration_since(*lane);
@@ -137,6 +155,8 @@ impl Pacer {
                 now
             };
             *lane = base + spacing;
+        }
+        if chat_id != 0 {
             s.chat_next
                 .insert(chat_id, now + self.limits.for_chat(chat_id));
         }
@@ -149,7 +169,7 @@ impl Pacer {
     /// A request to a chat (any but 0) leaves now: `Err` says how long to wait first so that
     /// no second holds more than the limits allow.
     pub fn admit(&self, chat_id: i64, paid: bool) -> Result<(), Duration> {
-        if chat_id == 0 {
+        if chat_id == 0 || wecom_kind(chat_id).is_some() {
             return Ok(());
         }
         let now = self.clock.instant();
@@ -230,6 +250,8 @@ mod tests {
             group: Duration::from_secs(60),
             free_per_sec: usize::MAX,
             all_per_sec: usize::MAX,
+            wecom_member: Duration::from_secs(30),
+            wecom_robot: Duration::from_secs(20),
         };
         let p = Pacer::new(limits, Clock::system());
         assert!(p.reserve(1, false).is_ok());
@@ -248,6 +270,15 @@ mod tests {
         assert!(p.reserve(4, true).unwrap_err() > Duration::from_secs(59));
         p.hold(3, Duration::from_secs(5));
         assert!(p.reserve(3, false).unwrap_err() > Duration::from_secs(4));
+        // WeCom: spaced per member and per robot, never by Telegram's overall rate.
+        let member = crate::channel::wecom_address(WecomKind::Member, "m");
+        let robot = crate::channel::wecom_address(WecomKind::Robot, "r");
+        assert!(p.reserve(member, false).is_ok());
+        assert!(p.reserve(robot, false).is_ok());
+        let wait = p.reserve(member, false).unwrap_err();
+        assert!(wait > Duration::from_secs(29) && wait <= Duration::from_secs(30));
+        assert!(p.reserve(robot, false).unwrap_err() > Duration::from_secs(19));
+        assert_eq!(p.admit(member, false), Ok(()));
     }
 
     #[test]

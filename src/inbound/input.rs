@@ -1,9 +1,11 @@
 //! What arrived, as the domain sees it: who, where, in which language, and what they sent.
 use super::replies::Replies;
 use crate::config::Lang;
+use crate::context::Ctx;
 use crate::conversation::Conversation;
 use crate::org::tree::UnitTree;
 use crate::org::Member;
+use crate::store::StoreError;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
@@ -89,5 +91,57 @@ impl Input {
             self.press.clone(),
             self.finished.clone(),
         )
+    }
+}
+
+/// What a channel's reader found in an update, before the store says who sent it.
+#[derive(Debug, Clone)]
+pub struct Arrival {
+    pub update_id: i64,
+    pub chat_id: i64,
+    pub private: bool,
+    pub from: Sender,
+    /// The language the channel says the sender's app uses, if it says.
+    pub lang_hint: Option<String>,
+    pub text: Option<String>,
+    pub media: Option<Media>,
+    pub document: Option<Document>,
+    pub album: Option<String>,
+    pub press: Option<Press>,
+}
+
+impl Arrival {
+    /// The input: the sender looked up (a person who wrote again is reachable again), their
+    /// language chosen (theirs, or the one a stranger picked, or their app's), the tree.
+    pub async fn load(self, ctx: &Ctx) -> Result<Input, StoreError> {
+        let sender = ctx.store.sender(self.from.id, self.chat_id).await?;
+        let units = ctx.units.at(&ctx.store, sender.tree_version).await?;
+        let mut member = sender.member;
+        if let Some(p) = member.person.as_mut().filter(|p| p.unreachable) {
+            ctx.store.person_reachable(p.id).await?;
+            p.unreachable = false;
+        }
+        let chosen = member
+            .person
+            .as_ref()
+            .map(|p| p.lang.clone())
+            .or(sender.stranger_lang);
+        let lang = Lang::from_telegram(chosen.as_deref().or(self.lang_hint.as_deref()));
+        Ok(Input {
+            update_id: self.update_id,
+            chat_id: self.chat_id,
+            private: self.private,
+            from: self.from,
+            member,
+            lang,
+            text: self.text,
+            media: self.media,
+            document: self.document,
+            album: self.album,
+            press: self.press,
+            state: sender.state,
+            units,
+            finished: Arc::default(),
+        })
     }
 }

@@ -1,6 +1,6 @@
 //! What arrives from a person, whatever the channel, and the one way it is handled.
 //!
-//! An adapter (Telegram today, WeCom next) turns what it receives into an [`Input`]: who, in
+//! An adapter (Telegram, WeCom) turns what it receives into an [`Input`]: who, in
 //! which chat, a command, a press, a photo, a location or a text. The domain answers in
 //! [`Replies`]. [`run`] is the processor: it owns the transaction (a savepoint of the batch
 //! the update is handled in), gives it to a feature, queues the replies and marks the update
@@ -12,7 +12,7 @@ mod input;
 mod replies;
 
 pub use error::{Arg, HandlerError, HandlerResult, Refusal};
-pub use input::{Document, Input, Media, Press, Sender};
+pub use input::{Arrival, Document, Input, Media, Press, Sender};
 pub use replies::Replies;
 
 use crate::context::Ctx;

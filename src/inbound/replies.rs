@@ -1,6 +1,7 @@
 //! The replies to one update, committed with its other effects: notices keyed by the update,
 //! so handling an update twice queues its replies once.
 use super::input::Press;
+use crate::channel::Channel;
 use crate::context::Ctx;
 use crate::inbound::HandlerResult;
 use crate::notice::{Body, Buttons, Notice, Priority};
@@ -72,8 +73,13 @@ impl Replies {
 
     /// Stop the spinner on a pressed button, optionally with a short notice.
     pub fn answer_press(&mut self, text: Option<String>) {
+        // Telegram answers a press by its id alone; WeCom's word goes to the presser's chat.
+        let chat = match Channel::of_chat(self.chat_id) {
+            Channel::Telegram => 0,
+            Channel::Wecom => self.chat_id,
+        };
         if let Some(p) = self.press.clone() {
-            self.push(0, Body::PressAnswer { press: p.id, text }, false);
+            self.push(chat, Body::PressAnswer { press: p.id, text }, false);
         }
     }
 

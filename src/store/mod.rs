@@ -19,6 +19,7 @@ mod roster;
 mod timers;
 mod tips;
 mod warnings;
+mod wecom;
 mod zero;
 
 pub use audit::{AdminEvent, AuditRow};
@@ -39,6 +40,7 @@ pub use tips::{TipChat, TipEntry, TipRow, TipWait};
 pub use warnings::{
     Candidate, NewWarning, RecipientState, UnitTally, WarningRecipient, WarningRow,
 };
+pub use wecom::WecomArrival;
 pub use zero::{Answer, BoardLine, ExpectedUnit, LastAnswer, Round, UnitStats};
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};

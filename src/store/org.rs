@@ -428,6 +428,13 @@ impl Tx {
         Ok(n > 0)
     }
 
+    /// Leave the unit without a duty room.
+    pub async fn clear_duty_room(&mut self, unit_id: &str) -> Result<()> {
+        on_tx!(self, c => sqlx::query("UPDATE units SET duty_chat_id = NULL, duty_chat_unreachable = FALSE WHERE id = $1")
+            .bind(unit_id).execute(&mut **c).await?.rows_affected());
+        Ok(())
+    }
+
     /// Make `chat_id` the unit's duty room; returns the unit that had it before, if another.
     pub async fn bind_duty_room(&mut self, unit_id: &str, chat_id: i64) -> Result<Option<String>> {
         let prev: Option<(String,)> = on_tx!(self, c => sqlx::query_as("SELECT id FROM units WHERE duty_chat_id = $1 AND id <> $2")

@@ -1,22 +1,11 @@
 //! A Telegram update read as the domain's [`Input`]: the sender looked up, their language
 //! chosen, the message's text, photo, location or file, or the button pressed.
 use super::files::{self, FileCheck};
-use crate::config::Lang;
 use crate::context::Ctx;
 use crate::inbound::Media;
-use crate::inbound::{Document, Input, Press, Sender};
-use crate::org::Member;
+use crate::inbound::{Arrival, Document, Input, Press, Sender};
 use crate::store::StoreError;
-use std::sync::Arc;
 use teloxide::types::{ChatKind, Message, PhotoSize, Update, UpdateKind, User};
-
-fn user_lang(member: &Member, stored: Option<String>, user: &User) -> Lang {
-    let chosen = member.person.as_ref().map(|p| p.lang.clone()).or(stored);
-    match chosen.as_deref() {
-        Some(code) => Lang::from_telegram(Some(code)),
-        None => Lang::from_telegram(user.language_code.as_deref()),
-    }
-}
 
 /// The largest size of a photo.
 fn best(sizes: &[PhotoSize]) -> Option<&PhotoSize> {
@@ -54,20 +43,33 @@ fn account(user: &User) -> String {
     }
 }
 
-/// A Telegram update as the domain's input: messages and button presses from people;
-/// everything else (channel posts, service updates, kinds we do not know) is `None` and
-/// ignored.
-pub async fn load(
+/// A stored Telegram update as the domain's input: messages and button presses from people;
+/// everything else (channel posts, service updates, kinds we do not know, an unreadable
+/// payload) is `None` and ignored.
+pub async fn read(
     ctx: &Ctx,
     update_id: i64,
-    update: &Update,
+    payload: &str,
     check: FileCheck,
 ) -> Result<Option<Input>, StoreError> {
+    // Unknown update kinds parse as `UpdateKind::Error`; only non-objects fail here.
+    let update: Update = match serde_json::from_str(payload) {
+        Ok(u) => u,
+        Err(e) => {
+            tracing::debug!(update_id, error = %e, "unreadable update ignored");
+            return Ok(None);
+        }
+    };
+    let Some(arrival) = arrival(update_id, &update, check) else {
+        return Ok(None);
+    };
+    Ok(Some(arrival.load(ctx).await?))
+}
+
+fn arrival(update_id: i64, update: &Update, check: FileCheck) -> Option<Arrival> {
     let (chat, user, text, press, media, document, album) = match &update.kind {
         UpdateKind::Message(m) => {
-            let Some(user) = m.from.clone() else {
-                return Ok(None);
-            };
+            let user = m.from.clone()?;
             let text = m.text().or(m.caption()).map(str::to_string);
             let photo = m
                 .photo()
@@ -89,51 +91,35 @@ pub async fn load(
             )
         }
         UpdateKind::CallbackQuery(q) => {
-            let Some(chat) = q.message.as_ref().map(|m| m.chat().clone()) else {
-                return Ok(None);
-            };
+            let chat = q.message.as_ref().map(|m| m.chat().clone())?;
             let press = Press {
                 id: q.id.to_string(),
                 data: q.data.clone().unwrap_or_default(),
             };
             (chat, q.from.clone(), None, Some(press), None, None, None)
         }
-        _ => return Ok(None),
+        _ => return None,
     };
     if user.is_bot {
-        return Ok(None);
+        return None;
     }
-    let private = matches!(chat.kind, ChatKind::Private(_));
-    let user_id = user.id.0 as i64;
-    let sender = ctx.store.sender(user_id, chat.id.0).await?;
-    let units = ctx.units.at(&ctx.store, sender.tree_version).await?;
-    let mut member = sender.member;
-    if let Some(p) = member.person.as_mut().filter(|p| p.unreachable) {
-        ctx.store.person_reachable(p.id).await?;
-        p.unreachable = false;
-    }
-    let lang = user_lang(&member, sender.stranger_lang, &user);
-    Ok(Some(Input {
+    Some(Arrival {
         update_id,
         chat_id: chat.id.0,
-        private,
+        private: matches!(chat.kind, ChatKind::Private(_)),
         from: Sender {
-            id: user_id,
+            id: user.id.0 as i64,
             name: user.full_name(),
             username: user.username.clone(),
             account: account(&user),
         },
-        member,
-        lang,
+        lang_hint: user.language_code.clone(),
         text,
         media,
         document,
         album,
         press,
-        state: sender.state,
-        units,
-        finished: Arc::default(),
-    }))
+    })
 }
 
 #[cfg(test)]

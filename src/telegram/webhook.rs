@@ -3,7 +3,8 @@
 //! retrying one this process could not keep; any replica may store any update, and the
 //! shared inbox hands it to whichever process is free. Requests arriving together are
 //! stored with one commit (see `store_arrivals`).
-use super::intake::{chat_key, Inbox};
+use super::poller::chat_key;
+use crate::intake::Inbox;
 use crate::store::{NewUpdate, Store};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};

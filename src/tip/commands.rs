@@ -13,6 +13,7 @@
 use super::flow::{self, Content, TipError};
 use super::{Draft, CHAT_LABEL, MAX_TEXT, RATE_LABEL};
 use crate::action::Action;
+use crate::channel::Channel;
 use crate::config::Lang;
 use crate::context::Ctx;
 use crate::crypto::{self, CryptoError};
@@ -298,6 +299,13 @@ pub async fn tip(
     r.anonymous();
     if !inc.private {
         r.text(tr!(ctx.i18n, inc.lang, "tip-private-only"));
+        return Ok(());
+    }
+    // A WeCom member is known to their enterprise: a tip there could not be anonymous, so
+    // none is taken; they are told where it can be.
+    if Channel::of_chat(inc.chat_id) == Channel::Wecom {
+        let bot = ctx.bot_username.clone();
+        r.text(tr!(ctx.i18n, inc.lang, "tip-wecom", bot = bot));
         return Ok(());
     }
     match request {

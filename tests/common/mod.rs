@@ -4,6 +4,7 @@
 
 pub mod browser;
 pub mod proxy;
+pub mod wecom;
 
 use lookout::app::{self, Running, Settings};
 use lookout::clock::Clock;
@@ -217,6 +218,8 @@ pub struct TestBot {
     running: Option<Running>,
     /// Held while the running bot serves HTTP (see `counting_board_builds`).
     serving: Option<Serving>,
+    /// The WeCom simulator, for a bot spawned with WeCom (`spawn_wecom_on`).
+    wecom: Option<lookout::sim::wecom::WecomSim>,
 }
 
 pub const ORG: &str = r#"[[unit]]
@@ -274,6 +277,7 @@ impl TestBot {
             clock: None,
             running: None,
             serving: None,
+            wecom: None,
         }
     }
 
@@ -341,6 +345,7 @@ impl TestBot {
         if let Some(c) = &self.clock {
             s.clock = c.clock();
         }
+        self.wecom_settings(&mut s);
         s
     }
 
@@ -429,6 +434,7 @@ impl TestBot {
             self.serving = Serving::start().await;
         }
         self.running = Some(app::start(settings).await.expect("bot starts"));
+        self.wecom_started();
     }
 
     pub fn running(&self) -> &Running {

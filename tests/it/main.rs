@@ -32,4 +32,5 @@ mod sim;
 mod taking_alerts;
 mod tips;
 mod warnings;
+mod wecom;
 mod zero_report;

@@ -371,6 +371,16 @@ async fn a_pass_prunes_finished_rows_and_keeps_what_is_needed(b: Backend) {
     ] {
         store.add_rate_hit("hazard", "p1", at).await.expect("count");
     }
+    // The code of a press on a WeCom card goes after WeCom's 72 hours, whatever `keep` says.
+    for (key, at) in [("old", NOW - 73 * 3_600_000), ("new", NOW - 3_600_000)] {
+        let press = lookout::store::WecomArrival {
+            source_key: format!("press.{key}"),
+            from: "zhangsan".into(),
+            payload: "<xml/>".into(),
+            card_code: Some((format!("card.{key}"), format!("code.{key}"))),
+        };
+        store.add_wecom_message(&press, at).await.expect("press");
+    }
 
     let audit = kept_tables(&store).await;
     let stats_before = figures(&store, &config).await;
@@ -396,7 +406,12 @@ async fn a_pass_prunes_finished_rows_and_keeps_what_is_needed(b: Backend) {
             zero_reminders: 1,
             rosters: 2,
             rate_hits: 2,
+            card_codes: 1,
         }
+    );
+    assert_eq!(
+        store.card_code("card.new").await.expect("code").as_deref(),
+        Some("code.new")
     );
     assert_eq!(count(&store, "SELECT COUNT(*) FROM rate_hits").await, 1);
     let left = "SELECT COUNT(*) FROM roster WHERE day = '2026-11-21'";

@@ -1,20 +1,22 @@
-//! Update intake: long polling (or the webhook server, `webhook.rs`) stores each update
-//! before anything acts on it, and the processor runs stored updates through the handler
-//! tree. A crash at any point loses no update, and the update id makes a replayed one a
-//! no-op. Several processes may share the inbox: see `store::inbox` for how they divide it.
-use super::api::{ApiError, BotApi};
-use super::files::{self, FileCheck};
+//! Intake, whatever the channel: each channel's receiver (Telegram's poller or webhook,
+//! WeCom's callback) stores what arrives before anything acts on it, and the processor runs
+//! stored updates through the domain's routes (`route::handle`), each read as an `Input` by
+//! its channel's reader. A crash at any point loses no update, and the update id makes a
+//! replayed one a no-op. Several processes may share the inbox: see `store::inbox` for how
+//! they divide it.
+use crate::channel::Channel;
 use crate::context::Ctx;
-use crate::inbound::HandlerError;
+use crate::inbound::{HandlerError, Input};
 use crate::metrics::{self, Outcome};
-use crate::store::{Batch, Faults, InboxItem, Job, JobLock, NewUpdate, Store, StoreError, Worker};
+use crate::store::{Batch, Faults, InboxItem, NewUpdate, Store, StoreError, WecomArrival, Worker};
+use crate::telegram::api::BotApi;
+use crate::telegram::files::{self, FileCheck};
 use crate::tr;
 use serde_json::Value;
 use std::collections::HashSet;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
-use teloxide::types::Update;
 use tokio::sync::{watch, Notify};
 
 /// An update that keeps failing is given up after this many attempts (and its sender told).
@@ -73,126 +75,39 @@ impl Inbox {
     }
 }
 
-/// How soon updates that could not be stored are fetched and stored again: well within the
-/// 10 s in which the bot must resume once its store works again.
-const STORE_RETRY: Duration = Duration::from_secs(1);
+impl Inbox {
+    /// Store a message WeCom delivered (false: it was stored before) and wake the processor.
+    pub async fn store_wecom(
+        &self,
+        store: &Store,
+        arrival: &WecomArrival,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let added = {
+            let _turn = self.gate.lock().await;
+            store.add_wecom_message(arrival, now).await
+        };
+        match &added {
+            Ok(_) => self.faults.ok(Worker::Intake),
+            Err(e) => {
+                if self
+                    .faults
+                    .failed(Worker::Intake, "storing a WeCom message", e)
+                    .is_none()
+                {
+                    tracing::error!(error = %e, "storing a WeCom message failed");
+                }
+            }
+        }
+        if added.as_ref().is_ok_and(|new| *new) {
+            self.wake.notify_one();
+        }
+        added
+    }
+}
 
 /// How long a process may hold an update before others may take it over.
 const LEASE_MS: i64 = 10_000;
-/// How often a replica without the poller lock asks for it again.
-const LOCK_RETRY: Duration = Duration::from_secs(1);
-
-/// Long polling, by whichever process holds the poller lock; the others wait their turn.
-/// Ends when `stop` turns true.
-pub async fn poll(
-    api: BotApi,
-    ctx: Arc<Ctx>,
-    timeout_secs: u64,
-    inbox: Inbox,
-    mut stop: watch::Receiver<bool>,
-) {
-    let polling = async {
-        loop {
-            take_turn(&api, &ctx, timeout_secs, &inbox).await;
-            tokio::time::sleep(LOCK_RETRY).await;
-        }
-    };
-    tokio::select! {
-        _ = polling => {}
-        _ = stop.wait_for(|s| *s) => {}
-    }
-}
-
-/// Poll for as long as this process holds the poller lock, if it can get it.
-async fn take_turn(api: &BotApi, ctx: &Ctx, timeout_secs: u64, inbox: &Inbox) {
-    match ctx.store.try_job(Job::Poller).await {
-        Ok(Some(lock)) => {
-            tracing::info!("holding the poller lock: this process polls Telegram");
-            poll_while_held(api, ctx, timeout_secs, inbox, lock).await;
-            tracing::warn!("lost the poller lock");
-        }
-        Ok(None) => {}
-        Err(e) => {
-            if ctx
-                .faults
-                .failed(Worker::Intake, "asking for the poller lock", &e)
-                .is_none()
-            {
-                tracing::warn!(error = %e, "asking for the poller lock failed");
-            }
-        }
-    }
-}
-
-async fn poll_while_held(
-    api: &BotApi,
-    ctx: &Ctx,
-    timeout_secs: u64,
-    inbox: &Inbox,
-    mut lock: JobLock,
-) {
-    let mut offset = 0i64;
-    let mut backoff = Duration::from_millis(200);
-    while lock.held().await {
-        match api.get_updates(offset, timeout_secs).await {
-            Ok(updates) => {
-                backoff = Duration::from_millis(200);
-                let batch: Vec<NewUpdate> = updates
-                    .iter()
-                    .filter_map(|u| {
-                        Some(NewUpdate {
-                            update_id: u["update_id"].as_i64()?,
-                            chat_key: chat_key(u),
-                            payload: u.to_string(),
-                        })
-                    })
-                    .collect();
-                let Some(last) = batch.iter().map(|u| u.update_id).max() else {
-                    continue;
-                };
-                // Confirm to Telegram (the next offset) only once the batch is stored.
-                // Not stored: Telegram keeps them, and they are fetched again (the failure
-                // is said by `Inbox::store`).
-                match inbox.store(&ctx.store, &batch, ctx.clock.now_ms()).await {
-                    Ok(_) => offset = last + 1,
-                    Err(_) => tokio::time::sleep(STORE_RETRY).await,
-                }
-            }
-            Err(e) => {
-                match e {
-                    // Said once per outage, not once per retry.
-                    ApiError::Transient(_) if backoff > Duration::from_millis(200) => {
-                        tracing::debug!(error = %e, "getUpdates failed again")
-                    }
-                    ApiError::Transient(_) => {
-                        tracing::warn!(error = %e, "getUpdates failed; retrying")
-                    }
-                    _ => tracing::warn!(error = %e, "getUpdates refused"),
-                }
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(5));
-            }
-        }
-    }
-}
-
-/// The chat an update belongs to, so one chat's updates are handled in order; 0 when it
-/// names none.
-pub fn chat_key(update: &Value) -> i64 {
-    let Some(body) = update
-        .as_object()
-        .and_then(|o| o.iter().find(|(k, _)| *k != "update_id"))
-        .map(|(_, v)| v)
-    else {
-        return 0;
-    };
-    body["chat"]["id"]
-        .as_i64()
-        .or_else(|| body["message"]["chat"]["id"].as_i64())
-        .or_else(|| body["from"]["id"].as_i64())
-        .or_else(|| body["user"]["id"].as_i64())
-        .unwrap_or(0)
-}
 
 /// At most this many updates share one SQLite transaction,
 const BATCH: i64 = 256;
@@ -353,7 +268,7 @@ async fn run_batch(
             continue;
         }
         handled += 1;
-        if checks_a_code(&item.payload) || files::to_inspect(&item.payload).is_some() {
+        if goes_aside(&item) {
             held.insert(item.chat_key);
             to_lane.push(item);
             continue;
@@ -424,18 +339,32 @@ async fn handle_counted(ctx: &Arc<Ctx>, item: &InboxItem, check: FileCheck) {
 /// Updates checking receipt codes in flight at once (Argon2 itself runs one at a time).
 const MAX_CODE_CHECKS: usize = 32;
 
-/// Does this update give a receipt code (`/tip CODE`, `/reveal CODE`)?
-fn checks_a_code(payload: &str) -> bool {
+/// Does this update wait on something slow, so that it goes to the side lane: a receipt
+/// code to check, or (Telegram) a picture sent as a file whose header must be fetched?
+fn goes_aside(item: &InboxItem) -> bool {
     // Most updates are told apart without parsing them twice.
-    if !payload.contains("/tip") && !payload.contains("/reveal") {
-        return false;
+    let may_check_code = item.payload.contains("/tip") || item.payload.contains("/reveal");
+    match Channel::of_update(item.update_id) {
+        Channel::Telegram => {
+            (may_check_code && checks_a_code(&item.payload))
+                || files::to_inspect(&item.payload).is_some()
+        }
+        Channel::Wecom => {
+            may_check_code
+                && crate::wecom::context::text_of(&item.payload).is_some_and(|t| gives_a_code(&t))
+        }
     }
+}
+
+/// Does this Telegram update give a receipt code (`/tip CODE`, `/reveal CODE`)?
+fn checks_a_code(payload: &str) -> bool {
     let Ok(update) = serde_json::from_str::<Value>(payload) else {
         return false;
     };
-    let Some(text) = update["message"]["text"].as_str() else {
-        return false;
-    };
+    update["message"]["text"].as_str().is_some_and(gives_a_code)
+}
+
+fn gives_a_code(text: &str) -> bool {
     let mut words = text.split_whitespace();
     let command = words.next().unwrap_or("");
     let name = command.split('@').next().unwrap_or("");
@@ -499,6 +428,19 @@ async fn failed(ctx: &Arc<Ctx>, update_id: i64, payload: &str, error: &HandlerEr
     }
 }
 
+/// A stored update read as the domain's input by the reader of the channel it came through.
+async fn read(
+    ctx: &Ctx,
+    update_id: i64,
+    payload: &str,
+    check: FileCheck,
+) -> Result<Option<Input>, StoreError> {
+    match Channel::of_update(update_id) {
+        Channel::Telegram => crate::telegram::context::read(ctx, update_id, payload, check).await,
+        Channel::Wecom => crate::wecom::context::read(ctx, update_id, payload).await,
+    }
+}
+
 /// Route the update (`route::handle`); true if it was committed as done. `check` is what
 /// intake learned of a picture sent as a file.
 async fn run_handlers(
@@ -507,15 +449,7 @@ async fn run_handlers(
     payload: &str,
     check: FileCheck,
 ) -> Result<bool, HandlerError> {
-    // Unknown update kinds parse as `UpdateKind::Error`; only non-objects fail here.
-    let update: Update = match serde_json::from_str(payload) {
-        Ok(u) => u,
-        Err(e) => {
-            tracing::debug!(update_id, error = %e, "unreadable update ignored");
-            return Ok(false);
-        }
-    };
-    let Some(input) = super::context::load(ctx, update_id, &update, check).await? else {
+    let Some(input) = read(ctx, update_id, payload, check).await? else {
         return Ok(false);
     };
     crate::route::handle(ctx, &input).await?;
@@ -524,11 +458,7 @@ async fn run_handlers(
 
 /// Nothing is dropped silently: the person learns their message was not handled.
 async fn tell_sender_it_failed(ctx: &Arc<Ctx>, update_id: i64, payload: &str) {
-    let Ok(update) = serde_json::from_str::<Update>(payload) else {
-        return;
-    };
-    let Ok(Some(inc)) = super::context::load(ctx, update_id, &update, FileCheck::NotChecked).await
-    else {
+    let Ok(Some(inc)) = read(ctx, update_id, payload, FileCheck::NotChecked).await else {
         return;
     };
     let mut r = inc.replies();

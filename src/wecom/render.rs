@@ -1,0 +1,221 @@
+//! The one place a notice becomes a WeCom call: an app message to a member (text, or a
+//! button card where the notice has buttons), an update of a pressed card, a picture, or a
+//! group robot's post. The recipient's UserID or robot key is filled in by the sender, from
+//! the address (`crate::channel`); this turns the notice's content alone.
+use crate::action::Action;
+use crate::channel::{wecom_kind, WecomKind};
+use crate::notice::{Body, Buttons, Notice, Priority};
+use crate::store::Outgoing;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+/// The calls the sender makes for each kind of row.
+pub const TEXT: &str = "wecom.text";
+pub const CARD: &str = "wecom.card";
+pub const UPDATE: &str = "wecom.update";
+pub const IMAGE: &str = "wecom.image";
+pub const ROBOT: &str = "wecom.robot";
+/// Nothing to call: what WeCom has no use for (the spinner of a pressed button).
+pub const NONE: &str = "wecom.none";
+
+/// A card shows at most this many buttons.
+const MAX_BUTTONS: usize = 6;
+/// A card's title: its text's first line, at most this long (as WeCom advises).
+const TITLE_CHARS: usize = 26;
+
+/// Is this row one of WeCom's?
+pub fn is_wecom(method: &str) -> bool {
+    method.starts_with("wecom.")
+}
+
+/// The outbox row that sends `n` through WeCom.
+pub fn wecom(n: &Notice) -> Outgoing {
+    let robot = wecom_kind(n.chat) == Some(WecomKind::Robot);
+    let (method, payload, edit_of) = match &n.body {
+        Body::Text { text, buttons } if robot => (ROBOT, robot_text(text, buttons), None),
+        Body::Text { text, buttons } if buttons.is_empty() => (TEXT, plain(text), None),
+        Body::Text { text, buttons } => (CARD, card(&n.key, text, buttons), None),
+        Body::Photo { file, caption } => (IMAGE, json!({ "file": file, "caption": caption }), None),
+        Body::Location { lat, lon } if robot => (ROBOT, robot_text(&place(*lat, *lon), &[]), None),
+        Body::Location { lat, lon } => (TEXT, plain(&place(*lat, *lon)), None),
+        // Group robots' posts cannot be changed.
+        Body::Edit { .. } if robot => (NONE, json!({}), None),
+        Body::Edit { of, text, buttons } => (
+            UPDATE,
+            json!({ "task_id": task_id(of), "template_card": card_body(of, text, buttons) }),
+            Some(of.clone()),
+        ),
+        // A press has no spinner to stop in WeCom; a word for the presser comes as a message.
+        Body::PressAnswer { text: Some(t), .. } => (TEXT, plain(t), None),
+        Body::PressAnswer { text: None, .. } => (NONE, json!({}), None),
+    };
+    Outgoing {
+        idem_key: n.key.clone(),
+        chat_id: n.chat,
+        method: method.into(),
+        payload,
+        edit_of,
+        ephemeral: false,
+        urgent: n.priority != Priority::Routine,
+    }
+}
+
+fn plain(text: &str) -> Value {
+    json!({ "msgtype": "text", "text": { "content": text } })
+}
+
+fn place(lat: f64, lon: f64) -> String {
+    format!("{lat:.5}, {lon:.5}")
+}
+
+/// The card's id for WeCom, from the notice's key: the same for the card and its updates.
+pub fn task_id(key: &str) -> String {
+    let digest = Sha256::digest(key.as_bytes());
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    format!("lk{hex}")
+}
+
+fn card(key: &str, text: &str, buttons: &Buttons) -> Value {
+    json!({ "msgtype": "template_card", "template_card": card_body(key, text, buttons) })
+}
+
+/// A button card: the first line as its title, the rest below, and the buttons (a button
+/// opening a page cannot be one: its address goes into the text).
+fn card_body(key: &str, text: &str, buttons: &Buttons) -> Value {
+    let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
+    // A first line too long for a title is cut there, and the whole text shown below.
+    let long = first.chars().count() > TITLE_CHARS;
+    let mut title: String = first.chars().take(TITLE_CHARS - 1).collect();
+    let mut below = match long {
+        true => {
+            title.push('…');
+            text.to_string()
+        }
+        false => {
+            title = first.to_string();
+            rest.trim_start().to_string()
+        }
+    };
+    let mut list = Vec::new();
+    for b in buttons.iter().flatten() {
+        match &b.action {
+            Action::OpenApp(url) => below.push_str(&format!("\n{}: {url}", b.label)),
+            a if list.len() < MAX_BUTTONS => {
+                let style = if list.is_empty() { 1 } else { 2 };
+                list.push(json!({ "text": b.label, "style": style, "key": a.data() }));
+            }
+            _ => {}
+        }
+    }
+    let mut body = json!({
+        "card_type": "button_interaction",
+        "main_title": { "title": title },
+        "task_id": task_id(key),
+        "button_list": list,
+    });
+    if !below.is_empty() {
+        body["sub_title_text"] = below.into();
+    }
+    if list_is_empty(&body) {
+        // A card needs a button; one that has none left shows the outcome as its only, spent one.
+        body["button_list"] = json!([{ "text": "✓", "style": 2, "key": "done" }]);
+        body["replace_text"] = "✓".into();
+    }
+    body
+}
+
+fn list_is_empty(body: &Value) -> bool {
+    body["button_list"].as_array().is_none_or(|l| l.is_empty())
+}
+
+/// What a duty room's robot posts: the text, and the buttons it cannot show as what they say
+/// (officers answer in the app).
+fn robot_text(text: &str, buttons: &[Vec<crate::notice::Button>]) -> Value {
+    let mut content = text.to_string();
+    let labels: Vec<&str> = buttons
+        .iter()
+        .flatten()
+        .filter(|b| !matches!(b.action, Action::OpenApp(_)))
+        .map(|b| b.label.as_str())
+        .collect();
+    if !labels.is_empty() {
+        content.push_str(&format!("\n[{}]", labels.join(" | ")));
+    }
+    json!({ "msgtype": "text", "text": { "content": content } })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::channel::wecom_address;
+    use crate::notice::Button;
+
+    #[test]
+    fn notices_become_wecom_calls() {
+        let member = wecom_address(WecomKind::Member, "zhang");
+        let robot = wecom_address(WecomKind::Robot, "k");
+        let ask = Notice::with_buttons(
+            "k1".into(),
+            member,
+            "零报告提醒\n请回复".into(),
+            vec![vec![
+                Button::new("无隐患".into(), Action::Ack(7)),
+                Button::new("看板".into(), Action::OpenApp("https://d/b".into())),
+            ]],
+        );
+        let m = wecom(&ask);
+        assert_eq!((m.method.as_str(), m.chat_id), (CARD, member));
+        let c = &m.payload["template_card"];
+        assert_eq!(c["card_type"], "button_interaction");
+        assert_eq!(c["main_title"]["title"], "零报告提醒");
+        assert_eq!(c["sub_title_text"], "请回复\n看板: https://d/b");
+        assert_eq!(c["task_id"], task_id("k1"));
+        assert_eq!(
+            c["button_list"],
+            json!([{"text": "无隐患", "style": 1, "key": "ack:7"}])
+        );
+
+        let edit = wecom(&Notice::edit(
+            "k2".into(),
+            member,
+            "k1".into(),
+            "已报".into(),
+            vec![],
+        ));
+        assert_eq!(
+            (edit.method.as_str(), edit.edit_of.as_deref()),
+            (UPDATE, Some("k1"))
+        );
+        assert_eq!(edit.payload["task_id"], task_id("k1"));
+        assert_eq!(edit.payload["template_card"]["main_title"]["title"], "已报");
+
+        let posted = wecom(&Notice::with_buttons(
+            "k3".into(),
+            robot,
+            "零报告".into(),
+            vec![vec![Button::new("无隐患".into(), Action::Ack(7))]],
+        ));
+        assert_eq!(posted.method, ROBOT);
+        assert_eq!(posted.payload["text"]["content"], "零报告\n[无隐患]");
+        assert_eq!(
+            wecom(&Notice::edit(
+                "k4".into(),
+                robot,
+                "k3".into(),
+                "x".into(),
+                vec![]
+            ))
+            .method,
+            NONE
+        );
+        let plain = wecom(&Notice::text("k5".into(), member, "hi".into()).urgent());
+        assert_eq!(
+            plain.payload,
+            json!({"msgtype": "text", "text": {"content": "hi"}})
+        );
+        assert!(plain.urgent);
+        // Ids WeCom accepts: at most 128 of A-Za-z0-9_-@.
+        let id = task_id("u123.4");
+        assert!(id.len() <= 128 && id.chars().all(|c| c.is_ascii_alphanumeric()));
+    }
+}
