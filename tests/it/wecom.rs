@@ -3,13 +3,18 @@
 //! group robots) beside Telegram's, on a clock the test drives.
 
 use crate::common::{hhmm, is_reminder, Backend, TestBot, TestClock, WAIT};
+use lookout::channel::{wecom_address, WecomKind};
 use lookout::config::Config;
+use lookout::notice::Notice;
 use lookout::org::Role;
 use lookout::sim::wecom::WecomMessage;
+use lookout::store::Outgoing;
 
 both_backends!(
     a_morning_over_wecom_with_cards_and_an_escalation_taken,
     tips_in_wecom_are_pointed_to_telegram,
+    wecom_faults_lose_nothing_and_repeat_nothing,
+    a_robot_duty_room_and_a_restart_with_messages_waiting,
 );
 
 fn morning() -> Config {
@@ -113,4 +118,145 @@ async fn tips_in_wecom_are_pointed_to_telegram(b: Backend) {
     );
     assert_eq!(bot.count("SELECT COUNT(*) FROM tips").await, 0);
     assert_eq!(bot.count("SELECT COUNT(*) FROM tip_chats").await, 0);
+}
+
+/// A text to `chat` as the bot queues it for WeCom.
+fn text_to(key: &str, chat: i64, text: &str) -> Outgoing {
+    lookout::wecom::render::wecom(&Notice::text(key.into(), chat, text.into()))
+}
+
+/// The addresses of these members or robots, known to the store as the bot learns them.
+async fn addresses(bot: &TestBot, kind: WecomKind, ids: &[&str]) -> Vec<i64> {
+    let mut tx = bot.store.begin().await.expect("tx");
+    let mut out = Vec::new();
+    for id in ids {
+        out.push(tx.remember_wecom(kind, id).await.expect("address"));
+    }
+    tx.commit().await.expect("commit");
+    out
+}
+
+async fn wecom_faults_lose_nothing_and_repeat_nothing(b: Backend) {
+    let bot = TestBot::spawn_wecom_on(b, Config::default(), TestClock::now()).await;
+    let w = bot.wecom();
+    let ids = ["m1", "m2", "m3", "m4", "m5"];
+    for id in ids {
+        w.user(id, id);
+    }
+    // Someone who left the enterprise: WeCom names them invalid.
+    let gone = w.user("gone", "离职者");
+    bot.join_wecom(&gone, "lijia", Role::DutyOfficer).await;
+    w.remove_user("gone");
+    // WeCom fails a few calls with 502 and a few with "system busy".
+    w.fail_next(3, 502);
+    w.errcode_next(3, -1);
+    let chats = addresses(&bot, WecomKind::Member, &ids).await;
+    let gone_chat = wecom_address(WecomKind::Member, "gone");
+    let mut batch = Vec::new();
+    for n in 0..3 {
+        for (id, chat) in ids.iter().zip(&chats) {
+            batch.push(text_to(
+                &format!("t.{id}.{n}"),
+                *chat,
+                &format!("msg {n} to {id}"),
+            ));
+        }
+        batch.push(text_to(&format!("t.gone.{n}"), gone_chat, "never arrives"));
+    }
+    // Queued twice, sent once.
+    bot.store.enqueue(&batch, 0).await.expect("enqueue");
+    bot.store.enqueue(&batch, 0).await.expect("enqueue again");
+    for id in ids {
+        let three = |m: &WecomMessage| m.text == format!("msg 2 to {id}");
+        w.wait_for(id, three, WAIT).await.expect("all three arrive");
+        let texts: Vec<String> = w.messages_to(id).into_iter().map(|m| m.text).collect();
+        let want: Vec<String> = (0..3).map(|n| format!("msg {n} to {id}")).collect();
+        assert_eq!(texts, want, "in order, once");
+    }
+    bot.wait_count("SELECT COUNT(*) FROM outbox WHERE state = 'failed'", 3)
+        .await;
+    assert_eq!(
+        bot.count("SELECT COUNT(*) FROM people WHERE unreachable")
+            .await,
+        1,
+        "the member WeCom does not know is unreachable"
+    );
+    bot.wait_count("SELECT COUNT(*) FROM outbox WHERE state = 'pending'", 0)
+        .await;
+    assert_eq!(w.dropped(), 0);
+}
+
+async fn a_robot_duty_room_and_a_restart_with_messages_waiting(b: Backend) {
+    let mut bot = TestBot::spawn_wecom_on(b, Config::default(), TestClock::now()).await;
+    let w = bot.wecom().clone();
+    w.add_robot("robot-key-lijia-0001");
+    let out = crate::common::lookout(
+        &bot.db.url,
+        &[
+            "room",
+            "--unit",
+            "lijia",
+            "--wecom-robot",
+            "robot-key-lijia-0001",
+        ],
+    );
+    assert!(out.status.success(), "{}", crate::common::stderr(&out));
+    assert!(crate::common::stdout(&out).contains("李家村"));
+    let room = wecom_address(WecomKind::Robot, "robot-key-lijia-0001");
+    let unit: Option<i64> = bot
+        .scalar("SELECT duty_chat_id FROM units WHERE id = 'lijia'")
+        .await;
+    assert_eq!(unit, Some(room));
+    // The key is no one's business but the sender's: not in the audit trail.
+    assert_eq!(
+        bot.count("SELECT COUNT(*) FROM admin_events WHERE detail LIKE '%robot-key%'")
+            .await,
+        0
+    );
+
+    // WeCom is down: posts and messages wait in the outbox, and go once after a restart.
+    w.fail_next(u32::MAX, 500);
+    let member = addresses(&bot, WecomKind::Member, &["m1"]).await[0];
+    w.user("m1", "m1");
+    let batch = vec![
+        text_to("r.1", room, "值班室通知"),
+        text_to("m.1", member, "个人通知"),
+    ];
+    bot.store.enqueue(&batch, 0).await.expect("enqueue");
+    bot.notify();
+    bot.wait_count(
+        "SELECT COUNT(*) FROM outbox WHERE state = 'pending' AND attempts > 0",
+        2,
+    )
+    .await;
+    bot.settle().await;
+    bot.kill();
+    w.fail_next(0, 500);
+    bot.start().await;
+    w.wait_for_robot("robot-key-lijia-0001", |m| m.text == "值班室通知", WAIT)
+        .await
+        .expect("the robot's post after the restart");
+    w.wait_for("m1", |m| m.text == "个人通知", WAIT)
+        .await
+        .expect("the member's message after the restart");
+    bot.wait_count("SELECT COUNT(*) FROM outbox WHERE state = 'pending'", 0)
+        .await;
+    assert_eq!(w.robot_messages("robot-key-lijia-0001").len(), 1);
+    assert_eq!(w.messages_to("m1").len(), 1);
+
+    // A robot removed from its group: the duty room is unreachable, as a Telegram group the
+    // bot was removed from.
+    let gone = text_to("r.2", room, "无人接收");
+    w.remove_robot("robot-key-lijia-0001");
+    bot.store.enqueue(&[gone], 0).await.expect("enqueue");
+    bot.notify();
+    bot.wait_count("SELECT COUNT(*) FROM units WHERE duty_chat_unreachable", 1)
+        .await;
+    // --clear leaves the unit without a duty room.
+    let out = crate::common::lookout(&bot.db.url, &["room", "--unit", "lijia", "--clear"]);
+    assert!(out.status.success(), "{}", crate::common::stderr(&out));
+    let unit: Option<i64> = bot
+        .scalar("SELECT duty_chat_id FROM units WHERE id = 'lijia'")
+        .await;
+    assert_eq!(unit, None);
 }

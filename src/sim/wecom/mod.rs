@@ -273,7 +273,16 @@ impl WecomSim {
             .or_insert_with(|| state::Robot {
                 n,
                 posts: Vec::new(),
-            });
+                removed: false,
+            })
+            .removed = false;
+    }
+
+    /// The robot was removed from its group: WeCom refuses its key from now on.
+    pub fn remove_robot(&self, key: &str) {
+        if let Some(r) = self.inner.st().robots.get_mut(key) {
+            r.removed = true;
+        }
     }
 
     // Observation.

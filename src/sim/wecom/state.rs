@@ -84,6 +84,8 @@ pub(crate) struct Robot {
     /// Its name in transcripts ("1", "2"…): the key is a secret.
     pub n: usize,
     pub posts: Vec<RobotMessage>,
+    /// Removed from its group: its key is refused, what it posted is kept to look at.
+    pub removed: bool,
 }
 
 pub(crate) struct Media {
