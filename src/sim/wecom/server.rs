@@ -638,7 +638,7 @@ fn robot(inner: &Inner, q: &HashMap<String, String>, body: &[u8]) -> Value {
 fn try_robot(inner: &Inner, q: &HashMap<String, String>, body: &[u8]) -> Result<Value, Value> {
     let mut st = inner.st();
     let key = q.get("key").cloned().unwrap_or_default();
-    if !st.robots.get(&key).is_some_and(|r| !r.removed) {
+    if st.robots.get(&key).is_none_or(|r| r.removed) {
         return Err(err(93000, "invalid webhook url"));
     }
     let b = json_body(body)?;
