@@ -313,6 +313,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     };
     let inbox = intake::Inbox::new(ctx.faults.clone());
     let wecom = wecom_parts(&ctx.config, settings.wecom.as_ref())?;
+
     let sender = Sender::new(
         store.clone(),
         api.clone(),

@@ -65,6 +65,12 @@ pub fn bot(
         .transpose()?;
     if settings.config.wecom.is_some() {
         settings.wecom = Some(wecom_secrets()?);
+        if settings.config.http.listen.is_none() && settings.webhook.is_none() {
+            anyhow::bail!(
+                "[wecom] needs an HTTP listener for WeCom's callbacks (/wecom): give --http ADDR, \
+                 [http] listen or --webhook"
+            );
+        }
     }
     Ok(settings)
 }

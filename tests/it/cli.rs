@@ -146,6 +146,55 @@ fn webhook_mode_needs_a_valid_secret() {
 }
 
 #[test]
+fn wecom_needs_its_secrets_and_a_listener() {
+    let dir = tempfile::tempdir().expect("dir");
+    let config = dir.path().join("lookout.toml");
+    std::fs::write(
+        &config,
+        "[wecom]\ncorp_id = \"ww0123456789abcdef\"\nagent_id = 1000002\n",
+    )
+    .expect("config");
+    let run = |secrets: bool, http: bool| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_lookout"));
+        cmd.arg("run")
+            .arg("--config")
+            .arg(&config)
+            .env("TELOXIDE_TOKEN", "123456:TEST")
+            // Nothing listens here: the settings must be refused before any connection.
+            .env("TELOXIDE_API_URL", "http://127.0.0.1:9/")
+            .env("DATABASE_URL", "sqlite::memory:");
+        for (k, v) in [
+            ("LOOKOUT_WECOM_SECRET", "s"),
+            ("LOOKOUT_WECOM_TOKEN", "t"),
+            ("LOOKOUT_WECOM_AES_KEY", "k"),
+        ] {
+            match secrets {
+                true => cmd.env(k, v),
+                false => cmd.env_remove(k),
+            };
+        }
+        if http {
+            cmd.args(["--http", "127.0.0.1:0"]);
+        }
+        cmd.output().expect("runs")
+    };
+    let out = run(false, true);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("LOOKOUT_WECOM_SECRET is not set"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(true, false);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("needs an HTTP listener"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn version_names_the_release_and_the_commit() {
     let out = Command::new(env!("CARGO_BIN_EXE_lookout"))
         .arg("--version")
