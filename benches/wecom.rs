@@ -118,10 +118,11 @@ async fn run(backend: Backend, n: usize) -> anyhow::Result<Run> {
     let mut events = wecom.events();
     let seen = copies.clone();
     let issuer = userid(0);
+    let not_issuer = issuer.clone();
     tokio::spawn(async move {
         while let Ok(e) = events.recv().await {
             if let WecomEvent::AppSent { user, message } = e {
-                if user != issuer && message.text.contains(TEXT) {
+                if user != not_issuer && message.text.contains(TEXT) {
                     seen.lock()
                         .unwrap_or_else(|p| p.into_inner())
                         .push(Instant::now());
