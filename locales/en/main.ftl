@@ -183,7 +183,7 @@ cmd-stats = This month's timeliness
 demo-join = Lookout demo: { $units } units imported; people join with invites
 demo-invite = The admin creates an invite in the bot; a grid worker joins
 demo-bind = Wangcun's duty officer makes the town's group its duty room
-demo-morning = Morning: zero-report reminders go out, units answer, Nanjiao reports an incident
+demo-morning = Morning: zero-report reminders go out, units answer (Dongzhuang's officer with a press on a WeCom card), Nanjiao reports an incident
 demo-deadline = The deadline passes: Nanjiao village is missing and escalates; Xihe answers late
 demo-summary = The daily summary and today's board
 demo-outbox = Every message went through the outbox
@@ -648,3 +648,9 @@ board-at-unit = pinned at its unit
 cli-room-robot = { $unit }'s duty room is now the WeCom group robot: it gets the unit's reminders and alerts as text; officers answer in the app.
 cli-room-cleared = { $unit } has no duty room now.
 tip-wecom = Your WeCom account is known to your organisation, so a tip sent here could not stay anonymous and is not taken. To tip anonymously, send /tip to @{ $bot } on Telegram: https://t.me/{ $bot }
+
+# the demo's WeCom village (issue 23)
+demo-telegram = [Telegram]
+demo-wecom = [WeCom]
+demo-wecom-join = Dongzhuang uses WeCom: the village's WeCom group robot becomes its duty room; its duty officer and grid worker join with invites in the app
+demo-wecom-hazard = Dongzhuang's grid worker reports a hazard in WeCom: the duty room's robot posts it; the duty officer acknowledges it and reports it rectified in the app

@@ -183,7 +183,7 @@ cmd-stats = 本月及时率
 demo-join = Lookout 演示：已导入 { $units } 个单位，人员用邀请码加入
 demo-invite = 管理员在机器人里生成邀请码，网格员加入
 demo-bind = 王村镇值班员把本镇的群设为值班室
-demo-morning = 早上：零报告提醒发出，各单位应答，南郊镇报告有情况
+demo-morning = 早上：零报告提醒发出，各单位应答（东庄村值班员在企业微信里点卡片），南郊镇报告有情况
 demo-deadline = 截止时间到：南郊村未报，逐级上报；西河村迟报
 demo-summary = 每日汇总和今日看板
 demo-outbox = 所有消息都经过发件箱
@@ -642,3 +642,9 @@ board-at-unit = 标在所属单位
 cli-room-robot = { $unit }的值班室已设为企业微信群机器人：本单位的提醒和告警以文字发到该群，值班员在应用中回复。
 cli-room-cleared = { $unit }现在没有值班室。
 tip-wecom = 企业微信账号由单位管理，在这里举报无法匿名，因此不在此受理。如需匿名举报，请在 Telegram 上向 @{ $bot } 发送 /tip：https://t.me/{ $bot }
+
+# the demo's WeCom village (issue 23)
+demo-telegram = [Telegram]
+demo-wecom = [企业微信]
+demo-wecom-join = 东庄村用企业微信：村里的企业微信群机器人设为值班室，值班员和网格员在应用里用邀请码加入
+demo-wecom-hazard = 东庄村网格员在企业微信里上报隐患：值班群机器人收到，值班员在应用里确认并报告整改完成
