@@ -15,6 +15,8 @@ pub const CARD: &str = "wecom.card";
 pub const UPDATE: &str = "wecom.update";
 pub const IMAGE: &str = "wecom.image";
 pub const ROBOT: &str = "wecom.robot";
+/// A picture a group robot posts (its caption after it).
+pub const ROBOT_IMAGE: &str = "wecom.robot_image";
 /// Nothing to call: what WeCom has no use for (the spinner of a pressed button).
 pub const NONE: &str = "wecom.none";
 
@@ -35,6 +37,11 @@ pub fn wecom(n: &Notice) -> Outgoing {
         Body::Text { text, buttons } if robot => (ROBOT, robot_text(text, buttons), None),
         Body::Text { text, buttons } if buttons.is_empty() => (TEXT, plain(text), None),
         Body::Text { text, buttons } => (CARD, card(&n.key, text, buttons), None),
+        Body::Photo { file, caption } if robot => (
+            ROBOT_IMAGE,
+            json!({ "file": file, "caption": caption }),
+            None,
+        ),
         Body::Photo { file, caption } => (IMAGE, json!({ "file": file, "caption": caption }), None),
         Body::Location { lat, lon } if robot => (ROBOT, robot_text(&place(*lat, *lon), &[]), None),
         Body::Location { lat, lon } => (TEXT, plain(&place(*lat, *lon)), None),

@@ -24,6 +24,8 @@ use crate::wecom::crypto::Crypto;
 const IMAGE_MAX: usize = 10 * 1024 * 1024;
 const TEXT_MAX: usize = 2048;
 const ROBOT_MARKDOWN_MAX: usize = 4096;
+/// A robot's picture, before base64.
+const ROBOT_IMAGE_MAX: usize = 2 << 20;
 const RESPONSE_CODE_LIFETIME_MS: i64 = 72 * 3600 * 1000;
 
 pub(crate) async fn start(cfg: WecomSimConfig, crypto: Crypto) -> anyhow::Result<Arc<Inner>> {
@@ -646,9 +648,19 @@ fn try_robot(inner: &Inner, q: &HashMap<String, String>, body: &[u8]) -> Result<
     let max = match msgtype {
         "text" => TEXT_MAX,
         "markdown" => ROBOT_MARKDOWN_MAX,
+        "image" => ROBOT_IMAGE_MAX,
         _ => return Err(err(40008, "invalid message type")),
     };
-    let content = str_at(&b, &[msgtype, "content"]).unwrap_or("");
+    // A picture: its base64 must decode to an image of at most 2 MB with the MD5 given; the
+    // post keeps the MD5 as its text.
+    let picture = match msgtype {
+        "image" => Some(robot_image(&b)?),
+        _ => None,
+    };
+    let content = match &picture {
+        Some(md5) => md5.as_str(),
+        None => str_at(&b, &[msgtype, "content"]).unwrap_or(""),
+    };
     if content.is_empty() {
         return Err(err(44004, "empty content"));
     }
@@ -690,6 +702,30 @@ fn try_robot(inner: &Inner, q: &HashMap<String, String>, body: &[u8]) -> Result<
     inner.emit(WecomEvent::RobotPosted { robot, message });
     inner.changed.notify_waiters();
     Ok(err(0, "ok"))
+}
+
+/// A robot's picture checked as WeCom does: base64 of a JPEG or PNG of at most 2 MB, and its
+/// MD5; returns `image:MD5`.
+fn robot_image(b: &Map<String, Value>) -> Result<String, Value> {
+    use base64::Engine as _;
+    use md5::Digest as _;
+    let data = str_at(b, &["image", "base64"]).unwrap_or("");
+    let sum = str_at(b, &["image", "md5"]).unwrap_or("");
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(data)
+        .map_err(|_| err(40009, "invalid image base64"))?;
+    if bytes.is_empty() || bytes.len() > ROBOT_IMAGE_MAX {
+        return Err(err(40009, "invalid image size"));
+    }
+    let is_picture = bytes.starts_with(&[0xff, 0xd8]) || bytes.starts_with(b"\x89PNG");
+    let md5: String = md5::Md5::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    if !is_picture || md5 != sum {
+        return Err(err(40009, "invalid image"));
+    }
+    Ok(format!("image:{md5}"))
 }
 
 /// The `<@userid>` mentions of a robot's markdown.
