@@ -17,7 +17,7 @@ pub const PATH: &str = "/wecom";
 
 /// A signed request older or newer than this is refused: a replay of a captured one, or a
 /// clock gone wrong.
-const FRESH_SECS: i64 = 300;
+const FRESH_SECS: u64 = 300;
 
 #[derive(Clone)]
 struct Hook {
@@ -53,7 +53,9 @@ impl Hook {
         let fresh = q
             .timestamp
             .parse::<i64>()
-            .is_ok_and(|t| (self.clock.now_ms() / 1000 - t).abs() <= FRESH_SECS);
+            // Not a subtraction: a timestamp 2^63 s away would overflow it (a panic, or a
+            // wrapped difference that reads as fresh).
+            .is_ok_and(|t| (self.clock.now_ms() / 1000).abs_diff(t) <= FRESH_SECS);
         fresh
             && self
                 .crypto
@@ -82,7 +84,14 @@ async fn receive(
     }
     let plain = h.crypto.decrypt(&envelope.encrypt).map_err(refusal)?;
     let xml = String::from_utf8(plain).map_err(|_| StatusCode::BAD_REQUEST)?;
-    let Ok(inbound) = message::parse(&xml) else {
+    // A NUL is in no well-formed XML, and PostgreSQL's text cannot hold one: stored, it
+    // would fail (503, and WeCom's retries after it) on one backend and be taken on the other.
+    let read = if xml.contains('\0') {
+        Err(message::MessageError::Malformed("a NUL character"))
+    } else {
+        message::parse(&xml)
+    };
+    let Ok(inbound) = read else {
         // Signed by WeCom but unreadable: sending it again would not make it readable.
         tracing::warn!("a WeCom message that could not be read was ignored");
         return Ok("");

@@ -56,7 +56,7 @@ fn text() -> impl Strategy<Value = String> {
     ]
 }
 
-fn callback() -> impl Strategy<Value = String> {
+pub(crate) fn callback() -> impl Strategy<Value = String> {
     prop_oneof![
         ".{0,80}",
         (0..BUTTONS.len(), "[-a-z0-9:_]{0,70}")
@@ -148,8 +148,8 @@ const WAIT: Duration = common::WAIT;
 
 /// The variants every forged press covers; the match is exhaustive, so a new `Action` does
 /// not build until this test forges it too. `OpenApp` opens a page and has no callback data.
-const VARIANTS: usize = 25;
-fn variant_of(a: &Action) -> Option<usize> {
+pub(crate) const VARIANTS: usize = 25;
+pub(crate) fn variant_of(a: &Action) -> Option<usize> {
     Some(match a {
         Action::Lang(_) => 0,
         Action::Bind(_) => 1,
@@ -211,7 +211,7 @@ fn not_in(options: &'static [&'static str]) -> impl Strategy<Value = String> {
 
 /// A forged press of variant `v`: the data any client can send, never one the presser may
 /// act on (their own drafts' valid choices are left out; see `legit`).
-fn forged(v: usize) -> BoxedStrategy<Action> {
+pub(crate) fn forged(v: usize) -> BoxedStrategy<Action> {
     match v {
         0 => not_in(&["zh", "zh-cn", "cn", "chinese", "en", "english"])
             .prop_map(Action::Lang)
@@ -332,7 +332,7 @@ fn rows_of(table: &str, cols: &[&str]) -> String {
 /// Everything a press could change: who belongs where, duty rooms, every conversation (the
 /// presser's own drafts included), hazards, alerts, tips, warnings, rosters, zero answers,
 /// pending timers.
-async fn snapshot(bot: &TestBot) -> Vec<String> {
+pub(crate) async fn snapshot(bot: &TestBot) -> Vec<String> {
     let queries = [
         rows_of("units", &["id", "duty_chat_id"]),
         rows_of("people", &["id", "lang", "unreachable"]),
@@ -443,11 +443,11 @@ async fn answered(bot: &TestBot, who: &SimUser, query: &str) -> Option<String> {
 /// Branch A (南郊镇 nanjiao) with one of everything a button can act on: hazard H-1 (with a
 /// location) and its alert, tip T-1 at the district's desk, warning W-1, swap 1 between two
 /// of its duty officers, and an open zero-report round.
-struct BranchA {
-    reporter: SimUser,
+pub(crate) struct BranchA {
+    pub(crate) reporter: SimUser,
 }
 
-async fn branch_a(bot: &TestBot) -> BranchA {
+pub(crate) async fn branch_a(bot: &TestBot) -> BranchA {
     let reporter = bot.sim.user(401, "A Reporter", Some("en"));
     let officer = bot.sim.user(402, "A Officer", Some("en"));
     let officer2 = bot.sim.user(403, "A Officer Two", Some("en"));
@@ -489,7 +489,7 @@ async fn branch_a(bot: &TestBot) -> BranchA {
 }
 
 /// Hazards escalate at once (so H-1 has a running alert); the rest as configured by default.
-fn config() -> Config {
+pub(crate) fn config() -> Config {
     Config::parse("[hazard]\nescalate = [\"0s\"]\n", "test.toml").expect("config")
 }
 

@@ -3,12 +3,13 @@
 //! the outbox once sent, and such invites expire; while a secret waits to be sent (receipt
 //! code, invite, personal board link) no table holds it or its text.
 
-use crate::common::{self, Backend, TestBot, WAIT};
+use crate::common::{self, Backend, TestBot, TestClock, WAIT};
 use chrono::Utc;
 use lookout::clock::Clock;
 use lookout::config::Config;
 use lookout::notice::Notice;
 use lookout::org::{invite, Role};
+use lookout::sim::wecom::WecomSimConfig;
 use lookout::sim::{SimConfig, Simulator};
 use lookout::store::Store;
 use lookout::telegram::render::bot_api;
@@ -27,6 +28,7 @@ both_backends!(
     the_running_bot_never_logs_or_stores_the_token,
     invite_codes_made_in_the_bot_are_not_kept,
     secrets_wait_sealed_while_telegram_is_down,
+    wecom_secrets_stay_secret,
 );
 
 fn assert_no_token(what: &str, text: &str) {
@@ -596,4 +598,154 @@ async fn secrets_wait_sealed_while_telegram_is_down(b: Backend) {
         0,
     )
     .await;
+}
+
+/// The WeCom access token the bot holds now: gettoken answers the live one again.
+async fn live_access_token(bot: &TestBot) -> String {
+    let w = bot.wecom();
+    let c = WecomSimConfig::default();
+    let url = format!("{}/cgi-bin/gettoken", w.base_url());
+    let answer: serde_json::Value = reqwest::Client::new()
+        .get(url)
+        .query(&[("corpid", w.corp_id()), ("corpsecret", c.secret)])
+        .send()
+        .await
+        .expect("gettoken")
+        .json()
+        .await
+        .expect("json");
+    let token = answer["access_token"]
+        .as_str()
+        .expect("a token")
+        .to_string();
+    assert!(token.len() >= 32, "{answer}");
+    token
+}
+
+/// The latest error of a WeCom row, once it says `what` (lower case).
+async fn wait_wecom_error(bot: &TestBot, what: &str) -> String {
+    let sql = "SELECT COALESCE(last_error, '') FROM outbox WHERE method LIKE 'wecom.%'";
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let errors: Vec<String> = match &bot.store {
+            Store::Sqlite(p) => sqlx::query_scalar(sql).fetch_all(p).await,
+            Store::Postgres(p) => sqlx::query_scalar(sql).fetch_all(p).await,
+            Store::Batch(_) => unreachable!("only the update processor works in a batch"),
+        }
+        .expect("errors");
+        if let Some(e) = errors.into_iter().find(|e| e.to_lowercase().contains(what)) {
+            return e;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no WeCom send failed with {what:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The app Secret, the callback's Token and EncodingAESKey, and every access token the bot
+/// was given are in no log line, no table and not in `/metrics`, while WeCom answers, fails
+/// (5xx), refuses (errcodes, an expired token) and is too slow to answer.
+async fn wecom_secrets_stay_secret(b: Backend) {
+    let log = captured_log();
+    let bot = TestBot::spawn_wecom_on(b, Config::default(), TestClock::now()).await;
+    let w = bot.wecom();
+    let li = w.user("lisi", "李四");
+    bot.join_wecom(&li, "lijia", Role::DutyOfficer).await;
+    let mut tokens = vec![live_access_token(&bot).await];
+    // A callback that is not WeCom's is logged too, if at all, without a secret.
+    let (q, body) = w.seal("<xml>garbage</xml>", 0, "1");
+    assert_eq!(w.push_raw(&q, body).await, 401);
+
+    // 5xx, then system busy: answered once WeCom takes the message.
+    w.fail_next(2, 502);
+    let reply = bot.ask_wecom(&li, "/help").await;
+    assert!(reply.text.contains("可用命令"), "{}", reply.text);
+    w.errcode_next(2, -1);
+    bot.ask_wecom(&li, "/help").await;
+    // The token dies: refreshed (a new one), and the call made again.
+    w.expire_tokens();
+    bot.ask_wecom(&li, "/help").await;
+    tokens.push(live_access_token(&bot).await);
+    assert_ne!(tokens[0], tokens[1], "a new token");
+    // Refused for good: WeCom's word is kept, nothing of ours.
+    w.errcode_next(1, 40058);
+    li.send_text("/help").await;
+    wait_wecom_error(&bot, "40058").await;
+    // Too slow: past the client's timeout (15 s a call) the send is given up and tried again.
+    w.set_delay(Duration::from_secs(16));
+    li.send_text("/help").await;
+    let e = wait_until_timeout(&bot).await;
+    assert!(!e.is_empty(), "{e}");
+    w.set_delay(Duration::ZERO);
+    bot.quiesce().await;
+
+    let addr = bot.running().http_addr.expect("the HTTP listener");
+    let metrics = reqwest::get(format!("http://{addr}/metrics"))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    assert!(metrics.contains("lookout_"), "{metrics}");
+    let c = WecomSimConfig::default();
+    let mut secrets = vec![
+        ("the app Secret", c.secret.clone()),
+        ("the callback Token", c.token.clone()),
+        ("the EncodingAESKey", c.aes_key.clone()),
+    ];
+    for t in &tokens {
+        secrets.push(("an access token", t.clone()));
+    }
+    let text = log_text(&log);
+    let tables = dump(&bot.store).await;
+    assert!(
+        tables.contains("wecom_addresses"),
+        "the dump sees WeCom's tables"
+    );
+    for (what, secret) in &secrets {
+        for (place, content) in [
+            ("the log", &text),
+            ("the database", &tables),
+            ("/metrics", &metrics),
+        ] {
+            assert!(
+                !content.contains(secret.as_str()),
+                "{place} holds {what}:\n{}",
+                content
+                    .lines()
+                    .filter(|l| l.contains(secret.as_str()))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            );
+        }
+    }
+    for failure in ["502", "system busy", "40058", "timed out"] {
+        assert!(
+            text.contains(failure),
+            "the log does not tell {failure:?}:\n{text}"
+        );
+    }
+    assert!(
+        !text.contains("access_token="),
+        "a URL with a token was logged"
+    );
+}
+
+/// A WeCom send that timed out (the wait is the client's: 15 s).
+async fn wait_until_timeout(bot: &TestBot) -> String {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(40);
+    loop {
+        let sql = "SELECT COALESCE(last_error, '') FROM outbox WHERE method LIKE 'wecom.%' \
+                   AND LOWER(COALESCE(last_error, '')) LIKE '%timed out%'";
+        if let Some(e) = bot.text_of(sql).await {
+            return e;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no WeCom send timed out"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
