@@ -311,7 +311,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         ),
         None => None,
     };
-    let inbox = intake::Inbox::new(ctx.faults.clone());
+    let inbox = crate::inbound::Inbox::new(ctx.faults.clone());
     let wecom = wecom_parts(&ctx.config, settings.wecom.as_ref())?.map(|(api, crypto)| {
         match settings.api_timeout_cap {
             Some(cap) => (api.with_timeout_cap(cap), crypto),

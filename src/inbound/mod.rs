@@ -8,10 +8,12 @@
 //! write; adapters only parse and render.
 pub mod command;
 mod error;
+mod inbox;
 mod input;
 mod replies;
 
 pub use error::{Arg, HandlerError, HandlerResult, Refusal};
+pub use inbox::Inbox;
 pub use input::{Arrival, Document, Input, Media, Press, Sender};
 pub use replies::Replies;
 

@@ -2,7 +2,7 @@
 //! (`intake::Inbox`) before Telegram is told it may forget it.
 use super::api::{ApiError, BotApi};
 use crate::context::Ctx;
-use crate::intake::Inbox;
+use crate::inbound::Inbox;
 use crate::store::{Job, JobLock, NewUpdate, Worker};
 use serde_json::Value;
 use std::sync::Arc;

@@ -4,7 +4,7 @@
 //! shared inbox hands it to whichever process is free. Requests arriving together are
 //! stored with one commit (see `store_arrivals`).
 use super::poller::chat_key;
-use crate::intake::Inbox;
+use crate::inbound::Inbox;
 use crate::store::{NewUpdate, Store};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};

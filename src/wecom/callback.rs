@@ -4,7 +4,7 @@
 use super::crypto::{Crypto, CryptoError};
 use super::message::{self, Kind};
 use crate::clock::Clock;
-use crate::intake::Inbox;
+use crate::inbound::Inbox;
 use crate::store::{Store, WecomArrival};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
