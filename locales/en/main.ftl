@@ -648,3 +648,6 @@ board-at-unit = pinned at its unit
 cli-room-robot = { $unit }'s duty room is now the WeCom group robot: it gets the unit's reminders and alerts as text; officers answer in the app.
 cli-room-cleared = { $unit } has no duty room now.
 tip-wecom = Your WeCom account is known to your organisation, so a tip sent here could not stay anonymous and is not taken. To tip anonymously, send /tip to @{ $bot } on Telegram: https://t.me/{ $bot }
+
+# a duty room without buttons (a WeCom group robot): what to send in the app instead
+room-answer-by = { $label }: send { $command } in the app

@@ -642,3 +642,6 @@ board-at-unit = 标在所属单位
 cli-room-robot = { $unit }的值班室已设为企业微信群机器人：本单位的提醒和告警以文字发到该群，值班员在应用中回复。
 cli-room-cleared = { $unit }现在没有值班室。
 tip-wecom = 企业微信账号由单位管理，在这里举报无法匿名，因此不在此受理。如需匿名举报，请在 Telegram 上向 @{ $bot } 发送 /tip：https://t.me/{ $bot }
+
+# a duty room without buttons (a WeCom group robot): what to send in the app instead
+room-answer-by = { $label }：请在应用中发送 { $command }

@@ -555,7 +555,10 @@ impl Sender {
             obj.remove("chat_id");
         }
         match msg.method.as_str() {
-            r::ROBOT => api.robot_send(&to, params).await.map_err(wecom_error)?,
+            r::ROBOT => {
+                let post = self.mentioning(params).await?;
+                api.robot_send(&to, post).await.map_err(wecom_error)?
+            }
             r::TEXT | r::CARD => {
                 params["touser"] = to.into();
                 api.send(params).await.map_err(wecom_error)?;
@@ -598,6 +601,31 @@ impl Sender {
             other => return Err(ApiError::Rejected(format!("unknown WeCom call {other}"))),
         }
         Ok(Value::Null)
+    }
+}
+
+impl Sender {
+    /// A robot's post with the members it mentions by UserID (`mentioned_list`), in place of
+    /// their addresses (`wecom::render::MENTION`); one whose way back is unknown is left out.
+    async fn mentioning(&self, mut post: Value) -> Result<Value, ApiError> {
+        let Some(Value::Array(chats)) = post
+            .as_object_mut()
+            .and_then(|o| o.remove(crate::wecom::render::MENTION))
+        else {
+            return Ok(post);
+        };
+        let mut userids = Vec::new();
+        for chat in chats.iter().filter_map(Value::as_i64) {
+            let found = self.store.wecom_external(chat).await;
+            match found.map_err(|e| ApiError::Transient(e.to_string()))? {
+                Some(userid) if !userids.contains(&userid) => userids.push(userid),
+                _ => {}
+            }
+        }
+        if !userids.is_empty() {
+            post["text"]["mentioned_list"] = userids.into();
+        }
+        Ok(post)
     }
 }
 

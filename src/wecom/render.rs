@@ -4,7 +4,7 @@
 //! the address (`crate::channel`); this turns the notice's content alone.
 use crate::action::Action;
 use crate::channel::{wecom_kind, WecomKind};
-use crate::notice::{Body, Buttons, Notice, Priority};
+use crate::notice::{Body, Buttons, Notice, Priority, RoomNote};
 use crate::store::Outgoing;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -32,11 +32,15 @@ pub fn is_wecom(method: &str) -> bool {
 pub fn wecom(n: &Notice) -> Outgoing {
     let robot = wecom_kind(n.chat) == Some(WecomKind::Robot);
     let (method, payload, edit_of) = match &n.body {
-        Body::Text { text, buttons } if robot => (ROBOT, robot_text(text, buttons), None),
+        Body::Text { text, buttons } if robot => {
+            (ROBOT, robot_text(text, buttons, n.room.as_ref()), None)
+        }
         Body::Text { text, buttons } if buttons.is_empty() => (TEXT, plain(text), None),
         Body::Text { text, buttons } => (CARD, card(&n.key, text, buttons), None),
         Body::Photo { file, caption } => (IMAGE, json!({ "file": file, "caption": caption }), None),
-        Body::Location { lat, lon } if robot => (ROBOT, robot_text(&place(*lat, *lon), &[]), None),
+        Body::Location { lat, lon } if robot => {
+            (ROBOT, robot_text(&place(*lat, *lon), &[], None), None)
+        }
         Body::Location { lat, lon } => (TEXT, plain(&place(*lat, *lon)), None),
         // Group robots' posts cannot be changed.
         Body::Edit { .. } if robot => (NONE, json!({}), None),
@@ -128,20 +132,48 @@ fn list_is_empty(body: &Value) -> bool {
     body["button_list"].as_array().is_none_or(|l| l.is_empty())
 }
 
-/// What a duty room's robot posts: the text, and the buttons it cannot show as what they say
-/// (officers answer in the app).
-fn robot_text(text: &str, buttons: &[Vec<crate::notice::Button>]) -> Value {
+/// Where a robot's post names the members it mentions: the sender puts their UserIDs in
+/// `mentioned_list` in place of these addresses.
+pub const MENTION: &str = "mention";
+
+/// What a duty room's robot posts: the text, then, for the buttons it cannot show, what to
+/// send in the app instead (officers answer there), mentioning the room's officers on shift
+/// who are in WeCom. Without a room's note, the buttons are shown as what they say.
+fn robot_text(
+    text: &str,
+    buttons: &[Vec<crate::notice::Button>],
+    room: Option<&RoomNote>,
+) -> Value {
     let mut content = text.to_string();
-    let labels: Vec<&str> = buttons
-        .iter()
-        .flatten()
-        .filter(|b| !matches!(b.action, Action::OpenApp(_)))
-        .map(|b| b.label.as_str())
-        .collect();
-    if !labels.is_empty() {
-        content.push_str(&format!("\n[{}]", labels.join(" | ")));
+    match room {
+        Some(r) if !r.answer_by.is_empty() => {
+            content.push('\n');
+            content.push_str(&r.answer_by.join("\n"));
+        }
+        _ => {
+            let labels: Vec<&str> = buttons
+                .iter()
+                .flatten()
+                .filter(|b| !matches!(b.action, Action::OpenApp(_)))
+                .map(|b| b.label.as_str())
+                .collect();
+            if !labels.is_empty() {
+                content.push_str(&format!("\n[{}]", labels.join(" | ")));
+            }
+        }
     }
-    json!({ "msgtype": "text", "text": { "content": content } })
+    let mut post = json!({ "msgtype": "text", "text": { "content": content } });
+    let members: Vec<i64> = room
+        .map(|r| r.on_shift.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .copied()
+        .filter(|chat| wecom_kind(*chat) == Some(WecomKind::Member))
+        .collect();
+    if !members.is_empty() {
+        post[MENTION] = json!(members);
+    }
+    post
 }
 
 #[cfg(test)]
@@ -197,6 +229,25 @@ mod tests {
         ));
         assert_eq!(posted.method, ROBOT);
         assert_eq!(posted.payload["text"]["content"], "零报告\n[无隐患]");
+        // A room's note: what to type instead of each button, and the officers on shift
+        // who are in WeCom, to mention (the sender turns addresses into UserIDs).
+        let noted = wecom(&Notice {
+            room: Some(RoomNote {
+                on_shift: vec![member, 42],
+                answer_by: vec!["无隐患：请在应用中发送 /ack E-7".into()],
+            }),
+            ..Notice::with_buttons(
+                "k3".into(),
+                robot,
+                "零报告".into(),
+                vec![vec![Button::new("无隐患".into(), Action::Ack(7))]],
+            )
+        });
+        assert_eq!(
+            noted.payload,
+            json!({"msgtype": "text", "mention": [member],
+                   "text": {"content": "零报告\n无隐患：请在应用中发送 /ack E-7"}})
+        );
         assert_eq!(
             wecom(&Notice::edit(
                 "k4".into(),

@@ -33,4 +33,5 @@ mod taking_alerts;
 mod tips;
 mod warnings;
 mod wecom;
+mod wecom_features;
 mod zero_report;
