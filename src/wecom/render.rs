@@ -15,6 +15,8 @@ pub const CARD: &str = "wecom.card";
 pub const UPDATE: &str = "wecom.update";
 pub const IMAGE: &str = "wecom.image";
 pub const ROBOT: &str = "wecom.robot";
+/// A group robot's picture (its image post, then the caption as text).
+pub const ROBOT_IMAGE: &str = "wecom.robot_image";
 /// Nothing to call: what WeCom has no use for (the spinner of a pressed button).
 pub const NONE: &str = "wecom.none";
 
@@ -37,7 +39,10 @@ pub fn wecom(n: &Notice) -> Outgoing {
         }
         Body::Text { text, buttons } if buttons.is_empty() => (TEXT, plain(text), None),
         Body::Text { text, buttons } => (CARD, card(&n.key, text, buttons), None),
-        Body::Photo { file, caption } => (IMAGE, json!({ "file": file, "caption": caption }), None),
+        Body::Photo { file, caption } => {
+            let method = if robot { ROBOT_IMAGE } else { IMAGE };
+            (method, json!({ "file": file, "caption": caption }), None)
+        }
         Body::Location { lat, lon } if robot => {
             (ROBOT, robot_text(&place(*lat, *lon), &[], None), None)
         }
@@ -259,6 +264,10 @@ mod tests {
             .method,
             NONE
         );
+        // A robot takes no uploaded media: its picture is posted by the sender itself.
+        let photo = |chat| Notice::photo("k6".into(), chat, "wecom:M1".into(), "H-1".into());
+        assert_eq!(wecom(&photo(robot)).method, ROBOT_IMAGE);
+        assert_eq!(wecom(&photo(member)).method, IMAGE);
         let plain = wecom(&Notice::text("k5".into(), member, "hi".into()).urgent());
         assert_eq!(
             plain.payload,

@@ -17,6 +17,7 @@ use lookout::sim::wecom::{WecomMessage, WecomUser};
 
 both_backends!(
     a_hazard_from_wecom_with_a_picture_and_a_place_is_worked_to_its_close,
+    a_hazard_with_a_picture_reaches_a_robots_room_and_is_answered_in_the_app,
     a_red_warning_to_both_channels_and_a_robot_is_confirmed_and_called_on_as_one,
     a_warning_from_the_command_line_is_answered_for_the_robots_room_in_the_app,
     the_shift_reaches_a_wecom_officer_with_its_reminder_and_handover,
@@ -205,6 +206,82 @@ async fn a_hazard_from_wecom_with_a_picture_and_a_place_is_worked_to_its_close(b
     ] {
         assert!(history.text.contains(step), "{step}: {}", history.text);
     }
+    assert_eq!(w.dropped(), 0);
+}
+
+/// 南郊镇's duty room is a WeCom group robot: a report with a picture and a place is posted
+/// there whole (the picture as the robot's image), mentioning its officer, who answers in the
+/// app with the command the post names.
+async fn a_hazard_with_a_picture_reaches_a_robots_room_and_is_answered_in_the_app(b: Backend) {
+    let bot = TestBot::spawn_wecom_on(b, slow_hazards(), TestClock::at("2026-11-16 09:00")).await;
+    let w = bot.wecom();
+    let worker = w.user("zhangsan", "张三");
+    let officer = w.user("lisi", "李四");
+    bot.join_wecom(&worker, "nanjiao", Role::GridWorker).await;
+    bot.join_wecom(&officer, "nanjiao", Role::DutyOfficer).await;
+    let key = "nanjiao-robot-9a41c3d2";
+    w.add_robot(key);
+    let room = common::lookout(
+        &bot.db.url,
+        &["room", "--unit", "nanjiao", "--wecom-robot", key],
+    );
+    assert!(room.status.success(), "{}", common::stderr(&room));
+
+    assert!(worker.send_image(png()).await.delivered());
+    press(&bot, &worker, "燃气管道").await;
+    wecom_text(&bot, &worker, "请用文字描述").await;
+    let before = worker.messages().len();
+    assert!(worker
+        .send_text("燃气管道井盖破损，有异味")
+        .await
+        .delivered());
+    bot.wecom_reply(&worker, before).await;
+    let before = worker.messages().len();
+    assert!(worker.send_location(36.7, 118.0, "").await.delivered());
+    bot.wecom_reply(&worker, before).await;
+    press(&bot, &worker, "提交（一般隐患）").await;
+    wecom_text(&bot, &worker, "已提交隐患 H-1").await;
+
+    let report = w
+        .wait_for_robot(
+            key,
+            |m| m.text.contains("H-1") && m.text.contains("井盖破损"),
+            WAIT,
+        )
+        .await
+        .unwrap_or_else(|| panic!("the report in the room: {:?}", w.robot_messages(key)));
+    assert!(
+        report.text.contains("请在应用中发送 /ack H-1"),
+        "{report:?}"
+    );
+    assert_eq!(report.mentioned, vec!["lisi".to_string()]);
+    let image = w
+        .wait_for_robot(key, |m| m.msgtype == "image", WAIT)
+        .await
+        .unwrap_or_else(|| panic!("the picture in the room: {:?}", w.robot_messages(key)));
+    let posted = w
+        .media(image.media_id.as_deref().expect("the image's bytes kept"))
+        .expect("the posted picture");
+    assert!(posted.starts_with(&[0xFF, 0xD8]), "a cleaned JPEG");
+    w.wait_for_robot(key, |m| m.text.contains("36.70000, 118.00000"), WAIT)
+        .await
+        .expect("the place in the room");
+    bot.quiesce().await;
+    assert_eq!(
+        bot.count("SELECT COUNT(*) FROM units WHERE duty_chat_unreachable")
+            .await,
+        0,
+        "the room is reachable"
+    );
+    assert_eq!(
+        bot.count("SELECT COUNT(*) FROM outbox WHERE state = 'failed'")
+            .await,
+        0
+    );
+
+    let acked = bot.ask_wecom(&officer, "/ack H-1").await;
+    assert!(acked.text.contains("已确认"), "{}", acked.text);
+    wecom_text(&bot, &worker, "H-1 状态更新：已确认（lisi）").await;
     assert_eq!(w.dropped(), 0);
 }
 
