@@ -561,11 +561,23 @@ impl Sender {
             }
             r::TEXT | r::CARD => {
                 params["touser"] = to.into();
-                api.send(params).await.map_err(wecom_error)?;
+                let task = params["template_card"]["task_id"]
+                    .as_str()
+                    .map(str::to_string);
+                let answer = api.send(params).await.map_err(wecom_error)?;
+                let code = answer["response_code"].as_str().filter(|c| !c.is_empty());
+                if let (Some(task), Some(code)) = (task, code) {
+                    let now = self.clock.now_ms();
+                    if let Err(e) = self.store.keep_card_code(&task, code, now).await {
+                        // The card is sent; it only stays as it is until someone presses it.
+                        tracing::warn!(error = %e, "keeping a card's code failed");
+                    }
+                }
             }
             r::UPDATE => {
                 let task = params["task_id"].as_str().unwrap_or_default().to_string();
-                // Only a press gives the code an update takes; a card nobody pressed stays.
+                // A card's send and each press give one code an update takes; without one
+                // (spent, or pruned after 72 h) the card stays as it is.
                 let code = self
                     .store
                     .card_code(&task)

@@ -406,6 +406,14 @@ async fn a_red_warning_to_both_channels_and_a_robot_is_confirmed_and_called_on_a
     tg_officer.press(&tg_copy, "wok:1");
     let ok = bot.ask_wecom(&village, "/ok W-1").await;
     assert!(ok.text.contains("已确认收到 W-1"), "{}", ok.text);
+    // A card nobody pressed shows a typed confirmation too (by the code its send gave).
+    w.wait_for(
+        "zhaoliu",
+        |m| m.updates > 0 && m.text.contains("已确认收到（"),
+        WAIT,
+    )
+    .await
+    .unwrap_or_else(|| panic!("the typed answer on the card: {:?}", village.messages()));
     // The robot's group answered through its officer in the app (the press of the one on
     // Telegram came second for it).
     let confirmed = "SELECT COUNT(*) FROM warning_recipients WHERE state = 'confirmed'";
@@ -688,15 +696,22 @@ async fn the_shift_reaches_a_wecom_officer_with_its_reminder_and_handover(b: Bac
         1,
     )
     .await;
-    assert_eq!(
-        outgoing
-            .messages()
-            .iter()
-            .filter(|m| is_reminder(m))
-            .count(),
-        1,
-        "the night's officer is not nagged after his shift"
-    );
+    // The night's officer was not nagged after his shift; his reminder card, which he never
+    // pressed, shows the answer too.
+    let cards: Vec<WecomMessage> = outgoing
+        .messages()
+        .into_iter()
+        // The nag names the round's 零报告 too.
+        .filter(|m| m.text.contains("零报告"))
+        .collect();
+    assert_eq!(cards.len(), 1, "{cards:?}");
+    w.wait_for(
+        "zhaoliu",
+        |m| m.updates > 0 && m.text.contains("零报告已报送"),
+        WAIT,
+    )
+    .await
+    .unwrap_or_else(|| panic!("his reminder shows the answer: {:?}", outgoing.messages()));
     assert!(!bot.sim.sent(off.id()).iter().any(common::is_reminder));
     assert_eq!(w.dropped(), 0);
 }
