@@ -559,19 +559,25 @@ impl Sender {
                 let post = self.mentioning(params).await?;
                 api.robot_send(&to, post).await.map_err(wecom_error)?
             }
-            r::TEXT | r::CARD => {
+            r::TEXT => {
                 params["touser"] = to.into();
-                let task = params["template_card"]["task_id"]
-                    .as_str()
-                    .map(str::to_string);
-                let answer = api.send(params).await.map_err(wecom_error)?;
-                let code = answer["response_code"].as_str().filter(|c| !c.is_empty());
-                if let (Some(task), Some(code)) = (task, code) {
-                    let now = self.clock.now_ms();
-                    if let Err(e) = self.store.keep_card_code(&task, code, now).await {
-                        // The card is sent; it only stays as it is until someone presses it.
-                        tracing::warn!(error = %e, "keeping a card's code failed");
-                    }
+                api.send(params).await.map_err(wecom_error)?;
+            }
+            r::CARD => {
+                let more = params.as_object_mut().and_then(|o| o.remove(r::MORE_CARDS));
+                params["touser"] = to.clone().into();
+                self.send_card(api, params).await?;
+                // The buttons past a card's six, on the cards after it.
+                for card in more
+                    .as_ref()
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    let next = serde_json::json!({
+                        "touser": to, "msgtype": "template_card", "template_card": card,
+                    });
+                    self.send_card(api, next).await?;
                 }
             }
             r::UPDATE => {
@@ -629,6 +635,29 @@ impl Sender {
 }
 
 impl Sender {
+    /// Send one card and keep the code its send gave (it updates the card once, before
+    /// anyone presses it). A card WeCom already has (its task id taken) was sent by an
+    /// earlier attempt of this row whose answer was lost, or before a later card failed.
+    async fn send_card(&self, api: &WecomApi, card: Value) -> Result<(), ApiError> {
+        let task = card["template_card"]["task_id"]
+            .as_str()
+            .map(str::to_string);
+        let answer = match api.send(card).await {
+            Ok(answer) => answer,
+            Err(e) if e.is_task_taken() => return Ok(()),
+            Err(e) => return Err(wecom_error(e)),
+        };
+        let code = answer["response_code"].as_str().filter(|c| !c.is_empty());
+        if let (Some(task), Some(code)) = (task, code) {
+            let now = self.clock.now_ms();
+            if let Err(e) = self.store.keep_card_code(&task, code, now).await {
+                // The card is sent; it only stays as it is until someone presses it.
+                tracing::warn!(error = %e, "keeping a card's code failed");
+            }
+        }
+        Ok(())
+    }
+
     /// A robot's post with the members it mentions by UserID (`mentioned_list`), in place of
     /// their addresses (`wecom::render::MENTION`); one whose way back is unknown is left out.
     async fn mentioning(&self, mut post: Value) -> Result<Value, ApiError> {

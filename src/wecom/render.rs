@@ -84,8 +84,45 @@ pub fn task_id(key: &str) -> String {
     format!("lk{hex}")
 }
 
+/// Where the buttons a card cannot hold go (past its six): further cards with its title,
+/// sent right after it (`n` of them: the title says "2/n"…).
+pub const MORE_CARDS: &str = "more_cards";
+
 fn card(key: &str, text: &str, buttons: &Buttons) -> Value {
-    json!({ "msgtype": "template_card", "template_card": card_body(key, text, buttons) })
+    let first = card_body(key, text, buttons);
+    let mut payload = json!({ "msgtype": "template_card", "template_card": first });
+    let rest: Vec<&crate::notice::Button> = buttons
+        .iter()
+        .flatten()
+        .filter(|b| !matches!(b.action, Action::OpenApp(_)))
+        .skip(MAX_BUTTONS)
+        .collect();
+    if rest.is_empty() {
+        return payload;
+    }
+    let title = payload["template_card"]["main_title"]["title"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let total = 1 + rest.len().div_ceil(MAX_BUTTONS);
+    let more: Vec<Value> = rest
+        .chunks(MAX_BUTTONS)
+        .zip(2..)
+        .map(|(chunk, n)| {
+            let list: Vec<Value> = chunk
+                .iter()
+                .map(|b| json!({ "text": b.label, "style": 2, "key": b.action.data() }))
+                .collect();
+            json!({
+                "card_type": "button_interaction",
+                "main_title": { "title": format!("{title} ({n}/{total})") },
+                "task_id": task_id(&format!("{key}#{n}")),
+                "button_list": list,
+            })
+        })
+        .collect();
+    payload[MORE_CARDS] = more.into();
+    payload
 }
 
 /// A button card: the first line as its title, the rest below, and the buttons (a button
@@ -210,6 +247,35 @@ mod tests {
         assert_eq!(
             c["button_list"],
             json!([{"text": "无隐患", "style": 1, "key": "ack:7"}])
+        );
+
+        // Buttons past a card's six go on the cards after it, under its title.
+        let nine: Vec<Button> = (1..=9)
+            .map(|i| Button::new(format!("b{i}"), Action::Ack(i)))
+            .collect();
+        let many = wecom(&Notice::with_buttons(
+            "k9".into(),
+            member,
+            "类别".into(),
+            vec![nine],
+        ));
+        assert_eq!(
+            many.payload["template_card"]["button_list"]
+                .as_array()
+                .map(Vec::len),
+            Some(6)
+        );
+        let more = &many.payload[MORE_CARDS];
+        assert_eq!(more.as_array().map(Vec::len), Some(1));
+        assert_eq!(more[0]["main_title"]["title"], "类别 (2/2)");
+        assert_eq!(more[0]["task_id"], task_id("k9#2"));
+        assert_eq!(
+            more[0]["button_list"][2],
+            json!({"text": "b9", "style": 2, "key": "ack:9"})
+        );
+        assert!(
+            m.payload.get(MORE_CARDS).is_none(),
+            "six or fewer: one card"
         );
 
         let edit = wecom(&Notice::edit(
