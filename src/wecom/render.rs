@@ -41,6 +41,7 @@ pub fn wecom(n: &Notice) -> Outgoing {
         Body::Text { text, buttons } => (CARD, card(&n.key, text, buttons), None),
         Body::Photo { file, caption } => {
             let method = if robot { ROBOT_IMAGE } else { IMAGE };
+            let caption = fit(caption, TEXT_BYTES);
             (method, json!({ "file": file, "caption": caption }), None)
         }
         Body::Location { lat, lon } if robot => {
@@ -70,7 +71,22 @@ pub fn wecom(n: &Notice) -> Outgoing {
 }
 
 fn plain(text: &str) -> Value {
-    json!({ "msgtype": "text", "text": { "content": text } })
+    json!({ "msgtype": "text", "text": { "content": fit(text, TEXT_BYTES) } })
+}
+
+/// What a text message holds (an app's, a robot's): WeCom cuts or refuses the rest.
+const TEXT_BYTES: usize = 2048;
+
+/// `text` within `max` bytes: cut at a character, with an ellipsis, when it is longer.
+fn fit(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let mut end = max.saturating_sub('…'.len_utf8());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
 }
 
 fn place(lat: f64, lon: f64) -> String {
@@ -186,12 +202,8 @@ fn robot_text(
     buttons: &[Vec<crate::notice::Button>],
     room: Option<&RoomNote>,
 ) -> Value {
-    let mut content = text.to_string();
-    match room {
-        Some(r) if !r.answer_by.is_empty() => {
-            content.push('\n');
-            content.push_str(&r.answer_by.join("\n"));
-        }
+    let answer = match room {
+        Some(r) if !r.answer_by.is_empty() => format!("\n{}", r.answer_by.join("\n")),
         _ => {
             let labels: Vec<&str> = buttons
                 .iter()
@@ -199,11 +211,15 @@ fn robot_text(
                 .filter(|b| !matches!(b.action, Action::OpenApp(_)))
                 .map(|b| b.label.as_str())
                 .collect();
-            if !labels.is_empty() {
-                content.push_str(&format!("\n[{}]", labels.join(" | ")));
+            match labels.is_empty() {
+                true => String::new(),
+                false => format!("\n[{}]", labels.join(" | ")),
             }
         }
-    }
+    };
+    // A long text is cut, not how to answer it.
+    let room_for_text = TEXT_BYTES.saturating_sub(answer.len());
+    let content = fit(&format!("{}{answer}", fit(text, room_for_text)), TEXT_BYTES);
     let mut post = json!({ "msgtype": "text", "text": { "content": content } });
     let members: Vec<i64> = room
         .map(|r| r.on_shift.as_slice())
@@ -340,6 +356,17 @@ mod tests {
             json!({"msgtype": "text", "text": {"content": "hi"}})
         );
         assert!(plain.urgent);
+        // Texts past WeCom's 2,048 bytes are cut at a character, with an ellipsis.
+        let long = "预".repeat(1000);
+        let cut = wecom(&Notice::text("k10".into(), member, long.clone()));
+        let content = cut.payload["text"]["content"].as_str().unwrap_or_default();
+        assert!(
+            content.len() <= TEXT_BYTES && content.ends_with("预…"),
+            "{}",
+            content.len()
+        );
+        assert_eq!(fit("预警", 6), "预警");
+        assert_eq!(fit("预警!", 6), "预…");
         // Ids WeCom accepts: at most 128 of A-Za-z0-9_-@.
         let id = task_id("u123.4");
         assert!(id.len() <= 128 && id.chars().all(|c| c.is_ascii_alphanumeric()));

@@ -527,17 +527,14 @@ async fn a_warning_from_the_command_line_is_answered_for_the_robots_room_in_the_
         &["room", "--unit", "lijia", "--wecom-robot", key],
     );
     assert!(room.status.success(), "{}", common::stderr(&room));
-    let issued = common::lookout(
-        &bot.db.url,
-        &[
-            "warn",
-            "--unit",
-            "lijia",
-            "--level",
-            "red",
-            "山洪预警，立即转移",
-        ],
+    // Longer than the 2,048 bytes a WeCom text holds: the robot's post is cut, its answer
+    // line kept.
+    let text = format!(
+        "山洪预警，立即转移。{}",
+        "沿河村组人员立即撤离到安全地带，".repeat(60)
     );
+    let warn = ["warn", "--unit", "lijia", "--level", "red", &text];
+    let issued = common::lookout(&bot.db.url, &warn);
     assert!(issued.status.success(), "{}", common::stderr(&issued));
     assert_eq!(common::stdout(&issued).lines().last(), Some("W-1"));
     bot.notify();
@@ -546,7 +543,10 @@ async fn a_warning_from_the_command_line_is_answered_for_the_robots_room_in_the_
         .await
         .expect("the robot posts it");
     assert!(
-        post.text.contains("山洪预警") && post.text.contains("/ok W-1"),
+        post.text.contains("山洪预警")
+            && post.text.contains("…")
+            && post.text.ends_with("/ok W-1")
+            && post.text.len() <= 2048,
         "{post:?}"
     );
     assert_eq!(post.mentioned, vec!["lisi".to_string()]);
@@ -567,6 +567,11 @@ async fn a_warning_from_the_command_line_is_answered_for_the_robots_room_in_the_
     bot.wait_count(&state(robot), 1).await;
     bot.wait_count(&state(wecom_address(WecomKind::Member, "lisi")), 1)
         .await;
+    assert_eq!(
+        bot.count("SELECT COUNT(*) FROM outbox WHERE state = 'failed'")
+            .await,
+        0
+    );
     // The Telegram worker is not an officer: his Received is his alone.
     assert_eq!(
         bot.count("SELECT COUNT(*) FROM warning_recipients WHERE state = 'waiting'")
