@@ -103,6 +103,36 @@ impl Action {
         }
     }
 
+    /// The command typed instead of pressing this button, where one does the same (a room
+    /// whose channel shows no buttons, a WeCom group robot's, is answered so in the app).
+    /// `None` for the buttons of a conversation, which only make sense pressed.
+    pub fn command(&self) -> Option<String> {
+        use crate::ids::{EscalationId, HazardId, TipId, WarningId};
+        Some(match self {
+            Action::Ack(id) => format!("/ack {}", EscalationId(*id)),
+            Action::Zero {
+                incident: false, ..
+            } => "/zero".into(),
+            Action::Zero { incident: true, .. } => "/incident".into(),
+            Action::Hazard { act, id } => {
+                let name = match act {
+                    'a' => "ack",
+                    'r' => "reject",
+                    'd' => "done",
+                    'c' => "close",
+                    'o' => "reopen",
+                    _ => return None,
+                };
+                format!("/{name} {}", HazardId(*id))
+            }
+            Action::TipAck(id) => format!("/ack {}", TipId(*id)),
+            Action::TipReply(id) => format!("/reply {}", TipId(*id)),
+            Action::TipClose(id) => format!("/close {}", TipId(*id)),
+            Action::WarnOk(id) => format!("/ok {}", WarningId(*id)),
+            _ => return None,
+        })
+    }
+
     /// `None` for anything malformed or unknown.
     pub fn parse(data: &str) -> Option<Action> {
         if data.len() > 64 {
@@ -296,6 +326,29 @@ mod tests {
             &"a".repeat(100),
         ] {
             assert_eq!(Action::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn buttons_that_a_command_does_the_same_as_name_it() {
+        let zero = |incident| Action::Zero {
+            round: 3,
+            unit: "lijia".into(),
+            incident,
+        };
+        for (a, typed) in [
+            (Action::Ack(12), Some("/ack E-12")),
+            (zero(false), Some("/zero")),
+            (zero(true), Some("/incident")),
+            (Action::Hazard { act: 'a', id: 3 }, Some("/ack H-3")),
+            (Action::Hazard { act: 'd', id: 3 }, Some("/done H-3")),
+            (Action::Hazard { act: 'c', id: 3 }, Some("/close H-3")),
+            (Action::TipReply(4), Some("/reply T-4")),
+            (Action::WarnOk(7), Some("/ok W-7")),
+            (Action::HzSubmit { major: false }, None),
+            (Action::OpenApp("https://d".into()), None),
+        ] {
+            assert_eq!(a.command().as_deref(), typed, "{a:?}");
         }
     }
 }

@@ -95,6 +95,12 @@ pub fn wecom_kind(chat: i64) -> Option<WecomKind> {
     }
 }
 
+/// Can people answer in this chat itself (press its buttons, write in it)? Not in a WeCom
+/// group robot's group: the robot only posts there, and its officers answer in the app.
+pub fn answers_in_itself(chat: i64) -> bool {
+    wecom_kind(chat) != Some(WecomKind::Robot)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,6 +113,7 @@ mod tests {
         assert_eq!(Channel::of_chat(r), Channel::Wecom);
         assert_eq!(wecom_kind(m), Some(WecomKind::Member));
         assert_eq!(wecom_kind(r), Some(WecomKind::Robot));
+        assert!(answers_in_itself(m) && !answers_in_itself(r) && answers_in_itself(-100));
         // The same id gives the same address; another, another.
         assert_eq!(m, wecom_address(WecomKind::Member, "zhangsan"));
         assert_ne!(m, wecom_address(WecomKind::Member, "lisi"));

@@ -94,7 +94,8 @@ impl Ctx {
 
     /// Queue a notice in the transaction, to be sent once it commits.
     pub async fn say(&self, tx: &mut Tx, notice: &Notice, now: i64) -> Result<(), StoreError> {
-        tx.enqueue(&(self.render)(notice), now).await
+        let row = self.rendered(tx, notice, now).await?;
+        tx.enqueue(&row, now).await
     }
 
     /// Queue many notices at once (a warning's fan-out): fewer statements than one each.
@@ -104,8 +105,28 @@ impl Ctx {
         notices: &[Notice],
         now: i64,
     ) -> Result<(), StoreError> {
-        let rows: Vec<Outgoing> = notices.iter().map(self.render).collect();
+        let mut rows = Vec::with_capacity(notices.len());
+        for n in notices {
+            rows.push(self.rendered(tx, n, now).await?);
+        }
         tx.enqueue_all(&rows, now).await
+    }
+
+    /// The outbox row of `notice`; one to a duty room first gets what rooms are told
+    /// (`room::note`).
+    async fn rendered(
+        &self,
+        tx: &mut Tx,
+        notice: &Notice,
+        now: i64,
+    ) -> Result<Outgoing, StoreError> {
+        Ok(match crate::room::note(self, tx, notice, now).await? {
+            Some(room) => (self.render)(&Notice {
+                room: Some(room),
+                ..notice.clone()
+            }),
+            None => (self.render)(notice),
+        })
     }
 
     /// Queue a notice that leaves no trace: for strangers, tipsters and secrets. Its row is

@@ -26,6 +26,7 @@ pub mod ops;
 pub mod org;
 pub mod registry;
 pub mod retention;
+pub mod room;
 pub mod roster;
 pub mod route;
 pub mod schedule;

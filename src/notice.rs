@@ -65,6 +65,17 @@ pub enum Priority {
     Broadcast,
 }
 
+/// What a notice to a unit's duty room carries for channels whose rooms have no buttons (a
+/// WeCom group robot's group): who to mention, and what to type in the app instead.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RoomNote {
+    /// The room's duty officers on shift, by address (`crate::channel`).
+    pub on_shift: Vec<i64>,
+    /// One line per button a command does the same as (`Action::command`), in the room's
+    /// language.
+    pub answer_by: Vec<String>,
+}
+
 /// One message to one chat. `key` is unique per logical message: queueing it twice sends it
 /// once (and an edit names the notice it changes by this key).
 #[derive(Debug, Clone, PartialEq)]
@@ -75,6 +86,8 @@ pub struct Notice {
     pub body: Body,
     /// An edit always goes with its original's priority, so it never overtakes it.
     pub priority: Priority,
+    /// To a duty room: filled in as it is queued (`Ctx::say`).
+    pub room: Option<RoomNote>,
 }
 
 impl Notice {
@@ -99,6 +112,7 @@ impl Notice {
                 buttons: Vec::new(),
             },
             priority: Priority::Routine,
+            room: None,
         }
     }
 
@@ -108,6 +122,7 @@ impl Notice {
             chat,
             body: Body::Text { text, buttons },
             priority: Priority::Routine,
+            room: None,
         }
     }
 
@@ -117,6 +132,7 @@ impl Notice {
             chat,
             body: Body::Photo { file, caption },
             priority: Priority::Routine,
+            room: None,
         }
     }
 
@@ -126,6 +142,7 @@ impl Notice {
             chat,
             body: Body::Location { lat, lon },
             priority: Priority::Routine,
+            room: None,
         }
     }
 
@@ -136,6 +153,7 @@ impl Notice {
             chat,
             body: Body::Edit { of, text, buttons },
             priority: Priority::Routine,
+            room: None,
         }
     }
 }

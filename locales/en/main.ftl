@@ -654,3 +654,5 @@ demo-telegram = [Telegram]
 demo-wecom = [WeCom]
 demo-wecom-join = Dongzhuang uses WeCom: the village's WeCom group robot becomes its duty room; its duty officer and grid worker join with invites in the app
 demo-wecom-hazard = Dongzhuang's grid worker reports a hazard in WeCom: the duty room's robot posts it; the duty officer acknowledges it and reports it rectified in the app
+# a duty room without buttons (a WeCom group robot): what to send in the app instead
+room-answer-by = { $label }: send { $command } in the app

@@ -648,3 +648,5 @@ demo-telegram = [Telegram]
 demo-wecom = [企业微信]
 demo-wecom-join = 东庄村用企业微信：村里的企业微信群机器人设为值班室，值班员和网格员在应用里用邀请码加入
 demo-wecom-hazard = 东庄村网格员在企业微信里上报隐患：值班群机器人收到，值班员在应用里确认并报告整改完成
+# a duty room without buttons (a WeCom group robot): what to send in the app instead
+room-answer-by = { $label }：请在应用中发送 { $command }

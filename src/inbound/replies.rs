@@ -52,6 +52,7 @@ impl Replies {
             chat,
             body,
             priority: Priority::Routine,
+            room: None,
         };
         self.out.push((notice, ephemeral || self.stranger));
     }

@@ -203,6 +203,28 @@ pub async fn swap_for(
     }))
 }
 
+/// The reachable duty officers of `unit_id` on the shift of `now`, when its roster names any
+/// (`None`: the unit keeps no roster for this shift, or nobody on it can be reached).
+pub async fn officers_on_shift(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    unit_id: &str,
+    now: i64,
+) -> Result<Option<Vec<(i64, Lang)>>, StoreError> {
+    let day = ctx.config.roster.shift_day(ctx.config.timezone, now);
+    let Some(on) = tx.on_shift(unit_id, Role::DutyOfficer, day).await? else {
+        return Ok(None);
+    };
+    let mine: Vec<(i64, Lang)> = tx
+        .duty_officers(unit_id)
+        .await?
+        .into_iter()
+        .filter(|(chat, _, _)| on.contains(chat))
+        .map(|(chat, lang, _)| (chat, Lang::from_telegram(Some(&lang))))
+        .collect();
+    Ok((!mine.is_empty()).then_some(mine))
+}
+
 /// The daily shift change, at the configured shift start.
 pub fn register(r: &mut Features) {
     r.schedule(

@@ -17,6 +17,11 @@ pub struct WecomArrival {
     pub card_code: Option<(String, String)>,
 }
 
+/// A card's latest code replaces any before it: each is single use, the latest is unspent.
+const KEEP_CARD_CODE: &str =
+    "INSERT INTO wecom_card_codes (task_id, response_code, at) VALUES ($1, $2, $3) \
+     ON CONFLICT (task_id) DO UPDATE SET response_code = excluded.response_code, at = excluded.at";
+
 /// Serialises the numbering of WeCom's inbox rows between replicas (PostgreSQL).
 const NUMBERING_LOCK: i64 = 0x0057_4543_4f4d;
 
@@ -42,9 +47,7 @@ impl Store {
         on_tx!(&mut tx, c => sqlx::query(sql).bind(WECOM_UPDATES).bind(chat).bind(&m.payload)
             .bind(now).bind(&m.source_key).execute(&mut **c).await?.rows_affected());
         if let Some((task, code)) = &m.card_code {
-            let sql = "INSERT INTO wecom_card_codes (task_id, response_code, at) VALUES ($1, $2, $3) \
-                       ON CONFLICT (task_id) DO UPDATE SET response_code = excluded.response_code, at = excluded.at";
-            on_tx!(&mut tx, c => sqlx::query(sql).bind(task).bind(code).bind(now)
+            on_tx!(&mut tx, c => sqlx::query(KEEP_CARD_CODE).bind(task).bind(code).bind(now)
                 .execute(&mut **c).await?.rows_affected());
         }
         tx.commit().await?;
@@ -59,7 +62,15 @@ impl Store {
         Ok(row.map(|r| r.0))
     }
 
-    /// The code of the last press on this card: what updating it takes.
+    /// The code WeCom gave with a card it was sent: it can update the card once, before
+    /// anyone presses it (a typed answer, or someone else's, shown on it).
+    pub async fn keep_card_code(&self, task_id: &str, code: &str, now: i64) -> Result<()> {
+        on_pool!(self, p => sqlx::query(KEEP_CARD_CODE).bind(task_id).bind(code).bind(now)
+            .execute(p).await?.rows_affected());
+        Ok(())
+    }
+
+    /// The code of the last press on this card (or of its send): what updating it takes.
     pub async fn card_code(&self, task_id: &str) -> Result<Option<String>> {
         let sql = "SELECT response_code FROM wecom_card_codes WHERE task_id = $1";
         let row: Option<(String,)> =

@@ -159,6 +159,7 @@ mod tests {
                 text: Some("ok".into()),
             },
             priority: Priority::Routine,
+            room: None,
         };
         let p = bot_api(&press);
         assert!(!p.urgent);

@@ -427,14 +427,24 @@ pub async fn draft_text(ctx: &Ctx, tx: &mut Tx, inc: &Input, r: &mut Replies) ->
 }
 
 /// Received, by button or `/ok W-7`: for the person in a private chat, for the room in a
-/// duty room. Says what to tell the sender.
+/// duty room; and, from a duty officer's or supervisor's private chat, for their units' rooms
+/// that cannot be answered in themselves (a WeCom group robot's group: its officers answer
+/// in the app). Says what to tell the sender.
 async fn confirm(ctx: &Ctx, tx: &mut Tx, inc: &Input, id: WarningId) -> Result<String> {
     let l = inc.lang;
     let by = inc.member.person.as_ref().map(|p| p.id);
     let name = inc.display_name();
     let now = ctx.clock.now_ms();
     let wid = id.to_string();
-    let text = match super::confirm(ctx, tx, id.0, inc.chat_id, by, &name, now).await? {
+    let mut outcome = super::confirm(ctx, tx, id.0, inc.chat_id, by, &name, now).await?;
+    for room in rooms_answered_from(inc) {
+        let for_room = super::confirm(ctx, tx, id.0, room, by, &name, now).await?;
+        // Someone who is no recipient themselves (the issuer) is told the room's outcome.
+        if outcome == Confirmed::Unknown {
+            outcome = for_room;
+        }
+    }
+    let text = match outcome {
         Confirmed::Confirmed { late: false, .. } => tr!(ctx.i18n, l, "warn-ok-done", id = wid),
         Confirmed::Confirmed { late: true, .. } => tr!(ctx.i18n, l, "warn-ok-late", id = wid),
         Confirmed::Already { at } => tr!(
@@ -447,6 +457,27 @@ async fn confirm(ctx: &Ctx, tx: &mut Tx, inc: &Input, id: WarningId) -> Result<S
         Confirmed::Unknown => tr!(ctx.i18n, l, "warn-unknown", id = wid),
     };
     Ok(text)
+}
+
+/// The duty rooms that a confirmation from this private chat answers for: those of the
+/// sender's units as duty officer or supervisor whose channel takes no answer in the room.
+fn rooms_answered_from(inc: &Input) -> Vec<i64> {
+    let mut rooms = Vec::new();
+    if !inc.private {
+        return rooms;
+    }
+    for m in &inc.member.memberships {
+        if !matches!(m.role, Role::DutyOfficer | Role::Supervisor) {
+            continue;
+        }
+        let room = inc.units.get(&m.unit_id).and_then(|u| u.duty_chat_id);
+        if let Some(room) = room.filter(|r| !crate::channel::answers_in_itself(*r)) {
+            if !rooms.contains(&room) {
+                rooms.push(room);
+            }
+        }
+    }
+    rooms
 }
 
 /// The Received (收到) button on a warning's copy: the answer shows on the button.

@@ -84,26 +84,17 @@ async fn unit_chats(
     now: i64,
 ) -> Result<Vec<(i64, Lang)>, StoreError> {
     let room = duty_chat.map(|chat| (chat, ctx.config.locale));
-    let officers: Vec<(i64, Lang)> = tx
-        .duty_officers(unit_id)
-        .await?
-        .into_iter()
-        .map(|(chat, lang, _)| (chat, Lang::from_telegram(Some(&lang))))
-        .collect();
-    let day = ctx.config.roster.shift_day(ctx.config.timezone, now);
-    if let Some(on) = tx.on_shift(unit_id, Role::DutyOfficer, day).await? {
-        let mine: Vec<(i64, Lang)> = officers
-            .iter()
-            .filter(|(chat, _)| on.contains(chat))
-            .copied()
-            .collect();
-        if !mine.is_empty() {
-            return Ok(room.into_iter().chain(mine).collect());
-        }
+    if let Some(mine) = crate::roster::officers_on_shift(ctx, tx, unit_id, now).await? {
+        return Ok(room.into_iter().chain(mine).collect());
     }
     Ok(match room {
         Some(room) => vec![room],
-        None => officers,
+        None => tx
+            .duty_officers(unit_id)
+            .await?
+            .into_iter()
+            .map(|(chat, lang, _)| (chat, Lang::from_telegram(Some(&lang))))
+            .collect(),
     })
 }
 

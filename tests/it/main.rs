@@ -33,5 +33,6 @@ mod taking_alerts;
 mod tips;
 mod warnings;
 mod wecom;
+mod wecom_features;
 mod wecom_hostile;
 mod zero_report;

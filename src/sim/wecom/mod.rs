@@ -16,8 +16,9 @@
 //! - update_template_card consumes a `response_code` (from a card send or a press) once,
 //!   within 72 hours. WeCom does not document the errcode for a spent code; this answers
 //!   40058 (invalid parameter).
-//! - webhook/send (group robots): text (`mentioned_list`) and markdown; 20 a minute per robot,
-//!   the excess answered 45009 (and counted in `dropped()`); an unknown key is 93000.
+//! - webhook/send (group robots): text (`mentioned_list`), markdown and image (base64 of a
+//!   JPEG or PNG of at most 2 MB, with its MD5); 20 a minute per robot, the excess answered
+//!   45009 (and counted in `dropped()`); an unknown key is 93000.
 
 mod people;
 mod server;
@@ -119,6 +120,8 @@ pub struct RobotMessage {
     /// UserIDs mentioned (`mentioned_list`, or `<@userid>` in markdown).
     pub mentioned: Vec<String>,
     pub msgtype: String,
+    /// An image post's picture, kept as media (`WecomSim::media`).
+    pub media_id: Option<String>,
 }
 
 /// Counters for tests and benchmarks.
@@ -177,7 +180,11 @@ impl fmt::Display for WecomEvent {
                 )
             }
             WecomEvent::RobotPosted { robot, message } => {
-                write!(f, "[WeCom group robot {robot}] {}", message.text)?;
+                write!(f, "[WeCom group robot {robot}] ")?;
+                if let Some(id) = &message.media_id {
+                    write!(f, "[image {id}] ")?;
+                }
+                write!(f, "{}", message.text)?;
                 if !message.mentioned.is_empty() {
                     write!(f, " (@{})", message.mentioned.join(" @"))?;
                 }

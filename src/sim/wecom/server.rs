@@ -24,7 +24,7 @@ use crate::wecom::crypto::Crypto;
 const IMAGE_MAX: usize = 10 * 1024 * 1024;
 const TEXT_MAX: usize = 2048;
 const ROBOT_MARKDOWN_MAX: usize = 4096;
-/// A robot's picture, before base64.
+/// A robot's image, before base64.
 const ROBOT_IMAGE_MAX: usize = 2 << 20;
 const RESPONSE_CODE_LIFETIME_MS: i64 = 72 * 3600 * 1000;
 
@@ -638,29 +638,31 @@ fn robot(inner: &Inner, q: &HashMap<String, String>, body: &[u8]) -> Value {
 }
 
 fn try_robot(inner: &Inner, q: &HashMap<String, String>, body: &[u8]) -> Result<Value, Value> {
-    let mut st = inner.st();
+    let st = inner.st();
     let key = q.get("key").cloned().unwrap_or_default();
     if st.robots.get(&key).is_none_or(|r| r.removed) {
         return Err(err(93000, "invalid webhook url"));
     }
     let b = json_body(body)?;
     let msgtype = b.get("msgtype").and_then(Value::as_str).unwrap_or("");
+    if msgtype == "image" {
+        let picture = robot_image(&b)?;
+        return robot_post(
+            inner,
+            st,
+            &key,
+            msgtype,
+            String::new(),
+            Vec::new(),
+            Some(picture),
+        );
+    }
     let max = match msgtype {
         "text" => TEXT_MAX,
         "markdown" => ROBOT_MARKDOWN_MAX,
-        "image" => ROBOT_IMAGE_MAX,
         _ => return Err(err(40008, "invalid message type")),
     };
-    // A picture: its base64 must decode to an image of at most 2 MB with the MD5 given; the
-    // post keeps the MD5 as its text.
-    let picture = match msgtype {
-        "image" => Some(robot_image(&b)?),
-        _ => None,
-    };
-    let content = match &picture {
-        Some(md5) => md5.as_str(),
-        None => str_at(&b, &[msgtype, "content"]).unwrap_or(""),
-    };
+    let content = str_at(&b, &[msgtype, "content"]).unwrap_or("");
     if content.is_empty() {
         return Err(err(44004, "empty content"));
     }
@@ -681,17 +683,74 @@ fn try_robot(inner: &Inner, q: &HashMap<String, String>, body: &[u8]) -> Result<
     } else {
         mentions_in_markdown(content)
     };
-    if !st.limiter.robot(&key, inner.clock.instant()) {
+    robot_post(
+        inner,
+        st,
+        &key,
+        msgtype,
+        content.to_string(),
+        mentioned,
+        None,
+    )
+}
+
+/// A robot's image: the picture's bytes, checked as WeCom checks them (base64 of a JPEG or
+/// PNG of at most 2 MB, and its MD5).
+fn robot_image(b: &Map<String, Value>) -> Result<Media, Value> {
+    use base64::Engine as _;
+    use md5::Digest as _;
+    let encoded = str_at(b, &["image", "base64"]).unwrap_or("");
+    let md5 = str_at(b, &["image", "md5"]).unwrap_or("");
+    let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(encoded) else {
+        return Err(err(40009, "invalid image: base64"));
+    };
+    if bytes.is_empty() || bytes.len() > ROBOT_IMAGE_MAX {
+        return Err(err(40009, "invalid image size"));
+    }
+    let digest: String = md5::Md5::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    if !digest.eq_ignore_ascii_case(md5) {
+        return Err(err(40009, "invalid image: md5"));
+    }
+    let content_type = match image_type(&bytes) {
+        Some(t @ ("image/jpeg" | "image/png")) => t,
+        _ => return Err(err(40009, "invalid image type")),
+    };
+    Ok(Media {
+        bytes,
+        content_type,
+    })
+}
+
+/// A post the robot `key` makes, within its limit; an image is kept as media.
+fn robot_post(
+    inner: &Inner,
+    mut st: std::sync::MutexGuard<'_, State>,
+    key: &str,
+    msgtype: &str,
+    text: String,
+    mentioned: Vec<String>,
+    picture: Option<Media>,
+) -> Result<Value, Value> {
+    if !st.limiter.robot(key, inner.clock.instant()) {
         st.stats.dropped += 1;
         return Err(err(45009, "api freq out of limit"));
     }
+    let media_id = picture.map(|m| {
+        let id = st.id("ROBOTPIC");
+        st.media.insert(id.clone(), m);
+        id
+    });
     let message = RobotMessage {
-        text: content.to_string(),
+        text,
         mentioned,
         msgtype: msgtype.to_string(),
+        media_id,
     };
     st.stats.robot_posts += 1;
-    let robot = match st.robots.get_mut(&key) {
+    let robot = match st.robots.get_mut(key) {
         Some(r) => {
             r.posts.push(message.clone());
             r.n.to_string()
@@ -702,30 +761,6 @@ fn try_robot(inner: &Inner, q: &HashMap<String, String>, body: &[u8]) -> Result<
     inner.emit(WecomEvent::RobotPosted { robot, message });
     inner.changed.notify_waiters();
     Ok(err(0, "ok"))
-}
-
-/// A robot's picture checked as WeCom does: base64 of a JPEG or PNG of at most 2 MB, and its
-/// MD5; returns `image:MD5`.
-fn robot_image(b: &Map<String, Value>) -> Result<String, Value> {
-    use base64::Engine as _;
-    use md5::Digest as _;
-    let data = str_at(b, &["image", "base64"]).unwrap_or("");
-    let sum = str_at(b, &["image", "md5"]).unwrap_or("");
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(data)
-        .map_err(|_| err(40009, "invalid image base64"))?;
-    if bytes.is_empty() || bytes.len() > ROBOT_IMAGE_MAX {
-        return Err(err(40009, "invalid image size"));
-    }
-    let is_picture = bytes.starts_with(&[0xff, 0xd8]) || bytes.starts_with(b"\x89PNG");
-    let md5: String = md5::Md5::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    if !is_picture || md5 != sum {
-        return Err(err(40009, "invalid image"));
-    }
-    Ok(format!("image:{md5}"))
 }
 
 /// The `<@userid>` mentions of a robot's markdown.
