@@ -17,9 +17,9 @@ pub async fn note(
     let Body::Text { buttons, .. } = &n.body else {
         return Ok(None);
     };
-    // Rooms are groups, whose addresses are negative on every channel: a private chat
-    // costs no look.
-    if n.chat >= 0 {
+    // Only a room that takes no answer in itself needs the note: a private chat or a
+    // Telegram group costs no look (a warning's fan-out queues thousands).
+    if crate::channel::answers_in_itself(n.chat) {
         return Ok(None);
     }
     let tree = ctx.units.get_in(tx).await?;
