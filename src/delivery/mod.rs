@@ -602,16 +602,14 @@ impl Sender {
                 }
             }
             r::ROBOT_IMAGE => {
+                // The picture alone: a robot's image has no caption, and a second post would
+                // take two of its 20 a minute in the pacer's one slot. What it shows comes in
+                // the text beside it (a report's card).
                 let file = params["file"].as_str().unwrap_or_default().to_string();
                 let jpeg = self.picture(&file).await?;
                 api.robot_send(&to, robot_image(&jpeg))
                     .await
                     .map_err(wecom_error)?;
-                if let Some(caption) = params["caption"].as_str().filter(|c| !c.is_empty()) {
-                    let text =
-                        serde_json::json!({ "msgtype": "text", "text": { "content": caption } });
-                    api.robot_send(&to, text).await.map_err(wecom_error)?;
-                }
             }
             r::IMAGE => {
                 let file = params["file"].as_str().unwrap_or_default().to_string();

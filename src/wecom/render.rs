@@ -15,7 +15,7 @@ pub const CARD: &str = "wecom.card";
 pub const UPDATE: &str = "wecom.update";
 pub const IMAGE: &str = "wecom.image";
 pub const ROBOT: &str = "wecom.robot";
-/// A group robot's picture (its image post, then the caption as text).
+/// A group robot's picture (its image post; robots' images have no caption).
 pub const ROBOT_IMAGE: &str = "wecom.robot_image";
 /// Nothing to call: what WeCom has no use for (the spinner of a pressed button).
 pub const NONE: &str = "wecom.none";

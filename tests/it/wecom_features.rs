@@ -2,11 +2,16 @@
 //! hazard with a picture and a place from a WeCom grid worker, worked and closed from cards
 //! and typed commands; a red warning to a subtree whose people are on both channels and one
 //! of whose duty rooms is a WeCom group robot, confirmed from both and called on (叫应); a
-//! roster's handover to a WeCom officer. The real bot, the WeCom simulator (signed,
-//! encrypted callbacks) and Telegram's, on a clock the test drives.
+//! roster's handover to a WeCom officer. Duty rooms that are group robots get the text,
+//! mention the officers on shift and say what to send in the app instead of each button.
+//! The real bot, the WeCom simulator (signed, encrypted callbacks) and Telegram's, on a
+//! clock the test drives.
 //!
 //! A WeCom member's name is their UserID: WeCom's callbacks carry nothing else, so the bot
 //! shows `lisi` where Telegram would show a first name.
+//!
+//! Not kept up to date in WeCom: the issuer's warning tally. It is a text, and WeCom changes
+//! only cards, once per code (a press's or the send's); `/warning W-1` shows the figures.
 
 use crate::common::{self, Backend, TestBot, TestClock, WAIT};
 use lookout::channel::{wecom_address, WecomKind};
