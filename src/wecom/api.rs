@@ -148,16 +148,7 @@ impl WecomApi {
     pub async fn send(&self, body: Value) -> Result<Value, WecomError> {
         let what = "message/send";
         let body = with_agent(what, body, self.shared.agent_id)?;
-        let answer = self
-            .json_call(what, |token| {
-                self.shared
-                    .http
-                    .post(self.url(what))
-                    .query(&[("access_token", token)])
-                    .json(&body)
-                    .timeout(self.timeout(CALL_TIMEOUT))
-            })
-            .await?;
+        let answer = self.post_json(what, &body).await?;
         let invalid = user_list(answer["invaliduser"].as_str().unwrap_or(""));
         let to = user_list(body["touser"].as_str().unwrap_or(""));
         if !invalid.is_empty() && !to.is_empty() && to.iter().all(|u| invalid.contains(u)) {
@@ -173,16 +164,21 @@ impl WecomApi {
     pub async fn update_card(&self, body: Value) -> Result<(), WecomError> {
         let what = "message/update_template_card";
         let body = with_agent(what, body, self.shared.agent_id)?;
+        self.post_json(what, &body).await?;
+        Ok(())
+    }
+
+    /// POST a JSON body to `what` with the access token.
+    async fn post_json(&self, what: &'static str, body: &Value) -> Result<Value, WecomError> {
         self.json_call(what, |token| {
             self.shared
                 .http
                 .post(self.url(what))
                 .query(&[("access_token", token)])
-                .json(&body)
+                .json(body)
                 .timeout(self.timeout(CALL_TIMEOUT))
         })
-        .await?;
-        Ok(())
+        .await
     }
 
     /// media/upload?type=image: the media_id (valid three days) for an image message.

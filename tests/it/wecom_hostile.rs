@@ -93,32 +93,6 @@ async fn counts(bot: &TestBot) -> Vec<(&'static str, i64)> {
     out
 }
 
-/// `TestBot::quiesce`, counting as busy what falls due within the next second: it reads the
-/// clock before its query, so a reply queued while that runs (due at the handler's now, a
-/// moment after) would be missed, and a test would look for it too early.
-async fn settle(bot: &TestBot) {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let soon = bot.now_ms() + 1_000;
-        let busy = bot
-            .count(&format!(
-                "SELECT (SELECT COUNT(*) FROM inbox WHERE state = 'pending') \
-                 + (SELECT COUNT(*) FROM timers WHERE state = 'pending' AND due_at <= {soon}) \
-                 + (SELECT COUNT(*) FROM outbox WHERE state = 'pending' \
-                    AND (lease_until IS NOT NULL OR not_before <= {soon}))"
-            ))
-            .await;
-        if busy == 0 {
-            return;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the bot is still busy after {WAIT:?} ({busy} updates, timers or messages)"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 /// The seconds of the bot's clock now.
 fn now_secs(bot: &TestBot) -> i64 {
     bot.now_ms() / 1000
@@ -140,7 +114,7 @@ async fn what_is_not_wecoms_is_refused_and_changes_nothing(b: Backend) {
             at,
         )
     };
-    settle(&bot).await;
+    bot.quiesce().await;
     let before = counts(&bot).await;
     let heard = li.messages().len();
 
@@ -374,7 +348,7 @@ async fn what_is_not_wecoms_is_refused_and_changes_nothing(b: Backend) {
     let status = raw_post(&bot, &good_q, vec![0xff, 0xfe, 0x3c, 0x78]).await;
     assert_eq!(status, 400, "a body not UTF-8");
 
-    settle(&bot).await;
+    bot.quiesce().await;
     assert_eq!(
         counts(&bot).await,
         before,
@@ -480,7 +454,7 @@ async fn a_replayed_request_is_handled_once(b: Backend) {
     let w = bot.wecom();
     let li = w.user("lisi", "李四");
     bot.join_wecom(&li, "lijia", Role::DutyOfficer).await;
-    settle(&bot).await;
+    bot.quiesce().await;
 
     // The same signed request, twice; then the same message sealed again (another nonce and
     // time, as a later delivery is).
@@ -494,7 +468,7 @@ async fn a_replayed_request_is_handled_once(b: Backend) {
     assert_eq!(w.push_raw(&q, body).await, 200);
     let help = bot.wecom_reply(&li, heard).await;
     assert!(help.text.contains("可用命令"), "{}", help.text);
-    settle(&bot).await;
+    bot.quiesce().await;
     assert_eq!(
         li.messages().len(),
         heard + 1,
@@ -527,12 +501,12 @@ async fn a_replayed_request_is_handled_once(b: Backend) {
     w.wait_for("lisi", |m| m.updates > 0, WAIT)
         .await
         .expect("the card updated");
-    settle(&bot).await;
+    bot.quiesce().await;
     let seen = li.messages();
     let (q, body) = w.seal(&pushed.inbound.to_xml(), now_secs(&bot), "r3");
     let (first, second) = tokio::join!(w.push_raw(&q, body.clone()), w.push_raw(&q, body));
     assert_eq!((first, second), (200, 200));
-    settle(&bot).await;
+    bot.quiesce().await;
     assert_eq!(li.messages(), seen, "the replayed press was handled again");
     assert_eq!(
         bot.count("SELECT COUNT(*) FROM zero_answers WHERE unit_id = 'lijia'")
@@ -605,7 +579,7 @@ async fn a_retry_after_a_slow_answer_is_handled_once(b: Backend) {
     let w = bot.wecom();
     let li = w.user("lisi", "李四");
     bot.join_wecom(&li, "lijia", Role::DutyOfficer).await;
-    settle(&bot).await;
+    bot.quiesce().await;
     // WeCom, impatient: it pushes again when the bot has not answered within 300 ms.
     let impatient = WecomSim::start(WecomSimConfig {
         limits: false,
@@ -643,7 +617,7 @@ async fn a_retry_after_a_slow_answer_is_handled_once(b: Backend) {
 
     let help = bot.wecom_reply(&li, heard).await;
     assert!(help.text.contains("可用命令"), "{}", help.text);
-    settle(&bot).await;
+    bot.quiesce().await;
     assert_eq!(
         li.messages().len(),
         heard + 1,
@@ -866,7 +840,7 @@ async fn forged_event_keys_are_refused_and_change_nothing(b: Backend) {
         let had = p.user.messages();
         let pushed = p.user.press(&task, &key).await;
         assert!(pushed.delivered(), "{} pressed {key:?}: {pushed:?}", p.role);
-        settle(&bot).await;
+        bot.quiesce().await;
         let now = p.user.messages();
         let replies: Vec<&WecomMessage> = now[had.len()..].iter().collect();
         assert_eq!(
