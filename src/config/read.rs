@@ -431,7 +431,7 @@ fn corp(s: &str) -> Result<String, String> {
     match !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric()) {
         true => Ok(s.to_string()),
         false => Err(format!(
-            "invalid corp id \"{s}\": expected the 企业ID, e.g. \"ww0123456789abcdef\""
+            "invalid corp id \"{s}\": expected the corp ID from WeCom's admin console, e.g. \"ww0123456789abcdef\""
         )),
     }
 }
