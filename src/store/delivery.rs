@@ -37,6 +37,27 @@ pub struct Outgoing {
     pub urgent: bool,
 }
 
+impl Outgoing {
+    /// The row of a notice: its key, its chat, the channel's call and parameters; sent ahead
+    /// of routine rows unless the notice is routine.
+    pub fn of_notice(
+        n: &crate::notice::Notice,
+        method: &str,
+        payload: serde_json::Value,
+        edit_of: Option<String>,
+    ) -> Outgoing {
+        Outgoing {
+            idem_key: n.key.clone(),
+            chat_id: n.chat,
+            method: method.into(),
+            payload,
+            edit_of,
+            ephemeral: false,
+            urgent: n.priority != crate::notice::Priority::Routine,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct DueMessage {
     pub id: i64,

@@ -41,15 +41,7 @@ pub fn bot_api(n: &Notice) -> Outgoing {
     if n.priority == Priority::Broadcast && edit_of.is_none() && n.chat != 0 {
         payload["allow_paid_broadcast"] = true.into();
     }
-    Outgoing {
-        idem_key: n.key.clone(),
-        chat_id: n.chat,
-        method: method.into(),
-        payload,
-        edit_of,
-        ephemeral: false,
-        urgent: n.priority != Priority::Routine,
-    }
+    Outgoing::of_notice(n, method, payload, edit_of)
 }
 
 /// No buttons, no keyboard: a message shows none, and an edit drops the old ones (Telegram

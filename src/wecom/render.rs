@@ -4,7 +4,7 @@
 //! the address (`crate::channel`); this turns the notice's content alone.
 use crate::action::Action;
 use crate::channel::{wecom_kind, WecomKind};
-use crate::notice::{Body, Buttons, Notice, Priority, RoomNote};
+use crate::notice::{Body, Buttons, Notice, RoomNote};
 use crate::store::Outgoing;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -59,15 +59,7 @@ pub fn wecom(n: &Notice) -> Outgoing {
         Body::PressAnswer { text: Some(t), .. } => (TEXT, plain(t), None),
         Body::PressAnswer { text: None, .. } => (NONE, json!({}), None),
     };
-    Outgoing {
-        idem_key: n.key.clone(),
-        chat_id: n.chat,
-        method: method.into(),
-        payload,
-        edit_of,
-        ephemeral: false,
-        urgent: n.priority != Priority::Routine,
-    }
+    Outgoing::of_notice(n, method, payload, edit_of)
 }
 
 fn plain(text: &str) -> Value {

@@ -51,14 +51,10 @@ impl WecomUser {
 
     /// What the app sent this member (card updates applied).
     pub fn messages(&self) -> Vec<WecomMessage> {
-        let key = self.userid.to_lowercase();
-        self.inner
-            .st()
-            .delivered
-            .iter()
-            .filter(|d| d.member == key)
-            .map(|d| d.msg.clone())
-            .collect()
+        let sim = super::WecomSim {
+            inner: self.inner.clone(),
+        };
+        sim.messages_to(&self.userid)
     }
 
     pub async fn send_text(&self, text: &str) -> Pushed {
